@@ -1,0 +1,46 @@
+import {Box, Text} from 'ink';
+import {truncate} from '../text.js';
+
+export interface ListRow {
+	key: string;
+	text: string;
+	/** A short mark after the text, e.g. "disabled". */
+	mark?: string;
+}
+
+interface Props {
+	title: string;
+	rows: ListRow[];
+	selected: number;
+	focused: boolean;
+	width: number;
+	/** Rows available for items, title excluded. */
+	height: number;
+}
+
+/** A list that draws only the rows that fit, so ten thousand rows cost what one screenful costs. */
+export function ListPane({title, rows, selected, focused, width, height}: Props) {
+	const visible = Math.max(1, height);
+	const start = Math.min(Math.max(0, selected - Math.floor(visible / 2)), Math.max(0, rows.length - visible));
+	const window = rows.slice(start, start + visible);
+	const textWidth = Math.max(4, width - 2);
+	return (
+		<Box flexDirection="column" width={width}>
+			<Text bold={focused} inverse={focused}>
+				{truncate(` ${title} (${rows.length})`, width).padEnd(width)}
+			</Text>
+			{rows.length === 0 ? <Text dimColor> none</Text> : null}
+			{window.map((row, index) => {
+				const isSelected = start + index === selected;
+				const mark = row.mark ? ` ${row.mark}` : '';
+				const text = truncate(row.text, Math.max(1, textWidth - [...mark].length));
+				return (
+					<Text key={row.key} inverse={isSelected && focused} bold={isSelected}>
+						{isSelected ? '▸' : ' '} {text}
+						<Text dimColor={!(isSelected && focused)}>{mark}</Text>
+					</Text>
+				);
+			})}
+		</Box>
+	);
+}

@@ -1,0 +1,37 @@
+import process from 'node:process';
+import type {EngineTarget} from '../docker/connection.js';
+import {BadInput, type ExitCode} from '../errors.js';
+
+export interface ScreenOptions {
+	target: EngineTarget;
+	readOnly: boolean;
+}
+
+// The alternate screen keeps the operator's scrollback; the cursor is hidden while we draw.
+const enterAlternateScreen = '\u001B[?1049h\u001B[?25l';
+const leaveAlternateScreen = '\u001B[?25h\u001B[?1049l';
+
+/** Opens the screen on a real terminal and returns the exit code once the operator quits. */
+export async function openScreen(options: ScreenOptions): Promise<ExitCode> {
+	if (!process.stdin.isTTY || !process.stdout.isTTY) {
+		throw new BadInput('the screen needs a terminal: connect with "ssh -t", or use a headless command such as "kasm-tui plugins" (see --help)');
+	}
+
+	// chalk, under ink, reads its colour level once at import: decide before importing it.
+	if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') {
+		process.env.FORCE_COLOR = '0';
+	}
+
+	const {showScreen} = await import('./screen.js');
+	const restore = () => process.stdout.write(leaveAlternateScreen);
+	process.stdout.write(enterAlternateScreen);
+	process.once('exit', restore);
+	try {
+		await showScreen(options);
+	} finally {
+		restore();
+		process.removeListener('exit', restore);
+	}
+
+	return 0;
+}

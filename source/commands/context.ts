@@ -1,0 +1,14 @@
+import type {EngineTarget} from '../docker/connection.js';
+
+/** What every headless command gets from the command line. */
+export interface CommandContext {
+	target: EngineTarget;
+	json: boolean;
+	yes: boolean;
+	readOnly: boolean;
+	ledgerDir?: string;
+	/** Where results go: standard output, or a test's buffer. */
+	print: (text: string) => void;
+	/** Where warnings and progress go: standard error. */
+	warn: (text: string) => void;
+}

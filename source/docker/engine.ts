@@ -1,0 +1,129 @@
+import type Dockerode from 'dockerode';
+import {DaemonError, DaemonUnreachable, KasmTuiError} from '../errors.js';
+import {safeText} from '../text.js';
+import type {EngineTarget} from './connection.js';
+
+export interface EngineVersion {
+	/** The daemon's release, e.g. `20.10.24+dfsg1`. */
+	version: string;
+	apiVersion: string;
+	os?: string;
+	arch?: string;
+}
+
+const unreachableCodes: Record<string, string> = {
+	ENOENT: 'no such socket',
+	ECONNREFUSED: 'connection refused',
+	EACCES: 'permission denied: run as root or as a member of the docker group',
+	EPERM: 'permission denied',
+	ECONNRESET: 'the connection was reset',
+	ETIMEDOUT: 'timed out',
+	EHOSTUNREACH: 'host unreachable',
+	ENETUNREACH: 'network unreachable',
+	ENOTFOUND: 'unknown host name',
+	EAI_AGAIN: 'the host name could not be looked up',
+	ENOTSOCK: 'not a socket',
+	ECONNABORTED: 'the connection was aborted',
+};
+
+/**
+ * The one door to the Docker Engine API. dockerode is loaded on first use, not at start-up:
+ * it pulls in ssh2 and friends, which a `--help` or a registry-only command never needs.
+ */
+export class Engine {
+	private constructor(
+		readonly target: EngineTarget,
+		readonly api: Dockerode,
+	) {}
+
+	static async open(target: EngineTarget): Promise<Engine> {
+		const {default: Docker} = await import('dockerode');
+		const {transport} = target;
+		let options: Dockerode.DockerOptions;
+		switch (transport.kind) {
+			case 'unix': {
+				options = {socketPath: transport.socketPath};
+				break;
+			}
+
+			case 'tcp': {
+				options = {
+					host: transport.host,
+					port: transport.port,
+					protocol: transport.tls ? 'https' : 'http',
+					...(transport.tls ? {ca: transport.tls.ca, cert: transport.tls.cert, key: transport.tls.key} : {}),
+				};
+				break;
+			}
+
+			case 'ssh': {
+				options = {
+					host: transport.host,
+					port: transport.port,
+					protocol: 'ssh',
+					username: transport.username,
+					sshOptions: {agent: process.env.SSH_AUTH_SOCK},
+				} as Dockerode.DockerOptions;
+				break;
+			}
+		}
+
+		return new Engine(target, new Docker(options));
+	}
+
+	/** Runs one API call and turns what goes wrong into an error people can act on. */
+	async call<T>(what: string, request: (api: Dockerode) => Promise<T>): Promise<T> {
+		try {
+			return await request(this.api);
+		} catch (error) {
+			throw engineError(error, this.target, what);
+		}
+	}
+
+	async version(): Promise<EngineVersion> {
+		const version = await this.call('read the engine version', async api => api.version());
+		return {
+			version: safeText(version.Version),
+			apiVersion: safeText(version.ApiVersion),
+			os: safeText(version.Os),
+			arch: safeText(version.Arch),
+		};
+	}
+}
+
+/** Maps a transport or daemon failure to a typed error with a one-line message. */
+export function engineError(error: unknown, target: EngineTarget, what: string): KasmTuiError {
+	if (error instanceof KasmTuiError) {
+		return error;
+	}
+
+	const cause = error as {code?: string; statusCode?: number; json?: unknown; message?: string; reason?: string};
+	if (cause.code && unreachableCodes[cause.code]) {
+		return new DaemonUnreachable(target.address, unreachableCodes[cause.code]!);
+	}
+
+	if (typeof cause.statusCode === 'number') {
+		return new DaemonError(`the daemon refused to ${what}: ${daemonMessage(cause)}`, cause.statusCode);
+	}
+
+	if (cause.message && /timeout|timed out/i.test(cause.message)) {
+		return new DaemonUnreachable(target.address, 'timed out');
+	}
+
+	return new DaemonError(`could not ${what} on ${target.address}: ${safeText(cause.message ?? String(error)).slice(0, 300)}`);
+}
+
+/** The daemon's own words from an error answer: `{"message": "..."}`, or its text. */
+export function daemonMessage(cause: {json?: unknown; message?: string; statusCode?: number}): string {
+	const {json} = cause;
+	let message: unknown;
+	if (json && typeof json === 'object' && 'message' in json) {
+		message = (json as {message: unknown}).message;
+	} else if (typeof json === 'string' && json.trim()) {
+		message = json.trim().startsWith('<') ? `an HTML page instead of an API answer (HTTP ${cause.statusCode})` : json;
+	} else if (Buffer.isBuffer(json)) {
+		message = json.toString('utf8');
+	}
+
+	return safeText(message ?? cause.message ?? `HTTP ${cause.statusCode}`).slice(0, 300);
+}

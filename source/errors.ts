@@ -1,0 +1,53 @@
+/**
+ * Errors people read. Each carries the exit code of the command surface (product.md):
+ * 1 failed (and nothing was left half-changed), 2 bad input, 3 refused.
+ * The CLI maps them to exit codes in one place (cli.tsx); nobody else calls process.exit.
+ */
+export type ExitCode = 0 | 1 | 2 | 3;
+
+export class KasmTuiError extends Error {
+	readonly exitCode: ExitCode = 1;
+	override name = 'KasmTuiError';
+}
+
+/** The operator typed something we cannot use: an unknown flag, a malformed reference. */
+export class BadInput extends KasmTuiError {
+	override readonly exitCode = 2;
+	override name = 'BadInput';
+}
+
+/** We could do it but must not: in use, read-only, no previous version. */
+export class Refused extends KasmTuiError {
+	override readonly exitCode = 3;
+	override name = 'Refused';
+}
+
+export class DaemonUnreachable extends KasmTuiError {
+	override name = 'DaemonUnreachable';
+	constructor(
+		readonly address: string,
+		readonly reason: string,
+	) {
+		super(
+			`cannot reach the Docker daemon at ${address} (${reason}): start dockerd, or point kasm-tui at a running daemon with --host or DOCKER_HOST`,
+		);
+	}
+}
+
+/** The daemon answered with an error we have no better name for. */
+export class DaemonError extends KasmTuiError {
+	override name = 'DaemonError';
+	constructor(
+		message: string,
+		readonly statusCode?: number,
+	) {
+		super(message);
+	}
+}
+
+export class PluginNotFound extends BadInput {
+	override name = 'PluginNotFound';
+	constructor(readonly plugin: string) {
+		super(`no plugin named ${plugin} on this daemon: run "kasm-tui plugins" to see the installed ones`);
+	}
+}

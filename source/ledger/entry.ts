@@ -1,0 +1,32 @@
+/** What happened to a plugin, one line of its ledger. Field names are part of the JSON output. */
+export type LedgerAction = 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'auto-update' | 'observed';
+export type LedgerOutcome = 'ok' | 'failed' | 'restored' | 'started';
+
+export interface ContentIdentity {
+	/** The plugin's rootfs layer digests: the same build has the same ones, whatever its tag. */
+	diffIds: string[];
+	/** The manifest digest that was pulled, where known. */
+	digest?: string;
+}
+
+export interface LedgerEntry {
+	/** ISO 8601. */
+	time: string;
+	action: LedgerAction;
+	/** The plugin's local name after the action. */
+	name: string;
+	/** The name it had before, when the action renamed it (a rollback pins by renaming). */
+	previousName?: string;
+	/** The remote reference installed. */
+	reference: string;
+	tag: string;
+	identity: ContentIdentity;
+	pluginId?: string;
+	/** The time of the entry this one replaced. */
+	replaced?: string;
+	outcome: LedgerOutcome;
+	error?: string;
+	user: string;
+	/** kasm-tui's version that wrote it. */
+	version: string;
+}

@@ -1,0 +1,399 @@
+import {execFileSync, spawn, type SpawnOptions} from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import {isAlive, processesInCgroups, processesMentioning, signal, sleep, waitForExit} from './processes.js';
+
+/**
+ * A private Docker engine and a registry on loopback, for tests, the demo and the benchmark.
+ * Recipe and traps: ../shared/engine-sandbox.md. Everything lives in one short folder under /tmp
+ * (unix socket paths are limited to 108 bytes, and a plugin's socket sits 80 bytes deep in the
+ * exec-root), and everything started is recorded in its state.json so another process can stop it.
+ */
+export interface SandboxState {
+	dir: string;
+	/** `unix://…/docker.sock`: what kasm-tui's --host takes. */
+	host: string;
+	socket: string;
+	/** `127.0.0.1:PORT` of the registry, listed as insecure in the daemon. */
+	registry: string;
+	dataRoot: string;
+	execRoot: string;
+	/** A docker CLI config folder of the sandbox's own, so the operator's credentials are never used. */
+	dockerConfig: string;
+	pids: {dockerd: number; registry: number};
+	/** The process that started it: when it is gone, the sandbox is stale (1: kept on purpose). */
+	owner: number;
+}
+
+const prefix = 'kt-';
+const requiredPackages = [
+	{command: 'dockerd', package: 'docker.io'},
+	{command: 'docker', package: 'docker.io'},
+	{command: 'docker-registry', package: 'docker-registry'},
+	{command: 'gcc', package: 'gcc'},
+	{command: 'busybox', package: 'busybox-static', path: '/bin/busybox'},
+	{command: 'tar', package: 'tar'},
+	// The end-to-end tests drive the real screen in a pseudo-terminal.
+	{command: 'tmux', package: 'tmux'},
+];
+
+function which(command: string): string | undefined {
+	for (const folder of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').concat(['/usr/sbin', '/sbin'])) {
+		const candidate = path.join(folder, command);
+		try {
+			fs.accessSync(candidate, fs.constants.X_OK);
+			return candidate;
+		} catch {}
+	}
+
+	return undefined;
+}
+
+function isStaticBusybox(): boolean {
+	try {
+		// A dynamic busybox cannot run inside a rootfs that has no libc.
+		return !execFileSync('ldd', ['/bin/busybox'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}).includes('=>');
+	} catch {
+		return fs.existsSync('/bin/busybox');
+	}
+}
+
+/** Installs what is missing with apt when we are root; otherwise one line saying what is missing. */
+export function ensurePrerequisites(log: (line: string) => void = () => {}): void {
+	const missing = new Set(
+		requiredPackages
+			.filter(item => (item.path ? !fs.existsSync(item.path) || (item.package === 'busybox-static' && !isStaticBusybox()) : !which(item.command)))
+			.map(item => item.package),
+	);
+	if (missing.size === 0) {
+		return;
+	}
+
+	const list = [...missing].join(' ');
+	if (process.getuid?.() !== 0) {
+		throw new Error(`the sandbox needs ${list}: run as root so it can install them, or run "apt-get install -y ${list}"`);
+	}
+
+	log(`installing ${list} with apt-get…`);
+	const env = {...process.env, DEBIAN_FRONTEND: 'noninteractive'};
+	execFileSync('apt-get', ['update', '-qq'], {stdio: ['ignore', 'ignore', 'inherit'], env});
+	execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {stdio: ['ignore', 'ignore', 'inherit'], env});
+}
+
+function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const {port} = server.address() as net.AddressInfo;
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+function httpStatus(options: http.RequestOptions): Promise<number> {
+	return new Promise(resolve => {
+		const request = http.request({...options, timeout: 1000}, response => {
+			response.resume();
+			resolve(response.statusCode ?? 0);
+		});
+		request.on('error', () => resolve(0));
+		request.on('timeout', () => request.destroy());
+		request.end();
+	});
+}
+
+function tail(file: string, lines = 8): string {
+	try {
+		return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+	} catch {
+		return '';
+	}
+}
+
+async function waitUntil(what: string, pid: number, logFile: string, ready: () => Promise<boolean>, timeoutMs = 60_000) {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		if (await ready()) {
+			return;
+		}
+
+		if (!isAlive(pid)) {
+			throw new Error(`${what} exited while starting; its log ends with:\n${tail(logFile)}`);
+		}
+
+		await sleep(100);
+	}
+
+	throw new Error(`${what} did not answer within ${timeoutMs / 1000} s; its log ends with:\n${tail(logFile)}`);
+}
+
+function start(command: string, args: string[], logFile: string, extra: SpawnOptions = {}): number {
+	const log = fs.openSync(logFile, 'a');
+	const child = spawn(command, args, {detached: true, stdio: ['ignore', log, log], ...extra});
+	fs.closeSync(log);
+	child.unref();
+	if (!child.pid) {
+		throw new Error(`could not start ${command}`);
+	}
+
+	return child.pid;
+}
+
+export interface StartOptions {
+	log?: (line: string) => void;
+}
+
+export class Sandbox {
+	constructor(readonly state: SandboxState) {}
+
+	get host() {
+		return this.state.host;
+	}
+
+	get registry() {
+		return this.state.registry;
+	}
+
+	/** The environment that makes a docker CLI or kasm-tui talk to this sandbox and nothing else. */
+	get env(): NodeJS.ProcessEnv {
+		return {...process.env, DOCKER_HOST: this.state.host, DOCKER_CONFIG: this.state.dockerConfig, DOCKER_CONTEXT: ''};
+	}
+
+	/** Runs the docker CLI against the sandbox; throws with its error output when it fails. */
+	docker(args: string[], options: {input?: string | Buffer; timeoutMs?: number} = {}): Promise<string> {
+		return new Promise((resolve, reject) => {
+			const child = spawn(dockerCli(), args, {env: this.env, stdio: ['pipe', 'pipe', 'pipe']});
+			let stdout = '';
+			let stderr = '';
+			child.stdout.on('data', chunk => {
+				stdout += chunk;
+			});
+			child.stderr.on('data', chunk => {
+				stderr += chunk;
+			});
+			const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+			child.on('error', reject);
+			child.on('close', code => {
+				clearTimeout(timer);
+				if (code === 0) {
+					resolve(stdout);
+				} else {
+					reject(new Error(`docker ${args.join(' ')} failed (${code}): ${stderr.trim() || stdout.trim()}`));
+				}
+			});
+			child.stdin.end(options.input);
+		});
+	}
+
+	/** Leaves it running after this process ends: no later start reaps it; `npm run sandbox -- down` stops it. */
+	keep(): void {
+		this.state.owner = 1;
+		fs.writeFileSync(path.join(this.state.dir, 'state.json'), JSON.stringify(this.state, null, 2) + '\n');
+	}
+
+	/** Stops everything it started, by process id, and removes its folder. Safe to call twice. */
+	async stop(): Promise<void> {
+		await stopSandbox(this.state);
+	}
+}
+
+/** The docker.io client matches the daemon; a newer client elsewhere on PATH works too. */
+function dockerCli(): string {
+	return fs.existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
+}
+
+export async function startSandbox({log = () => {}}: StartOptions = {}): Promise<Sandbox> {
+	if (process.getuid?.() !== 0) {
+		throw new Error('the sandbox runs its own dockerd, which needs root: run the tests or the demo as root (e.g. with sudo)');
+	}
+
+	ensurePrerequisites(log);
+	await reapStaleSandboxes(log);
+	const startedAt = Date.now();
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+	fs.chmodSync(dir, 0o711);
+	const port = await freePort();
+	const state: SandboxState = {
+		dir,
+		socket: path.join(dir, 'docker.sock'),
+		host: `unix://${path.join(dir, 'docker.sock')}`,
+		registry: `127.0.0.1:${port}`,
+		dataRoot: path.join(dir, 'data'),
+		execRoot: path.join(dir, 'x'),
+		dockerConfig: path.join(dir, 'docker-config'),
+		pids: {dockerd: 0, registry: 0},
+		owner: process.pid,
+	};
+	fs.mkdirSync(state.dockerConfig);
+	fs.writeFileSync(path.join(state.dockerConfig, 'config.json'), '{"auths":{}}\n');
+	const writeState = () => fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
+	writeState();
+
+	try {
+		fs.writeFileSync(
+			path.join(dir, 'registry.yml'),
+			[
+				'version: 0.1',
+				'log:',
+				'  level: warn',
+				'  accesslog:',
+				'    disabled: true',
+				'storage:',
+				'  filesystem:',
+				`    rootdirectory: ${path.join(dir, 'registry')}`,
+				'  delete:',
+				'    enabled: true',
+				'http:',
+				`  addr: ${state.registry}`,
+				'',
+			].join('\n'),
+		);
+		state.pids.registry = start(which('docker-registry') ?? 'docker-registry', ['serve', path.join(dir, 'registry.yml')], path.join(dir, 'registry.log'));
+		writeState();
+
+		state.pids.dockerd = start(
+			which('dockerd') ?? 'dockerd',
+			[
+				'--host',
+				state.host,
+				'--data-root',
+				state.dataRoot,
+				'--exec-root',
+				state.execRoot,
+				'--pidfile',
+				path.join(dir, 'docker.pid'),
+				'--insecure-registry',
+				state.registry,
+				// No bridge, no iptables: the sandbox never touches the host's network.
+				'--bridge=none',
+				'--iptables=false',
+				'--ip-forward=false',
+				'--ip-masq=false',
+				// Its own containerd namespaces, so a system containerd, if one runs, keeps its own.
+				'--containerd-namespace',
+				`kasmtui-${path.basename(dir)}`,
+				'--containerd-plugins-namespace',
+				`kasmtui-${path.basename(dir)}-plugins`,
+				'--log-level',
+				'warn',
+			],
+			path.join(dir, 'dockerd.log'),
+			{env: {...process.env, DOCKER_CONFIG: state.dockerConfig}},
+		);
+		writeState();
+
+		await waitUntil('the registry', state.pids.registry, path.join(dir, 'registry.log'), async () =>
+			(await httpStatus({host: '127.0.0.1', port, path: '/v2/'})) === 200,
+		);
+		await waitUntil('dockerd', state.pids.dockerd, path.join(dir, 'dockerd.log'), async () =>
+			(await httpStatus({socketPath: state.socket, path: '/_ping'})) === 200,
+		);
+	} catch (error) {
+		await stopSandbox(state);
+		throw error;
+	}
+
+	log(`sandbox up in ${Date.now() - startedAt} ms: daemon ${state.host}, registry ${state.registry}`);
+	return new Sandbox(state);
+}
+
+/** A sandbox another process started (the test runner), from its state.json. */
+export function attachSandbox(stateFile: string): Sandbox {
+	return new Sandbox(JSON.parse(fs.readFileSync(stateFile, 'utf8')) as SandboxState);
+}
+
+/**
+ * Enabled plugins outlive their daemon (that is their design), each with a shim and a process
+ * that ignores SIGTERM as PID 1 of its namespace: end those first, by process id, then the
+ * daemon, its containerd and the registry; then unmount and remove the folder.
+ */
+export async function stopSandbox(state: SandboxState): Promise<void> {
+	const pluginIds = (() => {
+		try {
+			return fs.readdirSync(path.join(state.dataRoot, 'plugins')).filter(name => /^[a-f\d]{64}$/.test(name));
+		} catch {
+			return [];
+		}
+	})();
+
+	const pluginProcesses = processesInCgroups(pluginIds);
+	const shims = processesMentioning([state.execRoot, `kasmtui-${path.basename(state.dir)}`]).filter(
+		pid => pid !== state.pids.dockerd && pid !== state.pids.registry,
+	);
+	for (const pid of [...pluginProcesses, ...shims]) {
+		signal(pid, 'SIGKILL');
+	}
+
+	for (const pid of [state.pids.dockerd, state.pids.registry]) {
+		if (pid) {
+			signal(pid, 'SIGTERM');
+		}
+	}
+
+	const daemons = [state.pids.dockerd, state.pids.registry].filter(Boolean);
+	if (!(await waitForExit(daemons, 15_000))) {
+		for (const pid of daemons) {
+			signal(pid, 'SIGKILL');
+		}
+
+		await waitForExit(daemons, 5000);
+	}
+
+	// Whatever still names the folder (a containerd that outlived dockerd, a late shim) goes too.
+	const leftovers = [...processesMentioning([state.dir]), ...processesInCgroups(pluginIds)];
+	for (const pid of leftovers) {
+		signal(pid, 'SIGKILL');
+	}
+
+	await waitForExit(leftovers, 5000);
+	unmountBelow(state.dir);
+	fs.rmSync(state.dir, {recursive: true, force: true, maxRetries: 3});
+}
+
+function unmountBelow(dir: string): void {
+	let mounts: string[];
+	try {
+		mounts = fs
+			.readFileSync('/proc/self/mountinfo', 'utf8')
+			.split('\n')
+			.map(line => line.split(' ')[4] ?? '')
+			.map(point => point.replaceAll('\\040', ' '))
+			.filter(point => point === dir || point.startsWith(dir + '/'));
+	} catch {
+		return;
+	}
+
+	for (const point of mounts.sort((a, b) => b.length - a.length)) {
+		try {
+			execFileSync('umount', ['-l', point], {stdio: 'ignore'});
+		} catch {}
+	}
+}
+
+/** Sandboxes whose owner died (a killed test run) are stopped before a new one starts. */
+export function reapStaleSandboxes(log: (line: string) => void = () => {}): Promise<void> {
+	const stale: SandboxState[] = [];
+	for (const name of fs.readdirSync(os.tmpdir())) {
+		if (!name.startsWith(prefix)) {
+			continue;
+		}
+
+		try {
+			const state = JSON.parse(fs.readFileSync(path.join(os.tmpdir(), name, 'state.json'), 'utf8')) as SandboxState;
+			if (!isAlive(state.owner)) {
+				stale.push(state);
+			}
+		} catch {}
+	}
+
+	return (async () => {
+		for (const state of stale) {
+			log(`stopping a sandbox left behind by process ${state.owner}: ${state.dir}`);
+			await stopSandbox(state);
+		}
+	})();
+}

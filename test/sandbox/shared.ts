@@ -1,0 +1,38 @@
+import {after} from 'node:test';
+import {kasmBuilds, kasmRepositoryPath, rollingTag, seedKasmRepository, type KasmRepository} from './fixtures.js';
+import {attachSandbox, startSandbox, type Sandbox} from './sandbox.js';
+
+export interface TestSandbox {
+	sandbox: Sandbox;
+	kasm: KasmRepository;
+}
+
+/**
+ * The sandbox for a test file: the one `npm test` started (KASM_TUI_SANDBOX names its state),
+ * or, when a file is run on its own, one of its own that is stopped when the file ends.
+ */
+export async function useSandbox(): Promise<TestSandbox> {
+	const stateFile = process.env.KASM_TUI_SANDBOX;
+	if (stateFile) {
+		const sandbox = attachSandbox(stateFile);
+		const repository = `${sandbox.registry}/${kasmRepositoryPath}`;
+		return {
+			sandbox,
+			kasm: {repository, tags: [...kasmBuilds.map(build => build.tag), rollingTag], ref: tag => `${repository}:${tag}`},
+		};
+	}
+
+	const sandbox = await startSandbox({log: line => process.stderr.write(`# ${line}\n`)});
+	after(async () => sandbox.stop());
+	try {
+		return {sandbox, kasm: await seedKasmRepository(sandbox)};
+	} catch (error) {
+		await sandbox.stop();
+		throw error;
+	}
+}
+
+/** A name no other test uses, so tests can share one daemon. */
+export function uniqueName(stem: string): string {
+	return `${stem}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}

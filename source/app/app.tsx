@@ -1,5 +1,5 @@
 import {Box, Text, useApp, useInput} from 'ink';
-import {useState} from 'react';
+import {useReducer, useRef} from 'react';
 import type {EngineTarget} from '../docker/connection.js';
 import {truncate} from '../text.js';
 import {bindingFor, keymap, type Pane} from './keymap.js';
@@ -24,8 +24,7 @@ export function App({target, readOnly, load, size}: Props) {
 	const {columns, rows} = size ?? terminal;
 	const state = useSnapshot(target, load);
 	const {exit} = useApp();
-	const [focus, setFocus] = useState<Pane>('plugins');
-	const [selected, setSelected] = useState<Record<Pane, number>>({plugins: 0, images: 0});
+	const [{focus, selected}, navigate] = useReducer(navigation, {focus: 'plugins', selected: {plugins: 0, images: 0}});
 	const snapshot = state.status === 'ready' ? state.snapshot : undefined;
 	const rowsOf: Record<Pane, ListRow[]> = {
 		plugins: (snapshot?.plugins ?? []).map(plugin => ({
@@ -39,8 +38,12 @@ export function App({target, readOnly, load, size}: Props) {
 		})),
 	};
 
+	// A key can arrive before Ink re-subscribes this render's handler: read what is current from refs.
+	const latest = useRef({focus, counts: {plugins: 0, images: 0}});
+	latest.current = {focus, counts: {plugins: rowsOf.plugins.length, images: rowsOf.images.length}};
 	useInput((input, key) => {
-		const binding = bindingFor(focus, input, key);
+		const {focus: pane, counts} = latest.current;
+		const binding = bindingFor(pane, input, key);
 		switch (binding?.action) {
 			case 'quit': {
 				exit();
@@ -48,15 +51,13 @@ export function App({target, readOnly, load, size}: Props) {
 			}
 
 			case 'next-pane': {
-				setFocus(panes[(panes.indexOf(focus) + 1) % panes.length]!);
+				navigate({type: 'next-pane'});
 				break;
 			}
 
 			case 'up':
 			case 'down': {
-				const count = rowsOf[focus].length;
-				const step = binding.action === 'up' ? -1 : 1;
-				setSelected(current => ({...current, [focus]: Math.min(Math.max(0, current[focus] + step), Math.max(0, count - 1))}));
+				navigate({type: 'move', by: binding.action === 'up' ? -1 : 1, counts});
 				break;
 			}
 
@@ -97,18 +98,56 @@ export function App({target, readOnly, load, size}: Props) {
 	);
 }
 
+interface Navigation {
+	focus: Pane;
+	selected: Record<Pane, number>;
+}
+
+type NavigationAction = {type: 'next-pane'} | {type: 'move'; by: number; counts: Record<Pane, number>};
+
+function navigation(state: Navigation, action: NavigationAction): Navigation {
+	switch (action.type) {
+		case 'next-pane': {
+			return {...state, focus: panes[(panes.indexOf(state.focus) + 1) % panes.length]!};
+		}
+
+		case 'move': {
+			const last = Math.max(0, action.counts[state.focus] - 1);
+			const index = Math.min(Math.max(0, state.selected[state.focus] + action.by), last);
+			return {...state, selected: {...state.selected, [state.focus]: index}};
+		}
+	}
+}
+
+/** Host and engine on the left, counts and READ-ONLY on the right; the address gives way first. */
 function Header({target, readOnly, snapshot, width}: {target: EngineTarget; readOnly: boolean; snapshot?: Snapshot; width: number}) {
-	const parts = [
-		'kasm-tui',
-		target.address,
-		snapshot ? `docker ${snapshot.engine.version} (API ${snapshot.engine.apiVersion})` : undefined,
+	const right = [
 		snapshot ? `${snapshot.plugins.length} plugins` : undefined,
 		snapshot ? `${snapshot.images.length} images` : undefined,
 		readOnly ? 'READ-ONLY' : undefined,
-	].filter(Boolean);
+	]
+		.filter(Boolean)
+		.join(' · ');
+	const engine = snapshot ? [` ─ docker ${snapshot.engine.version} (API ${snapshot.engine.apiVersion})`, ` ─ docker ${snapshot.engine.version}`] : [''];
+	const room = Math.max(0, width - [...right].length - 2);
+	let left = '';
+	for (const engineText of engine) {
+		left = ` kasm-tui ─ ${target.address}${engineText}`;
+		if ([...left].length <= room) {
+			break;
+		}
+	}
+
+	if ([...left].length > room) {
+		const fixed = ` kasm-tui ─ ${engine.at(-1)!}`;
+		left = ` kasm-tui ─ ${truncate(target.address, Math.max(8, room - [...fixed].length))}${engine.at(-1)!}`;
+	}
+
+	left = truncate(left, room);
+	const gap = Math.max(1, width - [...left].length - [...right].length - 1);
 	return (
 		<Text bold inverse>
-			{truncate(` ${parts.join(' ─ ')}`, width).padEnd(width)}
+			{truncate(left + ' '.repeat(gap) + right + ' ', width)}
 		</Text>
 	);
 }

@@ -26,8 +26,9 @@ export function ListPane({title, rows, selected, focused, width, height}: Props)
 	const textWidth = Math.max(4, width - 2);
 	return (
 		<Box flexDirection="column" width={width}>
+			{/* Focus must show without colour too (NO_COLOR): a marker, not only inverse video. */}
 			<Text bold={focused} inverse={focused}>
-				{truncate(` ${title} (${rows.length})`, width).padEnd(width)}
+				{truncate(`${focused ? '▶' : ' '}${title} (${rows.length})`, width).padEnd(width)}
 			</Text>
 			{rows.length === 0 ? <Text dimColor> none</Text> : null}
 			{window.map((row, index) => {
@@ -36,7 +37,7 @@ export function ListPane({title, rows, selected, focused, width, height}: Props)
 				const text = truncate(row.text, Math.max(1, textWidth - [...mark].length));
 				return (
 					<Text key={row.key} inverse={isSelected && focused} bold={isSelected}>
-						{isSelected ? '▸' : ' '} {text}
+						{isSelected ? (focused ? '▸' : '›') : ' '} {text}
 						<Text dimColor={!(isSelected && focused)}>{mark}</Text>
 					</Text>
 				);

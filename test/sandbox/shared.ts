@@ -22,7 +22,7 @@ export async function useSandbox(): Promise<TestSandbox> {
 		};
 	}
 
-	const sandbox = await startSandbox({log: line => process.stderr.write(`# ${line}\n`)});
+	const sandbox = await startSandbox({log: line => process.stderr.write(`sandbox: ${line}\n`)});
 	after(async () => sandbox.stop());
 	try {
 		return {sandbox, kasm: await seedKasmRepository(sandbox)};

@@ -1,0 +1,82 @@
+import {execFile} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {setTimeout as delay} from 'node:timers/promises';
+import {promisify} from 'node:util';
+
+const run = promisify(execFile);
+
+/**
+ * The real kasm-tui in a real pseudo-terminal: a tmux server of the test's own (its own
+ * socket), keys sent with send-keys, the screen read with capture-pane.
+ */
+export class TmuxScreen {
+	private constructor(
+		private readonly socket: string,
+		readonly exitFile: string,
+	) {}
+
+	static async open(command: string[], options: {columns?: number; rows?: number; env?: Record<string, string>} = {}): Promise<TmuxScreen> {
+		const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'kasm-tui-tmux-'));
+		const screen = new TmuxScreen(path.join(folder, 'tmux.sock'), path.join(folder, 'exit-code'));
+		// CI=true would make Ink draw nothing interactive: the child gets a terminal's environment.
+		const env = Object.entries({TERM: 'xterm-256color', ...options.env}).map(([key, value]) => `${key}=${shellQuote(value)}`);
+		const script = `env -u CI ${env.join(' ')} ${command.map(part => shellQuote(part)).join(' ')}; echo $? > ${shellQuote(screen.exitFile)}; sleep 60`;
+		await run('tmux', ['-S', screen.socket, '-f', '/dev/null', 'new-session', '-d', '-x', String(options.columns ?? 100), '-y', String(options.rows ?? 30), script]);
+		return screen;
+	}
+
+	async capture(): Promise<string> {
+		const {stdout} = await run('tmux', ['-S', this.socket, 'capture-pane', '-p']);
+		return stdout;
+	}
+
+	async waitFor(ready: (screen: string) => boolean, timeoutMs = 15_000): Promise<string> {
+		const deadline = Date.now() + timeoutMs;
+		let screen = '';
+		while (Date.now() < deadline) {
+			screen = await this.capture().catch(() => screen);
+			if (ready(screen)) {
+				return screen;
+			}
+
+			await delay(50);
+		}
+
+		throw new Error(`the terminal never showed what was expected; it shows:\n${screen}`);
+	}
+
+	async keys(...keys: string[]): Promise<void> {
+		for (const key of keys) {
+			await run('tmux', ['-S', this.socket, 'send-keys', key]);
+		}
+	}
+
+	async resize(columns: number, rows: number): Promise<void> {
+		await run('tmux', ['-S', this.socket, 'resize-window', '-x', String(columns), '-y', String(rows)]);
+	}
+
+	/** The exit code once the program has ended. */
+	async exitCode(timeoutMs = 10_000): Promise<number> {
+		const deadline = Date.now() + timeoutMs;
+		while (Date.now() < deadline) {
+			if (fs.existsSync(this.exitFile) && fs.readFileSync(this.exitFile, 'utf8').trim() !== '') {
+				return Number(fs.readFileSync(this.exitFile, 'utf8').trim());
+			}
+
+			await delay(50);
+		}
+
+		throw new Error('the program did not exit');
+	}
+
+	async close(): Promise<void> {
+		await run('tmux', ['-S', this.socket, 'kill-server']).catch(() => {});
+		fs.rmSync(path.dirname(this.socket), {recursive: true, force: true});
+	}
+}
+
+function shellQuote(value: string): string {
+	return `'${value.replaceAll("'", "'\\''")}'`;
+}

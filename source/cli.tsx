@@ -23,6 +23,13 @@ const commands: CommandSpec[] = [
 		maxArguments: 0,
 		run: async context => (await import('./commands/plugins.js')).pluginsCommand(context),
 	},
+	{
+		name: 'history',
+		usage: 'history <plugin>',
+		summary: "the plugin's ledger: every version installed, newest first",
+		maxArguments: 1,
+		run: async (context, positionals) => (await import('./commands/history.js')).historyCommand(context, positionals),
+	},
 ];
 
 const globalOptions = {

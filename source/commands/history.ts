@@ -1,0 +1,64 @@
+import {Engine} from '../docker/engine.js';
+import {listPlugins} from '../docker/plugins.js';
+import {BadInput} from '../errors.js';
+import type {LedgerEntry} from '../ledger/entry.js';
+import {Ledger} from '../ledger/ledger.js';
+import {ledgerDirectory} from '../ledger/location.js';
+import type {CommandContext} from './context.js';
+import {findPlugin} from './find-plugin.js';
+import {table} from './table.js';
+
+export async function historyCommand(context: CommandContext, positionals: string[]): Promise<void> {
+	const [name] = positionals;
+	if (name === undefined) {
+		throw new BadInput('history needs a plugin: kasm-tui history <plugin>');
+	}
+
+	const engine = await Engine.open(context.target);
+	const plugin = findPlugin(await listPlugins(engine), name);
+	const ledger = new Ledger(ledgerDirectory(context.ledgerDir));
+	const {entries, skipped} = ledger.read(plugin.name);
+	if (skipped > 0) {
+		context.warn(`kasm-tui: skipped ${skipped} unreadable line(s) in ${ledger.fileOf(plugin.name)} (a write cut short?)`);
+	}
+
+	const newestFirst = [...entries].sort((a, b) => b.time.localeCompare(a.time));
+	if (context.json) {
+		context.print(JSON.stringify(newestFirst.map(entry => historyJson(entry)), null, 2));
+		return;
+	}
+
+	if (newestFirst.length === 0) {
+		context.print(`no history recorded for ${plugin.name} in ${ledger.directory}`);
+		return;
+	}
+
+	context.print(
+		table(newestFirst, [
+			{title: 'TIME', value: entry => entry.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z')},
+			{title: 'ACTION', value: entry => entry.action},
+			{title: 'TAG', value: entry => entry.tag, max: 40},
+			{title: 'OUTCOME', value: entry => entry.outcome},
+			{title: 'NAME', value: entry => entry.name, max: 60},
+			{title: 'USER', value: entry => entry.user, max: 20},
+			{title: 'ERROR', value: entry => entry.error ?? '', max: 80},
+		]),
+	);
+}
+
+/** product.md's ledger entry fields, plus what else the entry knows. */
+export function historyJson(entry: LedgerEntry) {
+	return {
+		time: entry.time,
+		action: entry.action,
+		name: entry.name,
+		previousName: entry.previousName,
+		reference: entry.reference,
+		tag: entry.tag,
+		identity: entry.identity,
+		outcome: entry.outcome,
+		error: entry.error ?? null,
+		user: entry.user,
+		version: entry.version,
+	};
+}

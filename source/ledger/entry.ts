@@ -24,6 +24,8 @@ export interface LedgerEntry {
 	pluginId?: string;
 	/** The time of the entry this one replaced. */
 	replaced?: string;
+	/** Pairs a flow's `started` entry with its outcome; a `started` left alone means a flow died. */
+	attempt?: string;
 	outcome: LedgerOutcome;
 	error?: string;
 	user: string;

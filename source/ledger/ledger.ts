@@ -5,6 +5,7 @@ import {KasmTuiError} from '../errors.js';
 import {safeText} from '../text.js';
 import type {LedgerEntry} from './entry.js';
 import {ledgerFileName} from './location.js';
+import {PluginLock} from './lock.js';
 
 export interface History {
 	/** Oldest first, as written. */
@@ -45,19 +46,125 @@ export class Ledger {
 	 */
 	append(entry: LedgerEntry, plugin = entry.name): void {
 		try {
-			fs.mkdirSync(this.directory, {recursive: true, mode: 0o700});
-			const descriptor = fs.openSync(this.fileOf(plugin), fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+			this.ensureDirectory();
+			const file = this.fileOf(plugin);
+			const isNew = !fs.existsSync(file);
+			const descriptor = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
 			try {
 				fs.writeSync(descriptor, JSON.stringify(entry) + '\n');
 				fs.fsyncSync(descriptor);
 			} finally {
 				fs.closeSync(descriptor);
 			}
+
+			if (isNew) {
+				this.syncDirectory();
+			}
 		} catch (error) {
-			throw new LedgerUnusable(
-				`cannot write the ledger in ${this.directory} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): fix its permissions or pass --ledger-dir`,
-			);
+			throw this.unusable(error);
 		}
+	}
+
+	/**
+	 * Refuses, before any flow touches the daemon, a folder we cannot write or that others
+	 * could write (anyone who can write the ledger can steer a rollback).
+	 */
+	assertUsable(): void {
+		try {
+			this.ensureDirectory();
+			const stats = fs.statSync(this.directory);
+			if ((stats.mode & 0o022) !== 0) {
+				throw new LedgerUnusable(
+					`the ledger folder ${this.directory} can be written by other users (mode ${(stats.mode & 0o777).toString(8)}), so its history could be forged: run "chmod go-w ${this.directory}"`,
+				);
+			}
+
+			const probe = path.join(this.directory, `.probe-${process.pid}`);
+			const descriptor = fs.openSync(probe, 'w', 0o600);
+			try {
+				fs.writeSync(descriptor, 'ok\n');
+				fs.fsyncSync(descriptor);
+			} finally {
+				fs.closeSync(descriptor);
+				fs.rmSync(probe, {force: true});
+			}
+		} catch (error) {
+			throw error instanceof LedgerUnusable ? error : this.unusable(error);
+		}
+	}
+
+	/** Holds the plugin for one flow: another kasm-tui changing it at the same time is refused. */
+	lock(pluginName: string, what: string): PluginLock {
+		try {
+			this.ensureDirectory();
+			return PluginLock.acquire(this.fileOf(pluginName) + '.lock', what, pluginName);
+		} catch (error) {
+			throw error instanceof KasmTuiError ? error : this.unusable(error);
+		}
+	}
+
+	/**
+	 * The plugin was renamed (a rollback pins it, a reinstall gives it an alias): its history
+	 * goes with it. Entries already under the new name are kept, the moved ones appended.
+	 */
+	rename(from: string, to: string): void {
+		if (from === to) {
+			return;
+		}
+
+		try {
+			const source = this.fileOf(from);
+			const target = this.fileOf(to);
+			if (!fs.existsSync(source)) {
+				return;
+			}
+
+			if (fs.existsSync(target)) {
+				const descriptor = fs.openSync(target, fs.constants.O_WRONLY | fs.constants.O_APPEND);
+				try {
+					const moved = fs.readFileSync(source, 'utf8');
+					fs.writeSync(descriptor, moved.endsWith('\n') || moved === '' ? moved : moved + '\n');
+					fs.fsyncSync(descriptor);
+				} finally {
+					fs.closeSync(descriptor);
+				}
+
+				fs.rmSync(source);
+			} else {
+				fs.renameSync(source, target);
+			}
+
+			this.syncDirectory();
+		} catch (error) {
+			throw this.unusable(error);
+		}
+	}
+
+	/** A flow that died between its `started` entry and its outcome: what it was doing. */
+	unfinished(pluginName: string): LedgerEntry | undefined {
+		const {entries} = this.read(pluginName);
+		const finished = new Set(entries.filter(entry => entry.outcome !== 'started' && entry.attempt).map(entry => entry.attempt));
+		return entries.filter(entry => entry.outcome === 'started' && entry.attempt && !finished.has(entry.attempt)).at(-1);
+	}
+
+	private ensureDirectory() {
+		fs.mkdirSync(this.directory, {recursive: true, mode: 0o700});
+	}
+
+	/** A new file's name is durable only once its folder is flushed too. */
+	private syncDirectory() {
+		const descriptor = fs.openSync(this.directory, 'r');
+		try {
+			fs.fsyncSync(descriptor);
+		} finally {
+			fs.closeSync(descriptor);
+		}
+	}
+
+	private unusable(error: unknown) {
+		const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+		const hint = code === 'ENOSPC' ? 'free some disk space' : 'fix its permissions or pass --ledger-dir';
+		return new LedgerUnusable(`cannot write the ledger in ${this.directory} (${code}): ${hint}`);
 	}
 
 	read(pluginName: string): History {
@@ -108,6 +215,7 @@ function cleanEntry(entry: LedgerEntry): LedgerEntry {
 			diffIds: Array.isArray(entry.identity?.diffIds) ? entry.identity.diffIds.map(id => safeText(id)) : [],
 			digest: entry.identity?.digest === undefined ? undefined : safeText(entry.identity.digest),
 		},
+		attempt: entry.attempt === undefined ? undefined : safeText(entry.attempt),
 		outcome: safeText(entry.outcome) as LedgerEntry['outcome'],
 		error: entry.error === undefined ? undefined : safeText(entry.error),
 		user: safeText(entry.user),

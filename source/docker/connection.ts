@@ -1,4 +1,6 @@
+import {createHash} from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {BadInput} from '../errors.js';
 import {safeText} from '../text.js';
@@ -8,7 +10,9 @@ export interface EngineTarget {
 	/** As people write it: `unix:///var/run/docker.sock`, `tcp://10.0.0.5:2376`, `ssh://ops@host`. */
 	address: string;
 	/** What chose it, shown when it cannot be reached. */
-	source: 'flag' | 'env' | 'default';
+	source: 'flag' | 'env' | 'context' | 'default';
+	/** The docker context it came from, when one did. */
+	context?: string;
 	transport:
 		| {kind: 'unix'; socketPath: string}
 		| {kind: 'tcp'; host: string; port: number; tls?: {ca?: Buffer; cert?: Buffer; key?: Buffer; verify: boolean}}
@@ -20,10 +24,12 @@ export const defaultSocket = '/var/run/docker.sock';
 export interface TargetOptions {
 	host?: string;
 	env?: NodeJS.ProcessEnv;
+	/** The docker CLI's config folder; default DOCKER_CONFIG, else ~/.docker. */
+	configDir?: string;
 }
 
-/** `--host` > `DOCKER_HOST` > the default socket. */
-export function resolveTarget({host, env = process.env}: TargetOptions = {}): EngineTarget {
+/** `--host` > `DOCKER_HOST` > `DOCKER_CONTEXT` > the config's `currentContext` > the default socket. */
+export function resolveTarget({host, env = process.env, configDir}: TargetOptions = {}): EngineTarget {
 	if (host !== undefined) {
 		return parseHost(host, 'flag', env);
 	}
@@ -32,7 +38,75 @@ export function resolveTarget({host, env = process.env}: TargetOptions = {}): En
 		return parseHost(env.DOCKER_HOST, 'env', env);
 	}
 
+	const folder = configDir ?? dockerConfigDir(env);
+	const context = env.DOCKER_CONTEXT || currentContext(folder);
+	if (context && context !== 'default') {
+		return contextTarget(context, folder);
+	}
+
 	return parseHost(`unix://${defaultSocket}`, 'default', env);
+}
+
+/** Where the docker CLI keeps config.json and contexts. */
+export function dockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+	return env.DOCKER_CONFIG || path.join(env.HOME || os.homedir(), '.docker');
+}
+
+/** The context `docker context use` chose, from config.json; none when the file is absent. */
+function currentContext(folder: string): string | undefined {
+	const file = path.join(folder, 'config.json');
+	const config = readJson(file, 'the docker config') as {currentContext?: unknown} | undefined;
+	return typeof config?.currentContext === 'string' && config.currentContext !== '' ? config.currentContext : undefined;
+}
+
+interface ContextMeta {
+	Name?: string;
+	Endpoints?: {docker?: {Host?: string; SkipTLSVerify?: boolean}};
+}
+
+/** A context as the docker CLI stores it: meta and TLS files under the sha256 of its name. */
+function contextTarget(name: string, folder: string): EngineTarget {
+	const id = createHash('sha256').update(name).digest('hex');
+	const metaFile = path.join(folder, 'contexts', 'meta', id, 'meta.json');
+	const meta = readJson(metaFile, `the docker context ${safeText(name).slice(0, 100)}`) as ContextMeta | undefined;
+	if (!meta) {
+		throw new BadInput(
+			`no docker context named "${safeText(name).slice(0, 100)}" in ${safeText(folder).slice(0, 200)}: run "docker context ls" to see the contexts, or pass --host`,
+		);
+	}
+
+	const endpoint = meta.Endpoints?.docker ?? {};
+	const host = typeof endpoint.Host === 'string' && endpoint.Host !== '' ? endpoint.Host : `unix://${defaultSocket}`;
+	const target = parseHost(host, 'context', {});
+	target.context = name;
+	if (target.transport.kind === 'tcp') {
+		const tls = readTlsFolder(path.join(folder, 'contexts', 'tls', id, 'docker'));
+		const skipVerify = endpoint.SkipTLSVerify === true;
+		// The docker CLI speaks TLS to a context that has TLS files or says to skip verifying them.
+		target.transport.tls = tls.ca || tls.cert || tls.key || skipVerify ? {...tls, verify: !skipVerify} : undefined;
+	}
+
+	return target;
+}
+
+/** A JSON file that may be absent (undefined) but, when present, must parse. */
+function readJson(file: string, what: string): unknown {
+	let text: string;
+	try {
+		text = fs.readFileSync(file, 'utf8');
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') {
+			return undefined;
+		}
+
+		throw new BadInput(`cannot read ${what} (${safeText(file).slice(0, 200)}): ${safeText((error as NodeJS.ErrnoException).code ?? (error as Error).message).slice(0, 100)}`);
+	}
+
+	try {
+		return JSON.parse(text) as unknown;
+	} catch {
+		throw new BadInput(`${what} (${safeText(file).slice(0, 200)}) is not valid JSON: fix or remove it, or pass --host`);
+	}
 }
 
 export function parseHost(input: string, source: EngineTarget['source'], env: NodeJS.ProcessEnv = process.env): EngineTarget {
@@ -115,6 +189,10 @@ export function parseHost(input: string, source: EngineTarget['source'], env: No
 /** The docker CLI's TLS files: ca.pem, cert.pem, key.pem in DOCKER_CERT_PATH (else ~/.docker). */
 function readTlsFiles(env: NodeJS.ProcessEnv, verify: boolean) {
 	const folder = env.DOCKER_CERT_PATH || path.join(env.HOME ?? '', '.docker');
+	return {...readTlsFolder(folder), verify};
+}
+
+function readTlsFolder(folder: string) {
 	const read = (name: string) => {
 		try {
 			return fs.readFileSync(path.join(folder, name));
@@ -123,5 +201,5 @@ function readTlsFiles(env: NodeJS.ProcessEnv, verify: boolean) {
 		}
 	};
 
-	return {ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem'), verify};
+	return {ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem')};
 }

@@ -31,6 +31,10 @@ const unreachableCodes: Record<string, string> = {
  * it pulls in ssh2 and friends, which a `--help` or a registry-only command never needs.
  */
 export class Engine {
+	/** Engine API requests made through `call`, so tests can prove a listing costs a fixed number of them. */
+	calls = 0;
+	private knownVersion?: Promise<EngineVersion>;
+
 	private constructor(
 		readonly target: EngineTarget,
 		readonly api: Dockerode,
@@ -53,6 +57,17 @@ export class Engine {
 					protocol: transport.tls ? 'https' : 'http',
 					...(transport.tls ? {ca: transport.tls.ca, cert: transport.tls.cert, key: transport.tls.key} : {}),
 				};
+				if (transport.tls) {
+					const https = await import('node:https');
+					// docker-modem has no switch for "TLS without verifying": an agent carries it.
+					(options as Dockerode.DockerOptions & {agent?: unknown}).agent = new https.Agent({
+						ca: transport.tls.ca,
+						cert: transport.tls.cert,
+						key: transport.tls.key,
+						rejectUnauthorized: transport.tls.verify,
+					});
+				}
+
 				break;
 			}
 
@@ -73,6 +88,7 @@ export class Engine {
 
 	/** Runs one API call and turns what goes wrong into an error people can act on. */
 	async call<T>(what: string, request: (api: Dockerode) => Promise<T>): Promise<T> {
+		this.calls++;
 		try {
 			return await request(this.api);
 		} catch (error) {
@@ -80,14 +96,20 @@ export class Engine {
 		}
 	}
 
+	/** The daemon's version, asked once per Engine (a failed ask is asked again next time). */
 	async version(): Promise<EngineVersion> {
-		const version = await this.call('read the engine version', async api => api.version());
-		return {
+		this.knownVersion ??= this.call('read the engine version', async api => api.version()).then(version => ({
 			version: safeText(version.Version),
 			apiVersion: safeText(version.ApiVersion),
 			os: safeText(version.Os),
 			arch: safeText(version.Arch),
-		};
+		}));
+		try {
+			return await this.knownVersion;
+		} catch (error) {
+			this.knownVersion = undefined;
+			throw error;
+		}
 	}
 }
 

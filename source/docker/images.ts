@@ -1,4 +1,5 @@
 import {safeText} from '../text.js';
+import {containerName, listAllContainers, type RawContainer} from './containers.js';
 import type {Engine} from './engine.js';
 
 /** One tag of a local image (an untagged image is one row with repository and tag `<none>`). */
@@ -20,6 +21,9 @@ interface RawImage {
 	Size?: number;
 	Created?: number;
 }
+
+/** An image row with the containers (running or not) created from it. */
+export type ImageWithUsage = Image & {usedBy: {containers: string[]}};
 
 export async function listImages(engine: Engine): Promise<Image[]> {
 	const raw = await engine.call('list images', async api => api.listImages() as Promise<RawImage[]>);
@@ -46,4 +50,33 @@ export function toImages(raw: RawImage): Image[] {
 			? {...base, repository: text.slice(0, colon), tag: text.slice(colon + 1), dangling: false}
 			: {...base, repository: text, tag: '<none>', dangling: false};
 	});
+}
+
+/** The images and who uses each, from one image listing and one container listing, in parallel. */
+export async function listImagesWithUsage(engine: Engine): Promise<ImageWithUsage[]> {
+	const [raw, containers] = await Promise.all([
+		engine.call('list images', async api => api.listImages() as Promise<RawImage[]>),
+		listAllContainers(engine),
+	]);
+	const users = containersByImage(containers);
+	return (Array.isArray(raw) ? raw : []).flatMap(image => {
+		const usedBy = {containers: users.get(image.Id ?? '') ?? []};
+		return toImages(image).map(row => ({...row, usedBy}));
+	});
+}
+
+/** Image id → names of the containers made from it; a container names its image by id, whatever tag it used. */
+export function containersByImage(containers: RawContainer[]): Map<string, string[]> {
+	const byImage = new Map<string, string[]>();
+	for (const container of containers) {
+		if (container.ImageID) {
+			byImage.set(container.ImageID, [...(byImage.get(container.ImageID) ?? []), safeText(containerName(container))]);
+		}
+	}
+
+	for (const names of byImage.values()) {
+		names.sort((a, b) => a.localeCompare(b));
+	}
+
+	return byImage;
 }

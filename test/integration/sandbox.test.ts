@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {test} from 'node:test';
 import {installPlugin, kasmBuilds, manifestDigest, moveTag, rollingStartsAt, rollingTag} from '../sandbox/fixtures.js';
-import {processesMentioning} from '../sandbox/processes.js';
+import {processesInCgroups, processesMentioning} from '../sandbox/processes.js';
 import {startSandbox} from '../sandbox/sandbox.js';
 import {uniqueName, useSandbox} from '../sandbox/shared.js';
 
@@ -56,11 +56,15 @@ test('a second sandbox runs beside the first and, stopped, leaves no process and
 	assert.notEqual(second.registry, sandbox.registry);
 	// An enabled plugin outlives its daemon unless the sandbox ends it: the hard case.
 	await pushAndInstall(second);
+	const pluginId = (await second.docker(['plugin', 'ls', '-q', '--no-trunc'])).trim();
+	assert.ok(fs.existsSync(`/run/docker/plugins/${pluginId}/kasm.sock`), 'the plugin listens where dockerd puts plugin sockets');
 	const running = processesMentioning([second.state.dir]);
 	assert.ok(running.length >= 2, 'dockerd and the registry run');
 	await second.stop();
 	assert.deepEqual(processesMentioning([second.state.dir]), []);
+	assert.deepEqual(processesInCgroups([pluginId]), [], 'the plugin process is gone');
 	assert.equal(fs.existsSync(second.state.dir), false);
+	assert.equal(fs.existsSync(`/run/docker/plugins/${pluginId}`), false, 'its socket folder is gone');
 	assert.ok((await fetch(`http://${sandbox.registry}/v2/`)).ok, 'the first sandbox still answers');
 });
 

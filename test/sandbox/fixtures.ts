@@ -39,6 +39,7 @@ export const kasmBuilds: Array<{tag: string} & PluginBuild> = [
 ];
 
 export const kasmRepositoryPath = 'kasmweb/sidecar';
+export const pluginSocketRoot = '/run/docker/plugins';
 /** The moving tag; it starts at 1.2.9's build and `moveTag` can point it at another. */
 export const rollingTag = 'amd64-1.2-rolling';
 export const rollingStartsAt = 'amd64-1.2.9';
@@ -80,7 +81,7 @@ function buildFolder(sandbox: Sandbox, build: PluginBuild): string {
 		documentation: 'https://kasm-tui.invalid/fixture',
 		entrypoint: ['/plugin'],
 		workdir: '/',
-		interface: {types: ['docker.volumedriver/1.0', 'docker.networkdriver/1.0'], socket: 'kasm.sock'},
+		interface: {types: ['docker.volumedriver/1.0', 'docker.networkdriver/1.0', 'docker.ipamdriver/1.0'], socket: 'kasm.sock'},
 		network: {type: build.network ?? 'host'},
 		linux: {capabilities: build.capabilities ?? []},
 	};
@@ -192,4 +193,41 @@ export async function importImage(sandbox: Sandbox, reference: string, version =
 	} finally {
 		fs.rmSync(rootfs, {recursive: true, force: true});
 	}
+}
+
+/**
+ * A repository of a test's own, so moving its rolling tag cannot disturb other tests:
+ * one build per version (`amd64-<version>`), and `amd64-1.2-rolling` at the first.
+ */
+export async function pushRepository(sandbox: Sandbox, repositoryPath: string, versions: string[]): Promise<KasmRepository> {
+	const repository = `${sandbox.registry}/${repositoryPath}`;
+	for (const version of versions) {
+		await pushPluginBuild(sandbox, `${repository}:amd64-${version}`, {version});
+	}
+
+	await moveTag(sandbox, repositoryPath, rollingTag, `amd64-${versions[0]}`);
+	return {repository, tags: [...versions.map(version => `amd64-${version}`), rollingTag], ref: tag => `${repository}:${tag}`};
+}
+
+/** Asks the running plugin itself which build it is (its /Kasm.Version answers the VERSION file). */
+export async function runningVersion(sandbox: Sandbox, pluginName: string): Promise<string> {
+	const [plugin] = JSON.parse(await sandbox.docker(['plugin', 'inspect', pluginName])) as Array<{Id: string; Enabled: boolean}>;
+	if (!plugin?.Enabled) {
+		throw new Error(`${pluginName} is not enabled`);
+	}
+
+	// dockerd (Linux) keeps plugin sockets under /run/docker/plugins/<id>, whatever its exec-root.
+	const socketPath = path.join(pluginSocketRoot, plugin.Id, 'kasm.sock');
+	const {request} = await import('node:http');
+	return new Promise((resolve, reject) => {
+		const call = request({socketPath, path: '/Kasm.Version', method: 'POST'}, response => {
+			let body = '';
+			response.on('data', chunk => {
+				body += chunk;
+			});
+			response.on('end', () => resolve((JSON.parse(body) as {Version: string}).Version));
+		});
+		call.on('error', reject);
+		call.end('{}');
+	});
 }

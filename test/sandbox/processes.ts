@@ -40,7 +40,7 @@ function read(pid: number, file: string): string {
 export function processesMentioning(needles: string[]): number[] {
 	return pids().filter(pid => {
 		const commandLine = read(pid, 'cmdline').replaceAll('\0', ' ');
-		return needles.some(needle => commandLine.includes(needle));
+		return needles.some(needle => commandLine.includes(needle)) && isAlive(pid);
 	});
 }
 
@@ -52,7 +52,7 @@ export function processesInCgroups(ids: string[]): number[] {
 
 	return pids().filter(pid => {
 		const cgroups = read(pid, 'cgroup');
-		return ids.some(id => cgroups.includes(id));
+		return ids.some(id => cgroups.includes(id)) && isAlive(pid);
 	});
 }
 

@@ -38,6 +38,9 @@ const requiredPackages = [
 	{command: 'tar', package: 'tar'},
 	// The end-to-end tests drive the real screen in a pseudo-terminal.
 	{command: 'tmux', package: 'tmux'},
+	// A registry that wants a password (htpasswd, bcrypt) or a token (a key signed with openssl).
+	{command: 'htpasswd', package: 'apache2-utils'},
+	{command: 'openssl', package: 'openssl'},
 ];
 
 function which(command: string): string | undefined {
@@ -234,25 +237,7 @@ export async function startSandbox({log = () => {}}: StartOptions = {}): Promise
 	writeState();
 
 	try {
-		fs.writeFileSync(
-			path.join(dir, 'registry.yml'),
-			[
-				'version: 0.1',
-				'log:',
-				'  level: warn',
-				'  accesslog:',
-				'    disabled: true',
-				'storage:',
-				'  filesystem:',
-				`    rootdirectory: ${path.join(dir, 'registry')}`,
-				'  delete:',
-				'    enabled: true',
-				'http:',
-				`  addr: ${state.registry}`,
-				'',
-			].join('\n'),
-		);
-		state.pids.registry = start(which('docker-registry') ?? 'docker-registry', ['serve', path.join(dir, 'registry.yml')], path.join(dir, 'registry.log'));
+		state.pids.registry = startRegistryProcess(dir, 'registry', state.registry);
 		writeState();
 
 		state.pids.dockerd = start(
@@ -268,6 +253,9 @@ export async function startSandbox({log = () => {}}: StartOptions = {}): Promise
 				path.join(dir, 'docker.pid'),
 				'--insecure-registry',
 				state.registry,
+				// Extra registries of single tests (one to stop mid-flow, one with a password) live on loopback too.
+				'--insecure-registry',
+				'127.0.0.0/8',
 				// No bridge, no iptables: the sandbox never touches the host's network.
 				'--bridge=none',
 				'--iptables=false',
@@ -301,6 +289,81 @@ export async function startSandbox({log = () => {}}: StartOptions = {}): Promise
 	return new Sandbox(state);
 }
 
+/** A docker-registry config: its storage in `dir/name`, serving on `address`, plus `extra` lines (auth). */
+function registryConfig(dir: string, name: string, address: string, extra: string[] = []): string {
+	const file = path.join(dir, `${name}.yml`);
+	fs.writeFileSync(
+		file,
+		[
+			'version: 0.1',
+			'log:',
+			'  level: warn',
+			'  accesslog:',
+			'    disabled: true',
+			'storage:',
+			'  filesystem:',
+			`    rootdirectory: ${path.join(dir, name)}`,
+			'  delete:',
+			'    enabled: true',
+			'http:',
+			`  addr: ${address}`,
+			...extra,
+			'',
+		].join('\n'),
+	);
+	return file;
+}
+
+function startRegistryProcess(dir: string, name: string, address: string, extra: string[] = []): number {
+	return start(which('docker-registry') ?? 'docker-registry', ['serve', registryConfig(dir, name, address, extra)], path.join(dir, `${name}.log`));
+}
+
+/** A registry of one test's own on loopback (e.g. one to stop in the middle of a flow). */
+export interface ExtraRegistry {
+	/** `127.0.0.1:PORT` */
+	address: string;
+	pid: number;
+	stop(): Promise<void>;
+}
+
+export interface ExtraRegistryOptions {
+	/** Names its config, storage and log in `folder`. */
+	name?: string;
+	/** Default: the sandbox's folder. */
+	folder?: string;
+	/** Extra config lines, e.g. an `auth:` section. */
+	config?: string[];
+	/** What /v2/ answers once it is up: 200, or 401 for one that wants credentials. */
+	readyStatus?: number;
+}
+
+/** Starts another docker-registry on a free loopback port; the daemon trusts all of 127.0.0.0/8. */
+export async function startExtraRegistry(sandbox: Sandbox, options: ExtraRegistryOptions = {}): Promise<ExtraRegistry> {
+	const name = options.name ?? `registry-${Date.now().toString(36)}`;
+	const folder = options.folder ?? sandbox.state.dir;
+	const port = await freePort();
+	const address = `127.0.0.1:${port}`;
+	const pid = startRegistryProcess(folder, name, address, options.config);
+	const stop = async () => {
+		signal(pid, 'SIGTERM');
+		if (!(await waitForExit([pid], 5000))) {
+			signal(pid, 'SIGKILL');
+			await waitForExit([pid], 5000);
+		}
+	};
+
+	try {
+		await waitUntil(`the registry ${name}`, pid, path.join(folder, `${name}.log`), async () =>
+			(await httpStatus({host: '127.0.0.1', port, path: '/v2/'})) === (options.readyStatus ?? 200),
+		);
+	} catch (error) {
+		await stop();
+		throw error;
+	}
+
+	return {address, pid, stop};
+}
+
 /** A sandbox another process started (the test runner), from its state.json. */
 export function attachSandbox(stateFile: string): Sandbox {
 	return new Sandbox(JSON.parse(fs.readFileSync(stateFile, 'utf8')) as SandboxState);
@@ -328,6 +391,8 @@ export async function stopSandbox(state: SandboxState): Promise<void> {
 		signal(pid, 'SIGKILL');
 	}
 
+	await waitForExit(pluginProcesses, 5000);
+
 	for (const pid of [state.pids.dockerd, state.pids.registry]) {
 		if (pid) {
 			signal(pid, 'SIGTERM');
@@ -352,6 +417,41 @@ export async function stopSandbox(state: SandboxState): Promise<void> {
 	await waitForExit(leftovers, 5000);
 	unmountBelow(state.dir);
 	fs.rmSync(state.dir, {recursive: true, force: true, maxRetries: 3});
+	await removePluginSocketFolders(pluginIds);
+}
+
+/**
+ * dockerd on Linux puts every plugin's socket under /run/docker/plugins/<id>, whatever its
+ * exec-root, and leaves the folder when the plugin dies with the sandbox. Ours go: the ids we
+ * know, and any folder holding our fixture's socket (kasm.sock) that no process answers.
+ */
+async function removePluginSocketFolders(pluginIds: string[]): Promise<void> {
+	const root = '/run/docker/plugins';
+	let folders: string[];
+	try {
+		folders = fs.readdirSync(root).filter(name => /^[a-f\d]{64}$/.test(name));
+	} catch {
+		return;
+	}
+
+	for (const id of folders) {
+		const socket = path.join(root, id, 'kasm.sock');
+		const ours = pluginIds.includes(id) || (fs.existsSync(socket) && !(await answers(socket)));
+		if (ours) {
+			fs.rmSync(path.join(root, id), {recursive: true, force: true});
+		}
+	}
+}
+
+function answers(socketPath: string): Promise<boolean> {
+	return new Promise(resolve => {
+		const connection = net.connect(socketPath);
+		connection.once('connect', () => {
+			connection.destroy();
+			resolve(true);
+		});
+		connection.once('error', () => resolve(false));
+	});
 }
 
 function unmountBelow(dir: string): void {

@@ -4,11 +4,14 @@
  * The kasm-tui test sandbox installs this as a throwaway Docker managed
  * plugin so that the TUI can be exercised against a real daemon (install,
  * enable, disable, upgrade, remove, create volumes/networks) without
- * pulling a real driver. It is a combined VolumeDriver + NetworkDriver that
- * keeps all state in memory and answers the Docker plugin protocol
- * (HTTP/1.1 + JSON over a unix socket). It is built with
+ * pulling a real driver. It is a combined VolumeDriver + NetworkDriver +
+ * IpamDriver that keeps all state in memory (small, fixed-size tables) and
+ * answers the Docker plugin protocol (HTTP/1.1 + JSON over a unix socket).
+ * As an IPAM driver it hands out 198.19.N.0/24 pools (or echoes the pool
+ * asked for), .1 as the gateway and the next free address otherwise.
+ * It is built with
  *
- *     gcc -static -O2 -o plugin plugin.c
+ *     gcc -static -O2 -Wall -Wextra -o plugin plugin.c
  *
  * so the plugin rootfs is just this one binary (/plugin) plus a /VERSION
  * text file, whose contents are reported by the /Kasm.Version endpoint so
@@ -43,6 +46,10 @@
 #define MAX_REQUEST (1024 * 1024)
 #define MAX_VOLUMES 1024
 #define MAX_NAME 255
+#define MAX_POOLS 64
+#define POOL_ID_MAX 32
+#define CIDR_MAX 64
+#define GATEWAY_TYPE "com.docker.network.gateway"
 #define IO_TIMEOUT_SEC 5
 #define BACKLOG 64
 
@@ -52,6 +59,24 @@ static const char *data_root = DEFAULT_DATA_ROOT;
 
 static char volumes[MAX_VOLUMES][MAX_NAME + 1];
 static size_t nvolumes;
+
+/*
+ * IPAM pools. Only IPv4 pools get addresses handed out, and only from the
+ * first 256 addresses of a pool, tracked in a bitmap (bit = host offset).
+ */
+struct pool {
+	char id[POOL_ID_MAX];
+	char cidr[CIDR_MAX];
+	int v4;                 /* cidr parsed as IPv4: net/used are valid */
+	unsigned long net;      /* network address, host byte order */
+	unsigned prefix;
+	unsigned char used[32];
+};
+
+static struct pool pools[MAX_POOLS];
+static size_t npools;
+static unsigned long pool_seq;
+static unsigned next_subnet; /* N of the next 198.19.N.0/24 handed out */
 
 /* ------------------------------------------------------------------ */
 /* growable string buffer                                              */
@@ -244,12 +269,11 @@ static const char *skip_ws(const char *p, const char *end)
 }
 
 /*
- * Find the top-level key `key` in the JSON object in [body, body+len) and
- * decode its string value into out. Returns 0 on success, -1 if the key is
- * absent, not a string, or the JSON is malformed.
+ * Find the top-level key `key` in the JSON object in [body, body+len).
+ * Returns a pointer to the start of its value, or NULL if the key is absent
+ * or the JSON is malformed.
  */
-static int json_get_string(const char *body, size_t len, const char *key,
-			   char *out, size_t outsz, size_t *outlen)
+static const char *json_find_value(const char *body, size_t len, const char *key)
 {
 	const char *p = body, *end = body + len;
 	size_t keylen = strlen(key);
@@ -265,15 +289,12 @@ static int json_get_string(const char *body, size_t len, const char *key,
 			const char *r;
 
 			if (!q)
-				return -1;
+				return NULL;
 			r = skip_ws(q, end);
 			if (depth == 1 && r < end && *r == ':' && klen == keylen &&
 			    klen < sizeof tmp && memcmp(tmp, key, klen) == 0) {
 				r = skip_ws(r + 1, end);
-				if (r < end && *r == '"' &&
-				    json_string(r, end, out, outsz, outlen))
-					return 0;
-				return -1;
+				return r < end ? r : NULL;
 			}
 			p = q;
 			continue;
@@ -282,6 +303,64 @@ static int json_get_string(const char *body, size_t len, const char *key,
 			depth++;
 		else if (c == '}' || c == ']')
 			depth--;
+		p++;
+	}
+	return NULL;
+}
+
+/*
+ * Find the top-level key `key` in the JSON object in [body, body+len) and
+ * decode its string value into out. Returns 0 on success, -1 if the key is
+ * absent, not a string, or the JSON is malformed.
+ */
+static int json_get_string(const char *body, size_t len, const char *key,
+			   char *out, size_t outsz, size_t *outlen)
+{
+	const char *end = body + len;
+	const char *v = json_find_value(body, len, key);
+
+	if (v && *v == '"' && json_string(v, end, out, outsz, outlen))
+		return 0;
+	return -1;
+}
+
+/* Is the top-level key `key` the literal true? */
+static int json_get_true(const char *body, size_t len, const char *key)
+{
+	const char *end = body + len;
+	const char *v = json_find_value(body, len, key);
+
+	return v && end - v >= 4 && memcmp(v, "true", 4) == 0;
+}
+
+/*
+ * Like json_get_string, for the key `key` of the object that is the value of
+ * the top-level key `object` (e.g. Options.RequestAddressType).
+ */
+static int json_get_nested_string(const char *body, size_t len, const char *object,
+				  const char *key, char *out, size_t outsz, size_t *outlen)
+{
+	const char *end = body + len;
+	const char *v = json_find_value(body, len, object), *p;
+	int depth = 0;
+
+	if (!v || *v != '{')
+		return -1;
+	/* find the end of the object so keys after it are not searched */
+	for (p = v; p < end;) {
+		if (*p == '"') {
+			size_t n;
+			p = json_string(p, end, NULL, 0, &n);
+			if (!p)
+				return -1;
+			continue;
+		}
+		if (*p == '{' || *p == '[') {
+			depth++;
+		} else if (*p == '}' || *p == ']') {
+			if (--depth == 0)
+				return json_get_string(v, (size_t)(p + 1 - v), key, out, outsz, outlen);
+		}
 		p++;
 	}
 	return -1;
@@ -692,7 +771,7 @@ typedef int (*handler_fn)(const struct request *rq, struct sbuf *out);
 static int h_activate(const struct request *rq, struct sbuf *out)
 {
 	(void)rq;
-	sb_puts(out, "{\"Implements\":[\"VolumeDriver\",\"NetworkDriver\"]}");
+	sb_puts(out, "{\"Implements\":[\"VolumeDriver\",\"NetworkDriver\",\"IpamDriver\"]}");
 	return 200;
 }
 
@@ -834,6 +913,295 @@ static int h_net_oper_info(const struct request *rq, struct sbuf *out)
 	return 200;
 }
 
+/* ------------------------------------------------------------------ */
+/* IPAM                                                                */
+
+/*
+ * Parse a dotted-quad IPv4 address at s, optionally followed by "/prefix".
+ * Returns 0 and fills *addr (host byte order) and *prefix (if a prefix was
+ * given and prefix is non-NULL; otherwise left alone), or -1.
+ */
+static int parse_ipv4(const char *s, unsigned long *addr, unsigned *prefix)
+{
+	unsigned long a = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned v = 0;
+		int digits = 0;
+
+		while (*s >= '0' && *s <= '9' && digits < 3) {
+			v = v * 10 + (unsigned)(*s++ - '0');
+			digits++;
+		}
+		if (!digits || v > 255)
+			return -1;
+		a = (a << 8) | v;
+		if (i < 3 && *s++ != '.')
+			return -1;
+	}
+	if (*s == '/') {
+		unsigned v = 0;
+		int digits = 0;
+
+		s++;
+		while (*s >= '0' && *s <= '9' && digits < 2) {
+			v = v * 10 + (unsigned)(*s++ - '0');
+			digits++;
+		}
+		if (!digits || v > 32)
+			return -1;
+		if (prefix)
+			*prefix = v;
+	}
+	if (*s)
+		return -1;
+	*addr = a;
+	return 0;
+}
+
+static unsigned long prefix_mask(unsigned prefix)
+{
+	return prefix == 0 ? 0 : (0xffffffffUL << (32 - prefix)) & 0xffffffffUL;
+}
+
+static void format_ipv4(char *buf, size_t sz, unsigned long a, unsigned prefix)
+{
+	snprintf(buf, sz, "%lu.%lu.%lu.%lu/%u", (a >> 24) & 255, (a >> 16) & 255,
+		 (a >> 8) & 255, a & 255, prefix);
+}
+
+static struct pool *find_pool(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < npools; i++)
+		if (strcmp(pools[i].id, id) == 0)
+			return &pools[i];
+	return NULL;
+}
+
+/* Host offset of addr in pool p, if it is one the bitmap tracks; else -1. */
+static int pool_offset(const struct pool *p, unsigned long addr)
+{
+	unsigned long off;
+
+	if (!p->v4 || (addr & prefix_mask(p->prefix)) != p->net)
+		return -1;
+	off = addr - p->net;
+	return off < 8 * sizeof p->used ? (int)off : -1;
+}
+
+static void pool_mark(struct pool *p, int off, int used)
+{
+	if (off < 0)
+		return;
+	if (used)
+		p->used[off / 8] |= (unsigned char)(1u << (off % 8));
+	else
+		p->used[off / 8] &= (unsigned char)~(1u << (off % 8));
+}
+
+static int pool_is_used(const struct pool *p, int off)
+{
+	return (p->used[off / 8] >> (off % 8)) & 1;
+}
+
+static int subnet_in_use(unsigned n)
+{
+	unsigned long net = (198UL << 24) | (19UL << 16) | ((unsigned long)n << 8);
+	size_t i;
+
+	for (i = 0; i < npools; i++)
+		if (pools[i].v4 && pools[i].prefix == 24 && pools[i].net == net)
+			return 1;
+	return 0;
+}
+
+static int h_ipam_caps(const struct request *rq, struct sbuf *out)
+{
+	(void)rq;
+	sb_puts(out, "{\"RequiresMACAddress\":false}");
+	return 200;
+}
+
+static int h_ipam_spaces(const struct request *rq, struct sbuf *out)
+{
+	(void)rq;
+	sb_puts(out, "{\"LocalDefaultAddressSpace\":\"kasm-local\","
+		     "\"GlobalDefaultAddressSpace\":\"kasm-global\"}");
+	return 200;
+}
+
+static int h_ipam_request_pool(const struct request *rq, struct sbuf *out)
+{
+	char want[CIDR_MAX];
+	struct pool *p;
+	size_t len;
+	const char *slash;
+
+	if (npools >= MAX_POOLS) {
+		sb_err(out, "too many pools");
+		return 200;
+	}
+	p = &pools[npools];
+	memset(p, 0, sizeof *p);
+	if (json_get_string(rq->body, rq->body_len, "Pool", want, sizeof want, &len) < 0) {
+		want[0] = '\0';
+		len = 0;
+	}
+	if (len >= sizeof want || strlen(want) != len) {
+		sb_err(out, "invalid pool");
+		return 200;
+	}
+	if (len > 0) {
+		memcpy(p->cidr, want, len + 1);
+		p->prefix = 0;
+		slash = strchr(want, '/');
+		if (slash)
+			p->prefix = (unsigned)atoi(slash + 1);
+		if (parse_ipv4(want, &p->net, &p->prefix) == 0 && slash) {
+			p->v4 = 1;
+			p->net &= prefix_mask(p->prefix);
+		}
+	} else if (json_get_true(rq->body, rq->body_len, "V6")) {
+		sb_err(out, "the kasm fixture hands out no IPv6 pools; ask for one with --subnet");
+		return 200;
+	} else {
+		unsigned i, n = 0;
+
+		for (i = 0; i < 256; i++) {
+			n = (next_subnet + i) % 256;
+			if (!subnet_in_use(n))
+				break;
+		}
+		if (i == 256) {
+			sb_err(out, "no free 198.19.N.0/24 pool");
+			return 200;
+		}
+		next_subnet = (n + 1) % 256;
+		p->v4 = 1;
+		p->prefix = 24;
+		p->net = (198UL << 24) | (19UL << 16) | ((unsigned long)n << 8);
+		format_ipv4(p->cidr, sizeof p->cidr, p->net, p->prefix);
+	}
+	snprintf(p->id, sizeof p->id, "kasm-pool-%lu", ++pool_seq);
+	npools++;
+	sb_puts(out, "{\"PoolID\":");
+	sb_json_str(out, p->id);
+	sb_puts(out, ",\"Pool\":");
+	sb_json_str(out, p->cidr);
+	sb_puts(out, ",\"Data\":{}}");
+	return 200;
+}
+
+static int h_ipam_release_pool(const struct request *rq, struct sbuf *out)
+{
+	char id[POOL_ID_MAX];
+	size_t len;
+	struct pool *p = NULL;
+
+	if (json_get_string(rq->body, rq->body_len, "PoolID", id, sizeof id, &len) == 0 &&
+	    len < sizeof id)
+		p = find_pool(id);
+	if (p) {
+		size_t i = (size_t)(p - pools);
+		memmove(&pools[i], &pools[i + 1], (npools - i - 1) * sizeof pools[0]);
+		npools--;
+	}
+	sb_puts(out, "{}");
+	return 200;
+}
+
+static int h_ipam_request_address(const struct request *rq, struct sbuf *out)
+{
+	char id[POOL_ID_MAX], want[CIDR_MAX], type[64], addr[CIDR_MAX + 8];
+	size_t len;
+	struct pool *p = NULL;
+	unsigned long a;
+	unsigned prefix = 24;
+	int off;
+
+	if (json_get_string(rq->body, rq->body_len, "PoolID", id, sizeof id, &len) == 0 &&
+	    len < sizeof id)
+		p = find_pool(id);
+	if (p && p->prefix)
+		prefix = p->prefix;
+	if (json_get_string(rq->body, rq->body_len, "Address", want, sizeof want, &len) < 0) {
+		want[0] = '\0';
+		len = 0;
+	}
+	if (len >= sizeof want || strlen(want) != len) {
+		sb_err(out, "invalid address");
+		return 200;
+	}
+	if (len > 0) {
+		/* the address asked for, in the pool's prefix length */
+		char *slash = strchr(want, '/');
+
+		if (slash)
+			*slash = '\0';
+		if (p && parse_ipv4(want, &a, NULL) == 0)
+			pool_mark(p, pool_offset(p, a), 1);
+		snprintf(addr, sizeof addr, "%s/%u", want, prefix);
+	} else if (!p) {
+		sb_err(out, "unknown pool");
+		return 200;
+	} else if (!p->v4) {
+		sb_err(out, "the kasm fixture hands out addresses from IPv4 pools only");
+		return 200;
+	} else {
+		/* offsets below limit: not the broadcast address, within the bitmap */
+		int limit = p->prefix > 24 ? (1 << (32 - p->prefix)) - 1 : (int)(8 * sizeof p->used);
+
+		if (json_get_nested_string(rq->body, rq->body_len, "Options", "RequestAddressType",
+					   type, sizeof type, &len) == 0 &&
+		    strcmp(type, GATEWAY_TYPE) == 0) {
+			off = 1;
+			if (off >= limit) {
+				sb_err(out, "pool too small for a gateway");
+				return 200;
+			}
+		} else {
+			for (off = 2; off < limit && pool_is_used(p, off); off++)
+				;
+			if (off >= limit) {
+				sb_err(out, "pool exhausted");
+				return 200;
+			}
+		}
+		pool_mark(p, off, 1);
+		format_ipv4(addr, sizeof addr, p->net + (unsigned long)off, p->prefix);
+	}
+	sb_puts(out, "{\"Address\":");
+	sb_json_str(out, addr);
+	sb_puts(out, ",\"Data\":{}}");
+	return 200;
+}
+
+static int h_ipam_release_address(const struct request *rq, struct sbuf *out)
+{
+	char id[POOL_ID_MAX], want[CIDR_MAX];
+	size_t len;
+	struct pool *p = NULL;
+	unsigned long a;
+
+	if (json_get_string(rq->body, rq->body_len, "PoolID", id, sizeof id, &len) == 0 &&
+	    len < sizeof id)
+		p = find_pool(id);
+	if (p && json_get_string(rq->body, rq->body_len, "Address", want, sizeof want, &len) == 0 &&
+	    len < sizeof want) {
+		char *slash = strchr(want, '/');
+
+		if (slash)
+			*slash = '\0';
+		if (parse_ipv4(want, &a, NULL) == 0)
+			pool_mark(p, pool_offset(p, a), 0);
+	}
+	sb_puts(out, "{}");
+	return 200;
+}
+
 static int h_empty(const struct request *rq, struct sbuf *out)
 {
 	(void)rq;
@@ -877,6 +1245,12 @@ static const struct route {
 	{ "/NetworkDriver.RevokeExternalConnectivity", h_empty },
 	{ "/NetworkDriver.AllocateNetwork", h_empty },
 	{ "/NetworkDriver.FreeNetwork", h_empty },
+	{ "/IpamDriver.GetCapabilities", h_ipam_caps },
+	{ "/IpamDriver.GetDefaultAddressSpaces", h_ipam_spaces },
+	{ "/IpamDriver.RequestPool", h_ipam_request_pool },
+	{ "/IpamDriver.ReleasePool", h_ipam_release_pool },
+	{ "/IpamDriver.RequestAddress", h_ipam_request_address },
+	{ "/IpamDriver.ReleaseAddress", h_ipam_release_address },
 	{ "/Kasm.Version", h_kasm_version },
 };
 

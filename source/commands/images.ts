@@ -1,0 +1,109 @@
+import {Engine} from '../docker/engine.js';
+import {listImagesWithUsage, type ImageWithUsage} from '../docker/images.js';
+import {BadInput} from '../errors.js';
+import {normaliseReference} from '../registry/reference.js';
+import {safeText} from '../text.js';
+import type {CommandContext} from './context.js';
+import {table} from './table.js';
+
+/** `kasm-tui images [REPOSITORY[:TAG]]`: like `docker image ls`, plus who uses each image. */
+export async function imagesCommand(context: CommandContext, positionals: string[]): Promise<void> {
+	if (positionals.length > 1) {
+		throw new BadInput('too many arguments for images: usage: kasm-tui images [REPOSITORY[:TAG]]');
+	}
+
+	const engine = await Engine.open(context.target);
+	const filter = positionals[0];
+	const images = (await listImagesWithUsage(engine)).filter(image => filter === undefined || matchesFilter(image, filter));
+	if (context.json) {
+		context.print(JSON.stringify(images.map(image => imageJson(image)), null, 2));
+		return;
+	}
+
+	if (images.length === 0) {
+		context.print(filter === undefined ? `no images on ${context.target.address}` : `no images match ${safeText(filter)} on ${context.target.address}`);
+		return;
+	}
+
+	const now = Date.now();
+	context.print(
+		table(images, [
+			{title: 'REPOSITORY', value: image => image.repository, max: 60},
+			{title: 'TAG', value: image => image.tag, max: 40},
+			{title: 'ID', value: image => shortId(image.id)},
+			{title: 'SIZE', value: image => humanSize(image.size)},
+			{title: 'CREATED', value: image => age(image.created, now)},
+			{title: 'IN USE BY', value: image => image.usedBy.containers.join(', '), max: 60},
+		]),
+	);
+}
+
+/**
+ * The JSON shape of product.md. `updateAvailable` stays null until the registry check exists:
+ * null means "could not be checked", and `updateError` says why.
+ */
+export function imageJson(image: ImageWithUsage) {
+	return {
+		repository: image.repository,
+		tag: image.tag,
+		id: image.id,
+		size: image.size,
+		created: new Date(image.created * 1000).toISOString(),
+		repoDigests: image.repoDigests,
+		dangling: image.dangling,
+		usedBy: {containers: image.usedBy.containers},
+		updateAvailable: null,
+		updateError: 'not checked',
+	};
+}
+
+/** `docker image ls REPO[:TAG]`: the repository must match in full; a tag narrows it. */
+function matchesFilter(image: ImageWithUsage, filter: string): boolean {
+	const colon = filter.lastIndexOf(':');
+	const hasTag = colon > filter.lastIndexOf('/');
+	const repository = hasTag ? filter.slice(0, colon) : filter;
+	if (hasTag && image.tag !== filter.slice(colon + 1)) {
+		return false;
+	}
+
+	return normaliseReference(image.repository) === normaliseReference(repository) || image.repository === repository;
+}
+
+/** The 12 hex digits `docker image ls` shows. */
+export function shortId(id: string): string {
+	return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+/** Decimal units with three significant digits, as the docker CLI prints sizes: `1.06MB`, `355kB`. */
+export function humanSize(bytes: number): string {
+	const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+	let value = Math.max(0, bytes);
+	let unit = 0;
+	while (value >= 1000 && unit < units.length - 1) {
+		value /= 1000;
+		unit++;
+	}
+
+	return `${Number(value.toPrecision(3))}${units[unit]}`;
+}
+
+/** How long ago, in the largest whole unit: `5 minutes ago`, `3 weeks ago`. */
+export function age(createdSeconds: number, now = Date.now()): string {
+	const seconds = Math.max(0, Math.floor(now / 1000 - createdSeconds));
+	const steps: Array<[string, number]> = [
+		['year', 365 * 24 * 3600],
+		['month', 30 * 24 * 3600],
+		['week', 7 * 24 * 3600],
+		['day', 24 * 3600],
+		['hour', 3600],
+		['minute', 60],
+	];
+	for (const [unit, size] of steps) {
+		if (seconds >= size) {
+			const count = Math.floor(seconds / size);
+			return `${count} ${unit}${count === 1 ? '' : 's'} ago`;
+		}
+	}
+
+	return createdSeconds > 0 ? 'less than a minute ago' : 'unknown';
+}

@@ -1,0 +1,81 @@
+import type {IncomingMessage} from 'node:http';
+import type DockerModem from 'docker-modem';
+import {safeText} from '../text.js';
+
+/** Credentials for a registry, as the Engine API takes them in X-Registry-Auth. Never printed. */
+export interface RegistryAuth {
+	username?: string;
+	password?: string;
+	serveraddress?: string;
+	identitytoken?: string;
+	registrytoken?: string;
+}
+
+/** One Engine API request, spelled out, because dockerode's plugin methods get several wrong. */
+export interface ApiRequest {
+	method: 'GET' | 'POST' | 'DELETE';
+	/** Path with its parameters already encoded, e.g. `/plugins/${encodeName(name)}/enable`. */
+	path: string;
+	query?: Record<string, string | number | boolean | undefined>;
+	/** Sent as JSON; an empty array is sent too (the pull endpoints need `[]`). */
+	body?: unknown;
+	auth?: RegistryAuth;
+	signal?: AbortSignal;
+}
+
+/** A plugin name or reference as one path parameter; the daemon decodes it. */
+export function encodeName(name: string): string {
+	return encodeURIComponent(name);
+}
+
+/** Sends a request through dockerode's modem (so unix, tcp, TLS and ssh all work) and resolves with the parsed answer. */
+export function dial<T>(modem: DockerModem, request: ApiRequest): Promise<T> {
+	return send<T>(modem, request, false);
+}
+
+/** The same, resolving with the response stream as soon as the status says success. */
+export function dialStream(modem: DockerModem, request: ApiRequest): Promise<IncomingMessage> {
+	return send<IncomingMessage>(modem, request, true);
+}
+
+function send<T>(modem: DockerModem, request: ApiRequest, isStream: boolean): Promise<T> {
+	const query = Object.fromEntries(Object.entries(request.query ?? {}).filter(([, value]) => value !== undefined));
+	const hasQuery = Object.keys(query).length > 0;
+	const hasBody = request.body !== undefined;
+	// docker-modem appends `_query` after a trailing `?` and sends `_body` as JSON for POST.
+	const options: DockerModem.DialOptions = {
+		path: request.path + (hasQuery ? '?' : ''),
+		method: request.method,
+		isStream,
+		statusCodes: {200: true, 201: true, 204: true},
+		...(hasQuery || hasBody ? {options: {_query: query, _body: hasBody ? request.body : {}}} : {}),
+		...(request.auth ? {authconfig: {...request.auth}} : {}),
+		...(request.signal ? {abortSignal: request.signal} : {}),
+	};
+	return new Promise<T>((resolve, reject) => {
+		modem.dial(options, (error: unknown, data: unknown) => {
+			if (error) {
+				reject(error);
+			} else {
+				resolve(data as T);
+			}
+		});
+	});
+}
+
+/**
+ * The daemon's own words from a failed request: `{"message": …}` when the answer was read whole;
+ * for stream requests docker-modem folds them into its message behind `(HTTP code N) reason - `.
+ */
+export function daemonWords(error: unknown): string {
+	const cause = error as {json?: unknown; message?: unknown; statusCode?: number};
+	let words: unknown;
+	if (cause.json && typeof cause.json === 'object' && 'message' in cause.json) {
+		words = (cause.json as {message: unknown}).message;
+	} else if (typeof cause.message === 'string') {
+		words = cause.message.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
+	}
+
+	const text = safeText(words ?? '').trim();
+	return (text || `HTTP ${cause.statusCode ?? 'error'}`).slice(0, 300);
+}

@@ -117,3 +117,9 @@ export function normaliseReference(input: string): string {
 		return input;
 	}
 }
+
+/** Whether the operator wrote a tag (`repo:amd64`) or left it to default to `latest` (`repo`). */
+export function hasWrittenTag(input: string): boolean {
+	const name = input.trim().split('@')[0] ?? '';
+	return name.lastIndexOf(':') > name.lastIndexOf('/');
+}

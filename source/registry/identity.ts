@@ -1,0 +1,93 @@
+import type {RegistryClient, RepositoryName} from './client.js';
+import {RegistryNotFound} from './errors.js';
+import type {Platform} from './manifest.js';
+import {parseVersionTag} from './versions.js';
+
+/**
+ * Content identity: which tags hold the very build a plugin runs. The daemon keeps a plugin's
+ * rootfs layer digests (Config.rootfs.diff_ids); the registry keeps the same list in the plugin's
+ * config blob. Equal lists are the same build, whatever tag it came from and wherever that tag
+ * has moved since.
+ */
+
+export function sameBuild(a: readonly string[], b: readonly string[]): boolean {
+	return a.length > 0 && a.length === b.length && a.every((id, index) => id === b[index]);
+}
+
+export interface IdentityOptions {
+	/** The tags to look at; default: every tag of the repository. */
+	tags?: readonly string[];
+	/** Manifests read at once; default 4, gentle on a registry and on Docker Hub's limits. */
+	concurrency?: number;
+	platform?: Platform;
+}
+
+/**
+ * The tags worth reading to find a build that came from `installedTag`: the same architecture
+ * and line (`amd64-1.2-rolling` → every `amd64-1.2…`), so a repository with hundreds of tags
+ * costs a few reads, which matters under Docker Hub's pull limits. A tag that is no version
+ * (`latest`) could be anything, so then every tag is a candidate.
+ */
+export function candidateTags(tags: readonly string[], installedTag: string): string[] {
+	const installed = parseVersionTag(installedTag);
+	if (!installed) {
+		return [...tags];
+	}
+
+	return tags.filter(tag => {
+		const version = parseVersionTag(tag);
+		return (
+			tag === installedTag ||
+			(version !== undefined &&
+				version.arch === installed.arch &&
+				version.major === installed.major &&
+				(installed.minor === undefined || version.minor === undefined || version.minor === installed.minor))
+		);
+	});
+}
+
+/** Runs `work` over `items` with at most `limit` at a time, keeping the order of results. */
+export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+	const results: R[] = new Array<R>(items.length);
+	let next = 0;
+	const worker = async () => {
+		while (next < items.length) {
+			const index = next++;
+			results[index] = await work(items[index]!);
+		}
+	};
+
+	await Promise.all(Array.from({length: Math.max(1, Math.min(limit, items.length))}, async () => worker()));
+	return results;
+}
+
+/**
+ * The tags of `repository` whose build has exactly these diff_ids, in the order of `tags`. A tag
+ * that vanished while we looked, or holds no build for the platform, is simply not a match;
+ * every other failure (auth, network, a broken registry) is the caller's to report.
+ */
+export async function tagsHoldingBuild(
+	client: RegistryClient,
+	repository: RepositoryName,
+	diffIds: readonly string[],
+	options: IdentityOptions = {},
+): Promise<string[]> {
+	if (diffIds.length === 0) {
+		return [];
+	}
+
+	const tags = options.tags ?? (await client.listTags(repository));
+	const matches = await mapLimited(tags, options.concurrency ?? 4, async tag => {
+		try {
+			const build = await client.build({...repository, tag}, {platform: options.platform});
+			return sameBuild(build.diffIds, diffIds);
+		} catch (error) {
+			if (error instanceof RegistryNotFound) {
+				return false;
+			}
+
+			throw error;
+		}
+	});
+	return tags.filter((_, index) => matches[index]);
+}

@@ -15,22 +15,97 @@ interface CommandSpec {
 	maxArguments: number;
 }
 
+const load = {
+	plugins: async () => import('./commands/plugins.js'),
+	history: async () => import('./commands/history.js'),
+	tags: async () => import('./commands/tags.js'),
+	latest: async () => import('./commands/latest.js'),
+	images: async () => import('./commands/images.js'),
+	flows: async () => import('./commands/flows.js'),
+};
+
 const commands: CommandSpec[] = [
 	{
 		name: 'plugins',
 		usage: 'plugins',
-		summary: 'the plugins: name, reference, enabled, rolling, id, interface types',
+		summary: 'the plugins: name, reference, enabled, rolling, in use by what',
 		maxArguments: 0,
-		run: async context => (await import('./commands/plugins.js')).pluginsCommand(context),
+		run: async context => (await load.plugins()).pluginsCommand(context),
 	},
 	{
 		name: 'history',
 		usage: 'history <plugin>',
 		summary: "the plugin's ledger: every version installed, newest first",
 		maxArguments: 1,
-		run: async (context, positionals) => (await import('./commands/history.js')).historyCommand(context, positionals),
+		run: async (context, positionals) => (await load.history()).historyCommand(context, positionals),
+	},
+	{
+		name: 'tags',
+		usage: 'tags <plugin-or-ref>',
+		summary: "the registry's tags for it, newest version first",
+		maxArguments: 1,
+		run: async (context, positionals) => (await load.tags()).tagsCommand(context, positionals),
+	},
+	{
+		name: 'latest',
+		usage: 'latest <ref>',
+		summary: 'the newest release tag under a prefix: repo:amd64-1.2 -> repo:amd64-1.2.10',
+		maxArguments: 1,
+		run: async (context, positionals) => (await load.latest()).latestCommand(context, positionals),
+	},
+	{
+		name: 'upgrade',
+		usage: 'upgrade <plugin>',
+		summary: 'force upgrade from its remote reference (pulls even if unchanged)',
+		maxArguments: 1,
+		run: async (context, positionals) => (await load.flows()).upgradeCommand(context, positionals),
+	},
+	{
+		name: 'rollback',
+		usage: 'rollback <plugin>',
+		summary: 'reinstall the previous build in its history, pinned (no longer rolling)',
+		maxArguments: 1,
+		run: async (context, positionals) => (await load.flows()).rollbackCommand(context, positionals),
+	},
+	{
+		name: 'reinstall',
+		usage: 'reinstall <plugin> --version TAG [--alias NAME]',
+		summary: "install that tag of the plugin's repository",
+		maxArguments: 1,
+		run: async (context, positionals) => (await load.flows()).reinstallCommand(context, positionals),
+	},
+	{
+		name: 'auto-update',
+		usage: 'auto-update',
+		summary: 'upgrade every rolling plugin that nothing uses; report the rest',
+		maxArguments: 0,
+		run: async (context, positionals) => (await load.flows()).autoUpdateCommand(context, positionals),
+	},
+	{
+		name: 'recover',
+		usage: 'recover <plugin>',
+		summary: 'put back a plugin that a killed kasm-tui left half-changed',
+		maxArguments: 1,
+		run: async (context, positionals) => (await load.flows()).recoverCommand(context, positionals),
+	},
+	{
+		name: 'images',
+		usage: 'images [REPOSITORY[:TAG]]',
+		summary: 'the images: repository, tag, id, size, created, in use by',
+		maxArguments: 1,
+		run: async (context, positionals) => (await load.images()).imagesCommand(context, positionals),
+	},
+	{
+		name: 'upgrade-plugins',
+		usage: 'upgrade-plugins --name N [--rollback | --reinstall --version V [--alias A]]',
+		summary: "Kasm's upgrade_plugins flags, for scripts that call it (does not ask)",
+		maxArguments: 0,
+		run: async context => (await load.flows()).upgradePluginsCommand(context),
 	},
 ];
+
+/** Commands where `--version` is the tag to install, as in Kasm's script, not kasm-tui's own version. */
+const takesVersionTag = new Set(['reinstall', 'upgrade-plugins']);
 
 const globalOptions = {
 	host: {type: 'string', short: 'H'},
@@ -40,10 +115,18 @@ const globalOptions = {
 	'ledger-dir': {type: 'string'},
 	help: {type: 'boolean', short: 'h'},
 	version: {type: 'boolean', short: 'v'},
+	alias: {type: 'string'},
+	name: {type: 'string'},
+	rollback: {type: 'boolean'},
+	reinstall: {type: 'boolean'},
 } as const;
 
+const tagOptions = {...globalOptions, version: {type: 'string'}} as const;
+
 function helpText(): string {
-	const width = Math.max(...commands.map(command => command.usage.length));
+	const width = 28;
+	const commandLine = (command: CommandSpec) =>
+		command.usage.length <= width ? `  ${command.usage.padEnd(width)}  ${command.summary}` : `  ${command.usage}\n  ${' '.repeat(width)}  ${command.summary}`;
 	return [
 		`kasm-tui ${packageJson.version}: Docker managed plugins and images of a Kasm Workspaces host`,
 		'',
@@ -52,17 +135,19 @@ function helpText(): string {
 		'  kasm-tui <command> [options]    run one command headless',
 		'',
 		'Commands:',
-		...commands.map(command => `  ${command.usage.padEnd(width)}  ${command.summary}`),
+		...commands.map(command => commandLine(command)),
 		'',
 		'Options:',
 		'  -H, --host ADDRESS   the daemon: unix:///path, tcp://HOST:PORT, ssh://USER@HOST',
-		'                       (default: DOCKER_HOST, else unix:///var/run/docker.sock)',
+		'                       (default: DOCKER_HOST, else the docker context, else',
+		'                       unix:///var/run/docker.sock)',
 		'      --json           print JSON for scripts instead of text',
 		'  -y, --yes            change things without asking',
 		'      --read-only      refuse every change',
 		'      --ledger-dir DIR where version history is kept (env KASM_TUI_LEDGER_DIR)',
 		'  -h, --help           this text',
-		'  -v, --version        the version of kasm-tui',
+		'  -v, --version        the version of kasm-tui (with reinstall: the tag to install)',
+		'      --alias NAME     with reinstall: the name to install under',
 		'',
 		'Exit codes: 0 done, 1 failed (the plugin was left as it was), 2 bad input, 3 refused.',
 	].join('\n');
@@ -71,7 +156,9 @@ function helpText(): string {
 export async function main(argv: string[]): Promise<ExitCode> {
 	let parsed;
 	try {
-		parsed = parseArgs({args: argv, options: globalOptions, allowPositionals: true, strict: true});
+		const command = argv.find(argument => commands.some(candidate => candidate.name === argument));
+		const options = command && takesVersionTag.has(command) ? tagOptions : globalOptions;
+		parsed = parseArgs({args: argv, options, allowPositionals: true, strict: true});
 	} catch (error) {
 		throw new BadInput(`${safeText((error as Error).message).replace(/\. To specify a positional.*$/, '')}: see kasm-tui --help`);
 	}
@@ -82,7 +169,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
 		return 0;
 	}
 
-	if (values.version) {
+	if (values.version === true) {
 		process.stdout.write(packageJson.version + '\n');
 		return 0;
 	}
@@ -109,6 +196,11 @@ export async function main(argv: string[]): Promise<ExitCode> {
 		yes: Boolean(values.yes),
 		readOnly: Boolean(values['read-only']),
 		ledgerDir: values['ledger-dir'],
+		tag: typeof values.version === 'string' ? values.version : undefined,
+		alias: values.alias,
+		pluginName: values.name,
+		rollback: values.rollback,
+		reinstall: values.reinstall,
 		print: text => process.stdout.write(text + '\n'),
 		warn: text => process.stderr.write(text + '\n'),
 	};

@@ -7,6 +7,13 @@ export interface CommandContext {
 	yes: boolean;
 	readOnly: boolean;
 	ledgerDir?: string;
+	/** `--version TAG` of reinstall and upgrade-plugins (Kasm's script spells the tag that way). */
+	tag?: string;
+	alias?: string;
+	/** upgrade-plugins' `--name`, `--rollback`, `--reinstall`. */
+	pluginName?: string;
+	rollback?: boolean;
+	reinstall?: boolean;
 	/** Where results go: standard output, or a test's buffer. */
 	print: (text: string) => void;
 	/** Where warnings and progress go: standard error. */

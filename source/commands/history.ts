@@ -5,7 +5,7 @@ import type {LedgerEntry} from '../ledger/entry.js';
 import {Ledger} from '../ledger/ledger.js';
 import {ledgerDirectory} from '../ledger/location.js';
 import type {CommandContext} from './context.js';
-import {findPlugin} from './find-plugin.js';
+import {findPlugin} from '../flows/find-plugin.js';
 import {table} from './table.js';
 
 export async function historyCommand(context: CommandContext, positionals: string[]): Promise<void> {

@@ -1,11 +1,17 @@
+import type {Plugin} from '../docker/plugins.js';
+import {describeUsage, isInUse, listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import {Engine} from '../docker/engine.js';
-import {listPlugins, type Plugin} from '../docker/plugins.js';
+import {Ledger, currentUser} from '../ledger/ledger.js';
+import {ledgerDirectory} from '../ledger/location.js';
+import {observePlugins} from '../flows/observe.js';
+import packageJson from '../../package.json' with {type: 'json'};
 import type {CommandContext} from './context.js';
 import {table} from './table.js';
 
 export async function pluginsCommand(context: CommandContext): Promise<void> {
 	const engine = await Engine.open(context.target);
-	const plugins = await listPlugins(engine);
+	const plugins = await listPluginsWithUsage(engine);
+	recordObserved(context, plugins);
 	if (context.json) {
 		context.print(JSON.stringify(plugins.map(plugin => pluginJson(plugin)), null, 2));
 		return;
@@ -23,13 +29,30 @@ export async function pluginsCommand(context: CommandContext): Promise<void> {
 			{title: 'ENABLED', value: plugin => (plugin.enabled ? 'yes' : 'no')},
 			{title: 'ROLLING', value: plugin => (plugin.rolling ? 'yes' : 'no')},
 			{title: 'ID', value: plugin => plugin.id.slice(0, 12)},
-			{title: 'TYPES', value: plugin => plugin.types.join(', '), max: 60},
+			{title: 'IN USE BY', value: plugin => (isInUse(plugin.usedBy) ? describeUsage(plugin.usedBy) : '-'), max: 80},
 		]),
 	);
 }
 
+/**
+ * Listing plugins records the ones the ledger does not know yet, so a first upgrade can be
+ * rolled back even for a plugin installed by hand. Not in read-only mode; a ledger we cannot
+ * write costs a warning, never the listing.
+ */
+function recordObserved(context: CommandContext, plugins: Plugin[]): void {
+	if (context.readOnly) {
+		return;
+	}
+
+	try {
+		observePlugins({ledger: new Ledger(ledgerDirectory(context.ledgerDir)), user: currentUser(), version: packageJson.version}, plugins);
+	} catch (error) {
+		context.warn(`kasm-tui: history not recorded: ${(error as Error).message}`);
+	}
+}
+
 /** The JSON shape of product.md: stable field names for scripts. */
-export function pluginJson(plugin: Plugin) {
+export function pluginJson(plugin: PluginWithUsage) {
 	return {
 		name: plugin.name,
 		reference: plugin.reference,
@@ -40,6 +63,7 @@ export function pluginJson(plugin: Plugin) {
 		description: plugin.description,
 		types: plugin.types,
 		privileges: plugin.privileges,
+		usedBy: plugin.usedBy,
 		socket: plugin.socket,
 		diffIds: plugin.diffIds,
 	};

@@ -1,6 +1,10 @@
 /** What happened to a plugin, one line of its ledger. Field names are part of the JSON output. */
-export type LedgerAction = 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'auto-update' | 'observed';
-export type LedgerOutcome = 'ok' | 'failed' | 'restored' | 'started';
+export type LedgerAction = 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'auto-update' | 'observed' | 'recover';
+/**
+ * `started` is written before a flow changes anything and paired (by `attempt`) with the outcome;
+ * `refused` records an attempt that changed nothing because it must not (in use, no previous version).
+ */
+export type LedgerOutcome = 'ok' | 'failed' | 'restored' | 'started' | 'refused';
 
 export interface ContentIdentity {
 	/** The plugin's rootfs layer digests: the same build has the same ones, whatever its tag. */
@@ -26,6 +30,10 @@ export interface LedgerEntry {
 	replaced?: string;
 	/** Pairs a flow's `started` entry with its outcome; a `started` left alone means a flow died. */
 	attempt?: string;
+	/** On a `started` entry: the plugin as it was, so a run that finds the flow dead can bring it back. */
+	from?: {name: string; reference: string; tag: string; enabled: boolean; restoreRemote?: string};
+	/** On a `started` entry: the name the flow installs under, when it is not `from.name`. */
+	into?: string;
 	outcome: LedgerOutcome;
 	error?: string;
 	user: string;

@@ -216,6 +216,17 @@ function cleanEntry(entry: LedgerEntry): LedgerEntry {
 			digest: entry.identity?.digest === undefined ? undefined : safeText(entry.identity.digest),
 		},
 		attempt: entry.attempt === undefined ? undefined : safeText(entry.attempt),
+		from:
+			entry.from && typeof entry.from === 'object'
+				? {
+						name: safeText(entry.from.name),
+						reference: safeText(entry.from.reference),
+						tag: safeText(entry.from.tag),
+						enabled: Boolean(entry.from.enabled),
+						restoreRemote: entry.from.restoreRemote === undefined ? undefined : safeText(entry.from.restoreRemote),
+					}
+				: undefined,
+		into: entry.into === undefined ? undefined : safeText(entry.into),
 		outcome: safeText(entry.outcome) as LedgerEntry['outcome'],
 		error: entry.error === undefined ? undefined : safeText(entry.error),
 		user: safeText(entry.user),

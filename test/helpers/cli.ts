@@ -1,4 +1,6 @@
 import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -10,11 +12,18 @@ export interface CliResult {
 	stderr: string;
 }
 
+/**
+ * Listing plugins writes `observed` history: tests keep it in a folder of their own, never in
+ * the machine's /var/lib/kasm-tui. Removed when the test process exits.
+ */
+export const testLedgerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kasm-tui-test-ledger-'));
+process.on('exit', () => fs.rmSync(testLedgerDir, {recursive: true, force: true}));
+
 /** Runs the built `kasm-tui` as an operator would, with no terminal. */
 export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number} = {}): Promise<CliResult> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(process.execPath, [cliPath, ...args], {
-			env: {...process.env, DOCKER_HOST: '', DOCKER_CONTEXT: '', ...options.env},
+			env: {...process.env, DOCKER_HOST: '', DOCKER_CONTEXT: '', KASM_TUI_LEDGER_DIR: testLedgerDir, ...options.env},
 			stdio: ['pipe', 'pipe', 'pipe'],
 		});
 		let stdout = '';

@@ -73,7 +73,7 @@ test('plugins prints a table people can read, one row per plugin', async () => {
 	const result = await runCli(['plugins'], {env: {DOCKER_HOST: sandbox.host}});
 	assert.equal(result.code, 0, result.stderr);
 	const lines = result.stdout.trimEnd().split('\n');
-	assert.match(lines[0] ?? '', /^NAME\s+REFERENCE\s+ENABLED\s+ROLLING\s+ID\s+TYPES$/);
+	assert.match(lines[0] ?? '', /^NAME\s+REFERENCE\s+ENABLED\s+ROLLING\s+ID\s+IN USE BY$/);
 	const row = lines.find(line => line.startsWith(rollingAlias + ' '));
 	assert.ok(row, 'the rolling plugin has a row');
 	assert.match(row, /\byes\s+yes\b/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {after, test} from 'node:test';
-import {cliPath} from '../helpers/cli.js';
+import {cliPath, testLedgerDir} from '../helpers/cli.js';
 import {TmuxScreen} from '../helpers/tmux.js';
 import {installPlugin} from '../sandbox/fixtures.js';
 import {uniqueName, useSandbox} from '../sandbox/shared.js';
@@ -15,7 +15,7 @@ after(async () => {
 });
 
 test('the screen opens on the daemon, moves through plugins, follows a resize and quits with exit 0', async () => {
-	const screen = await TmuxScreen.open([process.execPath, cliPath, '--host', sandbox.host], {columns: 120, rows: 30});
+	const screen = await TmuxScreen.open([process.execPath, cliPath, '--host', sandbox.host, '--ledger-dir', testLedgerDir], {columns: 120, rows: 30});
 	try {
 		let shown = await screen.waitFor(text => text.includes(first.slice(0, 20)) && /docker \d+\.\d+/.test(text));
 		assert.match(shown.split('\n')[0]!, new RegExp(sandbox.host.replaceAll('/', '\\/')));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {findPlugin} from '../../source/commands/find-plugin.js';
+import {findPlugin} from '../../source/flows/find-plugin.js';
 import type {Plugin} from '../../source/docker/plugins.js';
 import {BadInput, PluginNotFound} from '../../source/errors.js';
 

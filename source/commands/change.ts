@@ -1,0 +1,134 @@
+import readline from 'node:readline';
+import {listPluginsWithUsage, describeUsage, isInUse, type PluginWithUsage} from '../docker/usage.js';
+import {BadInput, Refused} from '../errors.js';
+import {openFlowContext, type FlowContext} from '../flows/context.js';
+import {findPlugin} from '../flows/find-plugin.js';
+import {observePlugins} from '../flows/observe.js';
+import {describeStep, dockerCommand, type Plan} from '../flows/plan.js';
+import {describeUnfinished, findUnfinished} from '../flows/recover.js';
+import {recordRefusal, runPlan, type FlowEvent, type FlowResult} from '../flows/run.js';
+import {historyJson} from './history.js';
+import type {CommandContext} from './context.js';
+
+/** The flow context and the named plugin, with its usage, recorded in the ledger if it is new there. */
+export async function openPlugin(context: CommandContext, name: string | undefined, usage: string): Promise<{flow: FlowContext; plugin: PluginWithUsage}> {
+	if (!name) {
+		throw new BadInput(`a plugin name is needed: usage: kasm-tui ${usage}`);
+	}
+
+	const flow = await openFlowContext({target: context.target, ledgerDir: context.ledgerDir, readOnly: context.readOnly});
+	const plugins = await listPluginsWithUsage(flow.engine);
+	const plugin = findPlugin(plugins, name) as PluginWithUsage;
+	if (!flow.readOnly) {
+		flow.ledger.assertUsable();
+		observePlugins(flow, [plugin]);
+		const unfinished = await findUnfinished(flow, plugin.name);
+		if (unfinished) {
+			throw new Refused(`${describeUnfinished(unfinished)}: run "kasm-tui recover ${plugin.name}" first`);
+		}
+	}
+
+	return {flow, plugin};
+}
+
+/** The plan in words: what will happen, the docker commands it equals, what is granted, who uses the plugin. */
+export function describePlan(plan: Plan): string {
+	const lines = [
+		`${plan.action} ${plan.origin.name}`,
+		`  from        ${plan.origin.reference || '(no remote)'} (${plan.origin.enabled ? 'enabled' : 'disabled'})`,
+		`  to          ${plan.destination.remote}${plan.destination.name === plan.origin.name ? '' : ` as ${plan.destination.name}`}`,
+		`  privileges  ${plan.privileges.map(privilege => `${privilege.name}: ${privilege.value.join(', ')}`).join('; ') || 'none'}`,
+	];
+	if (isInUse(plan.plugin.usedBy)) {
+		lines.push(`  used by     ${describeUsage(plan.plugin.usedBy, 10)}`);
+	}
+
+	lines.push('  steps');
+	for (const [index, step] of plan.steps.entries()) {
+		lines.push(`    ${index + 1}. ${describeStep(step)}`, `       ${dockerCommand(step)}`);
+	}
+
+	for (const warning of plan.warnings) {
+		lines.push(`  ! ${warning}`);
+	}
+
+	return lines.join('\n');
+}
+
+/** Asks on the terminal; without one, `--yes` is the only way to say yes. */
+export async function confirm(context: CommandContext, question: string): Promise<boolean> {
+	if (context.yes) {
+		return true;
+	}
+
+	if (!process.stdin.isTTY) {
+		throw new BadInput('standard input is not a terminal, so kasm-tui cannot ask: add --yes to go ahead without asking');
+	}
+
+	const prompt = readline.createInterface({input: process.stdin, output: process.stderr});
+	try {
+		const answer = await new Promise<string>(resolve => {
+			prompt.question(`${question} [y/N] `, resolve);
+		});
+		return /^y(es)?$/i.test(answer.trim());
+	} finally {
+		prompt.close();
+	}
+}
+
+/** Progress for people on standard error: one line per step and per layer status change. */
+export function progressPrinter(context: CommandContext, prefix = ''): (event: FlowEvent) => void {
+	const seen = new Set<string>();
+	return event => {
+		switch (event.kind) {
+			case 'step': {
+				context.warn(`${prefix}[${event.index + 1}/${event.count}] ${describeStep(event.step)}`);
+				break;
+			}
+
+			case 'progress': {
+				const {progress} = event;
+				const line = `${progress.id ? `${progress.id}: ` : ''}${progress.status}`;
+				if (!seen.has(line) && !/^(Downloading|Extracting)$/.test(progress.status)) {
+					seen.add(line);
+					context.warn(`${prefix}      ${line}`);
+				}
+
+				break;
+			}
+
+			case 'undo': {
+				context.warn(`${prefix}  undo: ${describeStep(event.step)}`);
+				break;
+			}
+
+			case 'warning': {
+				context.warn(`${prefix}  ! ${event.text}`);
+				break;
+			}
+		}
+	};
+}
+
+/** Shows the plan, asks (or takes --yes), runs it, and prints the result. */
+export async function confirmAndRun(context: CommandContext, flow: FlowContext, plan: Plan, options: {ask?: boolean} = {}): Promise<FlowResult> {
+	if (plan.refusal) {
+		recordRefusal(flow, plan);
+		throw plan.refusal;
+	}
+
+	// With --json the plan goes to standard error, so standard output stays one JSON document.
+	(context.json ? context.warn : context.print)(describePlan(plan));
+	if ((options.ask ?? true) && !(await confirm(context, 'Go ahead?'))) {
+		throw new Refused(`nothing was changed: the ${plan.action} of ${plan.origin.name} was not confirmed`);
+	}
+
+	const result = await runPlan(flow, plan, progressPrinter(context));
+	if (context.json) {
+		context.print(JSON.stringify({action: plan.action, outcome: 'ok', plugin: result.plugin.name, entry: historyJson(result.entry)}, null, 2));
+	} else {
+		context.print(`${plan.action} of ${plan.origin.name} done: ${result.plugin.name} is ${result.plugin.enabled ? 'enabled' : 'disabled'} at ${plan.destination.tag || plan.destination.remote}`);
+	}
+
+	return result;
+}

@@ -1,0 +1,61 @@
+import {describeUsage, isInUse, listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
+import type {FlowContext} from './context.js';
+import {planUpgrade} from './planners.js';
+import {recordRefusal, runPlan, type FlowEvent} from './run.js';
+
+export type AutoUpdateOutcome =
+	| {plugin: string; result: 'upgraded'; tag: string}
+	| {plugin: string; result: 'skipped'; reason: string}
+	| {plugin: string; result: 'failed'; reason: string};
+
+/** Why automated updates leave a plugin alone, or undefined when they may upgrade it. */
+export function skipReason(plugin: PluginWithUsage): string | undefined {
+	if (!plugin.rolling) {
+		return 'pinned (no rolling identifier in its name)';
+	}
+
+	if (isInUse(plugin.usedBy)) {
+		return `in use by ${describeUsage(plugin.usedBy)}`;
+	}
+
+	if (!plugin.enabled) {
+		return 'disabled';
+	}
+
+	return undefined;
+}
+
+/**
+ * Kasm's automated updates: every plugin whose name matches /-rolling.*$/ and that nothing uses
+ * is upgraded; the rest are reported with the reason. One failure does not stop the others.
+ */
+export async function autoUpdate(
+	context: FlowContext,
+	report: (plugin: string, event: FlowEvent) => void = () => {},
+): Promise<AutoUpdateOutcome[]> {
+	const plugins = await listPluginsWithUsage(context.engine);
+	const outcomes: AutoUpdateOutcome[] = [];
+	for (const plugin of plugins) {
+		const reason = skipReason(plugin);
+		if (reason) {
+			outcomes.push({plugin: plugin.name, result: 'skipped', reason});
+			continue;
+		}
+
+		try {
+			const plan = await planUpgrade(context, plugin, 'auto-update');
+			if (plan.refusal) {
+				recordRefusal(context, plan);
+				outcomes.push({plugin: plugin.name, result: 'skipped', reason: plan.refusal.message});
+				continue;
+			}
+
+			await runPlan(context, plan, event => report(plugin.name, event));
+			outcomes.push({plugin: plugin.name, result: 'upgraded', tag: plugin.tag});
+		} catch (error) {
+			outcomes.push({plugin: plugin.name, result: 'failed', reason: (error as Error).message});
+		}
+	}
+
+	return outcomes;
+}

@@ -1,0 +1,80 @@
+import packageJson from '../../package.json' with {type: 'json'};
+import type {EngineTarget} from '../docker/connection.js';
+import {Engine, type EngineVersion} from '../docker/engine.js';
+import type {RegistryAuth} from '../docker/request.js';
+import {Ledger, currentUser} from '../ledger/ledger.js';
+import {ledgerDirectory} from '../ledger/location.js';
+import {RegistryClient} from '../registry/client.js';
+import {DockerCredentials, serverAddressOf} from '../registry/credentials.js';
+import {parseReference} from '../registry/reference.js';
+import {safeText} from '../text.js';
+
+/** Everything a flow talks to, opened once per command or screen. */
+export interface FlowContext {
+	engine: Engine;
+	engineVersion: EngineVersion;
+	ledger: Ledger;
+	registry: RegistryClient;
+	credentials: DockerCredentials;
+	readOnly: boolean;
+	user: string;
+	/** kasm-tui's version, recorded in every ledger entry. */
+	version: string;
+}
+
+export interface FlowContextOptions {
+	target: EngineTarget;
+	ledgerDir?: string;
+	readOnly?: boolean;
+}
+
+interface DaemonInfo {
+	RegistryConfig?: {
+		InsecureRegistryCIDRs?: string[] | null;
+		IndexConfigs?: Record<string, {Name?: string; Secure?: boolean} | undefined> | null;
+	} | null;
+}
+
+export async function openFlowContext(options: FlowContextOptions): Promise<FlowContext> {
+	const engine = await Engine.open(options.target);
+	const [engineVersion, info] = await Promise.all([
+		engine.version(),
+		engine.call('read the daemon info', async api => api.info() as Promise<DaemonInfo>),
+	]);
+	const credentials = new DockerCredentials();
+	return {
+		engine,
+		engineVersion,
+		ledger: new Ledger(ledgerDirectory(options.ledgerDir)),
+		// The registries the daemon pulls from over plain HTTP are the ones we may read that way too.
+		registry: new RegistryClient({credentials, insecureRegistries: insecureRegistriesOf(info)}),
+		credentials,
+		readOnly: Boolean(options.readOnly),
+		user: currentUser(),
+		version: packageJson.version,
+	};
+}
+
+export function insecureRegistriesOf(info: DaemonInfo): string[] {
+	const config = info.RegistryConfig ?? {};
+	const indexes = Object.values(config.IndexConfigs ?? {})
+		.filter(index => index && index.Secure === false && index.Name)
+		.map(index => safeText(index!.Name));
+	return [...indexes, ...(config.InsecureRegistryCIDRs ?? []).map(cidr => safeText(cidr))];
+}
+
+/** The credentials the daemon needs to pull `remote`, as X-Registry-Auth; none when there are none. */
+export async function pullAuth(context: FlowContext, remote: string): Promise<RegistryAuth | undefined> {
+	const {registry} = parseReference(remote);
+	const found = await context.credentials.get(registry);
+	if (!found) {
+		return undefined;
+	}
+
+	return {
+		username: found.username,
+		password: found.password,
+		identitytoken: found.identityToken,
+		serveraddress: serverAddressOf(registry),
+	};
+}

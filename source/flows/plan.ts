@@ -1,0 +1,133 @@
+import type {Privilege} from '../docker/plugins.js';
+import type {PluginWithUsage} from '../docker/usage.js';
+import type {Refused} from '../errors.js';
+import type {ContentIdentity, LedgerAction} from '../ledger/entry.js';
+
+/**
+ * One change to the daemon. Steps are data, so a confirmation can show them and the docker
+ * command each equals; the runner gives each its undo.
+ */
+export type Step =
+	| {kind: 'disable'; name: string}
+	| {kind: 'enable'; name: string}
+	/** Replace a disabled plugin's rootfs with `remote`'s; undone by upgrading back to `restoreRemote`. */
+	| {kind: 'upgrade'; name: string; remote: string; privileges: Privilege[]; restoreRemote?: string}
+	/** Install `remote` disabled under a new name; undone by removing it. */
+	| {kind: 'install'; name: string; remote: string; privileges: Privilege[]}
+	| {kind: 'remove'; name: string};
+
+/** What the plugin is before the flow: what a failure must bring back. */
+export interface Origin {
+	name: string;
+	reference: string;
+	tag: string;
+	enabled: boolean;
+	identity: ContentIdentity;
+	/** An immutable reference holding the current build, to reinstall it if a later step fails. */
+	restoreRemote?: string;
+}
+
+/** What the flow installs. */
+export interface Destination {
+	/** The plugin's name afterwards (a rollback pins it: the rolling identifier goes). */
+	name: string;
+	remote: string;
+	tag: string;
+	/** The build expected, when known (a rollback knows it; an upgrade finds out). */
+	identity?: ContentIdentity;
+}
+
+export interface Plan {
+	action: Exclude<LedgerAction, 'observed' | 'install'>;
+	plugin: PluginWithUsage;
+	origin: Origin;
+	destination: Destination;
+	steps: Step[];
+	/** What the daemon will ask to grant for the destination; shown in every confirmation. */
+	privileges: Privilege[];
+	/** Privileges the destination asks for that the current build did not, and the reverse. */
+	privilegeChanges: {added: Privilege[]; removed: Privilege[]};
+	warnings: string[];
+	/** Set when the flow must not run: nothing is changed, and the reason says what to do. */
+	refusal?: Refused;
+}
+
+/** The docker command a step equals, shown to operators in every confirmation. */
+export function dockerCommand(step: Step): string {
+	switch (step.kind) {
+		case 'disable': {
+			return `docker plugin disable ${step.name}`;
+		}
+
+		case 'enable': {
+			return `docker plugin enable ${step.name}`;
+		}
+
+		case 'upgrade': {
+			return `docker plugin upgrade --grant-all-permissions ${step.name} ${step.remote}`;
+		}
+
+		case 'install': {
+			return `docker plugin install --disable --grant-all-permissions --alias ${step.name} ${step.remote}`;
+		}
+
+		case 'remove': {
+			return `docker plugin rm ${step.name}`;
+		}
+	}
+}
+
+export function describeStep(step: Step): string {
+	switch (step.kind) {
+		case 'disable': {
+			return `disable ${step.name}`;
+		}
+
+		case 'enable': {
+			return `enable ${step.name}`;
+		}
+
+		case 'upgrade': {
+			return `replace the build of ${step.name} with ${step.remote}`;
+		}
+
+		case 'install': {
+			return `install ${step.remote} as ${step.name} (disabled)`;
+		}
+
+		case 'remove': {
+			return `remove ${step.name}`;
+		}
+	}
+}
+
+function privilegeKey(privilege: Privilege): string {
+	return `${privilege.name}=${[...privilege.value].sort().join(',')}`;
+}
+
+/** Added and removed privileges, compared by name and values. */
+export function comparePrivileges(current: Privilege[], next: Privilege[]): Plan['privilegeChanges'] {
+	const before = new Set(current.map(privilege => privilegeKey(privilege)));
+	const after = new Set(next.map(privilege => privilegeKey(privilege)));
+	return {
+		added: next.filter(privilege => !before.has(privilegeKey(privilege))),
+		removed: current.filter(privilege => !after.has(privilegeKey(privilege))),
+	};
+}
+
+/**
+ * The name a rolled-back plugin gets: its tag replaced by the release it now runs, so the
+ * rolling identifier goes and automated updates skip it (`…:amd64-1.2-rolling` → `…:amd64-1.2.1`).
+ * Kasm's rule reads the whole name, so a `-rolling` in the repository part goes too.
+ */
+export function pinnedName(name: string, tag: string): string {
+	const colon = name.lastIndexOf(':');
+	let repository = colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
+	if (rollingIdentifier.test(`${repository}:${tag}`)) {
+		repository = repository.replaceAll(/-rolling[^/]*/g, '');
+	}
+
+	return `${repository}:${tag}`;
+}
+
+const rollingIdentifier = /-rolling.*$/;

@@ -1,0 +1,125 @@
+import {disablePlugin, enablePlugin, inspectPlugin, pluginPrivileges, pullPlugin, removePlugin, upgradePlugin} from '../docker/plugin-ops.js';
+import {listPlugins, type Plugin} from '../docker/plugins.js';
+import {Refused} from '../errors.js';
+import type {LedgerEntry} from '../ledger/entry.js';
+import {sameBuild} from '../registry/identity.js';
+import {safeText} from '../text.js';
+import {pullAuth, type FlowContext} from './context.js';
+
+/** A flow that died (kill -9, a lost SSH session) between its `started` entry and its outcome. */
+export interface Unfinished {
+	entry: LedgerEntry;
+	/** What the plugin must be brought back to. */
+	from: NonNullable<LedgerEntry['from']>;
+	/** The steps that bring it back, in words, for the confirmation. */
+	steps: string[];
+}
+
+export function describeUnfinished(unfinished: Unfinished): string {
+	const {entry} = unfinished;
+	return `a ${entry.action} of ${entry.from?.name ?? entry.name} started ${entry.time} by ${entry.user} did not finish`;
+}
+
+/** What the dead flow left and what recovering from it takes. Undefined when nothing is unfinished. */
+export async function findUnfinished(context: FlowContext, pluginName: string): Promise<Unfinished | undefined> {
+	const entry = context.ledger.unfinished(pluginName);
+	if (!entry?.from) {
+		return undefined;
+	}
+
+	const {from} = entry;
+	const plugins = await listPlugins(context.engine);
+	const original = plugins.find(plugin => plugin.name === from.name);
+	const added = entry.into ? plugins.find(plugin => plugin.name === entry.into) : undefined;
+	const steps: string[] = [];
+	if (added) {
+		steps.push(`remove ${added.name}, which the ${entry.action} had installed`);
+	}
+
+	if (!original) {
+		steps.push(`reinstall ${from.name} from ${from.restoreRemote ?? from.reference}`);
+	} else {
+		if (!sameBuild(original.diffIds, entry.identity.diffIds) && entry.identity.diffIds.length > 0) {
+			steps.push(`put the build ${from.name} had back (${from.restoreRemote ?? 'no tag holds it'})`);
+		}
+
+		if (from.enabled && !original.enabled) {
+			steps.push(`enable ${from.name}`);
+		}
+	}
+
+	return {entry, from, steps};
+}
+
+/**
+ * Brings a plugin back to what it was before a flow died: the plugin the flow added goes, the
+ * original build goes back in, and it is enabled if it was. The outcome is recorded against
+ * the dead attempt, so the ledger shows it settled.
+ */
+export async function recover(context: FlowContext, unfinished: Unfinished): Promise<Plugin> {
+	if (context.readOnly) {
+		throw new Refused(`kasm-tui is read-only (--read-only): it will not recover ${safeText(unfinished.from.name)}`);
+	}
+
+	const {entry, from} = unfinished;
+	context.ledger.assertUsable();
+	const lock = context.ledger.lock(from.name, 'recover');
+	try {
+		const plugins = await listPlugins(context.engine);
+		const added = entry.into ? plugins.find(plugin => plugin.name === entry.into) : undefined;
+		if (added) {
+			if (added.enabled) {
+				await disablePlugin(context.engine, added.name, {force: true});
+			}
+
+			await removePlugin(context.engine, added.name, {force: true});
+		}
+
+		let original = plugins.find(plugin => plugin.name === from.name);
+		const wantBuild = entry.identity.diffIds;
+		if (!original || (wantBuild.length > 0 && !sameBuild(original.diffIds, wantBuild))) {
+			if (!from.restoreRemote) {
+				throw new Refused(
+					`cannot put back the build ${safeText(from.name)} had: no tag in the registry holds it; reinstall a version with kasm-tui reinstall`,
+				);
+			}
+
+			const auth = await pullAuth(context, from.restoreRemote);
+			const privileges = await pluginPrivileges(context.engine, from.restoreRemote, {auth});
+			if (original) {
+				if (original.enabled) {
+					await disablePlugin(context.engine, from.name, {force: true});
+				}
+
+				await upgradePlugin(context.engine, from.name, {remote: from.restoreRemote, privileges, auth});
+			} else {
+				await pullPlugin(context.engine, {remote: from.restoreRemote, name: from.name, privileges, auth});
+			}
+
+			original = await inspectPlugin(context.engine, from.name);
+		}
+
+		if (from.enabled && !original.enabled) {
+			await enablePlugin(context.engine, from.name, {timeout: 30});
+		}
+
+		const after = await inspectPlugin(context.engine, from.name);
+		context.ledger.append({
+			time: new Date().toISOString(),
+			action: 'recover',
+			name: from.name,
+			reference: from.reference,
+			tag: from.tag,
+			identity: {diffIds: after.diffIds},
+			pluginId: after.id,
+			outcome: 'restored',
+			attempt: entry.attempt,
+			error: `the ${entry.action} started ${entry.time} did not finish`,
+			user: context.user,
+			version: context.version,
+		});
+		return after;
+	} finally {
+		lock.release();
+	}
+}

@@ -1,0 +1,234 @@
+import {randomUUID} from 'node:crypto';
+import {disablePlugin, enablePlugin, inspectPlugin, pluginPrivileges, pullPlugin, removePlugin, upgradePlugin, type PluginProgress} from '../docker/plugin-ops.js';
+import type {Plugin} from '../docker/plugins.js';
+import {KasmTuiError} from '../errors.js';
+import type {LedgerEntry, LedgerOutcome} from '../ledger/entry.js';
+import {safeText} from '../text.js';
+import {pullAuth, type FlowContext} from './context.js';
+import {describeStep, type Plan, type Step} from './plan.js';
+
+/** What a running flow reports: each step as it starts, pull progress, each undo. */
+export type FlowEvent =
+	| {kind: 'step'; step: Step; index: number; count: number}
+	| {kind: 'progress'; step: Step; progress: PluginProgress}
+	| {kind: 'undo'; step: Step}
+	| {kind: 'warning'; text: string};
+
+export interface FlowResult {
+	plugin: Plugin;
+	entry: LedgerEntry;
+	/** Set when the flow succeeded but left something to tidy (the old plugin could not be removed). */
+	warnings: string[];
+}
+
+/** A flow that did not complete. `outcome` says whether the plugin was brought back as it was. */
+export class FlowFailed extends KasmTuiError {
+	override name = 'FlowFailed';
+	constructor(
+		message: string,
+		readonly outcome: Extract<LedgerOutcome, 'failed' | 'restored'>,
+	) {
+		super(message);
+	}
+}
+
+async function execute(context: FlowContext, step: Step, report: (event: FlowEvent) => void): Promise<{digest?: string}> {
+	const {engine} = context;
+	const onProgress = (progress: PluginProgress) => report({kind: 'progress', step, progress});
+	switch (step.kind) {
+		case 'disable': {
+			await disablePlugin(engine, step.name);
+			return {};
+		}
+
+		case 'enable': {
+			await enablePlugin(engine, step.name, {timeout: 30});
+			return {};
+		}
+
+		case 'upgrade': {
+			return upgradePlugin(engine, step.name, {remote: step.remote, privileges: step.privileges, onProgress, auth: await pullAuth(context, step.remote)});
+		}
+
+		case 'install': {
+			return pullPlugin(engine, {
+				remote: step.remote,
+				name: step.name,
+				privileges: step.privileges,
+				onProgress,
+				auth: await pullAuth(context, step.remote),
+			});
+		}
+
+		case 'remove': {
+			await removePlugin(engine, step.name);
+			return {};
+		}
+	}
+}
+
+/** Takes one completed step back. */
+async function undo(context: FlowContext, step: Step): Promise<void> {
+	const {engine} = context;
+	switch (step.kind) {
+		case 'disable': {
+			await enablePlugin(engine, step.name, {timeout: 30});
+			return;
+		}
+
+		case 'enable': {
+			await disablePlugin(engine, step.name, {force: true});
+			return;
+		}
+
+		case 'upgrade': {
+			if (!step.restoreRemote) {
+				throw new KasmTuiError('no tag in the registry holds the build it had, so it cannot be reinstalled');
+			}
+
+			const auth = await pullAuth(context, step.restoreRemote);
+			const privileges = await pluginPrivileges(engine, step.restoreRemote, {auth});
+			await upgradePlugin(engine, step.name, {remote: step.restoreRemote, privileges, auth});
+			return;
+		}
+
+		case 'install': {
+			await removePlugin(engine, step.name, {force: true});
+			return;
+		}
+
+		case 'remove': {
+			// The last step; nothing after it can fail.
+		}
+	}
+}
+
+function baseEntry(context: FlowContext, plan: Plan): Omit<LedgerEntry, 'time' | 'outcome' | 'name' | 'identity'> {
+	return {
+		action: plan.action,
+		reference: plan.destination.remote,
+		tag: plan.destination.tag,
+		pluginId: plan.plugin.id,
+		user: context.user,
+		version: context.version,
+	};
+}
+
+/** A refused attempt is part of the history too: who tried what, and why nothing was done. */
+export function recordRefusal(context: FlowContext, plan: Plan): void {
+	if (!plan.refusal || context.readOnly) {
+		return;
+	}
+
+	try {
+		context.ledger.append({
+			...baseEntry(context, plan),
+			time: new Date().toISOString(),
+			name: plan.plugin.name,
+			identity: {diffIds: plan.plugin.diffIds},
+			outcome: 'refused',
+			error: plan.refusal.message,
+		});
+	} catch {
+		// A refusal must still reach the operator when the ledger cannot take it.
+	}
+}
+
+/**
+ * Runs a plan: a `started` entry first (fsynced), then each step; a failed step runs the undos
+ * of the steps before it, newest first, so the plugin ends as it was. The outcome is written
+ * before anything is reported, and the plugin is locked against other kasm-tui processes.
+ */
+export async function runPlan(context: FlowContext, plan: Plan, report: (event: FlowEvent) => void = () => {}): Promise<FlowResult> {
+	if (plan.refusal) {
+		throw plan.refusal;
+	}
+
+	context.ledger.assertUsable();
+	const lock = context.ledger.lock(plan.origin.name, plan.action);
+	const attempt = randomUUID();
+	const {origin, destination} = plan;
+	try {
+		context.ledger.append({
+			...baseEntry(context, plan),
+			time: new Date().toISOString(),
+			name: origin.name,
+			identity: origin.identity,
+			outcome: 'started',
+			attempt,
+			from: {name: origin.name, reference: origin.reference, tag: origin.tag, enabled: origin.enabled, restoreRemote: origin.restoreRemote},
+			into: destination.name === origin.name ? undefined : destination.name,
+		});
+
+		const done: Step[] = [];
+		let digest: string | undefined;
+		let failure: unknown;
+		for (const [index, step] of plan.steps.entries()) {
+			report({kind: 'step', step, index, count: plan.steps.length});
+			try {
+				const result = await execute(context, step, report);
+				digest = result.digest ?? digest;
+				done.push(step);
+			} catch (error) {
+				// Once the new plugin is enabled and the old one disabled, failing to remove the old one is tidying, not failure.
+				if (step.kind === 'remove' && done.some(item => item.kind === 'enable') && origin.name !== destination.name) {
+					report({kind: 'warning', text: `could not remove ${step.name}: ${(error as Error).message}; remove it with "docker plugin rm ${step.name}"`});
+					done.push(step);
+					continue;
+				}
+
+				failure = error;
+				break;
+			}
+		}
+
+		if (failure !== undefined) {
+			const undoErrors: string[] = [];
+			for (const step of [...done].reverse()) {
+				report({kind: 'undo', step});
+				try {
+					await undo(context, step);
+				} catch (error) {
+					undoErrors.push(`${describeStep(step)}: ${(error as Error).message}`);
+				}
+			}
+
+			const outcome = undoErrors.length === 0 ? 'restored' : 'failed';
+			const cause = safeText((failure as Error).message ?? failure);
+			const state =
+				outcome === 'restored'
+					? `${origin.name} is as it was (${origin.enabled ? 'enabled' : 'disabled'}, ${origin.tag || origin.reference})`
+					: `could not put ${origin.name} back (${undoErrors.join('; ')}): check it with "docker plugin ls" and reinstall with kasm-tui reinstall`;
+			context.ledger.append({
+				...baseEntry(context, plan),
+				time: new Date().toISOString(),
+				name: origin.name,
+				identity: origin.identity,
+				outcome,
+				error: cause,
+				attempt,
+			});
+			throw new FlowFailed(`${plan.action} of ${origin.name} failed: ${cause}; ${state}`, outcome);
+		}
+
+		const after = await inspectPlugin(context.engine, destination.name);
+		if (destination.name !== origin.name) {
+			context.ledger.rename(origin.name, destination.name);
+		}
+
+		const entry: LedgerEntry = {
+			...baseEntry(context, plan),
+			time: new Date().toISOString(),
+			name: destination.name,
+			previousName: destination.name === origin.name ? undefined : origin.name,
+			identity: {diffIds: after.diffIds, digest},
+			pluginId: after.id,
+			outcome: 'ok',
+			attempt,
+		};
+		context.ledger.append(entry);
+		return {plugin: after, entry, warnings: []};
+	} finally {
+		lock.release();
+	}
+}

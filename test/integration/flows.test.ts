@@ -289,3 +289,17 @@ test('kasm-tui killed with SIGKILL mid-upgrade: the next run finds the half-done
 	assert.equal(new Ledger(ledgerDir).unfinished(name), undefined);
 	assert.equal(new Ledger(ledgerDir).read(name).entries.at(-1)?.outcome, 'restored');
 });
+
+test('a reinstall whose build asks for more privileges says so in the plan, and grants exactly what the daemon asks', async () => {
+	const ledgerDir = ledgerFolder();
+	const {kasm} = await useSandbox();
+	const name = `${uniqueName('flows-privileges')}/sidecar:amd64-1.2.9`;
+	await installPlugin(sandbox, kasm.ref('amd64-1.2.9'), {alias: name});
+	created.push(name);
+	const result = await kasmTui(ledgerDir, 'reinstall', name, '--version', 'amd64-2.0.0', '--alias', name.replace('1.2.9', '2.0.0'), '--yes');
+	assert.equal(result.code, 0, result.stderr);
+	created.push(name.replace('1.2.9', '2.0.0'));
+	assert.match(result.stdout, /privileges\s+network: host; capabilities: CAP_NET_ADMIN/);
+	assert.match(result.stdout, /asks for more than this one: capabilities CAP_NET_ADMIN/);
+	assert.equal(await runningVersion(sandbox, name.replace('1.2.9', '2.0.0')), '2.0.0');
+});

@@ -119,6 +119,7 @@ const globalOptions = {
 	name: {type: 'string'},
 	rollback: {type: 'boolean'},
 	reinstall: {type: 'boolean'},
+	'max-pulls': {type: 'string'},
 } as const;
 
 const tagOptions = {...globalOptions, version: {type: 'string'}} as const;
@@ -201,11 +202,25 @@ export async function main(argv: string[]): Promise<ExitCode> {
 		pluginName: values.name,
 		rollback: values.rollback,
 		reinstall: values.reinstall,
+		maxPulls: parseCount(values['max-pulls'], '--max-pulls'),
 		print: text => process.stdout.write(text + '\n'),
 		warn: text => process.stderr.write(text + '\n'),
 	};
 	await command.run(context, rest);
 	return 0;
+}
+
+function parseCount(text: string | undefined, flag: string): number | undefined {
+	if (text === undefined) {
+		return undefined;
+	}
+
+	const count = Number(text);
+	if (!Number.isInteger(count) || count < 1 || count > 64) {
+		throw new BadInput(`${flag} takes a whole number from 1 to 64, not "${safeText(text).slice(0, 20)}"`);
+	}
+
+	return count;
 }
 
 /** The one place that turns errors into exit codes and one line for people. */

@@ -14,6 +14,8 @@ export interface CommandContext {
 	pluginName?: string;
 	rollback?: boolean;
 	reinstall?: boolean;
+	/** `--max-pulls N`: image pulls at once (default from settings, 2). */
+	maxPulls?: number;
 	/** Where results go: standard output, or a test's buffer. */
 	print: (text: string) => void;
 	/** Where warnings and progress go: standard error. */

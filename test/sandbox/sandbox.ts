@@ -240,46 +240,13 @@ export async function startSandbox({log = () => {}}: StartOptions = {}): Promise
 		state.pids.registry = startRegistryProcess(dir, 'registry', state.registry);
 		writeState();
 
-		state.pids.dockerd = start(
-			which('dockerd') ?? 'dockerd',
-			[
-				'--host',
-				state.host,
-				'--data-root',
-				state.dataRoot,
-				'--exec-root',
-				state.execRoot,
-				'--pidfile',
-				path.join(dir, 'docker.pid'),
-				'--insecure-registry',
-				state.registry,
-				// Extra registries of single tests (one to stop mid-flow, one with a password) live on loopback too.
-				'--insecure-registry',
-				'127.0.0.0/8',
-				// No bridge, no iptables: the sandbox never touches the host's network.
-				'--bridge=none',
-				'--iptables=false',
-				'--ip-forward=false',
-				'--ip-masq=false',
-				// Its own containerd namespaces, so a system containerd, if one runs, keeps its own.
-				'--containerd-namespace',
-				`kasmtui-${path.basename(dir)}`,
-				'--containerd-plugins-namespace',
-				`kasmtui-${path.basename(dir)}-plugins`,
-				'--log-level',
-				'warn',
-			],
-			path.join(dir, 'dockerd.log'),
-			{env: {...process.env, DOCKER_CONFIG: state.dockerConfig}},
-		);
+		state.pids.dockerd = startDaemon(state);
 		writeState();
 
 		await waitUntil('the registry', state.pids.registry, path.join(dir, 'registry.log'), async () =>
 			(await httpStatus({host: '127.0.0.1', port, path: '/v2/'})) === 200,
 		);
-		await waitUntil('dockerd', state.pids.dockerd, path.join(dir, 'dockerd.log'), async () =>
-			(await httpStatus({socketPath: state.socket, path: '/_ping'})) === 200,
-		);
+		await waitForDaemon(state);
 	} catch (error) {
 		await stopSandbox(state);
 		throw error;
@@ -362,6 +329,67 @@ export async function startExtraRegistry(sandbox: Sandbox, options: ExtraRegistr
 	}
 
 	return {address, pid, stop};
+}
+
+function startDaemon(state: SandboxState): number {
+	const {dir} = state;
+	return start(
+		which('dockerd') ?? 'dockerd',
+		[
+			'--host',
+			state.host,
+			'--data-root',
+			state.dataRoot,
+			'--exec-root',
+			state.execRoot,
+			'--pidfile',
+			path.join(dir, 'docker.pid'),
+			'--insecure-registry',
+			state.registry,
+			// Extra registries of single tests (one to stop mid-flow, one with a password) live on loopback too.
+			'--insecure-registry',
+			'127.0.0.0/8',
+			// No bridge, no iptables: the sandbox never touches the host's network.
+			'--bridge=none',
+			'--iptables=false',
+			'--ip-forward=false',
+			'--ip-masq=false',
+			// Its own containerd namespaces, so a system containerd, if one runs, keeps its own.
+			'--containerd-namespace',
+			`kasmtui-${path.basename(dir)}`,
+			'--containerd-plugins-namespace',
+			`kasmtui-${path.basename(dir)}-plugins`,
+			'--log-level',
+			'warn',
+		],
+		path.join(dir, 'dockerd.log'),
+		{env: {...process.env, DOCKER_CONFIG: state.dockerConfig}},
+	);
+}
+
+async function waitForDaemon(state: SandboxState): Promise<void> {
+	await waitUntil('dockerd', state.pids.dockerd, path.join(state.dir, 'dockerd.log'), async () =>
+		(await httpStatus({socketPath: state.socket, path: '/_ping'})) === 200,
+	);
+}
+
+/**
+ * Stops the daemon and starts it again on the same socket and folders, as an operator's
+ * `systemctl restart docker` would: what a screen or a flow must live through. Enabled plugins
+ * keep running across it, as they do on a real host. `down` is how long it stays away.
+ */
+export async function restartDaemon(sandbox: Sandbox, {downMs = 0}: {downMs?: number} = {}): Promise<void> {
+	const {state} = sandbox;
+	signal(state.pids.dockerd, 'SIGTERM');
+	if (!(await waitForExit([state.pids.dockerd], 30_000))) {
+		signal(state.pids.dockerd, 'SIGKILL');
+		await waitForExit([state.pids.dockerd], 5000);
+	}
+
+	await sleep(downMs);
+	state.pids.dockerd = startDaemon(state);
+	fs.writeFileSync(path.join(state.dir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
+	await waitForDaemon(state);
 }
 
 /** A sandbox another process started (the test runner), from its state.json. */

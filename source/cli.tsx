@@ -179,7 +179,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
 	const [name, ...rest] = positionals;
 	if (name === undefined) {
 		const {openScreen} = await import('./app/open-screen.js');
-		return openScreen({target, readOnly: Boolean(values['read-only'])});
+		return openScreen({target, readOnly: Boolean(values['read-only']), ledgerDir: values['ledger-dir']});
 	}
 
 	const command = commands.find(candidate => candidate.name === name);

@@ -1,30 +1,106 @@
-/** Where a key works. */
-export type Pane = 'plugins' | 'images';
+/** Where the operator is: a list pane, or the detail of the selection. */
+export type Pane = 'plugins' | 'images' | 'detail';
 
-export type Action = 'up' | 'down' | 'next-pane' | 'quit';
+export type Action =
+	| 'up'
+	| 'down'
+	| 'page-up'
+	| 'page-down'
+	| 'next-pane'
+	| 'previous-pane'
+	| 'open'
+	| 'filter'
+	| 'help'
+	| 'upgrade'
+	| 'rollback'
+	| 'reinstall'
+	| 'auto-update'
+	| 'pull'
+	| 'enable'
+	| 'disable'
+	| 'remove'
+	| 'health'
+	| 'reload'
+	| 'back'
+	| 'quit';
+
+export interface Key {
+	upArrow: boolean;
+	downArrow: boolean;
+	pageUp: boolean;
+	pageDown: boolean;
+	tab: boolean;
+	shift: boolean;
+	return: boolean;
+	escape: boolean;
+	ctrl: boolean;
+}
 
 export interface Binding {
 	/** As shown to people. */
 	label: string;
-	/** What ink's useInput reports for it. */
-	matches: (input: string, key: {upArrow: boolean; downArrow: boolean; tab: boolean; shift: boolean}) => boolean;
 	description: string;
 	action: Action;
+	/** Panes where it works; the detail acts on the plugin or image it shows. */
 	panes: Pane[];
-	/** Shown in the footer; the help screen shows every binding. */
-	footer: boolean;
+	matches: (input: string, key: Key) => boolean;
+	/** Changes the daemon: refused, with the reason, in read-only mode. */
+	changes?: boolean;
+	/** Shown in the footer, in these words (the help screen shows every binding in full). */
+	footer?: string;
 }
 
-const everywhere: Pane[] = ['plugins', 'images'];
+const lists: Pane[] = ['plugins', 'images'];
+const everywhere: Pane[] = ['plugins', 'images', 'detail'];
+const pluginPanes: Pane[] = ['plugins', 'detail'];
+const char = (letter: string) => (input: string, key: Key) => input === letter && !key.ctrl;
 
-/** The one table of keys: the footer and the help screen are generated from it. */
+/**
+ * The one table of keys, in the spirit of lazydocker and k9s: the footer, the help screen and
+ * the input handling are all generated from it, so they can never disagree.
+ */
 export const keymap: Binding[] = [
-	{label: '↑/k', matches: (input, key) => key.upArrow || input === 'k', description: 'up', action: 'up', panes: everywhere, footer: false},
-	{label: '↓/j', matches: (input, key) => key.downArrow || input === 'j', description: 'down', action: 'down', panes: everywhere, footer: false},
-	{label: 'tab', matches: (_input, key) => key.tab, description: 'next pane', action: 'next-pane', panes: everywhere, footer: true},
-	{label: 'q', matches: input => input === 'q', description: 'quit', action: 'quit', panes: everywhere, footer: true},
+	{label: '↑/k', description: 'move up', action: 'up', panes: everywhere, matches: (input, key) => key.upArrow || input === 'k'},
+	{label: '↓/j', description: 'move down', action: 'down', panes: everywhere, matches: (input, key) => key.downArrow || input === 'j'},
+	{label: 'pgdn', description: 'move a page down', action: 'page-down', panes: everywhere, matches: (_input, key) => key.pageDown},
+	{label: 'pgup', description: 'move a page up', action: 'page-up', panes: everywhere, matches: (_input, key) => key.pageUp},
+	{label: 'tab', description: 'next pane', action: 'next-pane', panes: everywhere, matches: (_input, key) => key.tab && !key.shift, footer: 'pane'},
+	{label: 'shift-tab', description: 'previous pane', action: 'previous-pane', panes: everywhere, matches: (_input, key) => key.tab && key.shift},
+	{label: 'enter', description: 'open the detail', action: 'open', panes: lists, matches: (_input, key) => key.return, footer: 'detail'},
+	{label: '/', description: 'filter the list', action: 'filter', panes: lists, matches: char('/'), footer: 'filter'},
+	{label: 'u', description: 'upgrade', action: 'upgrade', panes: pluginPanes, matches: char('u'), changes: true, footer: 'upgrade'},
+	{label: 'r', description: 'rollback', action: 'rollback', panes: pluginPanes, matches: char('r'), changes: true, footer: 'rollback'},
+	{label: 'i', description: 'reinstall a version', action: 'reinstall', panes: pluginPanes, matches: char('i'), changes: true, footer: 'reinstall'},
+	{label: 'a', description: 'auto-update rolling plugins', action: 'auto-update', panes: pluginPanes, matches: char('a'), changes: true, footer: 'auto-update'},
+	{label: 'e', description: 'enable', action: 'enable', panes: pluginPanes, matches: char('e'), changes: true},
+	{label: 'd', description: 'disable', action: 'disable', panes: pluginPanes, matches: char('d'), changes: true},
+	{label: 'h', description: 'health check', action: 'health', panes: pluginPanes, matches: char('h'), footer: 'health'},
+	{label: 'p', description: 'pull', action: 'pull', panes: ['images'], matches: char('p'), changes: true, footer: 'pull'},
+	{label: 'x', description: 'remove', action: 'remove', panes: everywhere, matches: char('x'), changes: true},
+	{label: 'ctrl-r', description: 'reload from the daemon', action: 'reload', panes: everywhere, matches: (input, key) => key.ctrl && input === 'r'},
+	{label: 'esc', description: 'back, cancel, clear the filter', action: 'back', panes: everywhere, matches: (_input, key) => key.escape},
+	{label: '?', description: 'help: every key', action: 'help', panes: everywhere, matches: char('?'), footer: 'help'},
+	{label: 'q', description: 'quit', action: 'quit', panes: everywhere, matches: char('q'), footer: 'quit'},
 ];
 
-export function bindingFor(pane: Pane, input: string, key: Parameters<Binding['matches']>[1]): Binding | undefined {
+export function bindingFor(pane: Pane, input: string, key: Key): Binding | undefined {
 	return keymap.find(binding => binding.panes.includes(pane) && binding.matches(input, key));
+}
+
+/** The footer for a pane: its keys, as many as fit, and always help and quit at the end. */
+export function footerText(pane: Pane, width: number, readOnly: boolean): string {
+	const shown = keymap.filter(binding => binding.footer && binding.panes.includes(pane) && !(readOnly && binding.changes));
+	const always = shown.filter(binding => binding.action === 'help' || binding.action === 'quit').map(binding => `${binding.label} ${binding.footer}`);
+	const ending = always.join('  ');
+	let text = ' ';
+	for (const binding of shown.filter(item => item.action !== 'help' && item.action !== 'quit')) {
+		const part = `${binding.label} ${binding.footer}  `;
+		if ([...text].length + [...part].length + [...ending].length > width) {
+			break;
+		}
+
+		text += part;
+	}
+
+	return (text + ending).trimEnd();
 }

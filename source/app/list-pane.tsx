@@ -10,6 +10,9 @@ export interface ListRow {
 
 interface Props {
 	title: string;
+	/** The filter in force, shown in the title; `filtering` while it is being typed. */
+	filter?: string;
+	filtering?: boolean;
 	rows: ListRow[];
 	selected: number;
 	focused: boolean;
@@ -19,7 +22,7 @@ interface Props {
 }
 
 /** A list that draws only the rows that fit, so ten thousand rows cost what one screenful costs. */
-export function ListPane({title, rows, selected, focused, width, height}: Props) {
+export function ListPane({title, filter = '', filtering = false, rows, selected, focused, width, height}: Props) {
 	const visible = Math.max(1, height);
 	const start = Math.min(Math.max(0, selected - Math.floor(visible / 2)), Math.max(0, rows.length - visible));
 	const window = rows.slice(start, start + visible);
@@ -28,9 +31,9 @@ export function ListPane({title, rows, selected, focused, width, height}: Props)
 		<Box flexDirection="column" width={width}>
 			{/* Focus must show without colour too (NO_COLOR): a marker, not only inverse video. */}
 			<Text bold={focused} inverse={focused}>
-				{truncate(`${focused ? '▶' : ' '}${title} (${rows.length})`, width).padEnd(width)}
+				{truncate(`${focused ? '▶' : ' '}${title} (${rows.length})${filter || filtering ? `  /${filter}${filtering ? '█' : ''}` : ''}`, width).padEnd(width)}
 			</Text>
-			{rows.length === 0 ? <Text dimColor> none</Text> : null}
+			{rows.length === 0 ? <Text dimColor>{filter ? ' nothing matches the filter' : ' none'}</Text> : null}
 			{window.map((row, index) => {
 				const isSelected = start + index === selected;
 				const mark = row.mark ? ` ${row.mark}` : '';

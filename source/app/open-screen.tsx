@@ -5,6 +5,7 @@ import {BadInput, type ExitCode} from '../errors.js';
 export interface ScreenOptions {
 	target: EngineTarget;
 	readOnly: boolean;
+	ledgerDir?: string;
 }
 
 // The alternate screen keeps the operator's scrollback; the cursor is hidden while we draw.

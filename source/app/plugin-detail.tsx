@@ -1,43 +1,100 @@
-import {Box, Text} from 'ink';
-import type {Plugin} from '../docker/plugins.js';
-import {truncate} from '../text.js';
+import type {PluginWithUsage} from '../docker/usage.js';
+import {describeUsage, isInUse} from '../docker/usage.js';
+import {isSensitive, privilegeText} from '../flows/describe.js';
+import {sameBuild} from '../registry/identity.js';
+import {line, type Line} from './lines.js';
+import type {PluginDetails} from './services.js';
+import {shortTime} from './time.js';
 
-interface Props {
-	plugin?: Plugin;
-	width: number;
-	height: number;
-}
+export type DetailState = {status: 'loading'} | {status: 'ready'; details: PluginDetails};
 
-/** What one plugin is: reference, state, privileges, interface. Draws state; never calls the daemon. */
-export function PluginDetail({plugin, width, height}: Props) {
-	if (!plugin) {
-		return (
-			<Box width={width} height={height}>
-				<Text dimColor>no plugin selected</Text>
-			</Box>
-		);
+const label = (text: string) => ({text: text.padEnd(7), dim: true});
+
+/**
+ * What one plugin is and has been: state, reference, the build it runs, what it may do, who
+ * uses it, its history and the registry's tags. A pure function of state: views never call out.
+ */
+export function pluginDetailLines(plugin: PluginWithUsage, detail: DetailState | undefined, healthText?: string, updateAvailable?: boolean | null): Line[] {
+	const details = detail?.status === 'ready' ? detail.details : undefined;
+	const state: Line = [
+		plugin.enabled ? {text: 'enabled', color: 'green'} : {text: 'disabled', color: 'yellow'},
+		{text: ' · '},
+		plugin.rolling ? {text: 'rolling (auto-updates)'} : {text: 'pinned'},
+	];
+	if (details?.updateAvailable ?? updateAvailable) {
+		state.push({text: ' · '}, {text: '↑ update available', color: 'cyan'});
 	}
 
-	const field = (label: string, value: string) => (
-		<Text key={label}>
-			<Text dimColor>{label.padEnd(11)}</Text>
-			{truncate(value, Math.max(1, width - 11))}
-		</Text>
-	);
-	const lines = [
-		<Text key="name" bold>
-			{truncate(plugin.name, width)}
-		</Text>,
-		field('state', [plugin.enabled ? 'enabled' : 'disabled', plugin.rolling ? 'rolling' : 'pinned'].join(' · ')),
-		field('reference', plugin.reference || '(none)'),
-		field('id', plugin.id.slice(0, 12)),
-		field('types', plugin.types.join(', ') || '(none)'),
-		field('about', plugin.description || '(no description)'),
-		...plugin.privileges.map(privilege => field(privilege.name === 'network' ? 'network' : 'privilege', `${privilege.name}: ${privilege.value.join(', ')}`)),
-	];
-	return (
-		<Box flexDirection="column" width={width} height={height} overflow="hidden">
-			{lines.slice(0, height)}
-		</Box>
-	);
+	if (healthText) {
+		state.push({text: ' · '}, {text: healthText});
+	}
+
+	const lines: Line[] = [line({text: plugin.name, bold: true}), line(...state), line(label('ref'), plugin.reference || '(none)')];
+	const build = details?.installedBuild?.filter(tag => tag !== plugin.tag);
+	if (build && build.length > 0) {
+		lines.push(line(label('build'), `= ${build.join(', ')}`));
+	} else if (details?.installedBuild && details.installedBuild.length === 0) {
+		lines.push(line(label('build'), {text: 'no tag in the registry holds this build', color: 'yellow'}));
+	}
+
+	lines.push(line(label('about'), plugin.description || '(no description)'));
+	if (plugin.privileges.length > 0) {
+		const grants: Line = [label('grants')];
+		for (const [index, privilege] of plugin.privileges.entries()) {
+			grants.push(
+				index > 0 ? {text: ' · '} : {text: ''},
+				isSensitive(privilege) ? {text: `! ${privilegeText(privilege)}`, color: 'yellow', bold: true} : {text: privilegeText(privilege)},
+			);
+		}
+
+		lines.push(grants);
+	}
+
+	lines.push(line(label('used'), isInUse(plugin.usedBy) ? {text: describeUsage(plugin.usedBy, 4), color: 'magenta'} : {text: 'nothing uses it', dim: true}));
+	lines.push(line(label('types'), plugin.types.join(', ') || '(none)'));
+
+	lines.push([], line({text: 'History', bold: true}, {text: '  newest first', dim: true}));
+	if (!details) {
+		lines.push(line({text: '  reading…', dim: true}));
+	} else if (details.historyError) {
+		lines.push(line({text: `  ${details.historyError}`, color: 'red'}));
+	} else if (details.history.length === 0) {
+		lines.push(line({text: '  no history yet', dim: true}));
+	} else {
+		const current = details.history.find(entry => entry.outcome === 'ok' && sameBuild(entry.identity.diffIds, plugin.diffIds));
+		for (const entry of details.history.filter(item => item.outcome !== 'started')) {
+			const outcomeColor = entry.outcome === 'ok' ? undefined : entry.outcome === 'restored' ? ('yellow' as const) : ('red' as const);
+			lines.push(
+				line(
+					entry === current ? {text: '▸ ', bold: true} : {text: '  '},
+					{text: `${shortTime(entry.time)} `, dim: true},
+					{text: entry.action.padEnd(12)},
+					{text: `${entry.tag || entry.reference} `},
+					{text: entry.outcome, color: outcomeColor},
+					entry === current ? {text: '  (current)', bold: true} : undefined,
+					entry.error ? {text: `  ${entry.error}`, dim: true} : undefined,
+				),
+			);
+		}
+	}
+
+	lines.push([], line({text: 'Tags', bold: true}, {text: '  newest first', dim: true}));
+	if (!details) {
+		lines.push(line({text: '  reading…', dim: true}));
+	} else if (details.tagsError) {
+		lines.push(line({text: `  ${details.tagsError}`, color: 'red'}));
+	} else {
+		const holding = new Set(details.installedBuild ?? []);
+		for (const tag of details.tags ?? []) {
+			const marks = [
+				tag === plugin.tag ? 'installed' : undefined,
+				holding.has(tag) && tag !== plugin.tag ? 'this build' : undefined,
+				tag === details.previousTag ? 'previous' : undefined,
+				tag === details.latestPatch ? 'latest patch' : undefined,
+			].filter(Boolean);
+			lines.push(line({text: `  ${tag}`, bold: marks.length > 0}, marks.length > 0 ? {text: `  (${marks.join(', ')})`, color: 'cyan'} : undefined));
+		}
+	}
+
+	return lines;
 }

@@ -1,10 +1,11 @@
 import readline from 'node:readline';
-import {listPluginsWithUsage, describeUsage, isInUse, type PluginWithUsage} from '../docker/usage.js';
+import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import {BadInput, Refused} from '../errors.js';
 import {openFlowContext, type FlowContext} from '../flows/context.js';
 import {findPlugin} from '../flows/find-plugin.js';
 import {observePlugins} from '../flows/observe.js';
-import {describeStep, dockerCommand, type Plan} from '../flows/plan.js';
+import {summarisePlan} from '../flows/describe.js';
+import {describeStep, type Plan} from '../flows/plan.js';
 import {describeUnfinished, findUnfinished} from '../flows/recover.js';
 import {recordRefusal, runPlan, type FlowEvent, type FlowResult} from '../flows/run.js';
 import {historyJson} from './history.js';
@@ -33,22 +34,23 @@ export async function openPlugin(context: CommandContext, name: string | undefin
 
 /** The plan in words: what will happen, the docker commands it equals, what is granted, who uses the plugin. */
 export function describePlan(plan: Plan): string {
+	const summary = summarisePlan(plan);
 	const lines = [
-		`${plan.action} ${plan.origin.name}`,
-		`  from        ${plan.origin.reference || '(no remote)'} (${plan.origin.enabled ? 'enabled' : 'disabled'})`,
-		`  to          ${plan.destination.remote}${plan.destination.name === plan.origin.name ? '' : ` as ${plan.destination.name}`}`,
-		`  privileges  ${plan.privileges.map(privilege => `${privilege.name}: ${privilege.value.join(', ')}`).join('; ') || 'none'}`,
+		summary.title,
+		`  from        ${summary.from}`,
+		`  to          ${summary.to}`,
+		`  privileges  ${summary.privileges.map(privilege => privilege.text).join('; ') || 'none'}`,
 	];
-	if (isInUse(plan.plugin.usedBy)) {
-		lines.push(`  used by     ${describeUsage(plan.plugin.usedBy, 10)}`);
+	if (summary.usedBy) {
+		lines.push(`  used by     ${summary.usedBy}`);
 	}
 
 	lines.push('  steps');
-	for (const [index, step] of plan.steps.entries()) {
-		lines.push(`    ${index + 1}. ${describeStep(step)}`, `       ${dockerCommand(step)}`);
+	for (const [index, step] of summary.steps.entries()) {
+		lines.push(`    ${index + 1}. ${step.text}`, `       ${step.command}`);
 	}
 
-	for (const warning of plan.warnings) {
+	for (const warning of summary.warnings) {
 		lines.push(`  ! ${warning}`);
 	}
 

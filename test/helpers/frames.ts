@@ -25,3 +25,29 @@ export async function press(stdin: {write: (data: string) => void}, lastFrame: (
 }
 
 export const keys = {up: '\u001B[A', down: '\u001B[B', enter: '\r', escape: '\u001B', tab: '\t', shiftTab: '\u001B[Z'};
+
+/**
+ * Answers a confirmation, but only after asserting what it says: a destructive step can never
+ * be accepted blindly (as lazygit's tests do). Fails when the prompt is not on screen.
+ */
+export async function answerPrompt(
+	ui: {lastFrame: () => string | undefined; stdin: {write: (data: string) => void}},
+	expected: {title: RegExp; body: RegExp[]},
+	answer: 'y' | 'n' | '\u001B',
+): Promise<string> {
+	const frame = await waitForFrame(ui.lastFrame, text => /y go ahead/.test(text));
+	const [title = ''] = frame.split('\n').filter(row => expected.title.test(row));
+	if (!expected.title.test(title)) {
+		throw new Error(`the prompt's title does not match ${expected.title}:\n${frame}`);
+	}
+
+	// Long lines wrap at spaces in a prompt: read it as running text.
+	const text = frame.replaceAll(/\s+/g, ' ');
+	for (const pattern of expected.body) {
+		if (!pattern.test(text)) {
+			throw new Error(`the prompt does not say ${pattern}:\n${frame}`);
+		}
+	}
+
+	return press(ui.stdin, ui.lastFrame, answer);
+}

@@ -47,6 +47,19 @@ export class TmuxScreen {
 		throw new Error(`the terminal never showed what was expected; it shows:\n${screen}`);
 	}
 
+	/** The screen with its escape sequences (colours), as the terminal received them. */
+	async captureWithEscapes(): Promise<string> {
+		const {stdout} = await run('tmux', ['-S', this.socket, 'capture-pane', '-e', '-p']);
+		return stdout;
+	}
+
+	/** Types text literally, one character at a time (tmux would read "Enter" in it as a key name). */
+	async typeText(text: string): Promise<void> {
+		for (const character of text) {
+			await run('tmux', ['-S', this.socket, 'send-keys', '-l', character]);
+		}
+	}
+
 	async keys(...keys: string[]): Promise<void> {
 		for (const key of keys) {
 			await run('tmux', ['-S', this.socket, 'send-keys', key]);

@@ -1,46 +1,191 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {after, test} from 'node:test';
-import {cliPath, testLedgerDir} from '../helpers/cli.js';
+import {cliPath, runCli} from '../helpers/cli.js';
 import {TmuxScreen} from '../helpers/tmux.js';
-import {installPlugin} from '../sandbox/fixtures.js';
+import {installPlugin, moveTag, pushPluginBuild, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
+import {restartDaemon, startSandbox} from '../sandbox/sandbox.js';
 import {uniqueName, useSandbox} from '../sandbox/shared.js';
 
-const {sandbox, kasm} = await useSandbox();
-const first = `${uniqueName('aaa-e2e/first')}:amd64-1.2.9`;
-const second = `${uniqueName('aaa-e2e/second')}:amd64-1.2-rolling`;
-await installPlugin(sandbox, kasm.ref('amd64-1.2.9'), {alias: first});
-await installPlugin(sandbox, kasm.ref('amd64-1.2-rolling'), {alias: second, disabled: true});
+const {sandbox} = await useSandbox();
+const folders: string[] = [];
+const created: string[] = [];
 after(async () => {
-	await sandbox.docker(['plugin', 'rm', '--force', first, second]).catch(() => {});
+	for (const name of created) {
+		await sandbox.docker(['plugin', 'rm', '--force', name]).catch(() => {});
+	}
+
+	for (const folder of folders) {
+		fs.rmSync(folder, {recursive: true, force: true});
+	}
 });
 
-test('the screen opens on the daemon, moves through plugins, follows a resize and quits with exit 0', async () => {
-	const screen = await TmuxScreen.open([process.execPath, cliPath, '--host', sandbox.host, '--ledger-dir', testLedgerDir], {columns: 120, rows: 30});
-	try {
-		let shown = await screen.waitFor(text => text.includes(first.slice(0, 20)) && /docker \d+\.\d+/.test(text));
-		assert.match(shown.split('\n')[0]!, new RegExp(sandbox.host.replaceAll('/', '\\/')));
-		assert.match(shown, /state\s+enabled · pinned/);
+/** Plugins of the test's own, from a repository of its own, and the screen opened on them. */
+async function setUp(stem: string) {
+	const repositoryPath = uniqueName(stem);
+	const repository = await pushRepository(sandbox, repositoryPath, ['1.2.9', '1.2.10']);
+	const name = `${repositoryPath}/sidecar:amd64-1.2-rolling`;
+	await installPlugin(sandbox, repository.ref(rollingTag), {alias: name});
+	created.push(name);
+	const ledgerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kasm-tui-e2e-'));
+	folders.push(ledgerDir);
+	return {repositoryPath, repository, name, ledgerDir};
+}
 
+async function openOn(ledgerDir: string, filter: string, options: {columns?: number; rows?: number; env?: Record<string, string>} = {}) {
+	const screen = await TmuxScreen.open([process.execPath, cliPath, '--host', sandbox.host, '--ledger-dir', ledgerDir], {columns: 120, rows: 36, ...options});
+	await screen.waitFor(text => /Plugins \(\d+\)/.test(text));
+	// Other tests share the daemon: narrow the list to this test's plugins, as an operator would.
+	await screen.keys('/');
+	await screen.typeText(filter);
+	await screen.keys('Enter');
+	await screen.waitFor(text => new RegExp(`Plugins \\(\\d+\\)  /${filter}`).test(text));
+	return screen;
+}
+
+test('the screen opens on the daemon, moves, follows a resize, and q quits with exit 0 and the terminal restored', async () => {
+	const {name, ledgerDir, repositoryPath} = await setUp('e2e-open');
+	const second = `${repositoryPath}/pinned:amd64-1.2.9`;
+	await installPlugin(sandbox, `${sandbox.registry}/${repositoryPath}:amd64-1.2.9`, {alias: second, disabled: true});
+	created.push(second);
+	const screen = await openOn(ledgerDir, repositoryPath);
+	try {
+		let shown = await screen.waitFor(text => text.includes('enabled · rolling') || text.includes('disabled · pinned'));
+		assert.match(shown.split('\n')[0]!, new RegExp(sandbox.host.replaceAll('/', '\\/')));
+		assert.match(shown.split('\n')[0]!, /docker \d+\.\d+/);
+		const firstState = /enabled · rolling/.test(shown) ? /disabled · pinned/ : /enabled · rolling/;
 		await screen.keys('j');
-		shown = await screen.waitFor(text => /state\s+disabled · rolling/.test(text));
-		assert.equal(shown.split('\n')[0]!.includes('kasm-tui'), true, 'the header is still on the first row');
+		shown = await screen.waitFor(text => firstState.test(text));
+		assert.match(shown.split('\n')[0]!, /kasm-tui/, 'the header is still on the first row');
 
 		await screen.resize(80, 24);
-		shown = await screen.waitFor(text => text.split('\n')[0]!.trimEnd().length <= 80 && /q quit/.test(text.split('\n')[23] ?? ''));
-		assert.match(shown, /state\s+disabled · rolling/);
+		shown = await screen.waitFor(text => /q quit\s*$/.test(text.split('\n')[23] ?? ''));
+		assert.ok(shown.split('\n').every(row => row.trimEnd().length <= 80));
+		assert.match(shown, firstState);
 
 		await screen.keys('q');
 		assert.equal(await screen.exitCode(), 0);
-		// Back from the alternate screen: the operator's terminal shows no leftover frame.
-		shown = await screen.capture();
-		assert.doesNotMatch(shown, /Plugins \(/);
+		assert.doesNotMatch(await screen.capture(), /Plugins \(/, 'back from the alternate screen, no frame is left');
+	} finally {
+		await screen.close();
+	}
+
+	assert.ok(name);
+});
+
+test('upgrade cancelled changes nothing; upgrade confirmed follows the moved tag; rollback and a reinstall from the tags, all from the screen', async () => {
+	const {name, ledgerDir, repositoryPath} = await setUp('e2e-flows');
+	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
+	const screen = await openOn(ledgerDir, repositoryPath);
+	try {
+		await screen.waitFor(text => text.includes('enabled · rolling') && text.includes('(installed)'));
+
+		await screen.keys('u');
+		let shown = await screen.waitFor(text => /Upgrade .*\?/.test(text) && text.includes('y go ahead'));
+		assert.match(shown, /\$ docker plugin disable/);
+		assert.match(shown, /\$ docker plugin upgrade --grant-all-permissions/);
+		assert.match(shown, /! network: host/);
+		await screen.keys('n');
+		await screen.waitFor(text => text.includes('cancelled: nothing was changed'));
+		assert.equal(await runningVersion(sandbox, name), '1.2.9', 'cancel left the daemon as it was');
+
+		await screen.keys('u');
+		await screen.waitFor(text => text.includes('y go ahead'));
+		await screen.keys('y');
+		shown = await screen.waitFor(text => /Upgrade .*: (done|failed)/.test(text), 60_000);
+		assert.match(shown, /: done/);
+		assert.equal(await runningVersion(sandbox, name), '1.2.10', 'the upgrade changed the daemon');
+		await screen.keys('Enter');
+
+		// The history now has the build before: r rolls back to it and pins it.
+		await screen.waitFor(text => /upgrade\s+amd64-1\.2-rolling ok/.test(text));
+		await screen.keys('r');
+		shown = await screen.waitFor(text => /Rollback .*\?/.test(text) && text.includes('y go ahead'));
+		assert.match(shown.replaceAll(/\s+/g, ' '), /as [\w./-]+\/sidecar:amd64-1\.2\.9/);
+		await screen.keys('y');
+		shown = await screen.waitFor(text => /Rollback .*: (done|failed)/.test(text), 60_000);
+		assert.match(shown, /: done/);
+		const pinned = `${repositoryPath}/sidecar:amd64-1.2.9`;
+		created.push(pinned);
+		assert.equal(await runningVersion(sandbox, pinned), '1.2.9');
+		await screen.keys('Enter');
+
+		// i: pick 1.2.10 from the registry's tags, keep Kasm's default name (the reference).
+		await screen.waitFor(text => text.includes(pinned.slice(-30)) && text.includes('(latest patch)'));
+		await screen.keys('i');
+		shown = await screen.waitFor(text => text.includes('which version?'));
+		const rows = shown.split('\n');
+		const choiceRow = rows.findIndex(row => /amd64-1\.2\.10/.test(row));
+		const cursorRow = rows.findIndex(row => row.includes('❯'));
+		for (let step = cursorRow; step < choiceRow; step++) {
+			await screen.keys('Down');
+		}
+
+		await screen.waitFor(text => /❯ amd64-1\.2\.10/.test(text));
+		await screen.keys('Enter');
+		await screen.waitFor(text => text.includes('under which name?'));
+		await screen.keys('Enter');
+		shown = await screen.waitFor(text => /Reinstall .*\?/.test(text) && text.includes('y go ahead'), 30_000);
+		await screen.keys('y');
+		shown = await screen.waitFor(text => /Reinstall .*: (done|failed)/.test(text), 60_000);
+		assert.match(shown, /: done/);
+		const reinstalled = `${sandbox.registry}/${repositoryPath}:amd64-1.2.10`;
+		created.push(reinstalled);
+		assert.equal(await runningVersion(sandbox, reinstalled), '1.2.10');
+		await screen.keys('Enter', 'q');
+		assert.equal(await screen.exitCode(), 0);
+	} finally {
+		await screen.close();
+	}
+});
+
+test('the screen follows a change made elsewhere, and lives through a daemon restart: banner, then recovery', async () => {
+	// A sandbox of the test's own: restarting the shared daemon would disturb other tests.
+	const own = await startSandbox();
+	const ledgerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kasm-tui-e2e-'));
+	folders.push(ledgerDir);
+	const screen = await TmuxScreen.open([process.execPath, cliPath, '--host', own.host, '--ledger-dir', ledgerDir], {columns: 120, rows: 36});
+	try {
+		await screen.waitFor(text => text.includes('Plugins (0)'));
+		await pushPluginBuild(own, `${own.registry}/live/plugin:1.0`, {version: 'live'});
+		await installPlugin(own, `${own.registry}/live/plugin:1.0`, {alias: 'live/plugin:1.0'});
+		let shown = await screen.waitFor(text => text.includes('Plugins (1)') && text.includes('enabled · pinned'));
+		await own.docker(['plugin', 'disable', 'live/plugin:1.0']);
+		shown = await screen.waitFor(text => text.includes('disabled · pinned'));
+
+		const restarted = restartDaemon(own, {downMs: 1500});
+		shown = await screen.waitFor(text => text.includes('daemon lost'));
+		assert.match(shown, /Plugins \(1\)/, 'the last state stays on screen under the banner');
+		await restarted;
+		await screen.waitFor(text => !text.includes('daemon lost') && text.includes('Plugins (1)'), 20_000);
+		await own.docker(['plugin', 'enable', 'live/plugin:1.0']);
+		await screen.waitFor(text => text.includes('enabled · pinned'), 20_000);
+		await screen.keys('q');
+		assert.equal(await screen.exitCode(), 0);
+	} finally {
+		await screen.close();
+		await own.stop();
+	}
+});
+
+test('NO_COLOR draws no colour, and focus and marks still show', async () => {
+	const {ledgerDir, repositoryPath} = await setUp('e2e-nocolor');
+	const screen = await openOn(ledgerDir, repositoryPath, {env: {NO_COLOR: '1'}});
+	try {
+		const shown = await screen.waitFor(text => text.includes('! network: host'));
+		assert.match(shown, /▶Plugins/);
+		const raw = await screen.captureWithEscapes();
+		assert.doesNotMatch(raw, /\u001B\[(?:\d+;)*(?:3\d|4\d|9\d|10\d)m/, 'no colour sequences');
+		await screen.keys('q');
+		assert.equal(await screen.exitCode(), 0);
 	} finally {
 		await screen.close();
 	}
 });
 
 test('without a terminal the screen refuses with a one-line hint and exit 2', async () => {
-	const {runCli} = await import('../helpers/cli.js');
 	const result = await runCli(['--host', sandbox.host]);
 	assert.equal(result.code, 2);
 	assert.match(result.stderr, /ssh -t/);

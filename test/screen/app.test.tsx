@@ -1,76 +1,264 @@
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
+import {setTimeout as delay} from 'node:timers/promises';
 import {cleanup, render} from 'ink-testing-library';
 import {App} from '../../source/app/app.js';
-import {parseHost} from '../../source/docker/connection.js';
-import {keys, press, waitForFrame} from '../helpers/frames.js';
-import {snapshot} from './fixture-snapshot.js';
+import {keymap} from '../../source/app/keymap.js';
+import {answerPrompt, keys, press, waitForFrame} from '../helpers/frames.js';
+import {fixtureServices} from './fixture-services.js';
 
-const target = parseHost('unix:///var/run/docker.sock', 'default');
-const load = async () => snapshot;
 afterEach(() => cleanup());
 
-for (const size of [
+const sizes = [
 	{columns: 80, rows: 24},
 	{columns: 120, rows: 40},
-]) {
-	test(`at ${size.columns}×${size.rows} the screen fits and shows host, engine, counts, both panes and the detail`, async () => {
-		const {lastFrame} = render(<App target={target} readOnly={false} load={load} size={size} />);
-		const frame = await waitForFrame(lastFrame, text => text.includes('Plugins (3)'));
+	{columns: 200, rows: 50},
+];
+
+function open(options: Parameters<typeof fixtureServices>[0] = {}, size = {columns: 120, rows: 40}) {
+	const fixture = fixtureServices(options);
+	const ui = render(<App services={fixture.services} size={size} />);
+	return {...fixture, ui};
+}
+
+const ready = (frame: string) => frame.includes('Plugins (3)') && frame.includes('History');
+
+for (const size of sizes) {
+	test(`at ${size.columns}×${size.rows} everything fits: header, both panes, the detail and the footer`, async () => {
+		const {ui} = open({}, size);
+		const frame = await waitForFrame(ui.lastFrame, ready);
 		const lines = frame.split('\n');
 		assert.ok(lines.length <= size.rows, `${lines.length} lines fit in ${size.rows} rows`);
-		assert.ok(lines.every(line => [...line].length <= size.columns), 'no line is wider than the terminal');
+		assert.ok(lines.every(row => [...row].length <= size.columns), 'no line is wider than the terminal');
 		assert.match(lines[0]!, /unix:\/\/\/var\/run\/docker\.sock/);
 		assert.match(lines[0]!, /docker 20\.10\.24/);
-		assert.match(lines[0]!, /3 plugins/);
-		assert.match(lines[0]!, /60 images/);
-		assert.match(frame, /Images \(60\)/);
-		assert.match(frame, /state\s+enabled · pinned/);
-		assert.match(frame, /tab next pane/);
-		assert.match(frame, /q quit/);
+		assert.match(lines[0]!, /3 plugins · 60 images/);
+		assert.match(frame, /▶Plugins \(3\)/, 'the plugins pane has focus at start');
+		assert.match(frame, / Images \(60\)/);
+		assert.match(frame, /enabled · pinned/);
+		assert.match(frame, /used\s+1 network \(kasm-egress\)/);
+		assert.match(frame, /kasm-profiles/, 'a long line wraps instead of losing what uses the plugin');
+		assert.match(frame, /kasm-session-ops/);
+		assert.match(lines.at(-1)!, /u upgrade/);
+		assert.match(lines.at(-1)!, /\? help {2}q quit$/, 'help and quit are always in the footer');
 	});
 }
 
-test('moving down the plugins pane shows the next plugin in the detail, marked disabled', async () => {
-	const {lastFrame, stdin} = render(<App target={target} readOnly={false} load={load} size={{columns: 100, rows: 30}} />);
-	await waitForFrame(lastFrame, text => text.includes('Plugins (3)'));
-	let frame = await press(stdin, lastFrame, 'j');
-	assert.match(frame, /▸ kasmweb\/sidecar-edge:amd64-1.* disabled/);
-	assert.match(frame, /state\s+disabled · pinned/);
-	frame = await press(stdin, lastFrame, keys.down);
-	assert.match(frame, /state\s+enabled · rolling/);
-	assert.match(frame, /capabilities: CAP_NET_ADMIN/);
-	frame = await press(stdin, lastFrame, 'k');
-	assert.match(frame, /state\s+disabled · pinned/);
+test('the rolling plugin shows the release its build is, its history with the current entry, and marked tags', async () => {
+	const {ui} = open({}, {columns: 160, rows: 45});
+	await waitForFrame(ui.lastFrame, ready);
+	await press(ui.stdin, ui.lastFrame, 'j');
+	const frame = await press(ui.stdin, ui.lastFrame, 'j');
+	const detail = await waitForFrame(ui.lastFrame, text => text.includes('amd64-1.2.10  (this build, latest patch)') || text !== frame);
+	assert.match(detail, /enabled · rolling \(auto-updates\)/);
+	assert.match(detail, /build\s+= amd64-1\.2\.10/);
+	assert.match(detail, /! capabilities: CAP_NET_ADMIN/, 'a capability is marked, not only coloured');
+	assert.match(detail, /▸ 2026-11-20 08:00 upgrade\s+amd64-1\.2-rolling ok {2}\(current\)/);
+	assert.match(detail, /auto-update\s+amd64-1\.2-rolling restored/);
+	assert.match(detail, /amd64-1\.2\.10 {2}\(this build, latest patch\)/);
+	assert.match(detail, /amd64-1\.2\.9 {2}\(previous\)/);
+	assert.match(detail, /amd64-1\.2-rolling {2}\(installed\)/);
 });
 
-test('tab moves focus to the images pane, and the list scrolls to keep the selection visible', async () => {
-	const {lastFrame, stdin} = render(<App target={target} readOnly={false} load={load} size={{columns: 80, rows: 24}} />);
-	await waitForFrame(lastFrame, text => text.includes('Images (60)'));
-	await press(stdin, lastFrame, keys.tab);
-	let frame = lastFrame() ?? '';
+test('keys that arrive together, as when j is held down over SSH, each count', async () => {
+	const {ui} = open({}, {columns: 100, rows: 30});
+	await waitForFrame(ui.lastFrame, ready);
+	const frame = await press(ui.stdin, ui.lastFrame, 'jj');
+	assert.match(frame, /▸ kasmweb\/sidecar:amd64-1\.2-rolling/);
+});
+
+test('a plugin whose reference names a newer build is marked in the list, found in the background', async () => {
+	const {ui} = open({}, {columns: 120, rows: 40});
+	const frame = await waitForFrame(ui.lastFrame, text => /kasmweb\/sidecar:amd64-1\.2-rolling\s+↑/.test(text));
+	assert.doesNotMatch(frame, /kasm-network-plugin:amd64-1\.2\.9\s+↑/);
+});
+
+test('h checks the plugin on its socket and says how it answered; an unresponsive one is marked in the list', async () => {
+	const {ui} = open({}, {columns: 120, rows: 40});
+	await waitForFrame(ui.lastFrame, ready);
+	let frame = await press(ui.stdin, ui.lastFrame, 'h');
+	frame = await waitForFrame(ui.lastFrame, text => text.includes('healthy (answers in 2 ms)'));
+	await press(ui.stdin, ui.lastFrame, 'j');
+	await press(ui.stdin, ui.lastFrame, 'h');
+	frame = await waitForFrame(ui.lastFrame, text => /sidecar-edge:.* disabled ✗ unhealthy/.test(text));
+	assert.match(frame, /unresponsive: no answer/);
+});
+
+test('tab moves focus through plugins, images and the detail; enter opens the detail and esc goes back', async () => {
+	const {ui} = open({}, {columns: 80, rows: 24});
+	await waitForFrame(ui.lastFrame, ready);
+	let frame = await press(ui.stdin, ui.lastFrame, keys.tab);
+	assert.match(frame, /▶Images \(60\)/);
+	assert.match(frame.split('\n').at(-1)!, /p pull/, 'the footer shows the keys of the focused pane');
+	assert.doesNotMatch(frame.split('\n').at(-1)!, /u upgrade/);
 	for (let index = 0; index < 40; index++) {
-		frame = await press(stdin, lastFrame, 'j');
+		frame = await press(ui.stdin, ui.lastFrame, 'j');
 	}
 
 	assert.match(frame, /▸ kasmweb\/workspace-40:1\.16\.0/);
 	assert.doesNotMatch(frame, /workspace-00/, 'rows scrolled out of the window are not drawn');
-	assert.ok(frame.split('\n').length <= 24);
+	assert.match(frame, /kasmweb\/workspace-40:1\.16\.0\n.*id/s, 'the detail shows the selected image');
+	frame = await press(ui.stdin, ui.lastFrame, keys.enter);
+	assert.doesNotMatch(frame, /▶Images/);
+	frame = await press(ui.stdin, ui.lastFrame, keys.escape);
+	assert.match(frame, /▶Images/);
+});
+
+test('/ filters the focused list as you type; enter keeps the filter and esc clears it', async () => {
+	const {ui} = open();
+	await waitForFrame(ui.lastFrame, ready);
+	await press(ui.stdin, ui.lastFrame, '/');
+	for (const letter of 'ed') {
+		await press(ui.stdin, ui.lastFrame, letter);
+	}
+
+	// The rest arrives in one chunk, as a paste or fast typing over SSH does, Enter included.
+	let frame = await press(ui.stdin, ui.lastFrame, 'ge\r');
+	assert.match(frame, /Plugins \(1\) {2}\/edge(?!█)/, 'enter keeps the filter');
+	assert.doesNotMatch(frame, /kasm-network-plugin/);
+	assert.match(frame, /disabled · pinned/, 'the detail follows the filtered selection');
+	frame = await press(ui.stdin, ui.lastFrame, keys.escape);
+	assert.match(frame, /Plugins \(3\)/, 'esc clears it');
+});
+
+test('? lists every key of the keymap, and esc closes the help', async () => {
+	const {ui} = open({}, {columns: 120, rows: 40});
+	await waitForFrame(ui.lastFrame, ready);
+	const frame = await press(ui.stdin, ui.lastFrame, '?');
+	for (const binding of keymap) {
+		assert.ok(frame.includes(binding.label) && frame.includes(binding.description), `help shows ${binding.label} ${binding.description}`);
+	}
+
+	assert.match(await press(ui.stdin, ui.lastFrame, keys.escape), /Plugins \(3\)/);
+});
+
+test('u shows the upgrade plan (steps, docker commands, privileges, users, warnings); n changes nothing', async () => {
+	const {ui, recorded} = open({}, {columns: 100, rows: 30});
+	await waitForFrame(ui.lastFrame, ready);
+	await press(ui.stdin, ui.lastFrame, 'u');
+	const frame = await answerPrompt(
+		ui,
+		{
+			title: /Upgrade kasmweb\/kasm-network-plugin:amd64-1\.2\.9\?/,
+			body: [
+				/\$ docker plugin disable kasmweb\/kasm-network-plugin:amd64-1\.2\.9/,
+				/\$ docker plugin upgrade --grant-all-permissions kasmweb\/kasm-network-plugin:amd64-1\.2\.9 kasmweb\/sidecar:amd64-1\.2\.9/,
+				/\$ docker plugin enable/,
+				/! network: host/,
+				/used by\s+1 network \(kasm-egress\)/,
+				/! a warning the operator must see/,
+			],
+		},
+		'n',
+	);
+	assert.match(frame, /cancelled: nothing was changed/);
+	assert.equal(recorded.runs.length, 0);
+});
+
+test('u then y runs the upgrade with progress and says what it did', async () => {
+	const {ui, recorded} = open({}, {columns: 100, rows: 30});
+	await waitForFrame(ui.lastFrame, ready);
+	await press(ui.stdin, ui.lastFrame, 'u');
+	await answerPrompt(ui, {title: /Upgrade kasmweb\/kasm-network-plugin/, body: [/docker plugin upgrade/]}, 'y');
+	const frame = await waitForFrame(ui.lastFrame, text => /: done/.test(text));
+	assert.match(frame, /done: kasmweb\/kasm-network-plugin:amd64-1\.2\.9 is enabled at amd64-1\.2\.9/);
+	assert.equal(recorded.runs.length, 1);
+	assert.equal(recorded.runs[0]!.action, 'upgrade');
+});
+
+test('a refused rollback says why and that nothing was changed', async () => {
+	const {ui, recorded} = open({refuse: 'rollback'});
+	await waitForFrame(ui.lastFrame, ready);
+	await press(ui.stdin, ui.lastFrame, 'r');
+	const frame = await waitForFrame(ui.lastFrame, text => text.includes('refused'));
+	assert.match(frame, /cannot be determined/);
+	assert.match(frame, /nothing was changed/);
+	assert.equal(recorded.runs.length, 0);
+});
+
+test('i picks a version from the tags and history, asks for an alias, and confirms the reinstall with both', async () => {
+	const {ui, recorded} = open({}, {columns: 120, rows: 40});
+	await waitForFrame(ui.lastFrame, ready);
+	await press(ui.stdin, ui.lastFrame, 'j');
+	await press(ui.stdin, ui.lastFrame, 'j');
+	await waitForFrame(ui.lastFrame, text => text.includes('(this build, latest patch)'));
+	let frame = await press(ui.stdin, ui.lastFrame, 'i');
+	assert.match(frame, /which version\?/);
+	assert.match(frame, /amd64-1\.2\.9 {2}\(previous\)/);
+	// ink-select-input starts listening once it has mounted: give it that moment, as a person would.
+	// It also reads its own state from the render before: one key per render, as a person types.
+	for (const key of [keys.down, keys.down, keys.enter]) {
+		await delay(50);
+		frame = await press(ui.stdin, ui.lastFrame, key);
+	}
+
+	assert.match(frame, /at amd64-1\.2\.10: under which name\?/);
+	for (const letter of 'pinned:1') {
+		await press(ui.stdin, ui.lastFrame, letter);
+	}
+
+	await press(ui.stdin, ui.lastFrame, keys.enter);
+	await answerPrompt(ui, {title: /Reinstall kasmweb\/sidecar:amd64-1\.2-rolling\?/, body: [/to\s+kasmweb\/sidecar:amd64-1\.2\.10 as pinned:1/]}, 'y');
+	await waitForFrame(ui.lastFrame, text => /: done/.test(text));
+	assert.deepEqual(recorded.plans.at(-1), {kind: 'reinstall', plugin: recorded.plans.at(-1)!.plugin, version: 'amd64-1.2.10', alias: 'pinned:1'});
+	assert.equal(recorded.runs.length, 1);
+});
+
+test('a lists what auto-update will upgrade and skip, and runs only on y', async () => {
+	const {ui, recorded} = open({}, {columns: 120, rows: 40});
+	await waitForFrame(ui.lastFrame, ready);
+	await press(ui.stdin, ui.lastFrame, 'a');
+	await answerPrompt(
+		ui,
+		{
+			title: /Auto-update every rolling plugin/,
+			body: [/upgrade kasmweb\/sidecar:amd64-1\.2-rolling/, /skip kasmweb\/sidecar-edge:amd64-1\.2\.1 pinned/],
+		},
+		'y',
+	);
+	await waitForFrame(ui.lastFrame, text => /Auto-update: done/.test(text));
+	assert.equal(recorded.autoUpdates, 1);
+});
+
+test('d and e ask before disabling or enabling, showing the docker command', async () => {
+	const {ui, recorded} = open();
+	await waitForFrame(ui.lastFrame, ready);
+	await press(ui.stdin, ui.lastFrame, 'd');
+	await answerPrompt(ui, {title: /Disable kasmweb\/kasm-network-plugin:amd64-1\.2\.9\?/, body: [/\$ docker plugin disable kasmweb\/kasm-network-plugin:amd64-1\.2\.9/]}, 'y');
+	await waitForFrame(ui.lastFrame, text => /: done/.test(text));
+	assert.deepEqual(recorded.enabled, [['kasmweb/kasm-network-plugin:amd64-1.2.9', false]]);
+});
+
+test('read-only refuses every change with the reason, and asks the daemon for nothing', async () => {
+	const {ui, recorded} = open({readOnly: true});
+	const first = await waitForFrame(ui.lastFrame, ready);
+	assert.match(first.split('\n')[0]!, /READ-ONLY/);
+	assert.doesNotMatch(first.split('\n').at(-1)!, /u upgrade/, 'the footer offers no change');
+	for (const letter of ['u', 'r', 'i', 'a', 'd', 'x']) {
+		const frame = await press(ui.stdin, ui.lastFrame, letter).catch(() => ui.lastFrame() ?? '');
+		assert.match(frame, /read-only \(--read-only\)/, `${letter} is refused`);
+		ui.stdin.write(keys.escape);
+	}
+
+	assert.equal(recorded.plans.length, 0);
+	assert.equal(recorded.runs.length, 0);
+});
+
+test('when the daemon goes away a banner says so over the last state, and it goes when the daemon is back', async () => {
+	const {ui, emit, recorded} = open();
+	await waitForFrame(ui.lastFrame, ready);
+	emit('lost');
+	let frame = await waitForFrame(ui.lastFrame, text => text.includes('daemon lost'));
+	assert.match(frame, /Plugins \(3\)/, 'the last state stays on screen');
+	const loads = recorded.loads;
+	emit('live');
+	frame = await waitForFrame(ui.lastFrame, text => !text.includes('daemon lost'));
+	assert.ok(recorded.loads > loads, 'everything is read again');
 });
 
 test('a daemon that cannot be read is said on the screen instead of the panes', async () => {
-	const failing = async () => {
-		throw new Error('cannot reach the Docker daemon at unix:///nowhere.sock (no such socket)');
-	};
-
-	const {lastFrame} = render(<App target={target} readOnly={false} load={failing} size={{columns: 100, rows: 30}} />);
-	const frame = await waitForFrame(lastFrame, text => text.includes('cannot reach'));
+	const {ui} = open({failLoad: 'cannot reach the Docker daemon at unix:///nowhere.sock (no such socket)'});
+	const frame = await waitForFrame(ui.lastFrame, text => text.includes('cannot reach'));
 	assert.match(frame, /nowhere\.sock/);
 	assert.doesNotMatch(frame, /Plugins \(/);
-});
-
-test('read-only is marked in the header', async () => {
-	const {lastFrame} = render(<App target={target} readOnly load={load} size={{columns: 100, rows: 30}} />);
-	const frame = await waitForFrame(lastFrame, text => text.includes('Plugins (3)'));
-	assert.match(frame.split('\n')[0]!, /READ-ONLY/);
 });

@@ -1,0 +1,119 @@
+import {Box, Text} from 'ink';
+import SelectInput from 'ink-select-input';
+import type {FlowEvent} from '../flows/run.js';
+import type {PlanSummary} from '../flows/describe.js';
+import {describeStep} from '../flows/plan.js';
+import {truncate} from '../text.js';
+import {keymap} from './keymap.js';
+import {Lines, line, type Line} from './lines.js';
+import {wrapLines} from './wrap.js';
+
+/** A titled block in place of the panes; its last line says which keys answer it. */
+export function Dialog({title, lines: given, hint, width, height}: {title: string; lines: Line[]; hint: string; width: number; height: number}) {
+	const body = Math.max(1, height - 3);
+	// A prompt is read whole: long commands and lists wrap instead of being cut.
+	const lines = wrapLines(given, width);
+	const shown = lines.length > body ? [...lines.slice(0, body - 1), line({text: `… ${lines.length - body + 1} more lines`, dim: true})] : lines;
+	return (
+		<Box flexDirection="column" width={width} height={height}>
+			<Text bold inverse>
+				{truncate(` ${title} `, width).padEnd(width)}
+			</Text>
+			<Lines lines={shown} width={width} height={body} />
+			<Text> </Text>
+			<Text bold>{truncate(hint, width)}</Text>
+		</Box>
+	);
+}
+
+/** A plan as a confirmation shows it: what changes, the docker commands, what is granted, who uses it. */
+export function planLines(summary: PlanSummary): Line[] {
+	const lines: Line[] = [
+		line({text: 'from        ', dim: true}, summary.from),
+		line({text: 'to          ', dim: true}, summary.to),
+	];
+	if (summary.privileges.length === 0) {
+		lines.push(line({text: 'grants      ', dim: true}, 'no privileges'));
+	}
+
+	for (const [index, privilege] of summary.privileges.entries()) {
+		lines.push(
+			line(
+				{text: index === 0 ? 'grants      ' : '            ', dim: true},
+				privilege.sensitive ? {text: `! ${privilege.text}`, color: 'yellow', bold: true} : {text: privilege.text},
+				privilege.added ? {text: '  (new: this build asks for it, the current one did not)', color: 'red'} : undefined,
+			),
+		);
+	}
+
+	if (summary.usedBy) {
+		lines.push(line({text: 'used by     ', dim: true}, {text: summary.usedBy, color: 'magenta'}));
+	}
+
+	lines.push(line({text: 'steps', dim: true}));
+	for (const [index, step] of summary.steps.entries()) {
+		lines.push(line(`  ${index + 1}. ${step.text}`), line({text: `     $ ${step.command}`, dim: true}));
+	}
+
+	for (const warning of summary.warnings) {
+		lines.push(line({text: `! ${warning}`, color: 'yellow'}));
+	}
+
+	return lines;
+}
+
+/** What a running flow has done so far, one line per step and per layer status change. */
+export function progressLine(event: FlowEvent): Line | undefined {
+	switch (event.kind) {
+		case 'step': {
+			return line({text: `[${event.index + 1}/${event.count}] `, bold: true}, describeStep(event.step));
+		}
+
+		case 'progress': {
+			const {progress} = event;
+			const amount = progress.total ? ` ${Math.round(((progress.current ?? 0) / progress.total) * 100)}%` : '';
+			return line({text: `      ${progress.id ? `${progress.id}: ` : ''}${progress.status}${amount}`, dim: true});
+		}
+
+		case 'undo': {
+			return line({text: `  undo: ${describeStep(event.step)}`, color: 'yellow'});
+		}
+
+		case 'warning': {
+			return line({text: `  ! ${event.text}`, color: 'yellow'});
+		}
+	}
+}
+
+/** Every key, generated from the keymap: the help can never disagree with what the keys do. */
+export function helpLines(): Line[] {
+	const panes = (binding: (typeof keymap)[number]) =>
+		binding.panes.length === 3 ? 'everywhere' : binding.panes.map(pane => (pane === 'detail' ? 'detail' : `${pane} pane`)).join(', ');
+	return [
+		...keymap.map(binding =>
+			line({text: binding.label.padEnd(11), bold: true}, binding.description.padEnd(32), {text: panes(binding), dim: true}),
+		),
+		[],
+		line({text: 'In a confirmation: y goes ahead, n or esc leaves everything as it is.', dim: true}),
+		line({text: 'While filtering: type to narrow the list, enter keeps the filter, esc clears it.', dim: true}),
+	];
+}
+
+export interface Choice {
+	label: string;
+	value: string;
+}
+
+/** Picks a version (ink-select-input: a small, static menu is what it is good at). */
+export function VersionPicker({title, choices, width, height, onSelect}: {title: string; choices: Choice[]; width: number; height: number; onSelect: (choice: Choice) => void}) {
+	return (
+		<Box flexDirection="column" width={width} height={height}>
+			<Text bold inverse>
+				{truncate(` ${title} `, width).padEnd(width)}
+			</Text>
+			<SelectInput items={choices.map(choice => ({...choice, key: choice.value}))} limit={Math.max(3, height - 4)} onSelect={onSelect} />
+			<Box flexGrow={1} />
+			<Text bold>{truncate('↑↓ choose  enter pick  esc cancel', width)}</Text>
+		</Box>
+	);
+}

@@ -1,0 +1,40 @@
+import {Text} from 'ink';
+import type {EngineTarget} from '../docker/connection.js';
+import {truncate} from '../text.js';
+import type {HostSnapshot} from './services.js';
+
+/**
+ * The context an operator acts on, always visible (as k9s does): kasm-tui, host, engine, and
+ * on the right the counts and READ-ONLY. The address gives way first at narrow widths.
+ */
+export function Header({target, readOnly, snapshot, width}: {target: EngineTarget; readOnly: boolean; snapshot?: HostSnapshot; width: number}) {
+	const right = [
+		snapshot ? `${snapshot.plugins.length} plugins` : undefined,
+		snapshot ? `${snapshot.images.length} images` : undefined,
+		readOnly ? 'READ-ONLY' : undefined,
+	]
+		.filter(Boolean)
+		.join(' · ');
+	const engines = snapshot ? [` ─ docker ${snapshot.engine.version} (API ${snapshot.engine.apiVersion})`, ` ─ docker ${snapshot.engine.version}`] : [''];
+	const room = Math.max(0, width - [...right].length - 2);
+	let left = '';
+	for (const engine of engines) {
+		left = ` kasm-tui ─ ${target.address}${engine}`;
+		if ([...left].length <= room) {
+			break;
+		}
+	}
+
+	if ([...left].length > room) {
+		const engine = engines.at(-1)!;
+		left = ` kasm-tui ─ ${truncate(target.address, Math.max(8, room - [...` kasm-tui ─ ${engine}`].length))}${engine}`;
+	}
+
+	left = truncate(left, room);
+	const gap = Math.max(1, width - [...left].length - [...right].length - 1);
+	return (
+		<Text bold inverse>
+			{truncate(left + ' '.repeat(gap) + right + ' ', width)}
+		</Text>
+	);
+}

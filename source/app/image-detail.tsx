@@ -1,0 +1,52 @@
+import type {ImageWithUsage} from '../docker/images.js';
+import {line, type Line} from './lines.js';
+import {age} from './time.js';
+
+const label = (text: string) => ({text: text.padEnd(8), dim: true});
+
+export function humanBytes(bytes: number): string {
+	const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+	let value = bytes;
+	let unit = 0;
+	while (value >= 1000 && unit < units.length - 1) {
+		value /= 1000;
+		unit++;
+	}
+
+	return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+}
+
+export function imageName(image: ImageWithUsage): string {
+	return image.dangling ? `<none> ${image.id.replace('sha256:', '').slice(0, 12)}` : `${image.repository}:${image.tag}`;
+}
+
+export function imageDetailLines(image: ImageWithUsage, update?: {available: boolean | null; error?: string}): Line[] {
+	const lines: Line[] = [
+		line({text: imageName(image), bold: true}),
+		line(label('id'), image.id.replace('sha256:', '').slice(0, 12)),
+		line(label('size'), humanBytes(image.size)),
+		line(label('created'), image.created ? `${age(image.created * 1000)} ago` : 'unknown'),
+		line(
+			label('used by'),
+			image.usedBy.containers.length > 0 ? {text: image.usedBy.containers.join(', '), color: 'magenta'} : {text: 'no container', dim: true},
+		),
+	];
+	if (update) {
+		lines.push(
+			line(
+				label('update'),
+				update.available === true
+					? {text: '↑ a newer build is behind this tag', color: 'cyan'}
+					: update.available === false
+						? {text: 'up to date'}
+						: {text: `unknown: ${update.error ?? 'not checked'}`, dim: true},
+			),
+		);
+	}
+
+	for (const digest of image.repoDigests) {
+		lines.push(line(label('digest'), digest));
+	}
+
+	return lines;
+}

@@ -1,0 +1,291 @@
+import type {EngineTarget} from '../docker/connection.js';
+import {batchEvents, watchEvents} from '../docker/events.js';
+import {checkPluginHealth, type PluginHealth} from '../docker/health.js';
+import type {EngineVersion} from '../docker/engine.js';
+import {containersByImage, toImages, type ImageWithUsage} from '../docker/images.js';
+import {disablePlugin, enablePlugin, removePlugin} from '../docker/plugin-ops.js';
+import {listPlugins, type Plugin} from '../docker/plugins.js';
+import {buildUsageIndex, emptyUsage, fetchUsageListings, type PluginWithUsage} from '../docker/usage.js';
+import {Refused} from '../errors.js';
+import {autoUpdate, skipReason, type AutoUpdateOutcome} from '../flows/auto-update.js';
+import {openFlowContext, type FlowContext} from '../flows/context.js';
+import {observePlugins} from '../flows/observe.js';
+import type {Plan} from '../flows/plan.js';
+import {planReinstall, planRollback, planUpgrade} from '../flows/planners.js';
+import {findUnfinished, describeUnfinished} from '../flows/recover.js';
+import {recordRefusal, runPlan, type FlowEvent, type FlowResult} from '../flows/run.js';
+import type {LedgerEntry} from '../ledger/entry.js';
+import {candidateTags, mapLimited, sameBuild, tagsHoldingBuild} from '../registry/identity.js';
+import {parseReference} from '../registry/reference.js';
+import {latestTag, parseVersionTag, sortTagsNewestFirst} from '../registry/versions.js';
+
+/** What the screen draws: the daemon read in one go. */
+export interface HostSnapshot {
+	engine: EngineVersion;
+	plugins: PluginWithUsage[];
+	images: ImageWithUsage[];
+}
+
+/** What the detail pane shows beyond the listing; each part may fail on its own. */
+export interface PluginDetails {
+	/** Newest first. */
+	history: LedgerEntry[];
+	historyError?: string;
+	/** Newest version first. */
+	tags?: string[];
+	/** Tags holding the very build the plugin runs. */
+	installedBuild?: string[];
+	/** The newest release on the plugin's line (`amd64-1.2` → `amd64-1.2.10`). */
+	latestPatch?: string;
+	/** The tag of the build before this one, from the history. */
+	previousTag?: string;
+	/** The plugin's reference now names another build in the registry. */
+	updateAvailable?: boolean;
+	tagsError?: string;
+}
+
+export type PlanRequest =
+	| {kind: 'upgrade'; plugin: PluginWithUsage}
+	| {kind: 'rollback'; plugin: PluginWithUsage}
+	| {kind: 'reinstall'; plugin: PluginWithUsage; version: string; alias?: string};
+
+/**
+ * Everything the screen asks of the daemon, the registry and the ledger, in one place, so the
+ * views only ever get state. The real one talks to the engine; a test can hand the App another.
+ */
+export interface HostServices {
+	target: EngineTarget;
+	readOnly: boolean;
+	load(): Promise<HostSnapshot>;
+	/** Calls `onChange` per batch of daemon events, `onState` when the stream is lost and back. Returns a stop. */
+	watch?(onChange: () => void, onState: (state: 'live' | 'lost') => void): () => void;
+	details(plugin: Plugin): Promise<PluginDetails>;
+	plan(request: PlanRequest): Promise<Plan>;
+	run(plan: Plan, onEvent: (event: FlowEvent) => void): Promise<FlowResult>;
+	autoUpdatePreview(plugins: PluginWithUsage[]): Array<{plugin: string; reason?: string}>;
+	autoUpdate(onEvent: (plugin: string, event: FlowEvent) => void): Promise<AutoUpdateOutcome[]>;
+	setEnabled(plugin: Plugin, enabled: boolean): Promise<void>;
+	remove(plugin: PluginWithUsage): Promise<void>;
+	/** One line on whether the plugin answers on its socket, and how fast. */
+	health?(plugin: Plugin): Promise<string>;
+	/** Whether each plugin's reference names another build in the registry now; null where it could not be told. */
+	pluginUpdates?(plugins: Plugin[]): Promise<Map<string, boolean | null>>;
+}
+
+/** A health check in a few words for the detail and the list. */
+export function healthText(health: PluginHealth): string {
+	switch (health.state) {
+		case 'healthy': {
+			return `healthy (answers in ${Math.round((health.activateMs ?? 0) + (health.callMs ?? 0))} ms)`;
+		}
+
+		case 'disabled': {
+			return 'disabled: not checked';
+		}
+
+		case 'not-local': {
+			return 'health: the daemon is not on this host';
+		}
+
+		default: {
+			return `${health.state}: ${health.detail}`;
+		}
+	}
+}
+
+export function createHostServices(target: EngineTarget, options: {readOnly: boolean; ledgerDir?: string}): HostServices {
+	let opened: Promise<FlowContext> | undefined;
+	const context = async () => {
+		opened ??= openFlowContext({target, ledgerDir: options.ledgerDir, readOnly: options.readOnly});
+		return opened.catch(error => {
+			opened = undefined;
+			throw error;
+		});
+	};
+
+	const refuseWhenReadOnly = (what: string) => {
+		if (options.readOnly) {
+			throw new Refused(`kasm-tui is read-only (--read-only): it will not ${what}`);
+		}
+	};
+
+	return {
+		target,
+		readOnly: options.readOnly,
+
+		async load() {
+			const flow = await context();
+			const {engine} = flow;
+			// Five listings in parallel, the containers shared by both indexes: the cost does not grow with the host.
+			const [plugins, listings, rawImages] = await Promise.all([
+				listPlugins(engine),
+				fetchUsageListings(engine),
+				engine.call('list images', async api => api.listImages() as Promise<Parameters<typeof toImages>[0][]>),
+			]);
+			const usage = buildUsageIndex(
+				plugins.map(plugin => plugin.name),
+				listings,
+			);
+			const users = containersByImage(listings.containers);
+			if (!options.readOnly) {
+				try {
+					observePlugins(flow, plugins);
+				} catch {
+					// The ledger being unusable is said when a change is attempted; listing goes on.
+				}
+			}
+
+			return {
+				engine: flow.engineVersion,
+				plugins: plugins.map(plugin => ({...plugin, usedBy: usage.get(plugin.name) ?? emptyUsage()})),
+				images: (Array.isArray(rawImages) ? rawImages : []).flatMap(image =>
+					toImages(image).map(row => ({...row, usedBy: {containers: users.get(image.Id ?? '') ?? []}})),
+				),
+			};
+		},
+
+		watch(onChange, onState) {
+			let stop = () => {};
+			let stopped = false;
+			void context().then(
+				({engine}) => {
+					if (stopped) {
+						return;
+					}
+
+					// A burst of events (a flow, a pull) is one reload, not one per event.
+					const batch = batchEvents(() => onChange(), {windowMs: 150});
+					const watch = watchEvents(engine, {
+						onEvent: event => batch.push(event),
+						onState: state => onState(state === 'live' ? 'live' : 'lost'),
+					});
+					stop = () => {
+						batch.close();
+						watch.close();
+					};
+				},
+				() => onState('lost'),
+			);
+			return () => {
+				stopped = true;
+				stop();
+			};
+		},
+
+		async health(plugin) {
+			const {engine} = await context();
+			return healthText(await checkPluginHealth(engine, plugin));
+		},
+
+		async pluginUpdates(plugins) {
+			const flow = await context();
+			const found = new Map<string, boolean | null>();
+			await mapLimited(plugins, 4, async plugin => {
+				try {
+					const {registry, repository, tag} = parseReference(plugin.reference);
+					const build = await flow.registry.build({registry, repository, tag});
+					found.set(plugin.name, !sameBuild(build.diffIds, plugin.diffIds));
+				} catch {
+					found.set(plugin.name, null);
+				}
+			});
+			return found;
+		},
+
+		async details(plugin) {
+			const flow = await context();
+			const details: PluginDetails = {history: []};
+			try {
+				details.history = [...flow.ledger.read(plugin.name).entries].reverse();
+			} catch (error) {
+				details.historyError = (error as Error).message;
+			}
+
+			details.previousTag = details.history.find(
+				entry => entry.outcome === 'ok' && entry.identity.diffIds.length > 0 && !sameBuild(entry.identity.diffIds, plugin.diffIds),
+			)?.tag;
+			if (!plugin.reference) {
+				return details;
+			}
+
+			try {
+				const {registry, repository} = parseReference(plugin.reference);
+				const repo = {registry, repository};
+				const tags = await flow.registry.listTags(repo);
+				details.tags = sortTagsNewestFirst(tags);
+				const line = parseVersionTag(plugin.tag);
+				if (line) {
+					details.latestPatch = latestTag(tags, `${line.arch}-${line.major}${line.minor === undefined ? '' : `.${line.minor}`}`);
+				}
+
+				details.installedBuild = await tagsHoldingBuild(flow.registry, repo, plugin.diffIds, {tags: candidateTags(tags, plugin.tag)});
+				const current = await flow.registry.build({...repo, tag: plugin.tag});
+				details.updateAvailable = !sameBuild(current.diffIds, plugin.diffIds);
+			} catch (error) {
+				details.tagsError = (error as Error).message;
+			}
+
+			return details;
+		},
+
+		async plan(request) {
+			const flow = await context();
+			const unfinished = flow.readOnly ? undefined : await findUnfinished(flow, request.plugin.name);
+			if (unfinished) {
+				throw new Refused(`${describeUnfinished(unfinished)}: run "kasm-tui recover ${request.plugin.name}" to put it back first`);
+			}
+
+			const plan =
+				request.kind === 'upgrade'
+					? await planUpgrade(flow, request.plugin)
+					: request.kind === 'rollback'
+						? await planRollback(flow, request.plugin)
+						: await planReinstall(flow, request.plugin, {version: request.version, alias: request.alias});
+			if (plan.refusal) {
+				recordRefusal(flow, plan);
+			}
+
+			return plan;
+		},
+
+		async run(plan, onEvent) {
+			return runPlan(await context(), plan, onEvent);
+		},
+
+		autoUpdatePreview(plugins) {
+			return plugins.map(plugin => ({plugin: plugin.name, reason: skipReason(plugin)}));
+		},
+
+		async autoUpdate(onEvent) {
+			refuseWhenReadOnly('update plugins');
+			const flow = await context();
+			flow.ledger.assertUsable();
+			return autoUpdate(flow, onEvent);
+		},
+
+		async setEnabled(plugin, enabled) {
+			refuseWhenReadOnly(`${enabled ? 'enable' : 'disable'} ${plugin.name}`);
+			const {engine} = await context();
+			await (enabled ? enablePlugin(engine, plugin.name, {timeout: 30}) : disablePlugin(engine, plugin.name));
+		},
+
+		async remove(plugin) {
+			refuseWhenReadOnly(`remove ${plugin.name}`);
+			const {engine} = await context();
+			if (plugin.enabled) {
+				await disablePlugin(engine, plugin.name);
+			}
+
+			try {
+				await removePlugin(engine, plugin.name);
+			} catch (error) {
+				// Never leave it disabled because the removal failed.
+				if (plugin.enabled) {
+					await enablePlugin(engine, plugin.name, {timeout: 30});
+				}
+
+				throw error;
+			}
+		},
+	};
+}

@@ -1,0 +1,77 @@
+import {useCallback, useEffect, useRef, useState} from 'react';
+import type {HostServices, HostSnapshot} from './services.js';
+
+export type Connection = 'connecting' | 'live' | 'lost';
+
+export interface HostState {
+	snapshot?: HostSnapshot;
+	/** Why the last read failed, while it keeps failing. */
+	error?: string;
+	connection: Connection;
+	reload: () => void;
+}
+
+/**
+ * One snapshot when the screen opens, then a reload per batch of daemon events (no polling).
+ * Reloads never overlap: one asked for during a load runs once that load ends. When the daemon
+ * goes away the last snapshot stays on screen under a banner, until it answers again.
+ */
+export function useHost(services: HostServices): HostState {
+	const [snapshot, setSnapshot] = useState<HostSnapshot>();
+	const [error, setError] = useState<string>();
+	const [connection, setConnection] = useState<Connection>('connecting');
+	const loading = useRef(false);
+	const again = useRef(false);
+	const mounted = useRef(true);
+
+	const reload = useCallback(() => {
+		if (loading.current) {
+			again.current = true;
+			return;
+		}
+
+		loading.current = true;
+		services.load().then(
+			next => {
+				if (mounted.current) {
+					setSnapshot(next);
+					setError(undefined);
+					setConnection(current => (current === 'connecting' || !services.watch ? 'live' : current));
+				}
+			},
+			(failure: unknown) => {
+				if (mounted.current) {
+					setError((failure as Error).message);
+					setConnection(current => (current === 'connecting' ? 'connecting' : 'lost'));
+				}
+			},
+		).finally(() => {
+			loading.current = false;
+			if (again.current && mounted.current) {
+				again.current = false;
+				reload();
+			}
+		});
+	}, [services]);
+
+	useEffect(() => {
+		mounted.current = true;
+		reload();
+		const stop = services.watch?.(
+			() => reload(),
+			state => {
+				setConnection(state);
+				if (state === 'live') {
+					// Whatever happened while we were away: read it all again.
+					reload();
+				}
+			},
+		);
+		return () => {
+			mounted.current = false;
+			stop?.();
+		};
+	}, [services, reload]);
+
+	return {snapshot, error, connection, reload};
+}

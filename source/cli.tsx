@@ -22,6 +22,7 @@ const load = {
 	latest: async () => import('./commands/latest.js'),
 	images: async () => import('./commands/images.js'),
 	flows: async () => import('./commands/flows.js'),
+	pull: async () => import('./commands/pull.js'),
 };
 
 const commands: CommandSpec[] = [
@@ -91,9 +92,16 @@ const commands: CommandSpec[] = [
 	{
 		name: 'images',
 		usage: 'images [REPOSITORY[:TAG]]',
-		summary: 'the images: repository, tag, id, size, created, in use by',
+		summary: 'the images: repository, tag, id, size, created, in use by, update available',
 		maxArguments: 1,
 		run: async (context, positionals) => (await load.images()).imagesCommand(context, positionals),
+	},
+	{
+		name: 'pull',
+		usage: 'pull <image>... [--max-pulls N]',
+		summary: 'pull images with progress, at most --max-pulls (default 2) at a time',
+		maxArguments: 256,
+		run: async (context, positionals) => (await load.pull()).pullCommand(context, positionals),
 	},
 	{
 		name: 'upgrade-plugins',
@@ -149,6 +157,7 @@ function helpText(): string {
 		'  -h, --help           this text',
 		'  -v, --version        the version of kasm-tui (with reinstall: the tag to install)',
 		'      --alias NAME     with reinstall: the name to install under',
+		'      --max-pulls N    with pull: image pulls at once (default 2, or the settings)',
 		'',
 		'Exit codes: 0 done, 1 failed (the plugin was left as it was), 2 bad input, 3 refused.',
 	].join('\n');

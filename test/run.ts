@@ -44,7 +44,13 @@ try {
 		const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...files], {
 			cwd: root,
 			stdio: 'inherit',
-			env: {...process.env, KASM_TUI_SANDBOX: path.join(sandbox!.state.dir, 'state.json')},
+			env: {
+				...process.env,
+				KASM_TUI_SANDBOX: path.join(sandbox!.state.dir, 'state.json'),
+				// Nothing a test runs may read or write the machine's own history or settings.
+				KASM_TUI_LEDGER_DIR: path.join(sandbox!.state.dir, 'ledger'),
+				KASM_TUI_CONFIG_DIR: path.join(sandbox!.state.dir, 'config'),
+			},
 		});
 		child.on('close', status => resolve(status ?? 1));
 	});

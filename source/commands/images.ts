@@ -1,48 +1,91 @@
+import {readSettings} from '../config.js';
 import {Engine} from '../docker/engine.js';
+import {ImageUpdateChecker, type ImageUpdate} from '../docker/image-updates.js';
 import {listImagesWithUsage, type ImageWithUsage} from '../docker/images.js';
 import {BadInput} from '../errors.js';
+import {insecureRegistriesOf} from '../flows/context.js';
+import {RegistryClient} from '../registry/client.js';
 import {normaliseReference} from '../registry/reference.js';
 import {safeText} from '../text.js';
 import type {CommandContext} from './context.js';
 import {table} from './table.js';
 
-/** `kasm-tui images [REPOSITORY[:TAG]]`: like `docker image ls`, plus who uses each image. */
-export async function imagesCommand(context: CommandContext, positionals: string[]): Promise<void> {
+export interface ImagesCommandOptions {
+	/** How long the command waits for the registries, all checks together; default 30 s. */
+	updateTimeoutMs?: number;
+}
+
+const defaultUpdateTimeoutMs = 30_000;
+/** Per registry request: a registry that hangs must not keep the process alive long after the answer is printed. */
+const requestTimeoutMs = 10_000;
+
+/** `kasm-tui images [REPOSITORY[:TAG]]`: like `docker image ls`, plus who uses each image and whether its tag moved on. */
+export async function imagesCommand(context: CommandContext, positionals: string[], options: ImagesCommandOptions = {}): Promise<void> {
 	if (positionals.length > 1) {
 		throw new BadInput('too many arguments for images: usage: kasm-tui images [REPOSITORY[:TAG]]');
 	}
 
 	const engine = await Engine.open(context.target);
 	const filter = positionals[0];
-	const images = (await listImagesWithUsage(engine)).filter(image => filter === undefined || matchesFilter(image, filter));
+	const [listed, info, loaded] = await Promise.all([
+		listImagesWithUsage(engine),
+		engine.call('read the daemon info', async api => api.info()),
+		readSettings(),
+	]);
+	if (loaded.warning) {
+		context.warn(loaded.warning);
+	}
+
+	const images = listed.filter(image => filter === undefined || matchesFilter(image, filter));
+	const timeoutMs = options.updateTimeoutMs ?? defaultUpdateTimeoutMs;
+	const checker = new ImageUpdateChecker({
+		// The registries the daemon pulls from over plain HTTP are the ones we may read that way too.
+		registry: new RegistryClient({insecureRegistries: insecureRegistriesOf(info), timeoutMs: Math.min(requestTimeoutMs, timeoutMs)}),
+		ttlSeconds: loaded.settings.updateCheckTtlSeconds,
+	});
+	const updates = await checker.checkAll(images, {timeoutMs});
+	const rows = images.map((image, index) => ({image, update: updates[index]!}));
 	if (context.json) {
-		context.print(JSON.stringify(images.map(image => imageJson(image)), null, 2));
+		context.print(JSON.stringify(rows.map(({image, update}) => imageJson(image, update)), null, 2));
 		return;
 	}
 
-	if (images.length === 0) {
+	if (rows.length === 0) {
 		context.print(filter === undefined ? `no images on ${context.target.address}` : `no images match ${safeText(filter)} on ${context.target.address}`);
 		return;
 	}
 
 	const now = Date.now();
 	context.print(
-		table(images, [
-			{title: 'REPOSITORY', value: image => image.repository, max: 60},
-			{title: 'TAG', value: image => image.tag, max: 40},
-			{title: 'ID', value: image => shortId(image.id)},
-			{title: 'SIZE', value: image => humanSize(image.size)},
-			{title: 'CREATED', value: image => age(image.created, now)},
-			{title: 'IN USE BY', value: image => image.usedBy.containers.join(', '), max: 60},
+		table(rows, [
+			{title: 'REPOSITORY', value: ({image}) => image.repository, max: 60},
+			{title: 'TAG', value: ({image}) => image.tag, max: 40},
+			{title: 'ID', value: ({image}) => shortId(image.id)},
+			{title: 'SIZE', value: ({image}) => humanSize(image.size)},
+			{title: 'CREATED', value: ({image}) => age(image.created, now)},
+			{title: 'IN USE BY', value: ({image}) => image.usedBy.containers.join(', '), max: 60},
+			{title: 'UPDATE', value: ({update}) => describeUpdate(update), max: 80},
 		]),
 	);
 }
 
+/** For the UPDATE column: `available`, `up to date`, or `unknown: why` in short (`--json` has the whole reason). */
+export function describeUpdate(update: ImageUpdate): string {
+	if (update.updateAvailable === null) {
+		// The first clause, without the URL a registry error names: `unknown: cannot reach registry r:5000 (connection refused)`.
+		return `unknown: ${update.updateError.split(': ')[0]!.replace(/ at https?:\/\/\S+/, '')}`;
+	}
+
+	return update.updateAvailable ? 'available' : 'up to date';
+}
+
+const notChecked: ImageUpdate = {updateAvailable: null, updateError: 'not checked'};
+
 /**
- * The JSON shape of product.md. `updateAvailable` stays null until the registry check exists:
- * null means "could not be checked", and `updateError` says why.
+ * The JSON shape of product.md: `updateAvailable` is true, false, or null when it could not be
+ * checked, and then `updateError` says why (it is null otherwise).
  */
-export function imageJson(image: ImageWithUsage) {
+export function imageJson(image: ImageWithUsage, update: ImageUpdate = notChecked) {
 	return {
 		repository: image.repository,
 		tag: image.tag,
@@ -52,8 +95,9 @@ export function imageJson(image: ImageWithUsage) {
 		repoDigests: image.repoDigests,
 		dangling: image.dangling,
 		usedBy: {containers: image.usedBy.containers},
-		updateAvailable: null,
-		updateError: 'not checked',
+		updateAvailable: update.updateAvailable,
+		updateError: update.updateAvailable === null ? update.updateError : null,
+		...(update.updateAvailable === null ? {} : {registryDigest: update.registryDigest}),
 	};
 }
 

@@ -64,7 +64,7 @@ export function insecureRegistriesOf(info: DaemonInfo): string[] {
 }
 
 /** The credentials the daemon needs to pull `remote`, as X-Registry-Auth; none when there are none. */
-export async function pullAuth(context: FlowContext, remote: string): Promise<RegistryAuth | undefined> {
+export async function pullAuth(context: Pick<FlowContext, 'credentials'>, remote: string): Promise<RegistryAuth | undefined> {
 	const {registry} = parseReference(remote);
 	const found = await context.credentials.get(registry);
 	if (!found) {

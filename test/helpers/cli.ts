@@ -17,13 +17,18 @@ export interface CliResult {
  * the machine's /var/lib/kasm-tui. Removed when the test process exits.
  */
 export const testLedgerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kasm-tui-test-ledger-'));
-process.on('exit', () => fs.rmSync(testLedgerDir, {recursive: true, force: true}));
+/** Settings likewise: never the machine's ~/.config/kasm-tui. */
+export const testConfigDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kasm-tui-test-config-'));
+process.on('exit', () => {
+	fs.rmSync(testLedgerDir, {recursive: true, force: true});
+	fs.rmSync(testConfigDir, {recursive: true, force: true});
+});
 
 /** Runs the built `kasm-tui` as an operator would, with no terminal. */
 export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number} = {}): Promise<CliResult> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(process.execPath, [cliPath, ...args], {
-			env: {...process.env, DOCKER_HOST: '', DOCKER_CONTEXT: '', KASM_TUI_LEDGER_DIR: testLedgerDir, ...options.env},
+			env: {...process.env, DOCKER_HOST: '', DOCKER_CONTEXT: '', KASM_TUI_LEDGER_DIR: testLedgerDir, KASM_TUI_CONFIG_DIR: testConfigDir, ...options.env},
 			stdio: ['pipe', 'pipe', 'pipe'],
 		});
 		let stdout = '';

@@ -57,7 +57,7 @@ test('each tag of an image lists the containers made from it; an image no contai
 	assert.ok((row('used')?.size ?? 0) > 0);
 });
 
-test('images --json gives product.md\'s fields, with the update check marked as not done yet', async () => {
+test('images --json gives product.md\'s fields; an image imported here has no registry to check, and says so', async () => {
 	const images = JSON.parse(await run([repository], {json: true})) as Array<Record<string, unknown>>;
 	assert.deepEqual(images.map(image => image.tag).sort(), ['alias', 'idle', 'used']);
 	const usedRow = images.find(image => image.tag === 'used')!;
@@ -67,18 +67,19 @@ test('images --json gives product.md\'s fields, with the update check marked as 
 	assert.match(String(usedRow.created), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 	assert.deepEqual(usedRow.usedBy, {containers: [container]});
 	assert.equal(usedRow.updateAvailable, null);
-	assert.equal(usedRow.updateError, 'not checked');
+	assert.match(String(usedRow.updateError), /^not from a registry: /);
+	assert.equal(usedRow.dangling, false);
 });
 
 test('images prints a table people can read: short id, human size, age, who uses it', async () => {
 	const lines = (await run([])).split('\n');
-	assert.match(lines[0] ?? '', /^REPOSITORY\s+TAG\s+ID\s+SIZE\s+CREATED\s+IN USE BY$/);
+	assert.match(lines[0] ?? '', /^REPOSITORY\s+TAG\s+ID\s+SIZE\s+CREATED\s+IN USE BY\s+UPDATE$/);
 	const row = lines.find(line => line.startsWith(`${repository} `) && / used /.test(line));
 	assert.ok(row, 'the used image has a row');
 	assert.ok(row.includes(usedId.replace(/^sha256:/, '').slice(0, 12)));
 	assert.match(row, /\d(\.\d+)?[kMG]?B\s/);
 	assert.match(row, /(less than a minute|\d+ \w+) ago/);
-	assert.ok(row.trimEnd().endsWith(container));
+	assert.match(row, new RegExp(`\\s${container}\\s+unknown: not from a registry$`));
 });
 
 test('a repository filter narrows the list, and a tag narrows it further', async () => {

@@ -1,0 +1,76 @@
+import type Dockerode from 'dockerode';
+import {KasmTuiError, Refused} from '../errors.js';
+import {safeText} from '../text.js';
+import {containerName, listAllContainers} from './containers.js';
+import type {Engine} from './engine.js';
+import {ImageInUse, ImageNotFound, ImageRemoveRefused} from './image-errors.js';
+import {daemonWords, dial, encodeName} from './request.js';
+
+/** What `docker rmi` printed: the tags taken off, and the layers and images deleted. */
+export interface ImageRemoval {
+	untagged: string[];
+	deleted: string[];
+}
+
+/**
+ * `docker rmi NAME` without `--force`: NAME is a tag (`repo:tag`) or an id. An image that any
+ * container was created from, running or stopped, is refused with those containers named; Docker
+ * itself would refuse a running one and want `--force` for a stopped one, which we never send.
+ */
+export async function removeImage(engine: Engine, image: string, options: {readOnly?: boolean} = {}): Promise<ImageRemoval> {
+	if (options.readOnly) {
+		throw new Refused(`kasm-tui is read-only (--read-only): it will not remove ${safeText(image)}`);
+	}
+
+	const path = `/images/${encodeName(image)}`;
+	const inspected = await imageCall(engine, image, `inspect the image ${image}`, async api =>
+		dial<{Id?: string}>(api.modem, {method: 'GET', path: `${path}/json`}),
+	);
+	const id = inspected?.Id;
+	if (id) {
+		const users = (await listAllContainers(engine)).filter(container => container.ImageID === id).map(container => safeText(containerName(container)));
+		if (users.length > 0) {
+			throw new ImageInUse(image, users.sort((a, b) => a.localeCompare(b)));
+		}
+	}
+
+	const answer = await imageCall(engine, image, `remove the image ${image}`, async api =>
+		dial<Array<{Untagged?: string; Deleted?: string}>>(api.modem, {method: 'DELETE', path}),
+	);
+	const removal: ImageRemoval = {untagged: [], deleted: []};
+	for (const item of Array.isArray(answer) ? answer : []) {
+		if (item.Untagged) {
+			removal.untagged.push(safeText(item.Untagged));
+		}
+
+		if (item.Deleted) {
+			removal.deleted.push(safeText(item.Deleted));
+		}
+	}
+
+	return removal;
+}
+
+async function imageCall<T>(engine: Engine, image: string, what: string, request: (api: Dockerode) => Promise<T>): Promise<T> {
+	return engine.call(safeText(what), async api => {
+		try {
+			return await request(api);
+		} catch (error) {
+			if (error instanceof KasmTuiError) {
+				throw error;
+			}
+
+			const status = (error as {statusCode?: unknown}).statusCode;
+			if (status === 404) {
+				throw new ImageNotFound(image);
+			}
+
+			if (status === 409) {
+				// A container created since we looked, or an id with several tags: the daemon's words say which.
+				throw new ImageRemoveRefused(`the daemon will not remove ${safeText(image)} without force: ${daemonWords(error)}`);
+			}
+
+			throw error;
+		}
+	});
+}

@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import {after, test} from 'node:test';
+import {imagesCommand} from '../../source/commands/images.js';
+import {pullCommand} from '../../source/commands/pull.js';
+import {parseHost} from '../../source/docker/connection.js';
+import {Engine} from '../../source/docker/engine.js';
+import {ImageUpdateChecker} from '../../source/docker/image-updates.js';
+import {listImages, type Image} from '../../source/docker/images.js';
+import {RegistryClient} from '../../source/registry/client.js';
+import {mediaTypes} from '../../source/registry/manifest.js';
+import {hostArch} from '../../source/registry/versions.js';
+import {importImage, manifestDigest} from '../sandbox/fixtures.js';
+import {startExtraRegistry} from '../sandbox/sandbox.js';
+import {uniqueName, useSandbox} from '../sandbox/shared.js';
+import {captureContext, isolateEnvironment, pushBuild, pushNewBuildUnder, removeImages} from './images-fixtures.js';
+
+const {sandbox} = await useSandbox();
+isolateEnvironment(sandbox);
+const target = parseHost(sandbox.host, 'flag');
+const engine = await Engine.open(target);
+const created: string[] = [];
+after(async () => removeImages(sandbox, created));
+
+interface ImageRow {
+	repository: string;
+	tag: string;
+	dangling: boolean;
+	repoDigests: string[];
+	updateAvailable: boolean | null;
+	updateError: string | null;
+	usedBy: {containers: string[]};
+}
+
+async function imagesJson(filter: string): Promise<ImageRow[]> {
+	const captured = captureContext(target, {json: true});
+	await imagesCommand(captured.context, [filter]);
+	return JSON.parse(captured.stdout.join('\n')) as ImageRow[];
+}
+
+async function pull(reference: string): Promise<unknown[]> {
+	const captured = captureContext(target, {json: true});
+	await pullCommand(captured.context, [reference]);
+	return JSON.parse(captured.stdout.join('\n')) as unknown[];
+}
+
+async function localImage(reference: string): Promise<Image> {
+	const colon = reference.lastIndexOf(':');
+	const image = (await listImages(engine)).find(row => row.repository === reference.slice(0, colon) && row.tag === reference.slice(colon + 1));
+	assert.ok(image, `${reference} is on the daemon`);
+	return image;
+}
+
+test('a tag rebuilt and pushed again shows an update; pulling it brings the image up to date', async () => {
+	const repositoryPath = `kt-updates/${uniqueName('rolling')}`;
+	const reference = `${sandbox.registry}/${repositoryPath}:latest`;
+	created.push(reference);
+	await pushBuild(sandbox, reference, 'first build');
+	assert.deepEqual(await pull(reference), [{image: reference, result: 'pulled', digest: await manifestDigest(sandbox, repositoryPath, 'latest')}]);
+
+	const [fresh] = await imagesJson(reference);
+	assert.equal(fresh?.updateAvailable, false, 'just pulled: up to date');
+	assert.equal(fresh?.updateError, null);
+
+	await pushNewBuildUnder(sandbox, repositoryPath, 'latest', 'second build');
+	const [stale] = await imagesJson(reference);
+	assert.equal(stale?.updateAvailable, true, 'the registry holds a newer build behind the same tag');
+
+	assert.deepEqual(await pull(reference), [{image: reference, result: 'pulled', digest: await manifestDigest(sandbox, repositoryPath, 'latest')}]);
+	const rows = await imagesJson(reference);
+	assert.equal(rows.length, 1);
+	assert.equal(rows[0]?.updateAvailable, false, 'after the pull the tag holds the registry\'s build');
+
+	const dangling = (await listImages(engine)).find(image => image.dangling && image.repoDigests.some(digest => digest.startsWith(`${sandbox.registry}/${repositoryPath}@`)));
+	assert.ok(dangling, 'the first build stays behind as a dangling image');
+	const checker = new ImageUpdateChecker({registry: new RegistryClient()});
+	assert.deepEqual(await checker.check(dangling), {updateAvailable: null, updateError: 'dangling: it has no tag to look up in a registry'});
+	created.push(dangling.id);
+});
+
+test('an image imported here, with no registry behind it, is not guessed about: null and the reason', async () => {
+	const reference = `kt-updates/${uniqueName('local')}:v1`;
+	created.push(reference);
+	await importImage(sandbox, reference, 'imported build');
+	const [row] = await imagesJson(reference);
+	assert.equal(row?.updateAvailable, null);
+	assert.match(row?.updateError ?? '', /^not from a registry: .*never pulled or pushed/);
+	assert.equal(row?.dangling, false);
+});
+
+test('an image whose registry is down says it could not be checked, naming the registry', async () => {
+	const extra = await startExtraRegistry(sandbox, {name: uniqueName('down')});
+	const reference = `${extra.address}/kt-updates/${uniqueName('gone')}:v1`;
+	created.push(reference);
+	await importImage(sandbox, reference, 'build on a registry that goes away');
+	await sandbox.docker(['push', reference]);
+	await extra.stop();
+
+	const [row] = await imagesJson(reference);
+	assert.equal(row?.updateAvailable, null);
+	assert.match(row?.updateError ?? '', new RegExp(`cannot reach registry ${extra.address.replaceAll('.', '\\.')} .*connection refused`));
+});
+
+test('a tag that became a multi-platform index is up to date when its build for this platform is ours', async () => {
+	const repositoryPath = `kt-updates/${uniqueName('index')}`;
+	const ours = `${sandbox.registry}/${repositoryPath}:v1`;
+	const other = `${sandbox.registry}/${repositoryPath}:other`;
+	created.push(ours);
+	await importImage(sandbox, ours, 'our platform build');
+	await sandbox.docker(['push', ours]);
+	await pushBuild(sandbox, other, 'another build');
+	const oursDigest = await manifestDigest(sandbox, repositoryPath, 'v1');
+	const otherDigest = await manifestDigest(sandbox, repositoryPath, 'other');
+
+	const putIndex = async (tag: string, platformBuild: string, elsewhereBuild: string) => {
+		const manifests = [
+			{digest: elsewhereBuild, platform: {os: 'linux', architecture: hostArch() === 's390x' ? 'ppc64le' : 's390x'}},
+			{digest: platformBuild, platform: {os: 'linux', architecture: hostArch()}},
+		];
+		const index = {
+			schemaVersion: 2,
+			mediaType: mediaTypes.dockerList,
+			manifests: await Promise.all(
+				manifests.map(async entry => {
+					const response = await fetch(`http://${sandbox.registry}/v2/${repositoryPath}/manifests/${entry.digest}`, {method: 'HEAD', headers: {Accept: mediaTypes.dockerManifest}});
+					return {mediaType: mediaTypes.dockerManifest, size: Number(response.headers.get('content-length')), ...entry};
+				}),
+			),
+		};
+		const put = await fetch(`http://${sandbox.registry}/v2/${repositoryPath}/manifests/${tag}`, {method: 'PUT', headers: {'Content-Type': mediaTypes.dockerList}, body: JSON.stringify(index)});
+		assert.equal(put.status, 201, await put.text());
+	};
+
+	await putIndex('v1', oursDigest, otherDigest);
+	const [same] = await imagesJson(ours);
+	assert.equal(same?.updateAvailable, false, 'the index\'s child for this platform is the build we have');
+	assert.notEqual((same as unknown as {registryDigest: string}).registryDigest, oursDigest, 'the tag itself now names the index');
+
+	await putIndex('v1', otherDigest, oursDigest);
+	const [moved] = await imagesJson(ours);
+	assert.equal(moved?.updateAvailable, true, 'our build is in the index, but for another platform');
+});
+
+test('answers are reused for the cache time, and asked again once it is over or forgotten', async () => {
+	const repositoryPath = `kt-updates/${uniqueName('cached')}`;
+	const reference = `${sandbox.registry}/${repositoryPath}:latest`;
+	created.push(reference);
+	await importImage(sandbox, reference, 'cached build one');
+	await sandbox.docker(['push', reference]);
+	const image = await localImage(reference);
+
+	let now = 1_000_000;
+	const registry = new RegistryClient();
+	let heads = 0;
+	const counting = {
+		manifestDigest: async (...args: Parameters<RegistryClient['manifestDigest']>) => {
+			heads++;
+			return registry.manifestDigest(...args);
+		},
+		manifest: async (...args: Parameters<RegistryClient['manifest']>) => registry.manifest(...args),
+	};
+	const checker = new ImageUpdateChecker({registry: counting, ttlSeconds: 60, now: () => now});
+	assert.equal((await checker.check(image)).updateAvailable, false);
+	await pushNewBuildUnder(sandbox, repositoryPath, 'latest', 'cached build two');
+
+	now += 59_000;
+	assert.equal((await checker.check(image)).updateAvailable, false, 'within 60 s the cached digest stands');
+	assert.equal(heads, 1, 'one registry request for two checks');
+	now += 2000;
+	assert.equal((await checker.check(image)).updateAvailable, true, 'after 60 s the registry is asked again');
+	assert.equal(heads, 2);
+
+	await pushNewBuildUnder(sandbox, repositoryPath, 'latest', 'cached build three');
+	checker.forget();
+	assert.equal((await checker.check(image)).updateAvailable, true);
+	assert.equal(heads, 3, 'forget() drops the cache');
+});
+
+test('checks run at most `concurrency` at a time, and every image gets an answer in its order', async () => {
+	const repositoryPath = `kt-updates/${uniqueName('many')}`;
+	const references = Array.from({length: 6}, (_, index) => `${sandbox.registry}/${repositoryPath}:t${index}`);
+	created.push(...references);
+	for (const [index, reference] of references.entries()) {
+		await importImage(sandbox, reference, `many ${index}`);
+		await sandbox.docker(['push', reference]);
+	}
+
+	const images = await Promise.all(references.map(async reference => localImage(reference)));
+	const registry = new RegistryClient();
+	let inFlight = 0;
+	let peak = 0;
+	const counting = {
+		manifestDigest: async (...args: Parameters<RegistryClient['manifestDigest']>) => {
+			peak = Math.max(peak, ++inFlight);
+			try {
+				await new Promise(resolve => setTimeout(resolve, 50));
+				return await registry.manifestDigest(...args);
+			} finally {
+				inFlight--;
+			}
+		},
+		manifest: async (...args: Parameters<RegistryClient['manifest']>) => registry.manifest(...args),
+	};
+	const seen: string[] = [];
+	const updates = await new ImageUpdateChecker({registry: counting, concurrency: 2}).checkAll(images, {onUpdate: image => seen.push(image.tag)});
+	assert.deepEqual(updates.map(update => update.updateAvailable), [false, false, false, false, false, false]);
+	assert.equal(peak, 2);
+	assert.deepEqual(seen.sort(), ['t0', 't1', 't2', 't3', 't4', 't5']);
+});

@@ -579,10 +579,9 @@ export function App({services, size}: Props) {
 		}
 	})();
 
+	// A prompt says its own keys; the footer speaks only for the panes.
 	const footer =
-		mode.kind === 'filter'
-			? ' type to filter  enter keep  esc clear'
-			: footerText(nav.focus, columns, services.readOnly);
+		mode.kind === 'filter' ? ' type to filter  enter keep  esc clear' : mode.kind === 'browse' ? footerText(nav.focus, columns, services.readOnly) : '';
 	return (
 		<Box flexDirection="column" width={columns}>
 			<Header target={services.target} readOnly={services.readOnly} snapshot={snapshot} width={columns} />

@@ -5,11 +5,14 @@ import type {Line, Segment} from './lines.js';
  * docker command or a list of users is read whole, never cut off. A word longer than a row is
  * split where the row ends.
  */
-export function wrapLine(segments: Line, width: number, indent = 4): Line[] {
+export function wrapLine(segments: Line, width: number, indent?: number): Line[] {
 	const total = segments.reduce((sum, segment) => sum + [...segment.text].length, 0);
 	if (total <= width) {
 		return [segments];
 	}
+
+	// Continue under the text, not under the margin: `$ docker …` wraps two columns in from its `$`.
+	indent ??= (/^ */.exec(segments[0]?.text ?? '')?.[0].length ?? 0) + 4;
 
 	const pad = ' '.repeat(Math.min(indent, Math.max(0, width - 8)));
 	const rows: Line[] = [];

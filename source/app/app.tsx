@@ -17,6 +17,8 @@ import type {HostServices} from './services.js';
 import {useDetails} from './use-details.js';
 import {useHost} from './use-host.js';
 import {usePluginUpdates} from './use-plugin-updates.js';
+import {imageKey, useImageUpdates} from './use-image-updates.js';
+import type {LayerProgress} from '../docker/image-pull.js';
 import {useTerminalSize, type TerminalSize} from './use-terminal-size.js';
 import {wrapLines} from './wrap.js';
 
@@ -57,6 +59,7 @@ export function App({services, size}: Props) {
 	const listFocus: 'plugins' | 'images' = nav.focus === 'images' || (nav.focus === 'detail' && nav.detailOf === 'images') ? 'images' : 'plugins';
 	const details = useDetails(services, listFocus === 'plugins' ? plugin : undefined, detailsVersion);
 	const updates = usePluginUpdates(services, snapshot?.plugins);
+	const imageUpdates = useImageUpdates(services, snapshot?.images);
 
 	// Layout: header and footer a row each, the banner and message a row when shown; the rest is the body.
 	const bannerShown = host.connection === 'lost' || (host.error !== undefined && host.connection !== 'live');
@@ -72,7 +75,7 @@ export function App({services, size}: Props) {
 				? pluginDetailLines(plugin, details, health[plugin.id], updates.get(plugin.name))
 				: [line({text: snapshot ? 'no plugin selected' : '', dim: true})]
 			: image
-				? imageDetailLines(image)
+				? imageDetailLines(image, imageUpdates.get(imageKey(image)))
 				: [line({text: 'no image selected', dim: true})],
 		rightWidth,
 	);
@@ -90,7 +93,11 @@ export function App({services, size}: Props) {
 				.filter(Boolean)
 				.join(' '),
 		})),
-		images: images.map(item => ({key: `${item.id}/${imageName(item)}`, text: imageName(item), mark: item.usedBy.containers.length > 0 ? '● in use' : undefined})),
+		images: images.map(item => ({
+			key: `${item.id}/${imageName(item)}`,
+			text: imageName(item),
+			mark: [imageUpdates.get(imageKey(item))?.updateAvailable ? '↑' : '', item.usedBy.containers.length > 0 ? '● in use' : ''].filter(Boolean).join(' '),
+		})),
 	};
 
 	const quitWhenDone = useRef(false);
@@ -121,6 +128,28 @@ export function App({services, size}: Props) {
 
 		try {
 			finish(title, true, await work(report));
+		} catch (error) {
+			fail(title, error);
+		}
+	};
+
+	/** An image pull with a bar per layer, updated in place. */
+	const pullWithProgress = async (reference: string) => {
+		const title = `Pull ${reference}`;
+		const layers = new Map<string, LayerProgress>();
+		setMode({kind: 'running', title, lines: []});
+		const draw = () =>
+			setMode({
+				kind: 'running',
+				title,
+				lines: [...layers.values()].slice(-Math.max(1, bodyHeight - 3)).map(layer => layerLine(layer, columns)),
+			});
+		try {
+			const pulled = await services.pullImage!(reference, progress => {
+				layers.set(progress.id ?? progress.status, progress);
+				draw();
+			});
+			finish(title, true, [line({text: pulled.upToDate ? `${reference} was already up to date` : `${reference} is pulled`, color: 'green'})]);
 		} catch (error) {
 			fail(title, error);
 		}
@@ -269,8 +298,31 @@ export function App({services, size}: Props) {
 						async () => services.remove(plugin),
 						`${plugin.name} is removed`,
 					);
-				} else if (image) {
-					setMessage(line({text: 'removing images comes with image maintenance', dim: true}));
+				} else if (!onPlugins && image && services.removeImage) {
+					const reference = image.dangling ? image.id : imageName(image);
+					if (image.usedBy.containers.length > 0) {
+						setMessage(line({text: `${reference} is used by ${image.usedBy.containers.join(', ')}: remove those containers first`, color: 'yellow'}));
+						break;
+					}
+
+					simpleChange(`Remove the image ${reference}?`, [line({text: `$ docker image rm ${reference}`, dim: true})], async () => services.removeImage!(reference), `${reference} is removed`);
+				}
+
+				break;
+			}
+
+			case 'pull': {
+				if (!onPlugins && image && !image.dangling && services.pullImage) {
+					const reference = imageName(image);
+					setMode({
+						kind: 'confirm',
+						title: `Pull ${reference}?`,
+						lines: [
+							line({text: `$ docker pull ${reference}`, dim: true}),
+							line({text: 'containers keep the build they run until they are re-created', dim: true}),
+						],
+						run: async () => pullWithProgress(reference),
+					});
 				}
 
 				break;
@@ -600,6 +652,13 @@ export function App({services, size}: Props) {
 function filterRows<Row>(rows: Row[], filter: string, text: (row: Row) => string): Row[] {
 	const wanted = filter.trim().toLowerCase();
 	return wanted === '' ? rows : rows.filter(row => text(row).toLowerCase().includes(wanted));
+}
+
+function layerLine(layer: LayerProgress, width: number): Line {
+	const share = layer.total ? Math.min(1, (layer.current ?? 0) / layer.total) : undefined;
+	const barWidth = Math.max(10, Math.min(30, width - 60));
+	const bar = share === undefined ? '' : ` [${'='.repeat(Math.round(share * barWidth)).padEnd(barWidth)}] ${Math.round(share * 100)}%`;
+	return line({text: `  ${(layer.id ?? '').padEnd(13)}`, dim: true}, layer.status, bar ? {text: bar, color: 'cyan'} : undefined);
 }
 
 function capitalise(text: string): string {

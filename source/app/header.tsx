@@ -9,8 +9,8 @@ import type {HostSnapshot} from './services.js';
  */
 export function Header({target, readOnly, snapshot, width}: {target: EngineTarget; readOnly: boolean; snapshot?: HostSnapshot; width: number}) {
 	const right = [
-		snapshot ? `${snapshot.plugins.length} plugins` : undefined,
-		snapshot ? `${snapshot.images.length} images` : undefined,
+		snapshot ? counted(snapshot.plugins.length, 'plugin') : undefined,
+		snapshot ? counted(snapshot.images.length, 'image') : undefined,
 		readOnly ? 'READ-ONLY' : undefined,
 	]
 		.filter(Boolean)
@@ -37,4 +37,8 @@ export function Header({target, readOnly, snapshot, width}: {target: EngineTarge
 			{truncate(left + ' '.repeat(gap) + right + ' ', width)}
 		</Text>
 	);
+}
+
+function counted(count: number, noun: string): string {
+	return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -1,5 +1,6 @@
 import type {ImageWithUsage} from '../docker/images.js';
 import {line, type Line} from './lines.js';
+import type {ImageUpdateState} from './use-image-updates.js';
 import {age} from './time.js';
 
 const label = (text: string) => ({text: text.padEnd(8), dim: true});
@@ -20,7 +21,7 @@ export function imageName(image: ImageWithUsage): string {
 	return image.dangling ? `<none> ${image.id.replace('sha256:', '').slice(0, 12)}` : `${image.repository}:${image.tag}`;
 }
 
-export function imageDetailLines(image: ImageWithUsage, update?: {available: boolean | null; error?: string}): Line[] {
+export function imageDetailLines(image: ImageWithUsage, update?: ImageUpdateState): Line[] {
 	const lines: Line[] = [
 		line({text: imageName(image), bold: true}),
 		line(label('id'), image.id.replace('sha256:', '').slice(0, 12)),
@@ -35,11 +36,13 @@ export function imageDetailLines(image: ImageWithUsage, update?: {available: boo
 		lines.push(
 			line(
 				label('update'),
-				update.available === true
-					? {text: '↑ a newer build is behind this tag', color: 'cyan'}
-					: update.available === false
-						? {text: 'up to date'}
-						: {text: `unknown: ${update.error ?? 'not checked'}`, dim: true},
+				update.updateAvailable === true
+					? {text: '↑ a newer build is behind this tag: p pulls it', color: 'cyan'}
+					: update.updateAvailable === false
+						? {text: 'up to date with its registry'}
+						: update.updateAvailable === undefined
+							? {text: 'checking…', dim: true}
+							: {text: `unknown: ${'updateError' in update ? update.updateError : 'not checked'}`, dim: true},
 			),
 		);
 	}

@@ -1,6 +1,10 @@
 import type {EngineTarget} from '../docker/connection.js';
 import {batchEvents, watchEvents} from '../docker/events.js';
 import {checkPluginHealth, type PluginHealth} from '../docker/health.js';
+import {pullImage, refusePullWhenReadOnly, type LayerProgress} from '../docker/image-pull.js';
+import {removeImage} from '../docker/image-remove.js';
+import {ImageUpdateChecker, type ImageUpdate} from '../docker/image-updates.js';
+import {readSettings, type Settings} from '../config.js';
 import type {EngineVersion} from '../docker/engine.js';
 import {containersByImage, toImages, type ImageWithUsage} from '../docker/images.js';
 import {disablePlugin, enablePlugin, removePlugin} from '../docker/plugin-ops.js';
@@ -8,7 +12,7 @@ import {listPlugins, type Plugin} from '../docker/plugins.js';
 import {buildUsageIndex, emptyUsage, fetchUsageListings, type PluginWithUsage} from '../docker/usage.js';
 import {Refused} from '../errors.js';
 import {autoUpdate, skipReason, type AutoUpdateOutcome} from '../flows/auto-update.js';
-import {openFlowContext, type FlowContext} from '../flows/context.js';
+import {openFlowContext, pullAuth, type FlowContext} from '../flows/context.js';
 import {observePlugins} from '../flows/observe.js';
 import type {Plan} from '../flows/plan.js';
 import {planReinstall, planRollback, planUpgrade} from '../flows/planners.js';
@@ -70,6 +74,12 @@ export interface HostServices {
 	health?(plugin: Plugin): Promise<string>;
 	/** Whether each plugin's reference names another build in the registry now; null where it could not be told. */
 	pluginUpdates?(plugins: Plugin[]): Promise<Map<string, boolean | null>>;
+	/** Each image's answer as it comes; `fresh` forgets what was cached (the periodic re-check). */
+	imageUpdates?(images: ImageWithUsage[], onUpdate: (image: ImageWithUsage, update: ImageUpdate) => void, options?: {fresh?: boolean}): Promise<void>;
+	pullImage?(image: string, onProgress: (progress: LayerProgress) => void): Promise<{upToDate: boolean}>;
+	removeImage?(image: string): Promise<void>;
+	/** The persistent settings (conf): the re-check interval and how long answers are kept. */
+	settings?(): Promise<Settings>;
 }
 
 /** A health check in a few words for the detail and the list. */
@@ -103,6 +113,7 @@ export function createHostServices(target: EngineTarget, options: {readOnly: boo
 		});
 	};
 
+	let checker: ImageUpdateChecker | undefined;
 	const refuseWhenReadOnly = (what: string) => {
 		if (options.readOnly) {
 			throw new Refused(`kasm-tui is read-only (--read-only): it will not ${what}`);
@@ -170,6 +181,34 @@ export function createHostServices(target: EngineTarget, options: {readOnly: boo
 				stopped = true;
 				stop();
 			};
+		},
+
+		async imageUpdates(images, onUpdate, {fresh = false} = {}) {
+			const flow = await context();
+			const {settings} = await readSettings();
+			checker ??= new ImageUpdateChecker({registry: flow.registry, ttlSeconds: settings.updateCheckTtlSeconds});
+			if (fresh) {
+				checker.forget();
+			}
+
+			await checker.checkAll(images, {onUpdate: (image, update) => onUpdate(image as ImageWithUsage, update)});
+		},
+
+		async pullImage(image, onProgress) {
+			refusePullWhenReadOnly(options.readOnly);
+			const flow = await context();
+			const pulled = await pullImage(flow.engine, image, {auth: await pullAuth(flow, image), onProgress});
+			checker?.forget();
+			return pulled;
+		},
+
+		async removeImage(image) {
+			const {engine} = await context();
+			await removeImage(engine, image, {readOnly: options.readOnly});
+		},
+
+		async settings() {
+			return (await readSettings()).settings;
 		},
 
 		async health(plugin) {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import {after, test} from 'node:test';
 import {cliPath, runCli} from '../helpers/cli.js';
 import {TmuxScreen} from '../helpers/tmux.js';
-import {installPlugin, moveTag, pushPluginBuild, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
+import {importImage, installPlugin, moveTag, pushPluginBuild, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {restartDaemon, startSandbox} from '../sandbox/sandbox.js';
 import {uniqueName, useSandbox} from '../sandbox/shared.js';
 
@@ -167,6 +167,41 @@ test('the screen follows a change made elsewhere, and lives through a daemon res
 	} finally {
 		await screen.close();
 		await own.stop();
+	}
+});
+
+test('an image with a newer build behind its tag is marked, and p pulls it from the screen', async () => {
+	const ledgerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kasm-tui-e2e-'));
+	folders.push(ledgerDir);
+	const repositoryPath = uniqueName('e2e-image');
+	const reference = `${sandbox.registry}/${repositoryPath}:rolling`;
+	// Build 1 is pushed and kept here; build 2 is pushed under the same tag, and the local tag goes back to build 1.
+	const first = await importImage(sandbox, reference, 'build 1');
+	await sandbox.docker(['push', reference]);
+	const second = await importImage(sandbox, reference, 'build 2');
+	await sandbox.docker(['push', reference]);
+	await sandbox.docker(['tag', first, reference]);
+	await sandbox.docker(['rmi', second]);
+	const screen = await TmuxScreen.open([process.execPath, cliPath, '--host', sandbox.host, '--ledger-dir', ledgerDir], {columns: 130, rows: 36});
+	try {
+		await screen.waitFor(text => /Images \(\d+\)/.test(text));
+		await screen.keys('Tab', '/');
+		await screen.typeText(repositoryPath);
+		await screen.keys('Enter');
+		let shown = await screen.waitFor(text => new RegExp(`${repositoryPath}:.*↑`).test(text), 30_000);
+		assert.match(shown, /a newer build is behind this tag/);
+		await screen.keys('p');
+		shown = await screen.waitFor(text => text.includes('y go ahead'));
+		assert.match(shown, new RegExp(`\\$ docker pull ${reference.replaceAll('.', '\\.')}`));
+		await screen.keys('y');
+		shown = await screen.waitFor(text => /Pull .*: (done|failed)/.test(text), 60_000);
+		assert.match(shown, /: done/);
+		await screen.keys('Enter');
+		await screen.waitFor(text => text.includes('up to date with its registry'), 30_000);
+		await screen.keys('q');
+		assert.equal(await screen.exitCode(), 0);
+	} finally {
+		await screen.close();
 	}
 });
 

@@ -84,6 +84,35 @@ test('h checks the plugin on its socket and says how it answered; an unresponsiv
 	assert.match(frame, /unresponsive: no answer/);
 });
 
+test('images: a newer build behind a tag is marked, p pulls it with progress after asking, and x removes only unused ones', async () => {
+	const {ui, recorded} = open({}, {columns: 120, rows: 40});
+	await waitForFrame(ui.lastFrame, ready);
+	let frame = await press(ui.stdin, ui.lastFrame, keys.tab);
+	frame = await waitForFrame(ui.lastFrame, text => /workspace-01:1\.16\.0\s+↑/.test(text));
+	assert.match(frame, /update\s+up to date with its registry/, 'the first image is up to date');
+
+	// x on an image a container uses: refused, naming the container, with nothing asked.
+	frame = await press(ui.stdin, ui.lastFrame, 'x');
+	assert.match(frame, /kasmweb\/workspace-00:1\.16\.0 is used by kasm-session-ops/);
+	assert.deepEqual(recorded.removedImages, []);
+
+	frame = await press(ui.stdin, ui.lastFrame, 'j');
+	assert.match(frame, /update\s+↑ a newer build is behind this tag/);
+	await press(ui.stdin, ui.lastFrame, 'p');
+	await answerPrompt(ui, {title: /Pull kasmweb\/workspace-01:1\.16\.0\?/, body: [/\$ docker pull kasmweb\/workspace-01:1\.16\.0/]}, 'y');
+	frame = await waitForFrame(ui.lastFrame, text => text.includes('Pull kasmweb/workspace-01:1.16.0: done'));
+	assert.match(frame, /is pulled/);
+	assert.deepEqual(recorded.pulls, ['kasmweb/workspace-01:1.16.0']);
+	await press(ui.stdin, ui.lastFrame, keys.enter);
+
+	frame = await press(ui.stdin, ui.lastFrame, 'j');
+	assert.match(frame, /unknown: not from a registry/);
+	await press(ui.stdin, ui.lastFrame, 'x');
+	await answerPrompt(ui, {title: /Remove the image kasmweb\/workspace-02:1\.16\.0\?/, body: [/\$ docker image rm kasmweb\/workspace-02:1\.16\.0/]}, 'y');
+	await waitForFrame(ui.lastFrame, text => text.includes(': done'));
+	assert.deepEqual(recorded.removedImages, ['kasmweb/workspace-02:1.16.0']);
+});
+
 test('tab moves focus through plugins, images and the detail; enter opens the detail and esc goes back', async () => {
 	const {ui} = open({}, {columns: 80, rows: 24});
 	await waitForFrame(ui.lastFrame, ready);

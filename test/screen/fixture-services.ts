@@ -103,6 +103,8 @@ export function upgradePlan(target: PluginWithUsage): Plan {
 }
 
 export interface Recorded {
+	pulls: string[];
+	removedImages: string[];
 	plans: PlanRequest[];
 	runs: Plan[];
 	autoUpdates: number;
@@ -112,7 +114,7 @@ export interface Recorded {
 }
 
 export function fixtureServices(options: {readOnly?: boolean; failLoad?: string; refuse?: PlanRequest['kind']} = {}) {
-	const recorded: Recorded = {plans: [], runs: [], autoUpdates: 0, enabled: [], removed: [], loads: 0};
+	const recorded: Recorded = {pulls: [], removedImages: [], plans: [], runs: [], autoUpdates: 0, enabled: [], removed: [], loads: 0};
 	const watchers: Array<{onChange: () => void; onState: (state: 'live' | 'lost') => void}> = [];
 	const snapshot: HostSnapshot = {engine: {version: '20.10.24', apiVersion: '1.41'}, plugins, images};
 	const services: HostServices = {
@@ -174,6 +176,20 @@ export function fixtureServices(options: {readOnly?: boolean; failLoad?: string;
 		},
 		async pluginUpdates(list) {
 			return new Map(list.map(item => [item.name, item.rolling]));
+		},
+		async imageUpdates(list, onUpdate) {
+			for (const [index, image] of list.entries()) {
+				onUpdate(image, index === 1 ? {updateAvailable: true, registryDigest: 'sha256:new'} : index === 2 ? {updateAvailable: null, updateError: 'not from a registry: imported here'} : {updateAvailable: false, registryDigest: 'sha256:same'});
+			}
+		},
+		async pullImage(image, onProgress) {
+			recorded.pulls.push(image);
+			onProgress({image, id: 'a1b2c3d4e5f6', status: 'Downloading', current: 512, total: 1024});
+			onProgress({image, id: 'a1b2c3d4e5f6', status: 'Pull complete'});
+			return {upToDate: false};
+		},
+		async removeImage(image) {
+			recorded.removedImages.push(image);
 		},
 	};
 	return {services, recorded, emit: (state: 'live' | 'lost') => watchers.forEach(watcher => watcher.onState(state)), change: () => watchers.forEach(watcher => watcher.onChange())};

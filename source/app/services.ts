@@ -103,7 +103,11 @@ export function healthText(health: PluginHealth): string {
 	}
 }
 
-export function createHostServices(target: EngineTarget, options: {readOnly: boolean; ledgerDir?: string}): HostServices {
+export function createHostServices(
+	target: EngineTarget,
+	options: {readOnly: boolean; ledgerDir?: string; signal?: AbortSignal; onIdle?: () => void},
+): HostServices & {busy: () => boolean} {
+	let running = 0;
 	let opened: Promise<FlowContext> | undefined;
 	const context = async () => {
 		opened ??= openFlowContext({target, ledgerDir: options.ledgerDir, readOnly: options.readOnly});
@@ -288,8 +292,18 @@ export function createHostServices(target: EngineTarget, options: {readOnly: boo
 		},
 
 		async run(plan, onEvent) {
-			return runPlan(await context(), plan, onEvent);
+			running++;
+			try {
+				return await runPlan(await context(), plan, onEvent, {signal: options.signal});
+			} finally {
+				running--;
+				if (running === 0) {
+					options.onIdle?.();
+				}
+			}
 		},
+
+		busy: () => running > 0,
 
 		autoUpdatePreview(plugins) {
 			return plugins.map(plugin => ({plugin: plugin.name, reason: skipReason(plugin)}));
@@ -299,7 +313,15 @@ export function createHostServices(target: EngineTarget, options: {readOnly: boo
 			refuseWhenReadOnly('update plugins');
 			const flow = await context();
 			flow.ledger.assertUsable();
-			return autoUpdate(flow, onEvent);
+			running++;
+			try {
+				return await autoUpdate(flow, onEvent, {signal: options.signal});
+			} finally {
+				running--;
+				if (running === 0) {
+					options.onIdle?.();
+				}
+			}
 		},
 
 		async setEnabled(plugin, enabled) {

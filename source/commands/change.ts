@@ -112,6 +112,37 @@ export function progressPrinter(context: CommandContext, prefix = ''): (event: F
 	};
 }
 
+/**
+ * While a change runs, ctrl-c, SIGTERM and SIGHUP (a dropped SSH session) do not kill kasm-tui
+ * half-way: the step under way finishes, the steps done are undone, and then it exits. A
+ * second signal is only reported: a plugin is never left disabled or half-upgraded.
+ */
+export async function withInterruptsDeferred<T>(context: CommandContext, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+	const controller = new AbortController();
+	const onSignal = (name: NodeJS.Signals) => {
+		if (controller.signal.aborted) {
+			context.warn(`kasm-tui: still putting things back after ${name}; it exits as soon as that is done`);
+			return;
+		}
+
+		context.warn(`kasm-tui: ${name}: finishing the current step, then undoing what was done`);
+		controller.abort(name);
+	};
+
+	const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+	for (const name of signals) {
+		process.on(name, onSignal);
+	}
+
+	try {
+		return await work(controller.signal);
+	} finally {
+		for (const name of signals) {
+			process.off(name, onSignal);
+		}
+	}
+}
+
 /** Shows the plan, asks (or takes --yes), runs it, and prints the result. */
 export async function confirmAndRun(context: CommandContext, flow: FlowContext, plan: Plan, options: {ask?: boolean} = {}): Promise<FlowResult> {
 	if (plan.refusal) {
@@ -125,7 +156,7 @@ export async function confirmAndRun(context: CommandContext, flow: FlowContext, 
 		throw new Refused(`nothing was changed: the ${plan.action} of ${plan.origin.name} was not confirmed`);
 	}
 
-	const result = await runPlan(flow, plan, progressPrinter(context));
+	const result = await withInterruptsDeferred(context, async signal => runPlan(flow, plan, progressPrinter(context), {signal}));
 	if (context.json) {
 		context.print(JSON.stringify({action: plan.action, outcome: 'ok', plugin: result.plugin.name, entry: historyJson(result.entry)}, null, 2));
 	} else {

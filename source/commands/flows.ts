@@ -3,7 +3,7 @@ import {autoUpdate} from '../flows/auto-update.js';
 import {openFlowContext} from '../flows/context.js';
 import {planReinstall, planRollback, planUpgrade} from '../flows/planners.js';
 import {describeUnfinished, findUnfinished, recover} from '../flows/recover.js';
-import {confirm, confirmAndRun, openPlugin, progressPrinter} from './change.js';
+import {confirm, confirmAndRun, openPlugin, progressPrinter, withInterruptsDeferred} from './change.js';
 import type {CommandContext} from './context.js';
 import {table} from './table.js';
 
@@ -64,7 +64,9 @@ export async function autoUpdateCommand(context: CommandContext, _positionals: s
 		throw new Refused('nothing was changed: auto-update was not confirmed');
 	}
 
-	const outcomes = await autoUpdate(flow, (plugin, event) => progressPrinter(context, `${plugin}: `)(event));
+	const outcomes = await withInterruptsDeferred(context, async signal =>
+		autoUpdate(flow, (plugin, event) => progressPrinter(context, `${plugin}: `)(event), {signal}),
+	);
 	if (context.json) {
 		context.print(JSON.stringify(outcomes, null, 2));
 	} else {

@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode';
 import {DaemonError, DaemonUnreachable, KasmTuiError} from '../errors.js';
+import {debug} from '../debug.js';
 import {safeText} from '../text.js';
 import type {EngineTarget} from './connection.js';
 
@@ -89,10 +90,15 @@ export class Engine {
 	/** Runs one API call and turns what goes wrong into an error people can act on. */
 	async call<T>(what: string, request: (api: Dockerode) => Promise<T>): Promise<T> {
 		this.calls++;
+		const began = performance.now();
 		try {
-			return await request(this.api);
+			const answer = await request(this.api);
+			debug('engine', what, {ms: Math.round(performance.now() - began)});
+			return answer;
 		} catch (error) {
-			throw engineError(error, this.target, what);
+			const typed = engineError(error, this.target, what);
+			debug('engine', what, {ms: Math.round(performance.now() - began), error: typed});
+			throw typed;
 		}
 	}
 

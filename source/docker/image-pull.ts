@@ -8,6 +8,7 @@ import {PluginPullFailed} from './errors.js';
 import {ImagePullFailed} from './image-errors.js';
 import {followProgress} from './plugin-ops.js';
 import {daemonWords, dialStream, type RegistryAuth} from './request.js';
+import {redact, registerSecret} from '../secrets.js';
 
 /** One line of an image pull's progress: a layer's status, or the pull's own (`Digest: …`, `Status: …`). */
 export interface LayerProgress {
@@ -167,13 +168,8 @@ export function withoutSecrets(text: string, auth: RegistryAuth | undefined): st
 		return text;
 	}
 
-	const secrets = [auth.password, auth.identitytoken, auth.registrytoken]
-		.filter((secret): secret is string => typeof secret === 'string' && secret.length >= 3)
-		.flatMap(secret => [secret, Buffer.from(`${auth.username ?? ''}:${secret}`).toString('base64')]);
-	let clean = text;
-	for (const secret of secrets) {
-		clean = clean.split(secret).join('***');
-	}
-
-	return clean;
+	registerSecret(auth.password, auth.username ?? '');
+	registerSecret(auth.identitytoken);
+	registerSecret(auth.registrytoken);
+	return redact(text);
 }

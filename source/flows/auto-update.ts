@@ -32,11 +32,12 @@ export function skipReason(plugin: PluginWithUsage): string | undefined {
 export async function autoUpdate(
 	context: FlowContext,
 	report: (plugin: string, event: FlowEvent) => void = () => {},
+	{signal}: {signal?: AbortSignal} = {},
 ): Promise<AutoUpdateOutcome[]> {
 	const plugins = await listPluginsWithUsage(context.engine);
 	const outcomes: AutoUpdateOutcome[] = [];
 	for (const plugin of plugins) {
-		const reason = skipReason(plugin);
+		const reason = signal?.aborted ? `not started: interrupted (${String(signal.reason)})` : skipReason(plugin);
 		if (reason) {
 			outcomes.push({plugin: plugin.name, result: 'skipped', reason});
 			continue;
@@ -50,7 +51,7 @@ export async function autoUpdate(
 				continue;
 			}
 
-			await runPlan(context, plan, event => report(plugin.name, event));
+			await runPlan(context, plan, event => report(plugin.name, event), {signal});
 			outcomes.push({plugin: plugin.name, result: 'upgraded', tag: plugin.tag});
 		} catch (error) {
 			outcomes.push({plugin: plugin.name, result: 'failed', reason: (error as Error).message});

@@ -7,6 +7,7 @@ import {ledgerDirectory} from '../ledger/location.js';
 import {RegistryClient} from '../registry/client.js';
 import {DockerCredentials, serverAddressOf} from '../registry/credentials.js';
 import {parseReference} from '../registry/reference.js';
+import {registerSecret} from '../secrets.js';
 import {safeText} from '../text.js';
 
 /** Everything a flow talks to, opened once per command or screen. */
@@ -71,6 +72,8 @@ export async function pullAuth(context: Pick<FlowContext, 'credentials'>, remote
 		return undefined;
 	}
 
+	registerSecret(found.password, found.username);
+	registerSecret(found.identityToken);
 	return {
 		username: found.username,
 		password: found.password,

@@ -3,6 +3,7 @@ import {disablePlugin, enablePlugin, inspectPlugin, pluginPrivileges, pullPlugin
 import type {Plugin} from '../docker/plugins.js';
 import {KasmTuiError} from '../errors.js';
 import type {LedgerEntry, LedgerOutcome} from '../ledger/entry.js';
+import {debug} from '../debug.js';
 import {safeText} from '../text.js';
 import {pullAuth, type FlowContext} from './context.js';
 import {describeStep, type Plan, type Step} from './plan.js';
@@ -139,7 +140,12 @@ export function recordRefusal(context: FlowContext, plan: Plan): void {
  * of the steps before it, newest first, so the plugin ends as it was. The outcome is written
  * before anything is reported, and the plugin is locked against other kasm-tui processes.
  */
-export async function runPlan(context: FlowContext, plan: Plan, report: (event: FlowEvent) => void = () => {}): Promise<FlowResult> {
+export async function runPlan(
+	context: FlowContext,
+	plan: Plan,
+	report: (event: FlowEvent) => void = () => {},
+	{signal}: {signal?: AbortSignal} = {},
+): Promise<FlowResult> {
 	if (plan.refusal) {
 		throw plan.refusal;
 	}
@@ -164,7 +170,14 @@ export async function runPlan(context: FlowContext, plan: Plan, report: (event: 
 		let digest: string | undefined;
 		let failure: unknown;
 		for (const [index, step] of plan.steps.entries()) {
+			// Interrupted (ctrl-c, SIGTERM): the step under way has finished; take back what was done.
+			if (signal?.aborted) {
+				failure = new KasmTuiError(`interrupted (${String(signal.reason ?? 'aborted')}) before step ${index + 1} of ${plan.steps.length}`);
+				break;
+			}
+
 			report({kind: 'step', step, index, count: plan.steps.length});
+			debug('flow', `${plan.action} step ${index + 1}/${plan.steps.length}: ${describeStep(step)}`, {attempt});
 			try {
 				const result = await execute(context, step, report);
 				digest = result.digest ?? digest;
@@ -178,6 +191,7 @@ export async function runPlan(context: FlowContext, plan: Plan, report: (event: 
 				}
 
 				failure = error;
+				debug('flow', `${plan.action} step ${index + 1} failed; undoing ${done.length} step(s)`, {attempt, error});
 				break;
 			}
 		}

@@ -6,6 +6,7 @@ import type {Credentials} from './credentials.js';
 import {RegistryAuthFailed, RegistryBadAnswer} from './errors.js';
 import {dockerHub} from './reference.js';
 import {TokenCache} from './token-cache.js';
+import {redact, registerSecret} from '../secrets.js';
 import {describeUrl, readBody, send, type SendOptions} from './transport.js';
 
 /** Where credentials come from: the docker CLI's config and helpers, or a test's own. */
@@ -115,15 +116,8 @@ export class RegistryAuth {
 
 	/** Belt and braces: whatever a registry echoed, the secrets we sent it never reach a message. */
 	redact(error: unknown, registry: string): unknown {
-		const credentials = this.used.get(registry);
-		if (!(error instanceof Error) || !credentials) {
-			return error;
-		}
-
-		for (const secret of [credentials.password, credentials.identityToken]) {
-			if (secret && secret.length >= 4 && error.message.includes(secret)) {
-				error.message = error.message.split(secret).join('***');
-			}
+		if (error instanceof Error && this.used.has(registry)) {
+			error.message = redact(error.message);
 		}
 
 		return error;
@@ -188,6 +182,7 @@ export class RegistryAuth {
 
 		const json = parseJson(registry, response.status, describeUrl(url), response.headers.get('content-type'), answer) as Record<string, unknown> | null;
 		const token = json?.token ?? json?.access_token;
+		registerSecret(typeof token === 'string' ? token : undefined);
 		if (typeof token !== 'string' || token === '') {
 			throw new RegistryBadAnswer(`the token server of registry ${safeText(registry)} answered without a token`, registry);
 		}

@@ -2,6 +2,7 @@ import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {registerSecret} from '../secrets.js';
 import {safeText} from '../text.js';
 import {CredentialHelperFailed, DockerConfigUnusable} from './errors.js';
 import {dockerHub} from './reference.js';
@@ -74,7 +75,12 @@ export class DockerCredentials {
 		const host = registryHostOf(registry);
 		let pending = this.found.get(host);
 		if (!pending) {
-			pending = this.lookUp(host);
+			pending = this.lookUp(host).then(found => {
+				// From here on, redact() keeps these out of every error and log line.
+				registerSecret(found?.password, found?.username);
+				registerSecret(found?.identityToken);
+				return found;
+			});
 			this.found.set(host, pending);
 			// A failed helper may work on the next try (an unlocked keychain); do not keep the failure.
 			pending.catch(() => this.found.delete(host));

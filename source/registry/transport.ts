@@ -1,3 +1,4 @@
+import {debug} from '../debug.js';
 import {safeText} from '../text.js';
 import {mayUse} from './address.js';
 import {RegistryBadAnswer, RegistryUnreachable} from './errors.js';
@@ -69,11 +70,17 @@ export async function send(url: URL, init: RegistryRequest, options: SendOptions
 	let headers = {...init.headers};
 	for (let hop = 0; hop <= maxRedirects; hop++) {
 		let response: Response;
+		const began = performance.now();
 		try {
 			response = await fetch(current, {method: init.method, headers, body: init.body, redirect: 'manual', signal});
 		} catch (error) {
-			throw transportError(error, current, options.registry, options.timeoutMs);
+			const failure = transportError(error, current, options.registry, options.timeoutMs);
+			debug('registry', `${init.method} ${describeUrl(current)}`, {error: failure});
+			throw failure;
 		}
+
+		// Never the headers: they carry the credentials.
+		debug('registry', `${init.method} ${describeUrl(current)}`, {status: response.status, ms: Math.round(performance.now() - began)});
 
 		const location = response.headers.get('location');
 		if (response.status < 300 || response.status >= 400 || response.status === 304 || !location) {

@@ -303,3 +303,33 @@ test('a reinstall whose build asks for more privileges says so in the plan, and 
 	assert.match(result.stdout, /asks for more than this one: capabilities CAP_NET_ADMIN/);
 	assert.equal(await runningVersion(sandbox, name.replace('1.2.9', '2.0.0')), '2.0.0');
 });
+
+test('ctrl-c (SIGINT) in the middle of an upgrade: the step under way finishes, the rest is undone, the plugin is enabled at its build', async () => {
+	const ledgerDir = ledgerFolder();
+	const {repositoryPath, name} = await rollingPlugin('flows-interrupted');
+	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
+	const result = await new Promise<{code: number | null; stderr: string}>((resolve, reject) => {
+		const child = spawn(process.execPath, [cliPath, '--host', sandbox.host, '--ledger-dir', ledgerDir, 'upgrade', name, '--yes'], {
+			stdio: ['ignore', 'pipe', 'pipe'],
+			env: {...process.env, DOCKER_HOST: ''},
+		});
+		let stderr = '';
+		let sent = false;
+		child.stderr.on('data', chunk => {
+			stderr += chunk;
+			if (!sent && /\[1\/3\]/.test(stderr)) {
+				sent = true;
+				child.kill('SIGINT');
+			}
+		});
+		child.on('error', reject);
+		child.on('close', code => resolve({code, stderr}));
+	});
+	assert.equal(result.code, 1, result.stderr);
+	assert.match(result.stderr, /SIGINT: finishing the current step, then undoing/);
+	assert.match(result.stderr, /interrupted \(SIGINT\).*is as it was \(enabled/s);
+	assert.equal(await runningVersion(sandbox, name), '1.2.9');
+	const ledger = new Ledger(ledgerDir);
+	assert.equal(ledger.unfinished(name), undefined, 'nothing is left half-done');
+	assert.equal(ledger.read(name).entries.at(-1)?.outcome, 'restored');
+});

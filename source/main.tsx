@@ -1,0 +1,268 @@
+import process from 'node:process';
+import {parseArgs} from 'node:util';
+import packageJson from '../package.json' with {type: 'json'};
+import type {CommandContext} from './commands/context.js';
+import {resolveTarget} from './docker/connection.js';
+import {BadInput, KasmTuiError, type ExitCode} from './errors.js';
+import {debug, debugLogFile, openDebugLog} from './debug.js';
+import {redact} from './secrets.js';
+import {safeText} from './text.js';
+
+interface CommandSpec {
+	name: string;
+	usage: string;
+	summary: string;
+	/** Loaded on demand, so `kasm-tui plugins` never loads the screen (ink, react). */
+	run: (context: CommandContext, positionals: string[]) => Promise<void>;
+	maxArguments: number;
+}
+
+const load = {
+	plugins: async () => import('./commands/plugins.js'),
+	history: async () => import('./commands/history.js'),
+	tags: async () => import('./commands/tags.js'),
+	latest: async () => import('./commands/latest.js'),
+	images: async () => import('./commands/images.js'),
+	flows: async () => import('./commands/flows.js'),
+	pull: async () => import('./commands/pull.js'),
+};
+
+const commands: CommandSpec[] = [
+	{
+		name: 'plugins',
+		usage: 'plugins',
+		summary: 'the plugins: name, reference, enabled, rolling, in use by what',
+		maxArguments: 0,
+		run: async context => (await load.plugins()).pluginsCommand(context),
+	},
+	{
+		name: 'history',
+		usage: 'history <plugin>',
+		summary: "the plugin's ledger: every version installed, newest first",
+		maxArguments: 1,
+		run: async (context, positionals) => (await load.history()).historyCommand(context, positionals),
+	},
+	{
+		name: 'tags',
+		usage: 'tags <plugin-or-ref>',
+		summary: "the registry's tags for it, newest version first",
+		maxArguments: 1,
+		run: async (context, positionals) => (await load.tags()).tagsCommand(context, positionals),
+	},
+	{
+		name: 'latest',
+		usage: 'latest <ref>',
+		summary: 'the newest release tag under a prefix: repo:amd64-1.2 -> repo:amd64-1.2.10',
+		maxArguments: 1,
+		run: async (context, positionals) => (await load.latest()).latestCommand(context, positionals),
+	},
+	{
+		name: 'upgrade',
+		usage: 'upgrade <plugin>',
+		summary: 'force upgrade from its remote reference (pulls even if unchanged)',
+		maxArguments: 1,
+		run: async (context, positionals) => (await load.flows()).upgradeCommand(context, positionals),
+	},
+	{
+		name: 'rollback',
+		usage: 'rollback <plugin>',
+		summary: 'reinstall the previous build in its history, pinned (no longer rolling)',
+		maxArguments: 1,
+		run: async (context, positionals) => (await load.flows()).rollbackCommand(context, positionals),
+	},
+	{
+		name: 'reinstall',
+		usage: 'reinstall <plugin> --version TAG [--alias NAME]',
+		summary: "install that tag of the plugin's repository",
+		maxArguments: 1,
+		run: async (context, positionals) => (await load.flows()).reinstallCommand(context, positionals),
+	},
+	{
+		name: 'auto-update',
+		usage: 'auto-update',
+		summary: 'upgrade every rolling plugin that nothing uses; report the rest',
+		maxArguments: 0,
+		run: async (context, positionals) => (await load.flows()).autoUpdateCommand(context, positionals),
+	},
+	{
+		name: 'recover',
+		usage: 'recover <plugin>',
+		summary: 'put back a plugin that a killed kasm-tui left half-changed',
+		maxArguments: 1,
+		run: async (context, positionals) => (await load.flows()).recoverCommand(context, positionals),
+	},
+	{
+		name: 'images',
+		usage: 'images [REPOSITORY[:TAG]]',
+		summary: 'the images: repository, tag, id, size, created, in use by, update available',
+		maxArguments: 1,
+		run: async (context, positionals) => (await load.images()).imagesCommand(context, positionals),
+	},
+	{
+		name: 'pull',
+		usage: 'pull <image>... [--max-pulls N]',
+		summary: 'pull images with progress, at most --max-pulls (default 2) at a time',
+		maxArguments: 256,
+		run: async (context, positionals) => (await load.pull()).pullCommand(context, positionals),
+	},
+	{
+		name: 'upgrade-plugins',
+		usage: 'upgrade-plugins --name N [--rollback | --reinstall --version V [--alias A]]',
+		summary: "Kasm's upgrade_plugins flags, for scripts that call it (does not ask)",
+		maxArguments: 0,
+		run: async context => (await load.flows()).upgradePluginsCommand(context),
+	},
+];
+
+/** Commands where `--version` is the tag to install, as in Kasm's script, not kasm-tui's own version. */
+const takesVersionTag = new Set(['reinstall', 'upgrade-plugins']);
+
+const globalOptions = {
+	host: {type: 'string', short: 'H'},
+	json: {type: 'boolean'},
+	yes: {type: 'boolean', short: 'y'},
+	'read-only': {type: 'boolean'},
+	'ledger-dir': {type: 'string'},
+	help: {type: 'boolean', short: 'h'},
+	version: {type: 'boolean', short: 'v'},
+	alias: {type: 'string'},
+	name: {type: 'string'},
+	rollback: {type: 'boolean'},
+	reinstall: {type: 'boolean'},
+	'max-pulls': {type: 'string'},
+	debug: {type: 'string'},
+} as const;
+
+const tagOptions = {...globalOptions, version: {type: 'string'}} as const;
+
+function helpText(): string {
+	const width = 28;
+	const commandLine = (command: CommandSpec) =>
+		command.usage.length <= width ? `  ${command.usage.padEnd(width)}  ${command.summary}` : `  ${command.usage}\n  ${' '.repeat(width)}  ${command.summary}`;
+	return [
+		`kasm-tui ${packageJson.version}: Docker managed plugins and images of a Kasm Workspaces host`,
+		'',
+		'Usage:',
+		'  kasm-tui [options]              open the screen',
+		'  kasm-tui <command> [options]    run one command headless',
+		'',
+		'Commands:',
+		...commands.map(command => commandLine(command)),
+		'',
+		'Options:',
+		'  -H, --host ADDRESS   the daemon: unix:///path, tcp://HOST:PORT, ssh://USER@HOST',
+		'                       (default: DOCKER_HOST, else the docker context, else',
+		'                       unix:///var/run/docker.sock)',
+		'      --json           print JSON for scripts instead of text',
+		'  -y, --yes            change things without asking',
+		'      --read-only      refuse every change',
+		'      --ledger-dir DIR where version history is kept (env KASM_TUI_LEDGER_DIR)',
+		'  -h, --help           this text',
+		'  -v, --version        the version of kasm-tui (with reinstall: the tag to install)',
+		'      --alias NAME     with reinstall: the name to install under',
+		'      --max-pulls N    with pull: image pulls at once (default 2, or the settings)',
+		'      --debug FILE     log what kasm-tui asks the daemon and registries to FILE,',
+		'                       owner-only, with every secret removed',
+		'',
+		'Exit codes: 0 done, 1 failed (the plugin was left as it was), 2 bad input, 3 refused.',
+	].join('\n');
+}
+
+/** Where a run writes: the process's streams, or a test's buffers. */
+export interface Output {
+	stdout: (text: string) => void;
+	stderr: (text: string) => void;
+}
+
+const processOutput: Output = {stdout: text => process.stdout.write(text), stderr: text => process.stderr.write(text)};
+
+/**
+ * One run of kasm-tui: parses the arguments and runs the screen or one command. Errors are
+ * thrown, typed, for reportError; nothing here exits the process.
+ */
+export async function main(argv: string[], output: Output = processOutput): Promise<ExitCode> {
+	let parsed;
+	try {
+		const command = argv.find(argument => commands.some(candidate => candidate.name === argument));
+		const options = command && takesVersionTag.has(command) ? tagOptions : globalOptions;
+		parsed = parseArgs({args: argv, options, allowPositionals: true, strict: true});
+	} catch (error) {
+		throw new BadInput(`${safeText((error as Error).message).replace(/\. To specify a positional.*$/, '')}: see kasm-tui --help`);
+	}
+
+	const {values, positionals} = parsed;
+	if (values.help) {
+		output.stdout(helpText() + '\n');
+		return 0;
+	}
+
+	if (values.version === true) {
+		output.stdout(packageJson.version + '\n');
+		return 0;
+	}
+
+	if (values.debug) {
+		openDebugLog(values.debug);
+		debug('run', `kasm-tui ${packageJson.version} on Node ${process.version}`, {argv: argv.map(argument => safeText(argument).slice(0, 200))});
+	}
+
+	const target = resolveTarget({host: values.host});
+	const [name, ...rest] = positionals;
+	if (name === undefined) {
+		const {openScreen} = await import('./app/open-screen.js');
+		return openScreen({target, readOnly: Boolean(values['read-only']), ledgerDir: values['ledger-dir']});
+	}
+
+	const command = commands.find(candidate => candidate.name === name);
+	if (!command) {
+		throw new BadInput(`unknown command "${safeText(name).slice(0, 40)}": see kasm-tui --help for the commands`);
+	}
+
+	if (rest.length > command.maxArguments) {
+		throw new BadInput(`too many arguments for ${command.name}: usage: kasm-tui ${command.usage}`);
+	}
+
+	const context: CommandContext = {
+		target,
+		json: Boolean(values.json),
+		yes: Boolean(values.yes),
+		readOnly: Boolean(values['read-only']),
+		ledgerDir: values['ledger-dir'],
+		tag: typeof values.version === 'string' ? values.version : undefined,
+		alias: values.alias,
+		pluginName: values.name,
+		rollback: values.rollback,
+		reinstall: values.reinstall,
+		maxPulls: parseCount(values['max-pulls'], '--max-pulls'),
+		print: text => output.stdout(text + '\n'),
+		warn: text => output.stderr(text + '\n'),
+	};
+	await command.run(context, rest);
+	return 0;
+}
+
+function parseCount(text: string | undefined, flag: string): number | undefined {
+	if (text === undefined) {
+		return undefined;
+	}
+
+	const count = Number(text);
+	if (!Number.isInteger(count) || count < 1 || count > 64) {
+		throw new BadInput(`${flag} takes a whole number from 1 to 64, not "${safeText(text).slice(0, 20)}"`);
+	}
+
+	return count;
+}
+
+/** The one place that turns errors into exit codes and one line for people. */
+export function reportError(error: unknown, output: Output = processOutput): ExitCode {
+	debug('error', 'the run ended with an error', {error});
+	if (error instanceof KasmTuiError) {
+		output.stderr(`kasm-tui: ${redact(safeText(error.message))}\n`);
+		return error.exitCode;
+	}
+
+	output.stderr(`kasm-tui: unexpected error: ${redact(safeText((error as Error)?.message ?? error)).slice(0, 300)}${debugLogFile() ? '' : ' (run with --debug FILE for details)'}\n`);
+	return 1;
+}
+

@@ -1,0 +1,52 @@
+/**
+ * Every secret kasm-tui holds (registry passwords, identity and bearer tokens, `_json_key`
+ * contents) is registered here the moment it is read, and every line that leaves the process
+ * as an error or a debug log line goes through redact(): whatever a registry or the daemon
+ * echoes back, the secret itself never reaches an operator's screen or a file.
+ */
+const secrets = new Set<string>();
+
+const minimumLength = 4;
+
+export function registerSecret(value: string | undefined, username?: string): void {
+	if (typeof value !== 'string' || value.length < minimumLength) {
+		return;
+	}
+
+	secrets.add(value);
+	// The forms it travels in: Basic auth and docker's `auth` field.
+	secrets.add(Buffer.from(value).toString('base64'));
+	if (username !== undefined) {
+		secrets.add(Buffer.from(`${username}:${value}`).toString('base64'));
+	}
+
+	// A Google `_json_key` is a JSON document: its private key on its own is a secret too.
+	if (value.trimStart().startsWith('{')) {
+		try {
+			const key = (JSON.parse(value) as {private_key?: unknown}).private_key;
+			if (typeof key === 'string' && key.length >= minimumLength) {
+				secrets.add(key);
+				for (const line of key.split('\n')) {
+					if (line.length >= 16 && !line.startsWith('-----')) {
+						secrets.add(line);
+					}
+				}
+			}
+		} catch {}
+	}
+}
+
+/** The text with every registered secret, and anything shaped like credentials, replaced by `***`. */
+export function redact(text: string): string {
+	let clean = text;
+	// Longest first, so a secret inside another's encoding is not half-replaced.
+	for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+		if (clean.includes(secret)) {
+			clean = clean.split(secret).join('***');
+		}
+	}
+
+	return clean
+		.replaceAll(/\b(Basic|Bearer)\s+[\w+/=.-]{8,}/gi, '$1 ***')
+		.replaceAll(/("(?:password|secret|auth|identitytoken|registrytoken|token|access_token|refresh_token)"\s*:\s*)"[^"]*"/gi, '$1"***"');
+}

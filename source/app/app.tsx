@@ -355,6 +355,8 @@ export function App({services, size}: Props) {
 			for (const character of input) {
 				if (character === '\r' || character === '\n') {
 					onKey('', {...key, return: true});
+				} else if (character === '\t') {
+					onKey('', {...key, return: false, tab: true});
 				} else if (character === '\u007F' || character === '\b') {
 					onKey('', {...key, return: false, backspace: true});
 				} else {

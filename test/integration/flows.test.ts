@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import {after, test} from 'node:test';
+import {test} from 'node:test';
 import {parseHost} from '../../source/docker/connection.js';
 import {listPluginsWithUsage} from '../../source/docker/usage.js';
 import {openFlowContext} from '../../source/flows/context.js';
@@ -13,26 +10,12 @@ import {Ledger} from '../../source/ledger/ledger.js';
 import {cliPath, runCli} from '../helpers/cli.js';
 import {installPlugin, moveTag, pushPluginBuild, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {startExtraRegistry} from '../sandbox/sandbox.js';
-import {uniqueName, useSandbox} from '../sandbox/shared.js';
+import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
 
 const {sandbox} = await useSandbox();
-const folders: string[] = [];
-const created: string[] = [];
-after(async () => {
-	for (const name of created) {
-		await sandbox.docker(['plugin', 'rm', '--force', name]).catch(() => {});
-	}
-
-	for (const folder of folders) {
-		fs.rmSync(folder, {recursive: true, force: true});
-	}
-});
-
-function ledgerFolder(): string {
-	const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'kasm-tui-flows-'));
-	folders.push(folder);
-	return folder;
-}
+const leftovers = useLeftovers(sandbox);
+const ledgerFolder = () => leftovers.folder('kasm-tui-flows-');
+const created = {push: (...names: string[]) => names.forEach(name => leftovers.plugin(name))};
 
 interface InspectedPlugin {
 	Name: string;

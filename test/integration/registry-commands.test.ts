@@ -6,7 +6,7 @@ import type {CommandContext} from '../../source/commands/context.js';
 import {resolveTarget} from '../../source/docker/connection.js';
 import {KasmTuiError} from '../../source/errors.js';
 import {hostArch} from '../../source/registry/versions.js';
-import {installPlugin, moveTag, pushPluginBuild, rollingTag} from '../sandbox/fixtures.js';
+import {installPlugin, kasmTagsNewestFirst, moveTag, pushPluginBuild, rollingTag} from '../sandbox/fixtures.js';
 import {uniqueName, useSandbox} from '../sandbox/shared.js';
 
 const {sandbox, kasm} = await useSandbox();
@@ -45,18 +45,7 @@ async function fails(command: typeof tagsCommand, args: string[], exitCode: numb
 /** Other test files sharing the sandbox may add tags of their own to the Kasm-like repository. */
 const seeded = (lines: string[]) => lines.filter(line => kasm.tags.includes(line.split(' ')[0]!));
 
-const newestFirst = [
-	'amd64-2.0.0',
-	'arm64-1.3.0',
-	'amd64-1.3.0-rc.1',
-	'amd64-1.2-rolling',
-	'amd64-1.2.10',
-	'arm64-1.2.10',
-	'amd64-1.2.9',
-	'amd64-1.2.1',
-	'amd64-1.2.0',
-	'amd64-1.1.0',
-];
+const newestFirst = kasmTagsNewestFirst;
 
 test('tags of a reference prints one tag a line, newest version first', async () => {
 	const {out} = await run(tagsCommand, [kasm.repository]);

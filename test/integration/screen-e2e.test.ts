@@ -1,26 +1,14 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import {after, test} from 'node:test';
+import {test} from 'node:test';
 import {cliPath, runCli} from '../helpers/cli.js';
 import {TmuxScreen} from '../helpers/tmux.js';
 import {importImage, installPlugin, moveTag, pushPluginBuild, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {restartDaemon, startSandbox} from '../sandbox/sandbox.js';
-import {uniqueName, useSandbox} from '../sandbox/shared.js';
+import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
 
 const {sandbox} = await useSandbox();
-const folders: string[] = [];
-const created: string[] = [];
-after(async () => {
-	for (const name of created) {
-		await sandbox.docker(['plugin', 'rm', '--force', name]).catch(() => {});
-	}
-
-	for (const folder of folders) {
-		fs.rmSync(folder, {recursive: true, force: true});
-	}
-});
+const leftovers = useLeftovers(sandbox);
+const created = {push: (...names: string[]) => names.forEach(name => leftovers.plugin(name))};
 
 /** Plugins of the test's own, from a repository of its own, and the screen opened on them. */
 async function setUp(stem: string) {
@@ -29,8 +17,7 @@ async function setUp(stem: string) {
 	const name = `${repositoryPath}/sidecar:amd64-1.2-rolling`;
 	await installPlugin(sandbox, repository.ref(rollingTag), {alias: name});
 	created.push(name);
-	const ledgerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kasm-tui-e2e-'));
-	folders.push(ledgerDir);
+	const ledgerDir = leftovers.folder('kasm-tui-e2e-');
 	return {repositoryPath, repository, name, ledgerDir};
 }
 
@@ -144,8 +131,7 @@ test('upgrade cancelled changes nothing; upgrade confirmed follows the moved tag
 test('the screen follows a change made elsewhere, and lives through a daemon restart: banner, then recovery', async () => {
 	// A sandbox of the test's own: restarting the shared daemon would disturb other tests.
 	const own = await startSandbox();
-	const ledgerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kasm-tui-e2e-'));
-	folders.push(ledgerDir);
+	const ledgerDir = leftovers.folder('kasm-tui-e2e-');
 	const screen = await TmuxScreen.open([process.execPath, cliPath, '--host', own.host, '--ledger-dir', ledgerDir], {columns: 120, rows: 36});
 	try {
 		await screen.waitFor(text => text.includes('Plugins (0)'));
@@ -171,8 +157,7 @@ test('the screen follows a change made elsewhere, and lives through a daemon res
 });
 
 test('an image with a newer build behind its tag is marked, and p pulls it from the screen', async () => {
-	const ledgerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kasm-tui-e2e-'));
-	folders.push(ledgerDir);
+	const ledgerDir = leftovers.folder('kasm-tui-e2e-');
 	const repositoryPath = uniqueName('e2e-image');
 	const reference = `${sandbox.registry}/${repositoryPath}:rolling`;
 	// Build 1 is pushed and kept here; build 2 is pushed under the same tag, and the local tag goes back to build 1.

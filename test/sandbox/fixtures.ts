@@ -38,6 +38,20 @@ export const kasmBuilds: Array<{tag: string} & PluginBuild> = [
 	{tag: 'arm64-1.3.0', version: 'arm64-1.3.0'},
 ];
 
+/** The same tags as an operator should see them: newest version first, a line's rolling tag above its releases. */
+export const kasmTagsNewestFirst = [
+	'amd64-2.0.0',
+	'arm64-1.3.0',
+	'amd64-1.3.0-rc.1',
+	'amd64-1.2-rolling',
+	'amd64-1.2.10',
+	'arm64-1.2.10',
+	'amd64-1.2.9',
+	'amd64-1.2.1',
+	'amd64-1.2.0',
+	'amd64-1.1.0',
+];
+
 export const kasmRepositoryPath = 'kasmweb/sidecar';
 export const pluginSocketRoot = '/run/docker/plugins';
 /** The moving tag; it starts at 1.2.9's build and `moveTag` can point it at another. */

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {after} from 'node:test';
 import {kasmBuilds, kasmRepositoryPath, rollingTag, seedKasmRepository, type KasmRepository} from './fixtures.js';
 import {attachSandbox, startSandbox, type Sandbox} from './sandbox.js';
@@ -35,4 +38,33 @@ export async function useSandbox(): Promise<TestSandbox> {
 /** A name no other test uses, so tests can share one daemon. */
 export function uniqueName(stem: string): string {
 	return `${stem}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * What a test file makes on the shared daemon and disk, removed when the file ends: plugins
+ * (forced) and folders. `folder()` makes a temporary folder; `plugin(name)` marks one for removal.
+ */
+export function useLeftovers(sandbox: Sandbox) {
+	const folders: string[] = [];
+	const plugins: string[] = [];
+	after(async () => {
+		for (const name of plugins) {
+			await sandbox.docker(['plugin', 'rm', '--force', name]).catch(() => {});
+		}
+
+		for (const created of folders) {
+			fs.rmSync(created, {recursive: true, force: true});
+		}
+	});
+	return {
+		folder(stem = 'kasm-tui-test-') {
+			const created = fs.mkdtempSync(path.join(os.tmpdir(), stem));
+			folders.push(created);
+			return created;
+		},
+		plugin(name: string) {
+			plugins.push(name);
+			return name;
+		},
+	};
 }

@@ -63,8 +63,11 @@ test('the rolling plugin shows the release its build is, its history with the cu
 test('keys that arrive together, as when j is held down over SSH, each count', async () => {
 	const {ui} = open({}, {columns: 100, rows: 30});
 	await waitForFrame(ui.lastFrame, ready);
-	const frame = await press(ui.stdin, ui.lastFrame, 'jj');
+	let frame = await press(ui.stdin, ui.lastFrame, 'jj');
 	assert.match(frame, /▸ kasmweb\/sidecar:amd64-1\.2-rolling/);
+	frame = await press(ui.stdin, ui.lastFrame, '\tj');
+	assert.match(frame, /▶Images/, 'a tab in the chunk moves focus');
+	assert.match(frame, /▸ kasmweb\/workspace-01/, 'and the key after it acts in the new pane');
 });
 
 test('a plugin whose reference names a newer build is marked in the list, found in the background', async () => {

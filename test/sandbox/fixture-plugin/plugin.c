@@ -15,7 +15,11 @@
  *
  * so the plugin rootfs is just this one binary (/plugin) plus a /VERSION
  * text file, whose contents are reported by the /Kasm.Version endpoint so
- * tests can tell fixture versions apart after an upgrade.
+ * tests can tell fixture versions apart after an upgrade. A build whose
+ * /VERSION starts with "hostile" also lists a volume whose name carries
+ * terminal escape sequences and control characters (an OSC title, a clear
+ * screen, colours, a C1 CSI, CR LF, BEL), for tests of what the daemon
+ * passes on from a plugin.
  *
  * Environment:
  *   PLUGIN_SOCKET        socket path (default /run/docker/plugins/kasm.sock)
@@ -835,6 +839,11 @@ static int h_vol_get(const struct request *rq, struct sbuf *out)
 	return 200;
 }
 
+/* What a "hostile" build lists beside the real volumes; U+009B is sent as UTF-8. */
+static const char hostile_volume[] =
+	"\033]0;pwned-volume-title\007hostile\033[2J\033[1;31mvolume\033[0m"
+	"\302\233" "31m\r\nline2\007";
+
 static int h_vol_list(const struct request *rq, struct sbuf *out)
 {
 	size_t i;
@@ -848,6 +857,15 @@ static int h_vol_list(const struct request *rq, struct sbuf *out)
 		sb_json_str(out, volumes[i]);
 		sb_puts(out, ",\"Mountpoint\":");
 		sb_mountpoint(out, volumes[i]);
+		sb_puts(out, "}");
+	}
+	if (strncmp(version, "hostile", 7) == 0) {
+		if (nvolumes)
+			sb_puts(out, ",");
+		sb_puts(out, "{\"Name\":");
+		sb_json_str(out, hostile_volume);
+		sb_puts(out, ",\"Mountpoint\":");
+		sb_json_str(out, data_root);
 		sb_puts(out, "}");
 	}
 	sb_puts(out, "],\"Err\":\"\"}");

@@ -135,7 +135,7 @@ export function createHostServices(
 			const [plugins, listings, rawImages] = await Promise.all([
 				listPlugins(engine),
 				fetchUsageListings(engine),
-				engine.call('list images', async api => api.listImages() as Promise<Parameters<typeof toImages>[0][]>),
+				engine.get<Array<Parameters<typeof toImages>[0]>>('list images', '/images/json'),
 			]);
 			const usage = buildUsageIndex(
 				plugins.map(plugin => plugin.name),

@@ -29,7 +29,7 @@ export async function imagesCommand(context: CommandContext, positionals: string
 	const filter = positionals[0];
 	const [listed, info, loaded] = await Promise.all([
 		listImagesWithUsage(engine),
-		engine.call('read the daemon info', async api => api.info()),
+		engine.get<Parameters<typeof insecureRegistriesOf>[0]>('read the daemon info', '/info'),
 		readSettings(),
 	]);
 	if (loaded.warning) {

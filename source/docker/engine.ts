@@ -1,8 +1,9 @@
-import type Dockerode from 'dockerode';
 import {DaemonError, DaemonUnreachable, KasmTuiError} from '../errors.js';
 import {debug} from '../debug.js';
 import {safeText} from '../text.js';
 import type {EngineTarget} from './connection.js';
+import type {ApiRequest} from './request.js';
+import {engineApi, type EngineApi} from './transport.js';
 
 export interface EngineVersion {
 	/** The daemon's release, e.g. `20.10.24+dfsg1`. */
@@ -28,8 +29,8 @@ const unreachableCodes: Record<string, string> = {
 };
 
 /**
- * The one door to the Docker Engine API. dockerode is loaded on first use, not at start-up:
- * it pulls in ssh2 and friends, which a `--help` or a registry-only command never needs.
+ * The one door to the Docker Engine API: every request goes through `call`, which counts it,
+ * logs it (--debug) and turns what goes wrong into a typed error with one line for people.
  */
 export class Engine {
 	/** Engine API requests made through `call`, so tests can prove a listing costs a fixed number of them. */
@@ -38,57 +39,20 @@ export class Engine {
 
 	private constructor(
 		readonly target: EngineTarget,
-		readonly api: Dockerode,
+		readonly api: EngineApi,
 	) {}
 
 	static async open(target: EngineTarget): Promise<Engine> {
-		const {default: Docker} = await import('dockerode');
-		const {transport} = target;
-		let options: Dockerode.DockerOptions;
-		switch (transport.kind) {
-			case 'unix': {
-				options = {socketPath: transport.socketPath};
-				break;
-			}
+		return new Engine(target, await engineApi(target));
+	}
 
-			case 'tcp': {
-				options = {
-					host: transport.host,
-					port: transport.port,
-					protocol: transport.tls ? 'https' : 'http',
-					...(transport.tls ? {ca: transport.tls.ca, cert: transport.tls.cert, key: transport.tls.key} : {}),
-				};
-				if (transport.tls) {
-					const https = await import('node:https');
-					// docker-modem has no switch for "TLS without verifying": an agent carries it.
-					(options as Dockerode.DockerOptions & {agent?: unknown}).agent = new https.Agent({
-						ca: transport.tls.ca,
-						cert: transport.tls.cert,
-						key: transport.tls.key,
-						rejectUnauthorized: transport.tls.verify,
-					});
-				}
-
-				break;
-			}
-
-			case 'ssh': {
-				options = {
-					host: transport.host,
-					port: transport.port,
-					protocol: 'ssh',
-					username: transport.username,
-					sshOptions: {agent: process.env.SSH_AUTH_SOCK},
-				} as Dockerode.DockerOptions;
-				break;
-			}
-		}
-
-		return new Engine(target, new Docker(options));
+	/** A GET of `path`, answered as JSON. */
+	async get<T>(what: string, path: string, query?: ApiRequest['query']): Promise<T> {
+		return this.call(what, async api => api.request<T>({method: 'GET', path, query}));
 	}
 
 	/** Runs one API call and turns what goes wrong into an error people can act on. */
-	async call<T>(what: string, request: (api: Dockerode) => Promise<T>): Promise<T> {
+	async call<T>(what: string, request: (api: EngineApi) => Promise<T>): Promise<T> {
 		this.calls++;
 		const began = performance.now();
 		try {
@@ -104,7 +68,7 @@ export class Engine {
 
 	/** The daemon's version, asked once per Engine (a failed ask is asked again next time). */
 	async version(): Promise<EngineVersion> {
-		this.knownVersion ??= this.call('read the engine version', async api => api.version()).then(version => ({
+		this.knownVersion ??= this.get<{Version?: string; ApiVersion?: string; Os?: string; Arch?: string}>('read the engine version', '/version').then(version => ({
 			version: safeText(version.Version),
 			apiVersion: safeText(version.ApiVersion),
 			os: safeText(version.Os),

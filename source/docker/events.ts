@@ -112,7 +112,7 @@ export function watchEvents(engine: Engine, options: WatchOptions): EventWatch {
 		let response: IncomingMessage;
 		try {
 			response = await engine.call('follow the event stream', async api =>
-				dialStream(api.modem, {method: 'GET', path: '/events', query: {filters, since}, signal: controller.signal}),
+				dialStream(api, {method: 'GET', path: '/events', query: {filters, since}, signal: controller.signal}),
 			);
 		} catch (error) {
 			if (!controller.signal.aborted) {

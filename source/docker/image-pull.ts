@@ -74,7 +74,7 @@ export async function pullImage(engine: Engine, image: string, options: PullImag
 	return engine.call(`pull ${name}`, async api => {
 		let stream;
 		try {
-			stream = await dialStream(api.modem, {
+			stream = await dialStream(api, {
 				method: 'POST',
 				path: '/images/create',
 				// A digest goes where the tag would; the daemon takes either.

@@ -1,4 +1,4 @@
-import type Dockerode from 'dockerode';
+import type {EngineApi} from './transport.js';
 import {KasmTuiError, Refused} from '../errors.js';
 import {safeText} from '../text.js';
 import {containerName, listAllContainers} from './containers.js';
@@ -24,7 +24,7 @@ export async function removeImage(engine: Engine, image: string, options: {readO
 
 	const path = `/images/${encodeName(image)}`;
 	const inspected = await imageCall(engine, image, `inspect the image ${image}`, async api =>
-		dial<{Id?: string}>(api.modem, {method: 'GET', path: `${path}/json`}),
+		dial<{Id?: string}>(api, {method: 'GET', path: `${path}/json`}),
 	);
 	const id = inspected?.Id;
 	if (id) {
@@ -35,7 +35,7 @@ export async function removeImage(engine: Engine, image: string, options: {readO
 	}
 
 	const answer = await imageCall(engine, image, `remove the image ${image}`, async api =>
-		dial<Array<{Untagged?: string; Deleted?: string}>>(api.modem, {method: 'DELETE', path}),
+		dial<Array<{Untagged?: string; Deleted?: string}>>(api, {method: 'DELETE', path}),
 	);
 	const removal: ImageRemoval = {untagged: [], deleted: []};
 	for (const item of Array.isArray(answer) ? answer : []) {
@@ -51,7 +51,7 @@ export async function removeImage(engine: Engine, image: string, options: {readO
 	return removal;
 }
 
-async function imageCall<T>(engine: Engine, image: string, what: string, request: (api: Dockerode) => Promise<T>): Promise<T> {
+async function imageCall<T>(engine: Engine, image: string, what: string, request: (api: EngineApi) => Promise<T>): Promise<T> {
 	return engine.call(safeText(what), async api => {
 		try {
 			return await request(api);

@@ -1,5 +1,5 @@
 import type {IncomingMessage} from 'node:http';
-import type Dockerode from 'dockerode';
+import type {EngineApi} from './transport.js';
 import {DaemonError, KasmTuiError, PluginNotFound} from '../errors.js';
 import {safeText} from '../text.js';
 import {daemonSupportsDigestReferences, isDigestReference} from './digest-support.js';
@@ -59,7 +59,7 @@ export type UpgradeOptions = Omit<PullOptions, 'name'>;
 export async function pluginPrivileges(engine: Engine, remote: string, options: {auth?: RegistryAuth} = {}): Promise<Privilege[]> {
 	await refuseDigestOnBuggyDaemon(engine, remote);
 	const raw = await pluginCall(engine, `read the privileges of ${remote}`, {}, async api =>
-		dial<unknown>(api.modem, {method: 'GET', path: '/plugins/privileges', query: {remote}, auth: options.auth}),
+		dial<unknown>(api, {method: 'GET', path: '/plugins/privileges', query: {remote}, auth: options.auth}),
 	);
 	return (Array.isArray(raw) ? (raw as Array<{Name?: unknown; Description?: unknown; Value?: unknown}>) : []).map(privilege => ({
 		name: safeText(privilege.Name),
@@ -73,7 +73,7 @@ export async function pullPlugin(engine: Engine, options: PullOptions): Promise<
 	await refuseDigestOnBuggyDaemon(engine, options.remote);
 	const subject = options.name ?? options.remote;
 	return pluginCall(engine, `install the plugin ${subject}`, {plugin: subject, action: 'install'}, async api => {
-		const stream = await dialStream(api.modem, {
+		const stream = await dialStream(api, {
 			method: 'POST',
 			path: '/plugins/pull',
 			query: {remote: options.remote, name: options.name},
@@ -89,7 +89,7 @@ export async function pullPlugin(engine: Engine, options: PullOptions): Promise<
 export async function upgradePlugin(engine: Engine, name: string, options: UpgradeOptions): Promise<PullResult> {
 	await refuseDigestOnBuggyDaemon(engine, options.remote);
 	return pluginCall(engine, `upgrade the plugin ${name}`, {plugin: name, installed: true, action: 'upgrade'}, async api => {
-		const stream = await dialStream(api.modem, {
+		const stream = await dialStream(api, {
 			method: 'POST',
 			path: `/plugins/${encodeName(name)}/upgrade`,
 			query: {remote: options.remote},
@@ -104,7 +104,7 @@ export async function upgradePlugin(engine: Engine, name: string, options: Upgra
 /** `timeout` is how long (seconds) the daemon waits for the plugin to answer; 0 is its default. */
 export async function enablePlugin(engine: Engine, name: string, {timeout = 0}: {timeout?: number} = {}): Promise<void> {
 	await pluginCall(engine, `enable the plugin ${name}`, {plugin: name, installed: true, action: 'enable'}, async api =>
-		dial(api.modem, {method: 'POST', path: `/plugins/${encodeName(name)}/enable`, query: {timeout}}),
+		dial(api, {method: 'POST', path: `/plugins/${encodeName(name)}/enable`, query: {timeout}}),
 	);
 }
 
@@ -113,7 +113,7 @@ export async function disablePlugin(engine: Engine, name: string, {force = false
 	await explainInUse(
 		engine,
 		pluginCall(engine, `disable the plugin ${name}`, {plugin: name, installed: true, action: 'disable'}, async api =>
-			dial(api.modem, {method: 'POST', path: `/plugins/${encodeName(name)}/disable`, query: force ? {force: true} : {}}),
+			dial(api, {method: 'POST', path: `/plugins/${encodeName(name)}/disable`, query: force ? {force: true} : {}}),
 		),
 	);
 }
@@ -122,7 +122,7 @@ export async function removePlugin(engine: Engine, name: string, {force = false}
 	await explainInUse(
 		engine,
 		pluginCall(engine, `remove the plugin ${name}`, {plugin: name, installed: true, action: 'remove'}, async api =>
-			dial(api.modem, {method: 'DELETE', path: `/plugins/${encodeName(name)}`, query: force ? {force: true} : {}}),
+			dial(api, {method: 'DELETE', path: `/plugins/${encodeName(name)}`, query: force ? {force: true} : {}}),
 		),
 	);
 }
@@ -146,7 +146,7 @@ async function explainInUse<T>(engine: Engine, request: Promise<T>): Promise<T> 
 
 export async function inspectPlugin(engine: Engine, name: string): Promise<Plugin> {
 	const raw = await pluginCall(engine, `inspect the plugin ${name}`, {plugin: name, installed: true, action: 'inspect'}, async api =>
-		dial<RawPlugin>(api.modem, {method: 'GET', path: `/plugins/${encodeName(name)}/json`}),
+		dial<RawPlugin>(api, {method: 'GET', path: `/plugins/${encodeName(name)}/json`}),
 	);
 	return toPlugin(raw && typeof raw === 'object' ? raw : {});
 }
@@ -180,7 +180,7 @@ interface Subject {
 	action?: string;
 }
 
-async function pluginCall<T>(engine: Engine, what: string, subject: Subject, request: (api: Dockerode) => Promise<T>): Promise<T> {
+async function pluginCall<T>(engine: Engine, what: string, subject: Subject, request: (api: EngineApi) => Promise<T>): Promise<T> {
 	return engine.call(safeText(what), async api => {
 		try {
 			return await request(api);

@@ -58,7 +58,7 @@ export function isRolling(name: string): boolean {
 }
 
 export async function listPlugins(engine: Engine): Promise<Plugin[]> {
-	const raw = await engine.call('list plugins', async api => api.listPlugins() as unknown as Promise<RawPlugin[]>);
+	const raw = await engine.get<RawPlugin[]>('list plugins', '/plugins');
 	return (Array.isArray(raw) ? raw : []).map(plugin => toPlugin(plugin)).sort((a, b) => a.name.localeCompare(b.name));
 }
 

@@ -1,5 +1,5 @@
 import type {IncomingMessage} from 'node:http';
-import type DockerModem from 'docker-modem';
+import type {EngineApi} from './transport.js';
 import {safeText} from '../text.js';
 
 /** Credentials for a registry, as the Engine API takes them in X-Registry-Auth. Never printed. */
@@ -28,39 +28,14 @@ export function encodeName(name: string): string {
 	return encodeURIComponent(name);
 }
 
-/** Sends a request through dockerode's modem (so unix, tcp, TLS and ssh all work) and resolves with the parsed answer. */
-export function dial<T>(modem: DockerModem, request: ApiRequest): Promise<T> {
-	return send<T>(modem, request, false);
+/** Sends a request (unix, tcp, TLS or ssh alike) and resolves with the parsed answer. */
+export async function dial<T>(api: EngineApi, request: ApiRequest): Promise<T> {
+	return api.request<T>(request);
 }
 
 /** The same, resolving with the response stream as soon as the status says success. */
-export function dialStream(modem: DockerModem, request: ApiRequest): Promise<IncomingMessage> {
-	return send<IncomingMessage>(modem, request, true);
-}
-
-function send<T>(modem: DockerModem, request: ApiRequest, isStream: boolean): Promise<T> {
-	const query = Object.fromEntries(Object.entries(request.query ?? {}).filter(([, value]) => value !== undefined));
-	const hasQuery = Object.keys(query).length > 0;
-	const hasBody = request.body !== undefined;
-	// docker-modem appends `_query` after a trailing `?` and sends `_body` as JSON for POST.
-	const options: DockerModem.DialOptions = {
-		path: request.path + (hasQuery ? '?' : ''),
-		method: request.method,
-		isStream,
-		statusCodes: {200: true, 201: true, 204: true},
-		...(hasQuery || hasBody ? {options: {_query: query, _body: hasBody ? request.body : {}}} : {}),
-		...(request.auth ? {authconfig: {...request.auth}} : {}),
-		...(request.signal ? {abortSignal: request.signal} : {}),
-	};
-	return new Promise<T>((resolve, reject) => {
-		modem.dial(options, (error: unknown, data: unknown) => {
-			if (error) {
-				reject(error);
-			} else {
-				resolve(data as T);
-			}
-		});
-	});
+export async function dialStream(api: EngineApi, request: ApiRequest): Promise<IncomingMessage> {
+	return api.stream(request);
 }
 
 /**

@@ -75,8 +75,8 @@ export async function listPluginsWithUsage(engine: Engine): Promise<PluginWithUs
 /** The three listings the usage index needs, fetched in parallel; the screen shares their containers with the images. */
 export async function fetchUsageListings(engine: Engine): Promise<UsageListings> {
 	const [networks, volumes, containers] = await Promise.all([
-		engine.call('list networks', async api => api.listNetworks() as Promise<RawNetwork[]>),
-		engine.call('list volumes', async api => api.listVolumes() as Promise<{Volumes?: RawVolume[] | null}>),
+		engine.get<RawNetwork[]>('list networks', '/networks'),
+		engine.get<{Volumes?: RawVolume[] | null}>('list volumes', '/volumes'),
 		listAllContainers(engine),
 	]);
 	return {

@@ -40,7 +40,7 @@ export async function openFlowContext(options: FlowContextOptions): Promise<Flow
 	const engine = await Engine.open(options.target);
 	const [engineVersion, info] = await Promise.all([
 		engine.version(),
-		engine.call('read the daemon info', async api => api.info() as Promise<DaemonInfo>),
+		engine.get<DaemonInfo>('read the daemon info', '/info'),
 	]);
 	const credentials = new DockerCredentials();
 	return {

@@ -1,0 +1,191 @@
+import http, {type IncomingMessage} from 'node:http';
+import type {EngineTarget} from './connection.js';
+import type {ApiRequest} from './request.js';
+
+/**
+ * How requests reach the Engine API. Unix sockets and tcp (with TLS) go through node:http
+ * directly: loading dockerode costs more than the whole `plugins` command (it pulls ssh2's
+ * crypto and grpc at import). dockerode's modem is loaded only for ssh://, where it does what
+ * we would otherwise have to write.
+ */
+export interface EngineApi {
+	/** The answer, parsed as JSON when it is JSON. A status other than 2xx rejects. */
+	request<T>(request: ApiRequest): Promise<T>;
+	/** The answer as a stream, once its status says success (pulls, events). */
+	stream(request: ApiRequest): Promise<IncomingMessage>;
+}
+
+/** The error shape callers read (the daemon's JSON `message` in `json`), as docker-modem's. */
+export class ApiError extends Error {
+	constructor(
+		readonly statusCode: number,
+		readonly json: unknown,
+	) {
+		const words = json && typeof json === 'object' && 'message' in json ? String((json as {message: unknown}).message) : typeof json === 'string' ? json : '';
+		super(`(HTTP code ${statusCode}) ${http.STATUS_CODES[statusCode] ?? 'unexpected'} - ${words}`);
+		this.name = 'ApiError';
+	}
+}
+
+function encodeQuery(query: ApiRequest['query']): string {
+	const parameters = new URLSearchParams();
+	for (const [key, value] of Object.entries(query ?? {})) {
+		if (value !== undefined) {
+			parameters.set(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
+		}
+	}
+
+	const text = parameters.toString();
+	return text ? `?${text}` : '';
+}
+
+/** X-Registry-Auth as the docker CLI sends it: URL-safe base64 of the JSON. */
+export function registryAuthHeader(auth: NonNullable<ApiRequest['auth']>): string {
+	return Buffer.from(JSON.stringify(auth)).toString('base64').replaceAll('+', '-').replaceAll('/', '_');
+}
+
+function readAll(response: IncomingMessage): Promise<Buffer> {
+	return new Promise((resolve, reject) => {
+		const chunks: Buffer[] = [];
+		response.on('data', (chunk: Buffer) => chunks.push(chunk));
+		response.on('end', () => resolve(Buffer.concat(chunks)));
+		response.on('error', reject);
+	});
+}
+
+function parse(body: Buffer): unknown {
+	const text = body.toString('utf8');
+	try {
+		return JSON.parse(text) as unknown;
+	} catch {
+		return text;
+	}
+}
+
+class HttpApi implements EngineApi {
+	private readonly base: http.RequestOptions;
+	private readonly send: typeof http.request;
+
+	constructor(base: http.RequestOptions, send: typeof http.request) {
+		this.base = base;
+		this.send = send;
+	}
+
+	async request<T>(request: ApiRequest): Promise<T> {
+		const response = await this.open(request);
+		const body = await readAll(response);
+		const answer = body.length === 0 ? undefined : parse(body);
+		if ((response.statusCode ?? 0) >= 300) {
+			throw new ApiError(response.statusCode ?? 0, answer);
+		}
+
+		return answer as T;
+	}
+
+	async stream(request: ApiRequest): Promise<IncomingMessage> {
+		const response = await this.open(request);
+		if ((response.statusCode ?? 0) >= 300) {
+			throw new ApiError(response.statusCode ?? 0, parse(await readAll(response)));
+		}
+
+		return response;
+	}
+
+	private open(request: ApiRequest): Promise<IncomingMessage> {
+		const body = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
+		const headers: http.OutgoingHttpHeaders = {Host: 'docker'};
+		if (body) {
+			headers['Content-Type'] = 'application/json';
+			headers['Content-Length'] = body.length;
+		}
+
+		if (request.auth) {
+			headers['X-Registry-Auth'] = registryAuthHeader(request.auth);
+		}
+
+		return new Promise((resolve, reject) => {
+			const call = this.send({...this.base, method: request.method, path: request.path + encodeQuery(request.query), headers, signal: request.signal}, resolve);
+			call.on('error', reject);
+			call.end(body);
+		});
+	}
+}
+
+/** dockerode's modem, for ssh:// only; loaded on first use. */
+class ModemApi implements EngineApi {
+	private modem?: Promise<{dial: (options: unknown, callback: (error: unknown, data: unknown) => void) => void}>;
+
+	constructor(private readonly target: Extract<EngineTarget['transport'], {kind: 'ssh'}>) {}
+
+	async request<T>(request: ApiRequest): Promise<T> {
+		return this.dial<T>(request, false);
+	}
+
+	async stream(request: ApiRequest): Promise<IncomingMessage> {
+		return this.dial<IncomingMessage>(request, true);
+	}
+
+	private async dial<T>(request: ApiRequest, isStream: boolean): Promise<T> {
+		this.modem ??= import('dockerode').then(
+			({default: Docker}) =>
+				new Docker({
+					host: this.target.host,
+					port: this.target.port,
+					protocol: 'ssh',
+					username: this.target.username,
+					sshOptions: {agent: process.env.SSH_AUTH_SOCK},
+				} as ConstructorParameters<typeof Docker>[0]).modem as unknown as {dial: (options: unknown, callback: (error: unknown, data: unknown) => void) => void},
+		);
+		const modem = await this.modem;
+		const query = Object.fromEntries(Object.entries(request.query ?? {}).filter(([, value]) => value !== undefined));
+		const hasQuery = Object.keys(query).length > 0;
+		return new Promise<T>((resolve, reject) => {
+			modem.dial(
+				{
+					path: request.path + (hasQuery ? '?' : ''),
+					method: request.method,
+					isStream,
+					statusCodes: {200: true, 201: true, 204: true},
+					...(hasQuery || request.body !== undefined ? {options: {_query: query, _body: request.body ?? {}}} : {}),
+					...(request.auth ? {authconfig: {...request.auth}} : {}),
+					...(request.signal ? {abortSignal: request.signal} : {}),
+				},
+				(error, data) => (error ? reject(error) : resolve(data as T)),
+			);
+		});
+	}
+}
+
+export async function engineApi(target: EngineTarget): Promise<EngineApi> {
+	const {transport} = target;
+	switch (transport.kind) {
+		case 'unix': {
+			return new HttpApi({socketPath: transport.socketPath}, http.request);
+		}
+
+		case 'tcp': {
+			if (!transport.tls) {
+				return new HttpApi({host: transport.host, port: transport.port}, http.request);
+			}
+
+			const https = await import('node:https');
+			return new HttpApi(
+				{
+					host: transport.host,
+					port: transport.port,
+					agent: new https.Agent({
+						ca: transport.tls.ca,
+						cert: transport.tls.cert,
+						key: transport.tls.key,
+						rejectUnauthorized: transport.tls.verify,
+					}),
+				},
+				https.request,
+			);
+		}
+
+		case 'ssh': {
+			return new ModemApi(transport);
+		}
+	}
+}

@@ -542,7 +542,7 @@ export function App({services, size}: Props) {
 
 		switch (mode.kind) {
 			case 'help': {
-				return <Dialog title="Keys" lines={helpLines()} hint="esc or ? back" width={columns} height={bodyHeight} />;
+				return <Dialog title="Keys: every key, from the keymap" lines={helpLines(columns, bodyHeight - 3)} hint="esc or ? back" width={columns} height={bodyHeight} />;
 			}
 
 			case 'busy': {

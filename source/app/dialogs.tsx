@@ -85,18 +85,30 @@ export function progressLine(event: FlowEvent): Line | undefined {
 	}
 }
 
-/** Every key, generated from the keymap: the help can never disagree with what the keys do. */
-export function helpLines(): Line[] {
+/**
+ * Every key, generated from the keymap: the help can never disagree with what the keys do.
+ * Where one column does not fit the screen, the keys go in two, without the panes column.
+ */
+export function helpLines(width = 120, height = 40): Line[] {
 	const panes = (binding: (typeof keymap)[number]) =>
 		binding.panes.length === 3 ? 'everywhere' : binding.panes.map(pane => (pane === 'detail' ? 'detail' : `${pane} pane`)).join(', ');
-	return [
-		...keymap.map(binding =>
-			line({text: binding.label.padEnd(11), bold: true}, binding.description.padEnd(32), {text: panes(binding), dim: true}),
-		),
-		[],
+	const notes = [
 		line({text: 'In a confirmation: y goes ahead, n or esc leaves everything as it is.', dim: true}),
-		line({text: 'While filtering: type to narrow the list, enter keeps the filter, esc clears it.', dim: true}),
+		line({text: 'While filtering: type to narrow the list, enter keeps it, esc clears it.', dim: true}),
 	];
+	if (keymap.length + notes.length + 1 <= height) {
+		return [
+			...keymap.map(binding => line({text: binding.label.padEnd(11), bold: true}, binding.description.padEnd(32), {text: panes(binding), dim: true})),
+			[],
+			...notes,
+		];
+	}
+
+	const half = Math.ceil(keymap.length / 2);
+	const column = Math.floor(width / 2);
+	const cell = (binding?: (typeof keymap)[number]) =>
+		binding ? [{text: binding.label.padEnd(11), bold: true}, {text: binding.description.slice(0, column - 12).padEnd(column - 11)}] : [];
+	return [...Array.from({length: half}, (_, row) => line(...cell(keymap[row]), ...cell(keymap[row + half]))), [], ...notes];
 }
 
 export interface Choice {

@@ -78,7 +78,7 @@ export const keymap: Binding[] = [
 	{label: 'p', description: 'pull', action: 'pull', panes: ['images'], matches: char('p'), changes: true, footer: 'pull'},
 	{label: 'x', description: 'remove', action: 'remove', panes: everywhere, matches: char('x'), changes: true},
 	{label: 'ctrl-r', description: 'reload from the daemon', action: 'reload', panes: everywhere, matches: (input, key) => key.ctrl && input === 'r'},
-	{label: 'esc', description: 'back, cancel, clear the filter', action: 'back', panes: everywhere, matches: (_input, key) => key.escape},
+	{label: 'esc', description: 'back, cancel, clear filter', action: 'back', panes: everywhere, matches: (_input, key) => key.escape},
 	{label: '?', description: 'help: every key', action: 'help', panes: everywhere, matches: char('?'), footer: 'help'},
 	{label: 'q', description: 'quit', action: 'quit', panes: everywhere, matches: char('q'), footer: 'quit'},
 ];

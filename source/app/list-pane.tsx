@@ -1,4 +1,5 @@
 import {Box, Text} from 'ink';
+import {useRef} from 'react';
 import {truncate} from '../text.js';
 
 export interface ListRow {
@@ -24,7 +25,17 @@ interface Props {
 /** A list that draws only the rows that fit, so ten thousand rows cost what one screenful costs. */
 export function ListPane({title, filter = '', filtering = false, rows, selected, focused, width, height}: Props) {
 	const visible = Math.max(1, height);
-	const start = Math.min(Math.max(0, selected - Math.floor(visible / 2)), Math.max(0, rows.length - visible));
+	// The window moves only when the selection would leave it: moving the highlight redraws two rows, not all.
+	const first = useRef(0);
+	let start = first.current;
+	if (selected < start) {
+		start = selected;
+	} else if (selected >= start + visible) {
+		start = selected - visible + 1;
+	}
+
+	start = Math.min(Math.max(0, start), Math.max(0, rows.length - visible));
+	first.current = start;
 	const window = rows.slice(start, start + visible);
 	const textWidth = Math.max(4, width - 2);
 	return (

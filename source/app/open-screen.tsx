@@ -23,12 +23,24 @@ export async function openScreen(options: ScreenOptions): Promise<ExitCode> {
 		process.env.FORCE_COLOR = '0';
 	}
 
+	// Ask the daemon first, then load the screen's code (Ink, React, yoga's WebAssembly): the
+	// answers arrive while it loads instead of after.
+	const {createHostServices} = await import('./services.js');
+	const interrupted = new AbortController();
+	let quit = () => {};
+	const services = createHostServices(options.target, {
+		readOnly: options.readOnly,
+		ledgerDir: options.ledgerDir,
+		signal: interrupted.signal,
+		onIdle: () => interrupted.signal.aborted && quit(),
+	});
+	services.prefetch();
 	const {showScreen} = await import('./screen.js');
 	const restore = () => process.stdout.write(leaveAlternateScreen);
 	process.stdout.write(enterAlternateScreen);
 	process.once('exit', restore);
 	try {
-		await showScreen(options);
+		await showScreen({services, interrupted, onQuit: stop => (quit = stop)});
 	} finally {
 		restore();
 		process.removeListener('exit', restore);

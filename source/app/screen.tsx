@@ -1,22 +1,30 @@
 import process from 'node:process';
 import {render} from 'ink';
-import type {EngineTarget} from '../docker/connection.js';
 import {App} from './app.js';
 import {FrameWriter} from './frame-writer.js';
-import {createHostServices} from './services.js';
+import type {HostServices} from './services.js';
+
+export interface ScreenRun {
+	services: HostServices & {busy: () => boolean};
+	/** Aborted by SIGTERM or SIGHUP (the SSH session dropped): a change under way is undone first. */
+	interrupted: AbortController;
+	/** Hands the caller the way to close the screen once a change has been undone. */
+	onQuit: (quit: () => void) => void;
+}
 
 /** Draws the screen until the operator quits. Everything React and Ink lives behind this import. */
-export async function showScreen(options: {target: EngineTarget; readOnly: boolean; ledgerDir?: string}): Promise<void> {
+export async function showScreen({services, interrupted, onQuit}: ScreenRun): Promise<void> {
 	const writer = new FrameWriter(process.stdout);
-	// SIGTERM, or SIGHUP when the SSH session drops: a change under way is undone first, then we go.
-	const interrupted = new AbortController();
-	let quit = () => {};
-	const services = createHostServices(options.target, {
-		readOnly: options.readOnly,
-		ledgerDir: options.ledgerDir,
-		signal: interrupted.signal,
-		onIdle: () => interrupted.signal.aborted && quit(),
+	const instance = render(<App services={services} />, {
+		stdout: writer as unknown as NodeJS.WriteStream,
+		// Debug mode hands us each whole frame; FrameWriter sends only the rows that changed.
+		debug: true,
+		// ctrl-c is a key like any other here, so a flow under way is never cut in half.
+		exitOnCtrlC: false,
+		patchConsole: false,
 	});
+	const quit = () => instance.unmount();
+	onQuit(quit);
 	const onSignal = (name: NodeJS.Signals) => {
 		interrupted.abort(name);
 		if (!services.busy()) {
@@ -28,15 +36,6 @@ export async function showScreen(options: {target: EngineTarget; readOnly: boole
 		process.on(name, onSignal);
 	}
 
-	const instance = render(<App services={services} />, {
-		stdout: writer as unknown as NodeJS.WriteStream,
-		// Debug mode hands us each whole frame; FrameWriter sends only the rows that changed.
-		debug: true,
-		// ctrl-c is a key like any other here, so a flow under way is never cut in half.
-		exitOnCtrlC: false,
-		patchConsole: false,
-	});
-	quit = () => instance.unmount();
 	try {
 		await instance.waitUntilExit();
 	} finally {

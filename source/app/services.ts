@@ -5,7 +5,7 @@ import {pullImage, refusePullWhenReadOnly, type LayerProgress} from '../docker/i
 import {removeImage} from '../docker/image-remove.js';
 import {ImageUpdateChecker, type ImageUpdate} from '../docker/image-updates.js';
 import {readSettings, type Settings} from '../config.js';
-import type {EngineVersion} from '../docker/engine.js';
+import {Engine, type EngineVersion} from '../docker/engine.js';
 import {containersByImage, toImages, type ImageWithUsage} from '../docker/images.js';
 import {disablePlugin, enablePlugin, removePlugin} from '../docker/plugin-ops.js';
 import {listPlugins, type Plugin} from '../docker/plugins.js';
@@ -106,11 +106,14 @@ export function healthText(health: PluginHealth): string {
 export function createHostServices(
 	target: EngineTarget,
 	options: {readOnly: boolean; ledgerDir?: string; signal?: AbortSignal; onIdle?: () => void},
-): HostServices & {busy: () => boolean} {
+): HostServices & {busy: () => boolean; prefetch: () => void} {
 	let running = 0;
+	let prefetched: Promise<HostSnapshot> | undefined;
+	let engineOpened: Promise<Engine> | undefined;
+	const engineNow = async () => (engineOpened ??= Engine.open(target));
 	let opened: Promise<FlowContext> | undefined;
 	const context = async () => {
-		opened ??= openFlowContext({target, ledgerDir: options.ledgerDir, readOnly: options.readOnly});
+		opened ??= engineNow().then(async engine => openFlowContext({target, ledgerDir: options.ledgerDir, readOnly: options.readOnly, engine}));
 		return opened.catch(error => {
 			opened = undefined;
 			throw error;
@@ -129,10 +132,17 @@ export function createHostServices(
 		readOnly: options.readOnly,
 
 		async load() {
-			const flow = await context();
-			const {engine} = flow;
-			// Five listings in parallel, the containers shared by both indexes: the cost does not grow with the host.
-			const [plugins, listings, rawImages] = await Promise.all([
+			if (prefetched) {
+				const first = prefetched;
+				prefetched = undefined;
+				return first;
+			}
+
+			const engine = await engineNow();
+			// Everything at once, the containers shared by both indexes: the cost does not grow with the
+			// host, and the version and settings asked for the flows do not hold the listings up.
+			const [flow, plugins, listings, rawImages] = await Promise.all([
+				context(),
 				listPlugins(engine),
 				fetchUsageListings(engine),
 				engine.get<Array<Parameters<typeof toImages>[0]>>('list images', '/images/json'),
@@ -304,6 +314,12 @@ export function createHostServices(
 		},
 
 		busy: () => running > 0,
+
+		prefetch() {
+			prefetched = this.load();
+			// Read again by the screen; an early failure must not be reported as unhandled.
+			prefetched.catch(() => {});
+		},
 
 		autoUpdatePreview(plugins) {
 			return plugins.map(plugin => ({plugin: plugin.name, reason: skipReason(plugin)}));

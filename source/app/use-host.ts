@@ -57,12 +57,16 @@ export function useHost(services: HostServices): HostState {
 	useEffect(() => {
 		mounted.current = true;
 		reload();
+		let wasLost = false;
 		const stop = services.watch?.(
 			() => reload(),
 			state => {
 				setConnection(state);
-				if (state === 'live') {
-					// Whatever happened while we were away: read it all again.
+				if (state === 'lost') {
+					wasLost = true;
+				} else if (wasLost) {
+					// Whatever happened while we were away: read it all again (not on the first connect).
+					wasLost = false;
 					reload();
 				}
 			},

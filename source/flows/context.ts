@@ -27,6 +27,8 @@ export interface FlowContextOptions {
 	target: EngineTarget;
 	ledgerDir?: string;
 	readOnly?: boolean;
+	/** One already open for the target, to share its connections and its count of calls. */
+	engine?: Engine;
 }
 
 interface DaemonInfo {
@@ -37,7 +39,7 @@ interface DaemonInfo {
 }
 
 export async function openFlowContext(options: FlowContextOptions): Promise<FlowContext> {
-	const engine = await Engine.open(options.target);
+	const engine = options.engine ?? (await Engine.open(options.target));
 	const [engineVersion, info] = await Promise.all([
 		engine.version(),
 		engine.get<DaemonInfo>('read the daemon info', '/info'),

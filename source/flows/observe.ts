@@ -1,6 +1,6 @@
 import type {Plugin} from '../docker/plugins.js';
 import type {Ledger} from '../ledger/ledger.js';
-import {sameBuild} from '../registry/identity.js';
+import {sameBuild} from '../registry/same-build.js';
 
 export interface Observer {
 	ledger: Ledger;

@@ -1,7 +1,10 @@
 import type {RegistryClient, RepositoryName} from './client.js';
 import {RegistryNotFound} from './errors.js';
 import type {Platform} from './manifest.js';
+import {sameBuild} from './same-build.js';
 import {parseVersionTag} from './versions.js';
+
+export {sameBuild} from './same-build.js';
 
 /**
  * Content identity: which tags hold the very build a plugin runs. The daemon keeps a plugin's
@@ -10,9 +13,6 @@ import {parseVersionTag} from './versions.js';
  * has moved since.
  */
 
-export function sameBuild(a: readonly string[], b: readonly string[]): boolean {
-	return a.length > 0 && a.length === b.length && a.every((id, index) => id === b[index]);
-}
 
 export interface IdentityOptions {
 	/** The tags to look at; default: every tag of the repository. */

@@ -1,0 +1,195 @@
+import type {MemoryResult, SessionResult} from './screen-bench.js';
+import type {SeedTimes} from './seed.js';
+import type {Stats} from './timing.js';
+
+export interface ApiCount {
+	calls: number;
+	connections: number;
+	byEndpoint: Record<string, number>;
+	/** `+ms endpoint` from spawn: when each request left, beside the first byte, the full frame or the exit. */
+	timeline?: string[];
+}
+
+export interface BenchResults {
+	machine: {date: string; cpu: string; memoryGiB: number; kernel: string; node: string; dockerd: string; dockerCli: string; cli: string; cliBytes: number; commit: string};
+	seed: {
+		scale: {plugins: number; manyPlugins: number; images: number; containers: number; networks: number; imageBuilds: number};
+		counted: Record<string, number>;
+		countedMany?: Record<string, number>;
+		ms: SeedTimes & {morePlugins?: number};
+	};
+	/** Label → whole-process wall time (ms). */
+	headless: Record<string, Stats>;
+	headlessMany?: Record<string, Stats>;
+	screen: {
+		size: string;
+		ptyFloor: Stats;
+		firstByte: Stats;
+		firstFullFrame: Stats;
+		settled: Stats;
+		framesUntilFull: Stats;
+		exitCodes: Array<number | null | undefined>;
+	};
+	screenMany?: {firstFullFrame: Stats; settled: Stats};
+	session: SessionResult;
+	/** Memory after forced garbage collections (--inspect); absent when ws could not be loaded. */
+	memory?: MemoryResult;
+	/** Plugin count → API requests. */
+	apiCalls: Record<number, {pluginsJson: ApiCount; imagesJson: ApiCount; dockerPluginLs: ApiCount; bareRequest: ApiCount; screenLoad: ApiCount}>;
+	wallSeconds?: number;
+	/** Share of all cores busy just before measuring at each scale (the benchmark waits for < 15 %, at most 30 s). */
+	busyBeforeMeasuring: number[];
+	leftoverProcesses?: number;
+	/** With --profile: self time per package or bundle chunk. */
+	profiles?: Record<string, {file: string; totalMs: number; byOwner: Array<[string, number]>} | undefined>;
+}
+
+const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(0)} ms`);
+const times = (value: number) => `${value.toFixed(2)}×`;
+const mib = (value: number) => `${value.toFixed(1)} MiB`;
+
+function table(rows: string[][], header: string[]): string {
+	const widths = header.map((title, column) => Math.max(title.length, ...rows.map(row => [...(row[column] ?? '')].length)));
+	const format = (row: string[]) =>
+		row
+			.map((cell, column) => (column === 0 || column === row.length - 1 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+			.join('  ')
+			.trimEnd();
+	return [format(header), widths.map(width => '─'.repeat(width)).join('  '), ...rows.map(row => format(row))].join('\n');
+}
+
+/** The figures, side by side, with the issue's targets beside them. */
+export function printReport(results: BenchResults): void {
+	const out: string[] = [];
+	const {machine, seed, headless, screen, session} = results;
+	const h = (label: string) => headless[label]!;
+	out.push(
+		'',
+		`kasm-tui benchmark  ${machine.date}`,
+		`${machine.cpu}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}`,
+		`${machine.dockerd}; client ${machine.dockerCli}; kasm-tui ${machine.commit}, ${machine.cli} bundle ${Math.round(machine.cliBytes / 1024)} KiB`,
+		'',
+		`Seed: ${seed.counted.plugins} plugins enabled, ${seed.counted.imageRows} image rows (${seed.counted.imageIds} builds), ${seed.counted.containers} containers, ${seed.counted.networks} networks in ${ms(seed.ms.total)}` +
+			` (push builds ${ms(seed.ms.pushBuilds ?? 0)}, install plugins ${ms(seed.ms.installPlugins ?? 0)}, import ${ms(seed.ms.importImages ?? 0)}, tag ${ms(seed.ms.tagImages ?? 0)},` +
+			` containers ${ms(seed.ms.createContainers ?? 0)}, networks ${ms(seed.ms.createNetworks ?? 0)}); +${seed.scale.manyPlugins - seed.scale.plugins} plugins in ${ms(seed.ms.morePlugins ?? 0)}`,
+		'',
+	);
+
+	const stat = (label: string, value: Stats, note = '') => [label, ms(value.median), ms(value.p95), ms(value.min), String(value.runs), note];
+	const bare = h('bare node:http GET /plugins').median;
+	const plugins = h('kasm-tui plugins --json').median;
+	const pluginLs = h('docker plugin ls').median;
+	const imagesJson = h('kasm-tui images --json').median;
+	const imageLs = h('docker image ls').median;
+	out.push(
+		`Headless, whole process (${seed.scale.plugins} plugins, ${seed.scale.images} images)`,
+		table(
+			[
+				stat('node -e 0', h('node -e 0'), 'Node start, the floor of any Node tool'),
+				stat('bare node:http GET /plugins', h('bare node:http GET /plugins'), 'the floor for one Engine request'),
+				stat('dockerode GET /plugins', h('dockerode GET /plugins'), `${times(h('dockerode GET /plugins').median / bare)} bare: importing dockerode`),
+				stat('kasm-tui --help', h('kasm-tui --help'), `${ms(h('kasm-tui --help').median - h('node -e 0').median)} over node -e 0: the bundle's own start`),
+				stat('kasm-tui plugins --json', h('kasm-tui plugins --json'), `${times(plugins / bare)} bare (target ≤ 1.50×), ${times(plugins / pluginLs)} docker`),
+				stat('docker plugin ls', h('docker plugin ls')),
+				stat('kasm-tui images --json', h('kasm-tui images --json'), `${times(imagesJson / imageLs)} docker image ls`),
+				stat('docker image ls', h('docker image ls')),
+				...Object.entries(results.headlessMany ?? {}).map(([label, value]) =>
+					stat(`${label} @${seed.scale.manyPlugins} plugins`, value, label.startsWith('kasm-tui') ? `${times(value.median / bare)} bare, ${times(value.median / (results.headlessMany?.['docker plugin ls']?.median ?? Number.NaN))} docker` : ''),
+				),
+			],
+			['command', 'median', 'p95', 'min', 'runs', 'note'],
+		),
+		'',
+	);
+
+	out.push(
+		`Screen in a pseudo-terminal (${screen.size}), from spawn`,
+		table(
+			[
+				stat('pty floor: script+stty+node -e', screen.ptyFloor, 'what the harness and Node cost before any app code'),
+				stat('first byte (alternate screen)', screen.firstByte),
+				stat('first full frame', screen.firstFullFrame, `target ≤ 500 ms; lazydocker 175 ms; ${ms(screen.firstFullFrame.median - screen.ptyFloor.median)} over the pty floor`),
+				stat('settled (1 s quiet after)', screen.settled, 'registry checks and details done'),
+				...(results.screenMany
+					? [stat(`first full frame @${seed.scale.manyPlugins} plugins`, results.screenMany.firstFullFrame), stat(`settled @${seed.scale.manyPlugins} plugins`, results.screenMany.settled)]
+					: []),
+				stat(
+					`key → frame (${session.keys} keys, images)`,
+					session.keyLatency,
+					`target p95 ≤ 30 ms; other processes meanwhile: ${(session.otherCpuDuringKeys * 100).toFixed(0)} % of a core`,
+				),
+			],
+			['measure', 'median', 'p95', 'min', 'runs', 'note'],
+		),
+		'',
+		table(
+			[
+				['bytes per key press', `${session.bytesPerKey.median.toFixed(0)} B median, ${session.bytesPerKey.p95.toFixed(0)} B p95`, `${session.rowsPerKey.median} rows rewritten per key (median); extra frames ${session.extraFrames}, keys without a frame ${session.keysWithoutFrame}`],
+				['RSS after load', mib(session.rssAfterLoadMiB), 'target ≤ 120 MB; lazydocker 19.5 MiB'],
+				[`RSS after ${session.keys} keys`, mib(session.rssAfterKeysMiB), `growth ${mib(session.rssAfterKeysMiB - session.rssAfterLoadMiB)} (target: none)`],
+				['RSS every 100 keys', session.rssEvery100Keys.map(value => value.toFixed(0)).join(' '), 'MiB: a leak climbs steadily, heap headroom levels off'],
+				[`RSS after ${session.idleSeconds.toFixed(0)} s idle`, mib(session.rssAfterIdleMiB), ''],
+				...(results.memory
+					? [
+							[
+								'after a forced GC: load',
+								`heap ${mib(results.memory.afterLoad.heapUsedMiB)}`,
+								`RSS ${mib(results.memory.afterLoad.rssMiB)} → ${mib(results.memory.afterLoad.rssAfterGcMiB)} after GC; V8 heap total ${mib(results.memory.afterLoad.heapTotalMiB)}, external ${mib(results.memory.afterLoad.externalMiB)} (another session, --inspect)`,
+							],
+							[
+								`after a forced GC: ${results.memory.keys} keys`,
+								`heap ${mib(results.memory.afterKeys.heapUsedMiB)}`,
+								`RSS ${mib(results.memory.afterKeys.rssMiB)} → ${mib(results.memory.afterKeys.rssAfterGcMiB)} after GC; live heap growth ${mib(results.memory.afterKeys.heapUsedMiB - results.memory.afterLoad.heapUsedMiB)}`,
+							],
+						]
+					: [['after a forced GC', 'skipped', 'ws (an ink dependency) could not be loaded']]),
+				[`CPU over ${session.idleSeconds.toFixed(0)} s idle`, `${session.idleCpuPercent.toFixed(2)} % of a core`, `target < 1 %; lazydocker 0.85 %; CPU ms per 5 s: ${session.idleCpuMsEvery5s.join(' ')}; ${session.idleFrames} frames, ${session.idleBytes} B drawn`],
+				['exit with q', `codes ${[...new Set([...screen.exitCodes, session.exitCode])].join(', ')}`, `size seen ${session.sizeSeen.columns}×${session.sizeSeen.rows}`],
+			],
+			['measure', 'value', 'note'],
+		),
+		'',
+	);
+
+	const scales = Object.keys(results.apiCalls).map(Number).sort((a, b) => a - b);
+	const row = (label: string, pick: (scale: number) => ApiCount) => [
+		label,
+		...scales.map(scale => String(pick(scale).calls)),
+		Object.entries(pick(scales.at(-1)!).byEndpoint)
+			.map(([endpoint, calls]) => `${endpoint}${calls > 1 ? ` ×${calls}` : ''}`)
+			.join(', '),
+	];
+	out.push(
+		'Engine API requests (counted by a proxy on the socket)',
+		table(
+			[
+				row('kasm-tui plugins --json', scale => results.apiCalls[scale]!.pluginsJson),
+				row('kasm-tui images --json', scale => results.apiCalls[scale]!.imagesJson),
+				row('docker plugin ls', scale => results.apiCalls[scale]!.dockerPluginLs),
+				row('screen: load until settled', scale => results.apiCalls[scale]!.screenLoad),
+				[`screen: ${session.keys} keys, then ${session.idleSeconds.toFixed(0)} s idle (${scales[0]} plugins)`, `${session.apiCalls?.keys ?? '?'} + ${session.apiCalls?.idle ?? '?'}`, ...scales.slice(1).map(() => ''), ''],
+			],
+			['', ...scales.map(scale => `@${scale} plugins`), `endpoints (@${scales.at(-1)})`],
+		),
+		'',
+		`When the requests leave, ms from spawn (@${scales[0]} plugins):`,
+		`  bare request:   ${results.apiCalls[scales[0]!]!.bareRequest.timeline?.join(', ')}`,
+		`  plugins --json: ${results.apiCalls[scales[0]!]!.pluginsJson.timeline?.join(', ')}`,
+		`  screen:         ${results.apiCalls[scales[0]!]!.screenLoad.timeline?.join(', ')}`,
+		'',
+		...Object.entries(results.profiles ?? {}).flatMap(([name, profile]) =>
+			profile
+				? [
+						`CPU profile of ${name}: ${profile.totalMs} ms profiled; self ms per package or source folder, Node internals charged to their caller:`,
+						`  ${profile.byOwner.map(([owner, self]) => `${owner} ${self}`).join(', ')}`,
+						`  ${profile.file}`,
+						'',
+					]
+				: [],
+		),
+		`Machine busy just before measuring: ${results.busyBeforeMeasuring.map(share => `${(share * 100).toFixed(0)} %`).join(', then ')} of all cores` +
+			(Math.max(...results.busyBeforeMeasuring) > 0.15 ? ' (not quiet: something else was running, the times may be inflated)' : ' (quiet)'),
+		`Whole run ${results.wallSeconds?.toFixed(0) ?? '?'} s; processes left behind after the sandbox stopped: ${results.leftoverProcesses ?? '?'}`,
+	);
+	process.stdout.write(out.join('\n') + '\n');
+}

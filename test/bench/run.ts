@@ -1,0 +1,469 @@
+/**
+ * `npm run bench`: starts a sandbox of its own, seeds it at the scale of a busy Kasm host, measures
+ * kasm-tui against the docker CLI and Node's own floors, prints a table and writes the figures as
+ * JSON. Everything it starts is stopped at the end, also on errors and ctrl-c. Nothing asserts a
+ * time: the figures are for people. See README.md beside this file.
+ */
+import {execFileSync} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {parseArgs} from 'node:util';
+import {isAlive, processesInCgroups} from '../sandbox/processes.js';
+import {startSandbox, type Sandbox} from '../sandbox/sandbox.js';
+import {ApiProxy} from './api-proxy.js';
+import {EngineApi} from './engine-api.js';
+import {commandLine, processesWith, waitForQuietMachine} from './proc.js';
+import {buildWithSourceMaps, profileIn, summariseProfile} from './profile.js';
+import {PtyScreen} from './pty-screen.js';
+import {printReport, type ApiCount, type BenchResults} from './report.js';
+import {firstFrameRun, memorySession, openScreens, ptyFloorRun, screens, session, type ScreenTarget} from './screen-bench.js';
+import {createContainers, createNetworks, installPlugins, pluginName, pushBuilds, seedImages, type SeedTimes} from './seed.js';
+import {stats, timeCommands, timeOnce, type Command} from './timing.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.join(here, '..', '..');
+
+const {values: options} = parseArgs({
+	options: {
+		'json-out': {type: 'string'},
+		cli: {type: 'string'},
+		runs: {type: 'string', default: '15'},
+		'screen-runs': {type: 'string', default: '9'},
+		keys: {type: 'string', default: '1000'},
+		'idle-seconds': {type: 'string', default: '30'},
+		plugins: {type: 'string', default: '20'},
+		'many-plugins': {type: 'string', default: '100'},
+		images: {type: 'string', default: '500'},
+		containers: {type: 'string', default: '200'},
+		networks: {type: 'string', default: '20'},
+		profile: {type: 'string'},
+		help: {type: 'boolean', short: 'h'},
+	},
+});
+
+if (options.help) {
+	process.stdout.write(
+		[
+			'npm run bench [-- options]',
+			'  --json-out FILE      where the JSON results go (default: a file in the OS temp folder)',
+			'  --cli FILE           the kasm-tui bin to measure (default: dist/cli.js)',
+			'  --runs N             runs per headless command, after one warm-up (default 15)',
+			'  --screen-runs N      screen starts for the first-frame time (default 9)',
+			'  --keys N             key presses in the long screen session (default 1000)',
+			'  --idle-seconds N     idle time for the CPU figure (default 30)',
+			'  --profile DIR        also run plugins --json and one screen start under node --cpu-prof, write the',
+			'                       .cpuprofile files to DIR and print where their time goes (not timed); the',
+			'                       source-mapped build they point into stays in node_modules/.cache/kasm-tui/',
+			'  --plugins N --many-plugins N --images N --containers N --networks N   the seed (20, 100, 500, 200, 20)',
+			'',
+		].join('\n'),
+	);
+	process.exit(0);
+}
+
+const count = (name: keyof typeof options) => Number(options[name]);
+const builtCli = path.resolve(options.cli ?? path.join(root, 'dist', 'cli.js'));
+/**
+ * The bin measured is a copy of the build taken now, so a rebuild while the benchmark runs (the
+ * tests, another session) cannot swap or remove it mid-run. It sits under node_modules so the
+ * bundle's externals (dockerode) resolve exactly as they do from dist/.
+ */
+const snapshotDir = path.join(root, 'node_modules', '.cache', 'kasm-tui', `bench-dist-${process.pid}`);
+const cli = path.join(snapshotDir, path.basename(builtCli));
+/** The checkout the measured bin was built from (this one, unless --cli names another): profiling builds it again. */
+const treeRoot = (() => {
+	for (let folder = path.dirname(builtCli); folder !== path.dirname(folder); folder = path.dirname(folder)) {
+		if (fs.existsSync(path.join(folder, 'package.json'))) {
+			return folder;
+		}
+	}
+
+	return root;
+})();
+const profileBuildDir = path.join(treeRoot, 'node_modules', '.cache', 'kasm-tui', `bench-profile-${process.pid}`);
+const log = (line: string) => process.stderr.write(`# ${line}\n`);
+
+let sandbox: Sandbox | undefined;
+let proxy: ApiProxy | undefined;
+let api: EngineApi | undefined;
+let stopping: Promise<void> | undefined;
+
+/** Ends what this run started, by process id: screens, the proxy, then the sandbox (plugins first). */
+async function stopEverything(): Promise<void> {
+	stopping ??= (async () => {
+		screens.closing = true;
+		for (const {screen, cli: needle} of openScreens) {
+			await screen.kill(needle).catch(() => {});
+		}
+
+		api?.close();
+		await proxy?.close().catch(() => {});
+		if (sandbox) {
+			const began = Date.now();
+			await sandbox.stop();
+			log(`sandbox stopped in ${Date.now() - began} ms`);
+		}
+
+		fs.rmSync(snapshotDir, {recursive: true, force: true});
+		// With --profile the source-mapped build stays: the profiles point into it.
+		if (!options.profile) {
+			fs.rmSync(profileBuildDir, {recursive: true, force: true});
+		}
+	})();
+	return stopping;
+}
+
+let interrupted = false;
+for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+	process.on(name, () => {
+		interrupted = true;
+		log(`${name}: stopping everything this run started`);
+		void stopEverything().finally(() => process.exit(130));
+	});
+}
+
+function machine() {
+	const cpus = os.cpus();
+	const version = (file: string, args: string[]) => {
+		try {
+			return execFileSync(file, args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim();
+		} catch {
+			return 'unknown';
+		}
+	};
+
+	return {
+		date: new Date().toISOString(),
+		cpu: `${cpus[0]?.model ?? 'unknown'} × ${cpus.length}`,
+		memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+		kernel: os.release(),
+		node: process.version,
+		dockerd: version('dockerd', ['--version']),
+		dockerCli: version('docker', ['--version']),
+		cli: builtCli.startsWith(root + path.sep) ? path.relative(root, builtCli) : builtCli,
+		/** The bundle: the bin and its chunks. */
+		cliBytes: fs.readdirSync(path.dirname(cli), {recursive: true, withFileTypes: true})
+			.filter(entry => entry.isFile())
+			.reduce((sum, entry) => sum + fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name)).size, 0),
+		commit: version('git', ['-C', treeRoot, 'describe', '--always', '--dirty']),
+	};
+}
+
+/** The environment kasm-tui and the docker CLI get: the sandbox's config, a terminal's variables, no CI. */
+function benchEnv(box: Sandbox): NodeJS.ProcessEnv {
+	const env: NodeJS.ProcessEnv = {
+		...process.env,
+		DOCKER_CONFIG: box.state.dockerConfig,
+		DOCKER_CONTEXT: '',
+		KASM_TUI_LEDGER_DIR: path.join(box.state.dir, 'bench-ledger'),
+		KASM_TUI_CONFIG_DIR: path.join(box.state.dir, 'bench-config'),
+		TERM: 'xterm-256color',
+	};
+	// Ink draws nothing interactive when CI is set; DOCKER_HOST must not override --host / -H.
+	delete env.CI;
+	delete env.DOCKER_HOST;
+	delete env.NO_COLOR;
+	return env;
+}
+
+function headlessCommands(host: string, env: NodeJS.ProcessEnv, expect: {plugins: number; images: number}): Command[] {
+	const node = process.execPath;
+	const socket = host.replace(/^unix:\/\//, '');
+	const jsonLength = (what: string, wanted: number) => (stdout: string) => {
+		const length = (JSON.parse(stdout) as unknown[]).length;
+		if (length !== wanted) {
+			throw new Error(`${what} listed ${length}, not ${wanted}`);
+		}
+	};
+
+	const lines = (what: string, wanted: number) => (stdout: string) => {
+		const length = stdout.trim().split('\n').length - 1;
+		if (length !== wanted) {
+			throw new Error(`${what} listed ${length} rows, not ${wanted}`);
+		}
+	};
+
+	return [
+		{label: 'node -e 0', file: node, args: ['-e', '0'], env},
+		{label: 'bare node:http GET /plugins', file: node, args: [path.join(here, 'floors', 'bare-request.mjs'), socket], env, check: jsonLength('the bare request', expect.plugins)},
+		{label: 'dockerode GET /plugins', file: node, args: [path.join(here, 'floors', 'dockerode-request.mjs'), socket], env, check: jsonLength('dockerode', expect.plugins)},
+		{label: 'kasm-tui --help', file: node, args: [cli, '--help'], env},
+		{label: 'kasm-tui plugins --json', file: node, args: [cli, '--host', host, 'plugins', '--json'], env, check: jsonLength('plugins --json', expect.plugins)},
+		{label: 'docker plugin ls', file: 'docker', args: ['-H', host, 'plugin', 'ls'], env, check: lines('docker plugin ls', expect.plugins)},
+		{label: 'kasm-tui images --json', file: node, args: [cli, '--host', host, 'images', '--json'], env, check: jsonLength('images --json', expect.images)},
+		{label: 'docker image ls', file: 'docker', args: ['-H', host, 'image', 'ls'], env, check: lines('docker image ls', expect.images)},
+	];
+}
+
+async function apiCallsOf(command: Command): Promise<ApiCount> {
+	proxy!.reset();
+	const {began, ms} = await timeOnce(command);
+	return {calls: proxy!.requests.length, connections: proxy!.connections, byEndpoint: proxy!.byEndpoint(), timeline: [...proxy!.timeline(began), `+${Math.round(ms)} exit`]};
+}
+
+/** Engine API requests of one headless listing and of one screen load (until it settles), through the counting proxy. */
+async function countApiCalls(env: NodeJS.ProcessEnv, target: ScreenTarget) {
+	const viaProxy = proxy!.host;
+	const commands = headlessCommands(viaProxy, env, target);
+	const byLabel = (label: string) => commands.find(command => command.label === label)!;
+	const result = {
+		pluginsJson: await apiCallsOf(byLabel('kasm-tui plugins --json')),
+		imagesJson: await apiCallsOf(byLabel('kasm-tui images --json')),
+		dockerPluginLs: await apiCallsOf(byLabel('docker plugin ls')),
+		bareRequest: await apiCallsOf(byLabel('bare node:http GET /plugins')),
+		screenLoad: {calls: 0, connections: 0, byEndpoint: {}} as ApiCount,
+	};
+	proxy!.reset();
+	const run = await firstFrameRun({...target, host: viaProxy}, 1500);
+	result.screenLoad = {
+		calls: proxy!.requests.length,
+		connections: proxy!.connections,
+		byEndpoint: proxy!.byEndpoint(),
+		timeline: [
+			`+${Math.round(run.firstByteMs)} first byte`,
+			...proxy!.timeline(run.began),
+			...run.frames.map(frame => `+${frame.at} frame of ${frame.rows} rows${frame.at === Math.round(run.firstFullFrameMs) ? ' (full)' : ''}`),
+		].sort(
+			(a, b) => Number.parseInt(a.slice(1), 10) - Number.parseInt(b.slice(1), 10),
+		),
+	};
+	return result;
+}
+
+async function main(): Promise<BenchResults> {
+	if (!fs.existsSync(builtCli)) {
+		throw new Error(`${builtCli} does not exist: run "npm run build" first (npm run bench does)`);
+	}
+
+	fs.cpSync(path.dirname(builtCli), snapshotDir, {recursive: true});
+
+	const results: BenchResults = {machine: machine()} as BenchResults;
+	log(`starting a sandbox…`);
+	sandbox = await startSandbox({log});
+	const box = sandbox;
+	api = new EngineApi(box.state.socket);
+	const env = benchEnv(box);
+	const scale = {plugins: count('plugins'), manyPlugins: count('many-plugins'), images: count('images'), containers: count('containers'), networks: count('networks')};
+
+	// --- Seed -------------------------------------------------------------------------------
+	const times: SeedTimes = {total: 0};
+	const seedBegan = Date.now();
+	let part = Date.now();
+	log('pushing plugin builds…');
+	await pushBuilds(box);
+	times.pushBuilds = Date.now() - part;
+	part = Date.now();
+	log(`installing ${scale.plugins} plugins…`);
+	await installPlugins(box, 0, scale.plugins);
+	times.installPlugins = Date.now() - part;
+	log(`importing and tagging ${scale.images} images…`);
+	const images = await seedImages(box, api, scale.images, 10, times);
+	part = Date.now();
+	log(`creating ${scale.containers} containers and ${scale.networks} networks…`);
+	await createContainers(api, images.references, scale.containers);
+	times.createContainers = Date.now() - part;
+	part = Date.now();
+	await createNetworks(
+		api,
+		Array.from({length: scale.networks}, (_, index) => pluginName(index % scale.plugins)),
+	);
+	times.createNetworks = Date.now() - part;
+	times.total = Date.now() - seedBegan;
+	const counted = await verifySeed(api, scale.plugins);
+	results.seed = {scale: {...scale, imageBuilds: images.builds}, counted, ms: times};
+	log(`seeded in ${(times.total / 1000).toFixed(1)} s: ${JSON.stringify(counted)}`);
+
+	// The seeding leaves the daemon busy for a while; other work on the machine inflates every figure.
+	results.busyBeforeMeasuring = [await waitForQuietMachine()];
+
+	// --- Headless at 20 plugins ------------------------------------------------------------
+	const runs = count('runs');
+	log(`timing headless commands, ${runs} runs each…`);
+	const expect = {plugins: scale.plugins, images: scale.images};
+	results.headless = Object.fromEntries(await timeCommands(headlessCommands(box.host, env, expect), runs));
+
+	const target: ScreenTarget = {cli, host: box.host, env, columns: 120, rows: 40, ...expect};
+	if (options.profile) {
+		results.profiles = await profileRuns(path.resolve(options.profile), box, env, target);
+	}
+
+	// --- Screen: first frame ----------------------------------------------------------------
+	const screenRuns = count('screen-runs');
+	log(`screen: ${screenRuns} starts to the first full frame…`);
+	const floors: number[] = [];
+	for (let run = 0; run < screenRuns; run++) {
+		floors.push(await ptyFloorRun(env, target.columns, target.rows));
+	}
+
+	await firstFrameRun(target); // warm-up: the ledger's first "observed" entries
+	const starts = [];
+	for (let run = 0; run < screenRuns; run++) {
+		starts.push(await firstFrameRun(target));
+	}
+
+	results.screen = {
+		size: `${target.columns}×${target.rows}`,
+		ptyFloor: stats(floors),
+		firstByte: stats(starts.map(run => run.firstByteMs)),
+		firstFullFrame: stats(starts.map(run => run.firstFullFrameMs)),
+		settled: stats(starts.map(run => run.settledMs)),
+		framesUntilFull: stats(starts.map(run => run.framesUntilFull)),
+		exitCodes: [...new Set(starts.map(run => run.exitCode))],
+	};
+
+	// --- Screen: a long session through the counting proxy ---------------------------------------
+	proxy = await ApiProxy.start(path.join(box.state.dir, 'count.sock'), box.state.socket);
+	log(`screen: one session of ${count('keys')} keys and ${count('idle-seconds')} s idle…`);
+	const marks: Record<string, number> = {};
+	let loadByEndpoint: Record<string, number> = {};
+	const long = await session(
+		{...target, host: proxy.host},
+		{keys: count('keys'), idleSeconds: count('idle-seconds')},
+		{
+			log,
+			mark(phase) {
+				marks[phase] = proxy!.requests.length;
+				if (phase === 'loaded') {
+					loadByEndpoint = proxy!.byEndpoint();
+				}
+			},
+		},
+	);
+	long.apiCalls = {load: marks.loaded ?? 0, keys: (marks.keys ?? 0) - (marks.loaded ?? 0), idle: (marks.idle ?? 0) - (marks.keys ?? 0), loadByEndpoint};
+	results.session = long;
+
+	log(`screen: memory after a forced garbage collection, after load and after ${count('keys')} keys…`);
+	results.memory = await memorySession(target, count('keys'));
+
+	// --- API calls at 20 plugins -----------------------------------------------------------
+	log('counting Engine API calls at the first scale…');
+	results.apiCalls = {[scale.plugins]: await countApiCalls(env, target)};
+
+	// --- 100 plugins -------------------------------------------------------------------------
+	part = Date.now();
+	log(`installing ${scale.manyPlugins - scale.plugins} more plugins…`);
+	await installPlugins(box, scale.plugins, scale.manyPlugins);
+	results.seed.ms.morePlugins = Date.now() - part;
+	const many = {plugins: scale.manyPlugins, images: scale.images};
+	const manyCounted = await verifySeed(api, scale.manyPlugins);
+	results.seed.countedMany = manyCounted;
+	results.busyBeforeMeasuring.push(await waitForQuietMachine());
+	log(`counting Engine API calls at ${scale.manyPlugins} plugins…`);
+	results.apiCalls[scale.manyPlugins] = await countApiCalls(env, {...target, ...many});
+	log(`timing plugins --json and the first frame at ${scale.manyPlugins} plugins…`);
+	const manyCommands = headlessCommands(box.host, env, many).filter(command => ['kasm-tui plugins --json', 'docker plugin ls'].includes(command.label));
+	results.headlessMany = Object.fromEntries(await timeCommands(manyCommands, runs));
+	await firstFrameRun({...target, ...many});
+	const manyStarts = [];
+	for (let run = 0; run < screenRuns; run++) {
+		manyStarts.push(await firstFrameRun({...target, ...many}));
+	}
+
+	results.screenMany = {
+		firstFullFrame: stats(manyStarts.map(run => run.firstFullFrameMs)),
+		settled: stats(manyStarts.map(run => run.settledMs)),
+	};
+	return results;
+}
+
+/** plugins --json and one screen start under --cpu-prof: self time per package or bundle chunk. */
+async function profileRuns(dir: string, box: Sandbox, env: NodeJS.ProcessEnv, target: ScreenTarget) {
+	log(`profiling into ${dir}…`);
+	const pluginsDir = path.join(dir, 'plugins-json');
+	const screenDir = path.join(dir, 'screen');
+	for (const folder of [pluginsDir, screenDir]) {
+		fs.rmSync(folder, {recursive: true, force: true});
+		fs.mkdirSync(folder, {recursive: true});
+	}
+
+	// The same build with source maps, so time in the minified bundle is charged to the package it came from.
+	const profiled = buildWithSourceMaps(treeRoot, profileBuildDir);
+	await timeOnce({label: 'profile plugins --json', file: process.execPath, args: ['--cpu-prof', '--cpu-prof-dir', pluginsDir, profiled, '--host', box.host, 'plugins', '--json'], env});
+	const run = await firstFrameRun({...target, cli: profiled, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', screenDir]});
+	const summary = (folder: string, fromMs?: number, toMs?: number) => {
+		const file = profileIn(folder);
+		const us = (ms: number | undefined) => (ms === undefined ? undefined : run.beganMonotonicUs + ms * 1000);
+		return file ? {file, ...summariseProfile(file, {fromUs: us(fromMs), toUs: us(toMs)})} : undefined;
+	};
+
+	// The screen cut into phases: imports until Ink draws its first byte, then until the full frame, then until quiet.
+	return {
+		'plugins --json': summary(pluginsDir),
+		[`screen, spawn → first byte (${Math.round(run.firstByteMs)} ms)`]: summary(screenDir, 0, run.firstByteMs),
+		[`screen, first byte → full frame (${Math.round(run.firstFullFrameMs)} ms)`]: summary(screenDir, run.firstByteMs, run.firstFullFrameMs),
+		[`screen, full frame → settled (${Math.round(run.settledMs)} ms)`]: summary(screenDir, run.firstFullFrameMs, run.settledMs),
+	};
+}
+
+async function verifySeed(engine: EngineApi, plugins: number) {
+	const [pluginList, imageList, containerList, networkList] = await Promise.all([
+		engine.request<Array<{Enabled: boolean}>>('GET', '/plugins'),
+		engine.request<Array<{RepoTags?: string[] | null}>>('GET', '/images/json'),
+		engine.request<unknown[]>('GET', '/containers/json?all=1'),
+		engine.request<Array<{Name: string}>>('GET', '/networks'),
+	]);
+	const counted = {
+		plugins: pluginList.length,
+		enabled: pluginList.filter(plugin => plugin.Enabled).length,
+		imageRows: imageList.reduce((sum, image) => sum + Math.max(1, image.RepoTags?.length ?? 0), 0),
+		imageIds: imageList.length,
+		containers: containerList.length,
+		networks: networkList.filter(network => network.Name.startsWith('bench-net-')).length,
+	};
+	if (counted.enabled !== plugins) {
+		throw new Error(`expected ${plugins} enabled plugins, the daemon has ${counted.enabled}`);
+	}
+
+	return counted;
+}
+
+const startedAt = Date.now();
+let exitCode = 0;
+let results: BenchResults | undefined;
+const stateDir = () => sandbox?.state.dir;
+try {
+	results = await main();
+} catch (error) {
+	if (!interrupted) {
+		log(`the benchmark failed: ${(error as Error).stack ?? error}`);
+	}
+
+	exitCode = 1;
+} finally {
+	const dir = stateDir();
+	// Plugin processes name neither the folder nor anything of ours: their cgroup is named by the plugin id.
+	const pluginIds = (() => {
+		try {
+			return sandbox ? fs.readdirSync(path.join(sandbox.state.dataRoot, 'plugins')).filter(name => /^[a-f\d]{64}$/.test(name)) : [];
+		} catch {
+			return [];
+		}
+	})();
+	await stopEverything();
+	// Nothing may outlive the run: the sandbox's daemon, shims and plugins, the screens, script.
+	const leftovers = [
+		...(dir ? processesWith(dir) : []),
+		...processesInCgroups(pluginIds),
+		...PtyScreen.started.filter(pid => isAlive(pid) && /^script |node/.test(commandLine(pid))),
+	];
+	if (results) {
+		results.leftoverProcesses = leftovers.length;
+		results.wallSeconds = (Date.now() - startedAt) / 1000;
+	}
+
+	if (leftovers.length > 0) {
+		log(`processes left behind: ${leftovers.join(', ')}`);
+		exitCode = 1;
+	}
+}
+
+if (results) {
+	const out = path.resolve(options['json-out'] ?? path.join(os.tmpdir(), `kasm-tui-bench-${results.machine.date.replaceAll(':', '-')}.json`));
+	fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+	printReport(results);
+	process.stdout.write(`\nJSON: ${out}\n`);
+}
+
+process.exit(exitCode);

@@ -45,5 +45,6 @@ export function closeDebugLog(): void {
 	if (descriptor !== undefined) {
 		fs.closeSync(descriptor);
 		descriptor = undefined;
+		path = undefined;
 	}
 }

@@ -187,7 +187,9 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 		const options = command && takesVersionTag.has(command) ? tagOptions : globalOptions;
 		parsed = parseArgs({args: argv, options, allowPositionals: true, strict: true});
 	} catch (error) {
-		throw new BadInput(`${safeText((error as Error).message).replace(/\. To specify a positional.*$/, '')}: see kasm-tui --help`);
+		// The parser quotes what it could not take (thousands of characters, escapes), twice: keep the first.
+		const words = safeText((error as Error).message.split('. To specify a positional')[0]);
+		throw new BadInput(`${words.length > 200 ? `${words.slice(0, 199)}…` : words}: see kasm-tui --help`);
 	}
 
 	const {values, positionals} = parsed;
@@ -202,7 +204,12 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 	}
 
 	if (values.debug) {
-		openDebugLog(values.debug);
+		try {
+			openDebugLog(values.debug);
+		} catch (error) {
+			throw new BadInput(`cannot write the debug log ${safeText(values.debug).slice(0, 200)} (${(error as NodeJS.ErrnoException).code ?? 'error'}): give --debug a file in a folder that exists`);
+		}
+
 		debug('run', `kasm-tui ${packageJson.version} on Node ${process.version}`, {argv: argv.map(argument => safeText(argument).slice(0, 200))});
 	}
 

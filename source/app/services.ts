@@ -145,7 +145,7 @@ export function createHostServices(
 				context(),
 				listPlugins(engine),
 				fetchUsageListings(engine),
-				engine.get<Array<Parameters<typeof toImages>[0]>>('list images', '/images/json'),
+				engine.list<Parameters<typeof toImages>[0]>('list images', '/images/json'),
 			]);
 			const usage = buildUsageIndex(
 				plugins.map(plugin => plugin.name),

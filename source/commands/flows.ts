@@ -2,6 +2,7 @@ import {BadInput, KasmTuiError, Refused} from '../errors.js';
 import {autoUpdate} from '../flows/auto-update.js';
 import {openFlowContext} from '../flows/context.js';
 import {planReinstall, planRollback, planUpgrade} from '../flows/planners.js';
+import {parseReference} from '../registry/reference.js';
 import {describeUnfinished, findUnfinished, recover} from '../flows/recover.js';
 import {confirm, confirmAndRun, openPlugin, progressPrinter, withInterruptsDeferred} from './change.js';
 import type {CommandContext} from './context.js';
@@ -32,6 +33,8 @@ export async function recoverCommand(context: CommandContext, [name]: string[]):
 		throw new BadInput('a plugin name is needed: usage: kasm-tui recover <plugin>');
 	}
 
+	// Plugin names are references; anything else has no ledger, and could be a path's worth of text.
+	parseReference(name);
 	const flow = await openFlowContext({target: context.target, ledgerDir: context.ledgerDir, readOnly: context.readOnly});
 	const unfinished = await findUnfinished(flow, name);
 	if (!unfinished) {

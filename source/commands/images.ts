@@ -5,7 +5,7 @@ import {listImagesWithUsage, type ImageWithUsage} from '../docker/images.js';
 import {BadInput} from '../errors.js';
 import {insecureRegistriesOf} from '../flows/context.js';
 import {RegistryClient} from '../registry/client.js';
-import {normaliseReference} from '../registry/reference.js';
+import {normaliseReference, parseReference} from '../registry/reference.js';
 import {safeText} from '../text.js';
 import type {CommandContext} from './context.js';
 import {table} from './table.js';
@@ -25,8 +25,13 @@ export async function imagesCommand(context: CommandContext, positionals: string
 		throw new BadInput('too many arguments for images: usage: kasm-tui images [REPOSITORY[:TAG]]');
 	}
 
-	const engine = await Engine.open(context.target);
 	const filter = positionals[0];
+	if (filter !== undefined) {
+		// As `docker image ls` does: a filter that is no reference matches nothing and is a typo.
+		parseReference(filter);
+	}
+
+	const engine = await Engine.open(context.target);
 	const [listed, info, loaded] = await Promise.all([
 		listImagesWithUsage(engine),
 		engine.get<Parameters<typeof insecureRegistriesOf>[0]>('read the daemon info', '/info'),

@@ -110,6 +110,12 @@ function readJson(file: string, what: string): unknown {
 }
 
 export function parseHost(input: string, source: EngineTarget['source'], env: NodeJS.ProcessEnv = process.env): EngineTarget {
+	const target = readHost(input, source, env);
+	// The address is shown (the header, every "cannot reach"), and it is the operator's text: make it safe once.
+	return {...target, address: safeText(target.address).slice(0, 300)};
+}
+
+function readHost(input: string, source: EngineTarget['source'], env: NodeJS.ProcessEnv): EngineTarget {
 	const text = input.trim();
 	const fail = (why: string) =>
 		new BadInput(`the Docker host "${safeText(text).slice(0, 200)}" ${why}: use unix:///path/to/docker.sock, tcp://HOST:PORT or ssh://USER@HOST`);
@@ -118,8 +124,25 @@ export function parseHost(input: string, source: EngineTarget['source'], env: No
 		throw fail('is empty');
 	}
 
+	// A unix socket's path fits in 108 bytes with its NUL; a DNS name in 253 characters, 63 a label.
+	const unixSocket = (socketPath: string) => {
+		if (Buffer.byteLength(socketPath) > 107) {
+			throw fail('has a socket path longer than a unix socket path can be (107 bytes)');
+		}
+
+		return socketPath;
+	};
+
+	const hostName = (host: string) => {
+		if (host.length > 253 || host.split('.').some(label => label.length > 63)) {
+			throw fail('has a host name longer than a host name can be');
+		}
+
+		return host;
+	};
+
 	if (text.startsWith('/')) {
-		return {address: `unix://${text}`, source, transport: {kind: 'unix', socketPath: text}};
+		return {address: `unix://${text}`, source, transport: {kind: 'unix', socketPath: unixSocket(text)}};
 	}
 
 	const scheme = /^([a-z]+):\/\//.exec(text)?.[1];
@@ -129,7 +152,7 @@ export function parseHost(input: string, source: EngineTarget['source'], env: No
 			throw fail('needs an absolute socket path');
 		}
 
-		return {address: text, source, transport: {kind: 'unix', socketPath}};
+		return {address: text, source, transport: {kind: 'unix', socketPath: unixSocket(socketPath)}};
 	}
 
 	if (scheme === 'tcp' || scheme === 'http' || scheme === 'https') {
@@ -147,6 +170,8 @@ export function parseHost(input: string, source: EngineTarget['source'], env: No
 		if (!host) {
 			throw fail('has no host name');
 		}
+
+		hostName(host);
 
 		return {
 			address: `tcp://${url.host || host}${url.port ? '' : `:${port}`}`,
@@ -166,6 +191,8 @@ export function parseHost(input: string, source: EngineTarget['source'], env: No
 		if (!url.hostname) {
 			throw fail('has no host name');
 		}
+
+		hostName(url.hostname);
 
 		return {
 			address: text,

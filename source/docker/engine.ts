@@ -19,6 +19,8 @@ const unreachableCodes: Record<string, string> = {
 	EACCES: 'permission denied: run as root or as a member of the docker group',
 	EPERM: 'permission denied',
 	ECONNRESET: 'the connection was reset',
+	// Writing a request to a daemon that is going away (a restart).
+	EPIPE: 'the connection was closed',
 	ETIMEDOUT: 'timed out',
 	EHOSTUNREACH: 'host unreachable',
 	ENETUNREACH: 'network unreachable',
@@ -46,9 +48,37 @@ export class Engine {
 		return new Engine(target, await engineApi(target));
 	}
 
-	/** A GET of `path`, answered as JSON. */
+	/**
+	 * A GET of `path`, answered as a JSON object or list. Anything else (text, an HTML page, an
+	 * empty answer) is not the Engine API, and is said so rather than read as "nothing there".
+	 */
 	async get<T>(what: string, path: string, query?: ApiRequest['query']): Promise<T> {
-		return this.call(what, async api => api.request<T>({method: 'GET', path, query}));
+		return this.call(what, async api => {
+			const answer = await api.request<unknown>({method: 'GET', path, query});
+			if (answer === null || typeof answer !== 'object') {
+				throw this.notTheApi(what, answer === undefined ? 'nothing' : typeof answer === 'string' ? 'text that is not JSON' : `a JSON ${answer === null ? 'null' : typeof answer}`);
+			}
+
+			return answer as T;
+		});
+	}
+
+	/** A GET of a listing: a JSON list of objects, or an error; a list holding anything else is not the Engine API's. */
+	async list<T>(what: string, path: string, query?: ApiRequest['query']): Promise<T[]> {
+		const answer = await this.get<unknown>(what, path, query);
+		if (!Array.isArray(answer)) {
+			throw this.notTheApi(what, 'a JSON object where a list belongs');
+		}
+
+		if (!answer.every(item => item !== null && typeof item === 'object' && !Array.isArray(item))) {
+			throw this.notTheApi(what, 'a list of things that are not objects');
+		}
+
+		return answer as T[];
+	}
+
+	private notTheApi(what: string, answered: string): DaemonError {
+		return new DaemonError(`the daemon at ${this.target.address} answered "${what}" with ${answered}: is it a Docker daemon, or is something in between?`);
 	}
 
 	/** Runs one API call and turns what goes wrong into an error people can act on. */
@@ -68,12 +98,19 @@ export class Engine {
 
 	/** The daemon's version, asked once per Engine (a failed ask is asked again next time). */
 	async version(): Promise<EngineVersion> {
-		this.knownVersion ??= this.get<{Version?: string; ApiVersion?: string; Os?: string; Arch?: string}>('read the engine version', '/version').then(version => ({
-			version: safeText(version.Version),
-			apiVersion: safeText(version.ApiVersion),
-			os: safeText(version.Os),
-			arch: safeText(version.Arch),
-		}));
+		this.knownVersion ??= this.get<{Version?: unknown; ApiVersion?: string; Os?: string; Arch?: string}>('read the engine version', '/version').then(version => {
+			// The version decides whether a digest may be sent (moby/moby#47299): it must be one.
+			if (typeof version.Version !== 'string' || version.Version === '') {
+				throw this.notTheApi('read the engine version', 'no version');
+			}
+
+			return {
+				version: safeText(version.Version),
+				apiVersion: safeText(version.ApiVersion),
+				os: safeText(version.Os),
+				arch: safeText(version.Arch),
+			};
+		});
 		try {
 			return await this.knownVersion;
 		} catch (error) {

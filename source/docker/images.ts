@@ -26,7 +26,7 @@ interface RawImage {
 export type ImageWithUsage = Image & {usedBy: {containers: string[]}};
 
 export async function listImages(engine: Engine): Promise<Image[]> {
-	const raw = await engine.get<RawImage[]>('list images', '/images/json');
+	const raw = await engine.list<RawImage>('list images', '/images/json');
 	return (Array.isArray(raw) ? raw : []).flatMap(image => toImages(image));
 }
 
@@ -55,7 +55,7 @@ export function toImages(raw: RawImage): Image[] {
 /** The images and who uses each, from one image listing and one container listing, in parallel. */
 export async function listImagesWithUsage(engine: Engine): Promise<ImageWithUsage[]> {
 	const [raw, containers] = await Promise.all([
-		engine.get<RawImage[]>('list images', '/images/json'),
+		engine.list<RawImage>('list images', '/images/json'),
 		listAllContainers(engine),
 	]);
 	const users = containersByImage(containers);

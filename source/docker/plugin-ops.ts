@@ -61,7 +61,13 @@ export async function pluginPrivileges(engine: Engine, remote: string, options: 
 	const raw = await pluginCall(engine, `read the privileges of ${remote}`, {}, async api =>
 		dial<unknown>(api, {method: 'GET', path: '/plugins/privileges', query: {remote}, auth: options.auth}),
 	);
-	return (Array.isArray(raw) ? (raw as Array<{Name?: unknown; Description?: unknown; Value?: unknown}>) : []).map(privilege => ({
+	// Go sends no privileges as null; anything but a list of objects is not the Engine API's answer.
+	const list = raw ?? [];
+	if (!Array.isArray(list) || !list.every(item => item !== null && typeof item === 'object')) {
+		throw new DaemonError(`the daemon answered "read the privileges of ${safeText(remote).slice(0, 200)}" with something that is not a list of privileges: is it a Docker daemon, or is something in between?`);
+	}
+
+	return (list as Array<{Name?: unknown; Description?: unknown; Value?: unknown}>).map(privilege => ({
 		name: safeText(privilege.Name),
 		description: safeText(privilege.Description),
 		value: Array.isArray(privilege.Value) ? privilege.Value.map(value => safeText(value)) : [],

@@ -58,8 +58,8 @@ export function isRolling(name: string): boolean {
 }
 
 export async function listPlugins(engine: Engine): Promise<Plugin[]> {
-	const raw = await engine.get<RawPlugin[]>('list plugins', '/plugins');
-	return (Array.isArray(raw) ? raw : []).map(plugin => toPlugin(plugin)).sort((a, b) => a.name.localeCompare(b.name));
+	const raw = await engine.list<RawPlugin>('list plugins', '/plugins');
+	return raw.map(plugin => toPlugin(plugin)).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export function toPlugin(raw: RawPlugin): Plugin {

@@ -75,7 +75,7 @@ export async function listPluginsWithUsage(engine: Engine): Promise<PluginWithUs
 /** The three listings the usage index needs, fetched in parallel; the screen shares their containers with the images. */
 export async function fetchUsageListings(engine: Engine): Promise<UsageListings> {
 	const [networks, volumes, containers] = await Promise.all([
-		engine.get<RawNetwork[]>('list networks', '/networks'),
+		engine.list<RawNetwork>('list networks', '/networks'),
 		engine.get<{Volumes?: RawVolume[] | null}>('list volumes', '/volumes'),
 		listAllContainers(engine),
 	]);

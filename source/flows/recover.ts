@@ -1,6 +1,6 @@
 import {disablePlugin, enablePlugin, inspectPlugin, pluginPrivileges, pullPlugin, removePlugin, upgradePlugin} from '../docker/plugin-ops.js';
 import {listPlugins, type Plugin} from '../docker/plugins.js';
-import {Refused} from '../errors.js';
+import {DaemonError, Refused} from '../errors.js';
 import type {LedgerEntry} from '../ledger/entry.js';
 import {sameBuild} from '../registry/identity.js';
 import {safeText} from '../text.js';
@@ -100,7 +100,19 @@ export async function recover(context: FlowContext, unfinished: Unfinished): Pro
 		}
 
 		if (from.enabled && !original.enabled) {
-			await enablePlugin(context.engine, from.name, {timeout: 30});
+			await enablePlugin(context.engine, from.name, {timeout: 30}).catch(async (error: unknown) => {
+				if (!isStaleContainer(error) || !from.restoreRemote) {
+					throw error;
+				}
+
+				// dockerd keeps the containerd container of an enable its restart cut short, and the
+				// plugin's id with it: only the same build installed afresh (a new id) can be enabled.
+				const auth = await pullAuth(context, from.restoreRemote);
+				const privileges = await pluginPrivileges(context.engine, from.restoreRemote, {auth});
+				await removePlugin(context.engine, from.name);
+				await pullPlugin(context.engine, {remote: from.restoreRemote, name: from.name, privileges, auth});
+				await enablePlugin(context.engine, from.name, {timeout: 30});
+			});
 		}
 
 		const after = await inspectPlugin(context.engine, from.name);
@@ -122,4 +134,9 @@ export async function recover(context: FlowContext, unfinished: Unfinished): Pro
 	} finally {
 		lock.release();
 	}
+}
+
+/** `error creating containerd container: id already in use`: what an enable cut short by a daemon restart leaves. */
+export function isStaleContainer(error: unknown): boolean {
+	return error instanceof DaemonError && /\bid already in use\b/i.test(error.message);
 }

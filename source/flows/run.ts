@@ -1,11 +1,14 @@
 import {randomUUID} from 'node:crypto';
+import {setTimeout as sleep} from 'node:timers/promises';
+import {PluginAlreadyDisabled, PluginAlreadyEnabled} from '../docker/errors.js';
 import {disablePlugin, enablePlugin, inspectPlugin, pluginPrivileges, pullPlugin, removePlugin, upgradePlugin, type PluginProgress} from '../docker/plugin-ops.js';
 import type {Plugin} from '../docker/plugins.js';
-import {KasmTuiError} from '../errors.js';
+import {DaemonError, DaemonUnreachable, KasmTuiError, PluginNotFound} from '../errors.js';
 import type {LedgerEntry, LedgerOutcome} from '../ledger/entry.js';
 import {debug} from '../debug.js';
 import {safeText} from '../text.js';
 import {pullAuth, type FlowContext} from './context.js';
+import {isStaleContainer} from './recover.js';
 import {describeStep, type Plan, type Step} from './plan.js';
 
 /** What a running flow reports: each step as it starts, pull progress, each undo. */
@@ -68,17 +71,20 @@ async function execute(context: FlowContext, step: Step, report: (event: FlowEve
 	}
 }
 
-/** Takes one completed step back. */
+/**
+ * Takes one step back. It may run twice (its answer was lost in a daemon restart) or after a step
+ * that failed half-way, so a plugin already as the undo wants it counts as undone.
+ */
 async function undo(context: FlowContext, step: Step): Promise<void> {
 	const {engine} = context;
 	switch (step.kind) {
 		case 'disable': {
-			await enablePlugin(engine, step.name, {timeout: 30});
+			await enablePlugin(engine, step.name, {timeout: 30}).catch(alreadyDone(PluginAlreadyEnabled));
 			return;
 		}
 
 		case 'enable': {
-			await disablePlugin(engine, step.name, {force: true});
+			await disablePlugin(engine, step.name, {force: true}).catch(alreadyDone(PluginAlreadyDisabled));
 			return;
 		}
 
@@ -94,12 +100,49 @@ async function undo(context: FlowContext, step: Step): Promise<void> {
 		}
 
 		case 'install': {
-			await removePlugin(engine, step.name, {force: true});
+			await removePlugin(engine, step.name, {force: true}).catch(alreadyDone(PluginNotFound));
 			return;
 		}
 
 		case 'remove': {
 			// The last step; nothing after it can fail.
+		}
+	}
+}
+
+function alreadyDone(kind: abstract new (...args: never[]) => Error): (error: unknown) => void {
+	return error => {
+		if (!(error instanceof kind)) {
+			throw error;
+		}
+	};
+}
+
+/** How long putting a plugin back waits for a daemon that went away (a restart) to answer again. */
+const daemonPatienceMs = 90_000;
+
+/**
+ * Runs an undo, and again while the daemon is away: a restart in the middle of a flow must not
+ * leave the plugin disabled. Once the daemon has been lost, its 5xx answers (containerd not
+ * back yet) are waited out too; other refusals are final.
+ */
+async function patiently<T>(work: () => Promise<T>, daemon: {lost: boolean; deadline?: number}, onWait: () => void = () => {}): Promise<T> {
+	for (;;) {
+		try {
+			return await work();
+		} catch (error) {
+			daemon.lost ||= error instanceof DaemonUnreachable;
+			// A container the restart left behind never goes by itself: that is for `recover`.
+			const transient =
+				error instanceof DaemonUnreachable || (daemon.lost && error instanceof DaemonError && (error.statusCode ?? 0) >= 500 && !isStaleContainer(error));
+			daemon.deadline ??= Date.now() + daemonPatienceMs;
+			if (!transient || Date.now() > daemon.deadline) {
+				throw error;
+			}
+
+			debug('flow', 'the daemon is away; trying again', {error});
+			onWait();
+			await sleep(1000);
 		}
 	}
 }
@@ -169,6 +212,7 @@ export async function runPlan(
 		const done: Step[] = [];
 		let digest: string | undefined;
 		let failure: unknown;
+		let failedStep: Step | undefined;
 		for (const [index, step] of plan.steps.entries()) {
 			// Interrupted (ctrl-c, SIGTERM): the step under way has finished; take back what was done.
 			if (signal?.aborted) {
@@ -191,17 +235,29 @@ export async function runPlan(
 				}
 
 				failure = error;
+				failedStep = step;
 				debug('flow', `${plan.action} step ${index + 1} failed; undoing ${done.length} step(s)`, {attempt, error});
 				break;
 			}
 		}
 
 		if (failure !== undefined) {
+			const daemon = {lost: failure instanceof DaemonUnreachable};
+			let told = false;
+			const tellWaiting = () => {
+				if (!told) {
+					told = true;
+					report({kind: 'warning', text: `the daemon does not answer: waiting up to ${daemonPatienceMs / 1000} s for it to put ${origin.name} back`});
+				}
+			};
+
+			// An enable whose answer was lost may have happened: take it back too.
+			const toUndo = failedStep?.kind === 'enable' ? [failedStep, ...[...done].reverse()] : [...done].reverse();
 			const undoErrors: string[] = [];
-			for (const step of [...done].reverse()) {
+			for (const step of toUndo) {
 				report({kind: 'undo', step});
 				try {
-					await undo(context, step);
+					await patiently(async () => undo(context, step), daemon, tellWaiting);
 				} catch (error) {
 					undoErrors.push(`${describeStep(step)}: ${(error as Error).message}`);
 				}
@@ -212,7 +268,7 @@ export async function runPlan(
 			const state =
 				outcome === 'restored'
 					? `${origin.name} is as it was (${origin.enabled ? 'enabled' : 'disabled'}, ${origin.tag || origin.reference})`
-					: `could not put ${origin.name} back (${undoErrors.join('; ')}): check it with "docker plugin ls" and reinstall with kasm-tui reinstall`;
+					: `could not put ${origin.name} back (${undoErrors.join('; ')}): run "kasm-tui recover ${origin.name}" once the daemon and registry answer`;
 			context.ledger.append({
 				...baseEntry(context, plan),
 				time: new Date().toISOString(),
@@ -225,7 +281,8 @@ export async function runPlan(
 			throw new FlowFailed(`${plan.action} of ${origin.name} failed: ${cause}; ${state}`, outcome);
 		}
 
-		const after = await inspectPlugin(context.engine, destination.name);
+		// Every step is done: a daemon restarting this instant must not turn that into an unfinished flow.
+		const after = await patiently(async () => inspectPlugin(context.engine, destination.name), {lost: false});
 		if (destination.name !== origin.name) {
 			context.ledger.rename(origin.name, destination.name);
 		}

@@ -79,6 +79,14 @@ export class Ledger {
 				);
 			}
 
+			// Its owner can write it whatever its mode: only we (or root) may own it.
+			const uid = process.getuid?.();
+			if (uid !== undefined && stats.uid !== uid && stats.uid !== 0) {
+				throw new LedgerUnusable(
+					`the ledger folder ${this.directory} is owned by another user (uid ${stats.uid}), who could forge its history: run "chown ${uid} ${this.directory}" or pass --ledger-dir`,
+				);
+			}
+
 			const probe = path.join(this.directory, `.probe-${process.pid}`);
 			const descriptor = fs.openSync(probe, 'w', 0o600);
 			try {
@@ -140,10 +148,13 @@ export class Ledger {
 		}
 	}
 
-	/** A flow that died between its `started` entry and its outcome: what it was doing. */
+	/**
+	 * A flow that died between its `started` entry and its outcome, or whose undo failed (`failed`):
+	 * what it was doing. It stays unfinished until an outcome that settles it (`recover` writes one).
+	 */
 	unfinished(pluginName: string): LedgerEntry | undefined {
 		const {entries} = this.read(pluginName);
-		const finished = new Set(entries.filter(entry => entry.outcome !== 'started' && entry.attempt).map(entry => entry.attempt));
+		const finished = new Set(entries.filter(entry => entry.outcome !== 'started' && entry.outcome !== 'failed' && entry.attempt).map(entry => entry.attempt));
 		return entries.filter(entry => entry.outcome === 'started' && entry.attempt && !finished.has(entry.attempt)).at(-1);
 	}
 
@@ -176,7 +187,7 @@ export class Ledger {
 				return {entries: [], skipped: 0};
 			}
 
-			throw new LedgerUnusable(`cannot read the ledger of ${pluginName} in ${this.directory} (${(error as NodeJS.ErrnoException).code}): fix its permissions or pass --ledger-dir`);
+			throw new LedgerUnusable(`cannot read the ledger of ${safeText(pluginName).slice(0, 200)} in ${this.directory} (${(error as NodeJS.ErrnoException).code}): fix its permissions or pass --ledger-dir`);
 		}
 
 		const entries: LedgerEntry[] = [];

@@ -60,7 +60,7 @@ export function parseReference(input: string): Reference {
 	if (components.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
 		registry = first;
 		components.shift();
-		if (!hostPattern.test(registry)) {
+		if (!hostPattern.test(registry) || !isUrlHost(registry)) {
 			throw fail(`the registry "${safeText(registry)}" is not a host name`);
 		}
 	}
@@ -83,6 +83,15 @@ export function parseReference(input: string): Reference {
 		tag: tag ?? (digest ? undefined : 'latest'),
 		digest,
 	};
+}
+
+/** A host a URL can name: `q1.83` fits the grammar but ends in a number, so URLs read it as a bad IPv4 address. */
+function isUrlHost(registry: string): boolean {
+	try {
+		return new URL(`https://${registry}/`).host !== '';
+	} catch {
+		return false;
+	}
 }
 
 /** The full, normalised form: `docker.io/library/alpine:latest`. */

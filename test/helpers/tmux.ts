@@ -53,6 +53,12 @@ export class TmuxScreen {
 		return stdout;
 	}
 
+	/** The window title, which an OSC 0 or 2 sequence drawn to the terminal would change. */
+	async paneTitle(): Promise<string> {
+		const {stdout} = await run('tmux', ['-S', this.socket, 'display-message', '-p', '#{pane_title}']);
+		return stdout.trim();
+	}
+
 	/** Types text literally, one character at a time (tmux would read "Enter" in it as a key name). */
 	async typeText(text: string): Promise<void> {
 		for (const character of text) {

@@ -462,13 +462,36 @@ async function removePluginSocketFolders(pluginIds: string[]): Promise<void> {
 		return;
 	}
 
+	// A plugin of another sandbox that is being disabled or restarted answers nothing either, and
+	// without its folder its daemon cannot restore it (dockerd 20.10 then panics): never touch those.
+	const others = pluginIdsOfOtherSandboxes(pluginIds);
 	for (const id of folders) {
 		const socket = path.join(root, id, 'kasm.sock');
-		const ours = pluginIds.includes(id) || (fs.existsSync(socket) && !(await answers(socket)));
+		const ours = pluginIds.includes(id) || (!others.has(id) && fs.existsSync(socket) && !(await answers(socket)));
 		if (ours) {
 			fs.rmSync(path.join(root, id), {recursive: true, force: true});
 		}
 	}
+}
+
+/** The plugin ids in the data-root of every sandbox folder still on disk, but for the ids given (ours). */
+function pluginIdsOfOtherSandboxes(ours: string[]): Set<string> {
+	const ids = new Set<string>();
+	for (const name of fs.readdirSync(os.tmpdir())) {
+		if (!name.startsWith(prefix)) {
+			continue;
+		}
+
+		try {
+			for (const id of fs.readdirSync(path.join(os.tmpdir(), name, 'data', 'plugins'))) {
+				if (!ours.includes(id)) {
+					ids.add(id);
+				}
+			}
+		} catch {}
+	}
+
+	return ids;
 }
 
 function answers(socketPath: string): Promise<boolean> {

@@ -21,7 +21,8 @@ export function pluginDetailLines(plugin: PluginWithUsage, detail: DetailState |
 		{text: ' · '},
 		plugin.rolling ? {text: 'rolling (auto-updates)'} : {text: 'pinned'},
 	];
-	if (details?.updateAvailable ?? updateAvailable) {
+	// Found once, in the background, for the list and the detail alike (usePluginUpdates).
+	if (updateAvailable) {
 		state.push({text: ' · '}, {text: '↑ update available', color: 'cyan'});
 	}
 

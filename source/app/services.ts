@@ -43,8 +43,6 @@ export interface PluginDetails {
 	latestPatch?: string;
 	/** The tag of the build before this one, from the history. */
 	previousTag?: string;
-	/** The plugin's reference now names another build in the registry. */
-	updateAvailable?: boolean;
 	tagsError?: string;
 }
 
@@ -272,8 +270,6 @@ export function createHostServices(
 				}
 
 				details.installedBuild = await tagsHoldingBuild(flow.registry, repo, plugin.diffIds, {tags: candidateTags(tags, plugin.tag)});
-				const current = await flow.registry.build({...repo, tag: plugin.tag});
-				details.updateAvailable = !sameBuild(current.diffIds, plugin.diffIds);
 			} catch (error) {
 				details.tagsError = (error as Error).message;
 			}

@@ -82,7 +82,6 @@ export const rollingDetails: PluginDetails = {
 	installedBuild: ['amd64-1.2.10', 'amd64-1.2-rolling'],
 	latestPatch: 'amd64-1.2.10',
 	previousTag: 'amd64-1.2.9',
-	updateAvailable: false,
 };
 
 export function upgradePlan(target: PluginWithUsage): Plan {

@@ -1,5 +1,5 @@
-import {createHash} from 'node:crypto';
 import fs from 'node:fs';
+import {createRequire} from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import {BadInput} from '../errors.js';
@@ -64,9 +64,12 @@ interface ContextMeta {
 	Endpoints?: {docker?: {Host?: string; SkipTLSVerify?: boolean}};
 }
 
+// node:crypto costs ~5 ms to load and only a named context needs it: not every command's start.
+const lazy = {crypto: () => createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')};
+
 /** A context as the docker CLI stores it: meta and TLS files under the sha256 of its name. */
 function contextTarget(name: string, folder: string): EngineTarget {
-	const id = createHash('sha256').update(name).digest('hex');
+	const id = lazy.crypto().createHash('sha256').update(name).digest('hex');
 	const metaFile = path.join(folder, 'contexts', 'meta', id, 'meta.json');
 	const meta = readJson(metaFile, `the docker context ${safeText(name).slice(0, 100)}`) as ContextMeta | undefined;
 	if (!meta) {

@@ -62,11 +62,14 @@ function parse(body: Buffer): unknown {
 	}
 }
 
+/** node:http's agent reads `servername` for plain http too (to name sockets), though its types say TLS only. */
+type BaseOptions = http.RequestOptions & {servername?: string};
+
 class HttpApi implements EngineApi {
-	private readonly base: http.RequestOptions;
+	private readonly base: BaseOptions;
 	private readonly send: typeof http.request;
 
-	constructor(base: http.RequestOptions, send: typeof http.request) {
+	constructor(base: BaseOptions, send: typeof http.request) {
 		this.base = base;
 		this.send = send;
 	}
@@ -159,13 +162,15 @@ class ModemApi implements EngineApi {
 export async function engineApi(target: EngineTarget): Promise<EngineApi> {
 	const {transport} = target;
 	switch (transport.kind) {
+		// No TLS on these, so no server name: without one, node:http would work one out per request
+		// with net.isIP, whose IPv6 pattern costs ~5 ms to compile on a command's only request.
 		case 'unix': {
-			return new HttpApi({socketPath: transport.socketPath}, http.request);
+			return new HttpApi({socketPath: transport.socketPath, servername: ''}, http.request);
 		}
 
 		case 'tcp': {
 			if (!transport.tls) {
-				return new HttpApi({host: transport.host, port: transport.port}, http.request);
+				return new HttpApi({host: transport.host, port: transport.port, servername: ''}, http.request);
 			}
 
 			const https = await import('node:https');

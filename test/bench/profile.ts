@@ -1,4 +1,4 @@
-import {execSync} from 'node:child_process';
+import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import {SourceMap} from 'node:module';
 import path from 'node:path';
@@ -19,20 +19,16 @@ interface CpuProfile {
 }
 
 /**
- * Builds the bin as `npm run build` does, with source maps, into `outdir` (which must sit inside
- * the repository so the bundle's externals resolve). The esbuild command is taken from
- * package.json's build script, only its --outdir changed.
+ * Builds the bin of the checkout at `root` as its `npm run build` does (source/build.ts), with
+ * source maps, into `outdir` (which must sit inside that checkout so the bundle's externals resolve).
  */
 export function buildWithSourceMaps(root: string, outdir: string): string {
-	const script = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {scripts: Record<string, string>}).scripts.build ?? '';
-	const start = script.indexOf('esbuild ');
-	if (start < 0 || !script.includes('--outdir=dist ')) {
-		throw new Error('the build script is not "… esbuild … --outdir=dist …": cannot make a profiling build from it');
+	const script = path.join(root, 'source', 'build.ts');
+	if (!fs.existsSync(script)) {
+		throw new Error(`${root} has no source/build.ts: cannot make a profiling build of it`);
 	}
 
-	fs.rmSync(outdir, {recursive: true, force: true});
-	const command = script.slice(start).replace('--outdir=dist ', `--outdir=${outdir} `) + ' --sourcemap';
-	execSync(command, {cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: {...process.env, PATH: `${path.join(root, 'node_modules', '.bin')}:${process.env.PATH}`}});
+	execFileSync(process.execPath, ['--import', 'tsx', script, '--outdir', outdir, '--sourcemap'], {cwd: root, stdio: ['ignore', 'ignore', 'inherit']});
 	return path.join(outdir, 'cli.js');
 }
 

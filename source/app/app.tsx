@@ -80,25 +80,33 @@ export function App({services, size}: Props) {
 		rightWidth,
 	);
 
-	const rowsOf: Record<'plugins' | 'images', ListRow[]> = {
-		plugins: plugins.map(item => ({
-			key: item.id || item.name,
-			text: item.name,
-			mark: [
-				updates.get(item.name) ? '↑' : '',
-				item.enabled ? '' : 'disabled',
-				/^(unresponsive|error)/.test(health[item.id] ?? '') ? '✗ unhealthy' : '',
-				item.usedBy.networks.length + item.usedBy.volumes.length + item.usedBy.containers.length > 0 ? '● in use' : '',
-			]
-				.filter(Boolean)
-				.join(' '),
-		})),
-		images: images.map(item => ({
-			key: `${item.id}/${imageName(item)}`,
-			text: imageName(item),
-			mark: [imageUpdates.get(imageKey(item))?.updateAvailable ? '↑' : '', item.usedBy.containers.length > 0 ? '● in use' : ''].filter(Boolean).join(' '),
-		})),
-	};
+	// Built again only when what they show changes: a key press that moves the selection reuses them.
+	const pluginRows = useMemo(
+		() =>
+			plugins.map(item => ({
+				key: item.id || item.name,
+				text: item.name,
+				mark: [
+					updates.get(item.name) ? '↑' : '',
+					item.enabled ? '' : 'disabled',
+					/^(unresponsive|error)/.test(health[item.id] ?? '') ? '✗ unhealthy' : '',
+					item.usedBy.networks.length + item.usedBy.volumes.length + item.usedBy.containers.length > 0 ? '● in use' : '',
+				]
+					.filter(Boolean)
+					.join(' '),
+			})),
+		[plugins, updates, health],
+	);
+	const imageRows = useMemo(
+		() =>
+			images.map(item => ({
+				key: `${item.id}/${imageName(item)}`,
+				text: imageName(item),
+				mark: [imageUpdates.get(imageKey(item))?.updateAvailable ? '↑' : '', item.usedBy.containers.length > 0 ? '● in use' : ''].filter(Boolean).join(' '),
+			})),
+		[images, imageUpdates],
+	);
+	const rowsOf: Record<'plugins' | 'images', ListRow[]> = {plugins: pluginRows, images: imageRows};
 
 	const quitWhenDone = useRef(false);
 	const finish = (title: string, ok: boolean, lines: Line[]) => {

@@ -1,4 +1,5 @@
 import {Text} from 'ink';
+import {memo} from 'react';
 import type {EngineTarget} from '../docker/connection.js';
 import {truncate} from '../text.js';
 import type {HostSnapshot} from './services.js';
@@ -7,7 +8,7 @@ import type {HostSnapshot} from './services.js';
  * The context an operator acts on, always visible (as k9s does): kasm-tui, host, engine, and
  * on the right the counts and READ-ONLY. The address gives way first at narrow widths.
  */
-export function Header({target, readOnly, snapshot, width}: {target: EngineTarget; readOnly: boolean; snapshot?: HostSnapshot; width: number}) {
+export const Header = memo(function Header({target, readOnly, snapshot, width}: {target: EngineTarget; readOnly: boolean; snapshot?: HostSnapshot; width: number}) {
 	const right = [
 		snapshot ? counted(snapshot.plugins.length, 'plugin') : undefined,
 		snapshot ? counted(snapshot.images.length, 'image') : undefined,
@@ -37,7 +38,7 @@ export function Header({target, readOnly, snapshot, width}: {target: EngineTarge
 			{truncate(left + ' '.repeat(gap) + right + ' ', width)}
 		</Text>
 	);
-}
+});
 
 function counted(count: number, noun: string): string {
 	return `${count} ${noun}${count === 1 ? '' : 's'}`;

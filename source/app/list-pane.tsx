@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {useRef} from 'react';
+import {memo, useRef} from 'react';
 import {truncate} from '../text.js';
 
 export interface ListRow {
@@ -22,8 +22,11 @@ interface Props {
 	height: number;
 }
 
-/** A list that draws only the rows that fit, so ten thousand rows cost what one screenful costs. */
-export function ListPane({title, filter = '', filtering = false, rows, selected, focused, width, height}: Props) {
+/**
+ * A list that draws only the rows that fit, so ten thousand rows cost what one screenful costs.
+ * Memoised: a key that moves the selection in one pane leaves the other pane's rendering alone.
+ */
+export const ListPane = memo(function ListPane({title, filter = '', filtering = false, rows, selected, focused, width, height}: Props) {
 	const visible = Math.max(1, height);
 	// The window moves only when the selection would leave it: moving the highlight redraws two rows, not all.
 	const first = useRef(0);
@@ -58,4 +61,4 @@ export function ListPane({title, filter = '', filtering = false, rows, selected,
 			})}
 		</Box>
 	);
-}
+});

@@ -1,4 +1,4 @@
-import {useEffect, useRef, useState} from 'react';
+import {useEffect, useMemo, useRef, useState} from 'react';
 import type {ImageWithUsage} from '../docker/images.js';
 import type {ImageUpdate} from '../docker/image-updates.js';
 import type {HostServices} from './services.js';
@@ -14,7 +14,7 @@ export const imageKey = (image: ImageWithUsage) => `${image.id}|${image.reposito
  */
 export function useImageUpdates(services: HostServices, images: ImageWithUsage[] | undefined): Map<string, ImageUpdateState> {
 	const answers = useRef(new Map<string, ImageUpdateState>());
-	const [, setTick] = useState(0);
+	const [tick, setTick] = useState(0);
 	const [round, setRound] = useState(0);
 
 	useEffect(() => {
@@ -67,5 +67,6 @@ export function useImageUpdates(services: HostServices, images: ImageWithUsage[]
 		};
 	}, [services, images, round]);
 
-	return answers.current;
+	// A copy per change (answers arrive one by one), so the rows built from it are rebuilt only then.
+	return useMemo(() => new Map(answers.current), [tick]);
 }

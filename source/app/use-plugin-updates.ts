@@ -1,4 +1,4 @@
-import {useEffect, useRef, useState} from 'react';
+import {useEffect, useMemo, useRef, useState} from 'react';
 import type {Plugin} from '../docker/plugins.js';
 import type {HostServices} from './services.js';
 
@@ -9,7 +9,7 @@ import type {HostServices} from './services.js';
  */
 export function usePluginUpdates(services: HostServices, plugins: Plugin[] | undefined, ttlMs = 5 * 60 * 1000): Map<string, boolean | null> {
 	const known = useRef(new Map<string, {update: boolean | null; at: number}>());
-	const [, setTick] = useState(0);
+	const [tick, setTick] = useState(0);
 	const keyOf = (plugin: Plugin) => `${plugin.name}|${plugin.reference}|${plugin.diffIds.join(',')}`;
 	useEffect(() => {
 		if (!plugins || !services.pluginUpdates) {
@@ -43,5 +43,6 @@ export function usePluginUpdates(services: HostServices, plugins: Plugin[] | und
 		};
 	}, [services, plugins, ttlMs]);
 
-	return new Map((plugins ?? []).map(plugin => [plugin.name, known.current.get(keyOf(plugin))?.update ?? null]));
+	// A new map only when an answer came or the plugins changed, so what is built from it can be kept.
+	return useMemo(() => new Map((plugins ?? []).map(plugin => [plugin.name, known.current.get(keyOf(plugin))?.update ?? null])), [plugins, tick]);
 }

@@ -80,6 +80,7 @@ export class FrameWriter extends EventEmitter {
 		this.shown = next;
 		if (update) {
 			this.send(beginSync + update + endSync);
+			this.emit('drawn');
 		}
 	}
 

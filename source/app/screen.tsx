@@ -2,6 +2,7 @@ import process from 'node:process';
 import {render} from 'ink';
 import {App} from './app.js';
 import {FrameWriter} from './frame-writer.js';
+import {IdleCollector} from './idle-collect.js';
 import type {HostServices} from './services.js';
 
 export interface ScreenRun {
@@ -15,6 +16,8 @@ export interface ScreenRun {
 /** Draws the screen until the operator quits. Everything React and Ink lives behind this import. */
 export async function showScreen({services, interrupted, onQuit}: ScreenRun): Promise<void> {
 	const writer = new FrameWriter(process.stdout);
+	const idle = new IdleCollector();
+	writer.on('drawn', () => idle.activity());
 	const instance = render(<App services={services} />, {
 		stdout: writer as unknown as NodeJS.WriteStream,
 		// Debug mode hands us each whole frame; FrameWriter sends only the rows that changed.
@@ -44,5 +47,6 @@ export async function showScreen({services, interrupted, onQuit}: ScreenRun): Pr
 		}
 
 		writer.detach();
+		idle.stop();
 	}
 }

@@ -8,9 +8,9 @@ import packageJson from '../../package.json' with {type: 'json'};
 import type {CommandContext} from './context.js';
 import {table} from './table.js';
 
-export async function pluginsCommand(context: CommandContext): Promise<void> {
-	const engine = await Engine.open(context.target);
-	const plugins = await listPluginsWithUsage(engine);
+/** `early`: the same listing, already asked for by main before this module was loaded. */
+export async function pluginsCommand(context: CommandContext, early?: Promise<PluginWithUsage[]>): Promise<void> {
+	const plugins = await (early ?? listPluginsWithUsage(await Engine.open(context.target)));
 	recordObserved(context, plugins);
 	if (context.json) {
 		context.print(JSON.stringify(plugins.map(plugin => pluginJson(plugin)), null, 2));

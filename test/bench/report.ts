@@ -35,7 +35,7 @@ export interface BenchResults {
 	/** Memory after forced garbage collections (--inspect); absent when ws could not be loaded. */
 	memory?: MemoryResult;
 	/** Plugin count → API requests. */
-	apiCalls: Record<number, {pluginsJson: ApiCount; imagesJson: ApiCount; dockerPluginLs: ApiCount; bareRequest: ApiCount; screenLoad: ApiCount}>;
+	apiCalls: Record<number, {pluginsJson: ApiCount; imagesJson: ApiCount; dockerPluginLs: ApiCount; bareRequest: ApiCount; bareListings: ApiCount; screenLoad: ApiCount}>;
 	wallSeconds?: number;
 	/** Share of all cores busy just before measuring at each scale (the benchmark waits for < 15 %, at most 30 s). */
 	busyBeforeMeasuring: number[];
@@ -78,6 +78,7 @@ export function printReport(results: BenchResults): void {
 	const stat = (label: string, value: Stats, note = '') => [label, ms(value.median), ms(value.p95), ms(value.min), String(value.runs), note];
 	const bare = h('bare node:http GET /plugins').median;
 	const plugins = h('kasm-tui plugins --json').median;
+	const listings = h('bare node:http, the four listings').median;
 	const pluginLs = h('docker plugin ls').median;
 	const imagesJson = h('kasm-tui images --json').median;
 	const imageLs = h('docker image ls').median;
@@ -87,14 +88,17 @@ export function printReport(results: BenchResults): void {
 			[
 				stat('node -e 0', h('node -e 0'), 'Node start, the floor of any Node tool'),
 				stat('bare node:http GET /plugins', h('bare node:http GET /plugins'), 'the floor for one Engine request'),
+				stat('bare node:http, the four listings', h('bare node:http, the four listings'), `the floor for what plugins shows: ${times(listings / bare)} bare (the daemon listing what uses them)`),
 				stat('dockerode GET /plugins', h('dockerode GET /plugins'), `${times(h('dockerode GET /plugins').median / bare)} bare: importing dockerode`),
 				stat('kasm-tui --help', h('kasm-tui --help'), `${ms(h('kasm-tui --help').median - h('node -e 0').median)} over node -e 0: the bundle's own start`),
-				stat('kasm-tui plugins --json', h('kasm-tui plugins --json'), `${times(plugins / bare)} bare (target ≤ 1.50×), ${times(plugins / pluginLs)} docker`),
+				stat('kasm-tui plugins --json', h('kasm-tui plugins --json'), `${times(plugins / bare)} bare (target ≤ 1.50×), ${times(plugins / listings)} the four listings, ${times(plugins / pluginLs)} docker`),
 				stat('docker plugin ls', h('docker plugin ls')),
 				stat('kasm-tui images --json', h('kasm-tui images --json'), `${times(imagesJson / imageLs)} docker image ls`),
 				stat('docker image ls', h('docker image ls')),
 				...Object.entries(results.headlessMany ?? {}).map(([label, value]) =>
-					stat(`${label} @${seed.scale.manyPlugins} plugins`, value, label.startsWith('kasm-tui') ? `${times(value.median / bare)} bare, ${times(value.median / (results.headlessMany?.['docker plugin ls']?.median ?? Number.NaN))} docker` : ''),
+					stat(`${label} @${seed.scale.manyPlugins} plugins`, value, label.startsWith('kasm-tui')
+							? `${times(value.median / bare)} bare, ${times(value.median / (results.headlessMany?.['bare node:http, the four listings']?.median ?? Number.NaN))} the four listings, ${times(value.median / (results.headlessMany?.['docker plugin ls']?.median ?? Number.NaN))} docker`
+							: ''),
 				),
 			],
 			['command', 'median', 'p95', 'min', 'runs', 'note'],
@@ -174,6 +178,7 @@ export function printReport(results: BenchResults): void {
 		'',
 		`When the requests leave, ms from spawn (@${scales[0]} plugins):`,
 		`  bare request:   ${results.apiCalls[scales[0]!]!.bareRequest.timeline?.join(', ')}`,
+		`  four listings:  ${results.apiCalls[scales[0]!]!.bareListings.timeline?.join(', ')}`,
 		`  plugins --json: ${results.apiCalls[scales[0]!]!.pluginsJson.timeline?.join(', ')}`,
 		`  screen:         ${results.apiCalls[scales[0]!]!.screenLoad.timeline?.join(', ')}`,
 		'',

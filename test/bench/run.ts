@@ -188,6 +188,7 @@ function headlessCommands(host: string, env: NodeJS.ProcessEnv, expect: {plugins
 	return [
 		{label: 'node -e 0', file: node, args: ['-e', '0'], env},
 		{label: 'bare node:http GET /plugins', file: node, args: [path.join(here, 'floors', 'bare-request.mjs'), socket], env, check: jsonLength('the bare request', expect.plugins)},
+		{label: 'bare node:http, the four listings', file: node, args: [path.join(here, 'floors', 'bare-usage-requests.mjs'), socket], env, check: jsonLength('the bare listings', expect.plugins)},
 		{label: 'dockerode GET /plugins', file: node, args: [path.join(here, 'floors', 'dockerode-request.mjs'), socket], env, check: jsonLength('dockerode', expect.plugins)},
 		{label: 'kasm-tui --help', file: node, args: [cli, '--help'], env},
 		{label: 'kasm-tui plugins --json', file: node, args: [cli, '--host', host, 'plugins', '--json'], env, check: jsonLength('plugins --json', expect.plugins)},
@@ -213,6 +214,7 @@ async function countApiCalls(env: NodeJS.ProcessEnv, target: ScreenTarget) {
 		imagesJson: await apiCallsOf(byLabel('kasm-tui images --json')),
 		dockerPluginLs: await apiCallsOf(byLabel('docker plugin ls')),
 		bareRequest: await apiCallsOf(byLabel('bare node:http GET /plugins')),
+		bareListings: await apiCallsOf(byLabel('bare node:http, the four listings')),
 		screenLoad: {calls: 0, connections: 0, byEndpoint: {}} as ApiCount,
 	};
 	proxy!.reset();
@@ -353,7 +355,7 @@ async function main(): Promise<BenchResults> {
 	log(`counting Engine API calls at ${scale.manyPlugins} plugins…`);
 	results.apiCalls[scale.manyPlugins] = await countApiCalls(env, {...target, ...many});
 	log(`timing plugins --json and the first frame at ${scale.manyPlugins} plugins…`);
-	const manyCommands = headlessCommands(box.host, env, many).filter(command => ['kasm-tui plugins --json', 'docker plugin ls'].includes(command.label));
+	const manyCommands = headlessCommands(box.host, env, many).filter(command => ['kasm-tui plugins --json', 'bare node:http, the four listings', 'docker plugin ls'].includes(command.label));
 	results.headlessMany = Object.fromEntries(await timeCommands(manyCommands, runs));
 	await firstFrameRun({...target, ...many});
 	const manyStarts = [];

@@ -3,7 +3,7 @@ import {debug} from '../debug.js';
 import {safeText} from '../text.js';
 import type {EngineTarget} from './connection.js';
 import type {ApiRequest} from './request.js';
-import {engineApi, type EngineApi} from './transport.js';
+import {engineApi, ReadTimeout, type EngineApi} from './transport.js';
 
 export interface EngineVersion {
 	/** The daemon's release, e.g. `20.10.24+dfsg1`. */
@@ -124,6 +124,12 @@ export class Engine {
 export function engineError(error: unknown, target: EngineTarget, what: string): KasmTuiError {
 	if (error instanceof KasmTuiError) {
 		return error;
+	}
+
+	if (error instanceof ReadTimeout) {
+		return new DaemonError(
+			`the daemon at ${target.address} did not answer "${what}" within ${error.ms / 1000} s: it may be overloaded or stuck (see systemctl status docker); KASM_TUI_API_TIMEOUT=SECONDS waits longer`,
+		);
 	}
 
 	const cause = error as {code?: string; statusCode?: number; json?: unknown; message?: string; reason?: string};

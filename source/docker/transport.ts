@@ -1,6 +1,37 @@
 import http, {type IncomingMessage} from 'node:http';
+import process from 'node:process';
+import {BadInput} from '../errors.js';
+import {safeText} from '../text.js';
 import type {EngineTarget} from './connection.js';
 import type {ApiRequest} from './request.js';
+
+/**
+ * How long a read (a GET that is not a stream) waits for the daemon before it is given up:
+ * a daemon that accepts and never answers must not hang a command or a screen. Changes and
+ * streams have no such limit: the daemon bounds its own plugin operations, and cutting one short
+ * here would leave it running while kasm-tui undid it. KASM_TUI_API_TIMEOUT, in seconds.
+ */
+export function readTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+	const text = env.KASM_TUI_API_TIMEOUT;
+	if (text === undefined || text.trim() === '') {
+		return 60_000;
+	}
+
+	const seconds = Number(text);
+	if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 3600) {
+		throw new BadInput(`KASM_TUI_API_TIMEOUT takes seconds from 0.1 to 3600, not "${safeText(text).slice(0, 20)}"`);
+	}
+
+	return Math.round(seconds * 1000);
+}
+
+/** A read the daemon left unanswered (or half answered) for the whole read timeout. */
+export class ReadTimeout extends Error {
+	override name = 'ReadTimeout';
+	constructor(readonly ms: number) {
+		super(`no answer within ${ms / 1000} s`);
+	}
+}
 
 /**
  * How requests reach the Engine API. Unix sockets and tcp (with TLS) go through node:http
@@ -50,6 +81,12 @@ function readAll(response: IncomingMessage): Promise<Buffer> {
 		response.on('data', (chunk: Buffer) => chunks.push(chunk));
 		response.on('end', () => resolve(Buffer.concat(chunks)));
 		response.on('error', reject);
+		// A connection cut mid-answer must end the wait even where no error is emitted.
+		response.on('close', () => {
+			if (!response.complete) {
+				reject(new Error('the answer was cut short'));
+			}
+		});
 	});
 }
 
@@ -68,15 +105,29 @@ type BaseOptions = http.RequestOptions & {servername?: string};
 class HttpApi implements EngineApi {
 	private readonly base: BaseOptions;
 	private readonly send: typeof http.request;
+	private readonly timeoutMs: number;
 
-	constructor(base: BaseOptions, send: typeof http.request) {
+	constructor(base: BaseOptions, send: typeof http.request, timeoutMs: number) {
 		this.base = base;
 		this.send = send;
+		this.timeoutMs = timeoutMs;
 	}
 
 	async request<T>(request: ApiRequest): Promise<T> {
-		const response = await this.open(request);
-		const body = await readAll(response);
+		const timeout = request.method === 'GET' ? this.timeoutMs : undefined;
+		let timedOut = false;
+		let body: Buffer;
+		let response: IncomingMessage;
+		try {
+			response = await this.open(request, timeout, () => {
+				timedOut = true;
+			});
+			body = await readAll(response);
+		} catch (error) {
+			// Cut off mid-answer, the stream reports a reset: say what really happened.
+			throw timedOut ? new ReadTimeout(timeout!) : error;
+		}
+
 		const answer = body.length === 0 ? undefined : parse(body);
 		if ((response.statusCode ?? 0) >= 300) {
 			throw new ApiError(response.statusCode ?? 0, answer);
@@ -94,7 +145,8 @@ class HttpApi implements EngineApi {
 		return response;
 	}
 
-	private open(request: ApiRequest): Promise<IncomingMessage> {
+	/** Sends the request; with `timeoutMs`, a socket silent that long (before or during the answer) is cut off. */
+	private open(request: ApiRequest, timeoutMs?: number, onTimeout?: () => void): Promise<IncomingMessage> {
 		const body = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
 		const headers: http.OutgoingHttpHeaders = {Host: 'docker'};
 		if (body) {
@@ -109,6 +161,13 @@ class HttpApi implements EngineApi {
 		return new Promise((resolve, reject) => {
 			const call = this.send({...this.base, method: request.method, path: request.path + encodeQuery(request.query), headers, signal: request.signal}, resolve);
 			call.on('error', reject);
+			if (timeoutMs !== undefined) {
+				call.setTimeout(timeoutMs, () => {
+					onTimeout?.();
+					call.destroy(new ReadTimeout(timeoutMs));
+				});
+			}
+
 			call.end(body);
 		});
 	}
@@ -159,18 +218,19 @@ class ModemApi implements EngineApi {
 	}
 }
 
-export async function engineApi(target: EngineTarget): Promise<EngineApi> {
+export async function engineApi(target: EngineTarget, env: NodeJS.ProcessEnv = process.env): Promise<EngineApi> {
 	const {transport} = target;
+	const timeoutMs = readTimeoutMs(env);
 	switch (transport.kind) {
 		// No TLS on these, so no server name: without one, node:http would work one out per request
 		// with net.isIP, whose IPv6 pattern costs ~5 ms to compile on a command's only request.
 		case 'unix': {
-			return new HttpApi({socketPath: transport.socketPath, servername: ''}, http.request);
+			return new HttpApi({socketPath: transport.socketPath, servername: ''}, http.request, timeoutMs);
 		}
 
 		case 'tcp': {
 			if (!transport.tls) {
-				return new HttpApi({host: transport.host, port: transport.port, servername: ''}, http.request);
+				return new HttpApi({host: transport.host, port: transport.port, servername: ''}, http.request, timeoutMs);
 			}
 
 			const https = await import('node:https');
@@ -186,6 +246,7 @@ export async function engineApi(target: EngineTarget): Promise<EngineApi> {
 					}),
 				},
 				https.request,
+				timeoutMs,
 			);
 		}
 

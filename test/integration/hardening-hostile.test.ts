@@ -439,3 +439,34 @@ test('a daemon whose upgrade stream is garbage or ends in a hostile error line: 
 		await proxy.close();
 	}
 });
+
+test('a daemon that takes a read and never answers, or stops halfway through it: one line naming the read, exit 1, not a hang', async () => {
+	const proxy = await daemonProxy();
+	const host = `unix://${proxy.address}`;
+	const ledgerDir = leftovers.folder('kasm-tui-silent-');
+	try {
+		const silent: Record<string, (request: http.IncomingMessage, response: http.ServerResponse) => void> = {
+			'never answers': () => {},
+			'stops halfway': (_request, response) => {
+				response.writeHead(200, {'Content-Type': 'application/json', 'Content-Length': 4000});
+				response.write('[{"Id":"abc","Names":["/half');
+			},
+		};
+		for (const [how, rule] of Object.entries(silent)) {
+			proxy.rule = request => (request.method === 'GET' && request.url?.startsWith('/containers/json') ? rule : undefined);
+			const result = await runCli(['--host', host, '--ledger-dir', ledgerDir, 'plugins'], {env: {KASM_TUI_API_TIMEOUT: '1'}, timeoutMs: 30_000});
+			assert.equal(result.code, 1, `a daemon that ${how}: ${result.stderr}`);
+			assert.match(assertOneErrorLine(result.stderr, how), /did not answer "list containers" within 1 s: .*KASM_TUI_API_TIMEOUT/);
+		}
+
+		// A wait that is no number is bad input, refused before the daemon is asked anything.
+		proxy.rule = undefined;
+		proxy.seen.length = 0;
+		const bad = await runCli(['--host', host, '--ledger-dir', ledgerDir, 'plugins'], {env: {KASM_TUI_API_TIMEOUT: 'soon'}});
+		assert.equal(bad.code, 2, bad.stderr);
+		assert.match(assertOneErrorLine(bad.stderr, 'a bad timeout'), /KASM_TUI_API_TIMEOUT takes seconds/);
+		assert.deepEqual(proxy.seen, []);
+	} finally {
+		await proxy.close();
+	}
+});

@@ -1,6 +1,7 @@
 import {describeUsage, isInUse, listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import type {FlowContext} from './context.js';
 import {planUpgrade} from './planners.js';
+import {describeUnfinished} from './recover.js';
 import {recordRefusal, runPlan, type FlowEvent} from './run.js';
 
 export type AutoUpdateOutcome =
@@ -26,8 +27,9 @@ export function skipReason(plugin: PluginWithUsage): string | undefined {
 }
 
 /**
- * Kasm's automated updates: every plugin whose name matches /-rolling.*$/ and that nothing uses
- * is upgraded; the rest are reported with the reason. One failure does not stop the others.
+ * Kasm's automated updates: every plugin whose name matches /-rolling.*$/, that nothing uses and
+ * that no dead change left half-done is upgraded; the rest are reported with the reason. One
+ * failure does not stop the others.
  */
 export async function autoUpdate(
 	context: FlowContext,
@@ -44,6 +46,13 @@ export async function autoUpdate(
 		}
 
 		try {
+			// A change that died half-way is for `recover`: upgrading on top of it would bury what it left.
+			const unfinished = context.ledger.unfinished(plugin.name);
+			if (unfinished?.from) {
+				outcomes.push({plugin: plugin.name, result: 'skipped', reason: `${describeUnfinished({entry: unfinished})}: run "kasm-tui recover ${plugin.name}" first`});
+				continue;
+			}
+
 			const plan = await planUpgrade(context, plugin, 'auto-update');
 			if (plan.refusal) {
 				recordRefusal(context, plan);

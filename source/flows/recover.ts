@@ -15,9 +15,9 @@ export interface Unfinished {
 	steps: string[];
 }
 
-export function describeUnfinished(unfinished: Unfinished): string {
+export function describeUnfinished(unfinished: Pick<Unfinished, 'entry'>): string {
 	const {entry} = unfinished;
-	return `a ${entry.action} of ${entry.from?.name ?? entry.name} started ${entry.time} by ${entry.user} did not finish`;
+	return `${/^[aeiou]/.test(entry.action) ? 'an' : 'a'} ${entry.action} of ${entry.from?.name ?? entry.name} started ${entry.time} by ${entry.user} did not finish`;
 }
 
 /** What the dead flow left and what recovering from it takes. Undefined when nothing is unfinished. */

@@ -105,6 +105,35 @@ test('auto-update upgrades an idle rolling plugin and skips a pinned one and one
 	}
 });
 
+test('auto-update leaves alone a rolling plugin that a dead change left unfinished, and says to recover it', async () => {
+	const ledgerDir = ledgerFolder();
+	const {repositoryPath, name} = await rollingPlugin('flows-auto-unfinished');
+	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
+	const ledger = new Ledger(ledgerDir);
+	const [plugin] = (await installed()).filter(found => found.Name === name);
+	// What a kasm-tui killed in the middle of an upgrade leaves: `started`, and no outcome.
+	ledger.append({
+		time: new Date().toISOString(),
+		action: 'upgrade',
+		name,
+		reference: plugin!.PluginReference,
+		tag: rollingTag,
+		identity: {diffIds: []},
+		attempt: 'dead-attempt',
+		from: {name, reference: plugin!.PluginReference, tag: rollingTag, enabled: true},
+		outcome: 'started',
+		user: 'someone',
+		version: '0.1.0',
+	});
+	const result = await kasmTui(ledgerDir, 'auto-update', '--yes', '--json');
+	assert.equal(result.code, 0, result.stderr);
+	const outcome = (JSON.parse(result.stdout) as Array<{plugin: string; result: string; reason?: string}>).find(found => found.plugin === name);
+	assert.equal(outcome?.result, 'skipped');
+	assert.match(outcome?.reason ?? '', new RegExp(`an upgrade of .* by someone did not finish: run "kasm-tui recover ${name.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&')}" first`));
+	assert.equal(await runningVersion(sandbox, name), '1.2.9', 'the plugin was not touched');
+	assert.equal(ledger.read(name).entries.at(-1)?.attempt, 'dead-attempt', 'nothing was written over the unfinished change');
+});
+
 test('upgrade is refused while a volume uses the plugin, naming it; nothing changes, and the refusal is recorded', async () => {
 	const ledgerDir = ledgerFolder();
 	const {repositoryPath, name} = await rollingPlugin('flows-in-use');

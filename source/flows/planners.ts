@@ -3,7 +3,7 @@ import {pluginPrivileges} from '../docker/plugin-ops.js';
 import {isInUse, type PluginWithUsage} from '../docker/usage.js';
 import {BadInput, Refused} from '../errors.js';
 import {RegistryNotFound} from '../registry/errors.js';
-import {formatReference, parseReference} from '../registry/reference.js';
+import {formatReference, normaliseReference, parseReference} from '../registry/reference.js';
 import {safeText} from '../text.js';
 import {currentBuildLocation, locateBuild, previousBuild, type BuildLocation} from './builds.js';
 import {pullAuth, type FlowContext} from './context.js';
@@ -126,9 +126,40 @@ export async function planUpgrade(context: FlowContext, plugin: PluginWithUsage,
 
 	const warnings: string[] = [];
 	const origin = await originOf(context, plugin, warnings);
-	const destination: Destination = {name: plugin.name, remote: plugin.reference, tag: plugin.tag};
+	const followed = referenceBeforeUndo(context, plugin);
+	if (followed) {
+		warnings.push(
+			`${plugin.name} follows ${followed.reference} again: undoing a failed ${followed.action} (${followed.time.slice(0, 16).replace('T', ' ')}) put its build back from ${plugin.reference}, which named it since`,
+		);
+	}
+
+	const destination: Destination = {name: plugin.name, remote: followed?.reference ?? plugin.reference, tag: followed?.tag ?? plugin.tag};
 	return {action, plugin, origin, destination, ...(await stepsTo(context, plugin, origin, destination, warnings)), warnings};
 }
+
+/**
+ * Undoing an upgrade can only put the old build back from a tag that still holds it (the rolling
+ * tag has moved on), and the daemon then names the plugin by that tag: a rolling plugin would
+ * follow `:amd64-1.2.9` for good and every later upgrade would pull 1.2.9 again. When the
+ * ledger shows that kasm-tui's undo is why the plugin has its reference (the last change to it
+ * was restored, from that tag), the reference it followed before is the one to upgrade from.
+ */
+function referenceBeforeUndo(context: FlowContext, plugin: PluginWithUsage): {reference: string; tag: string; action: string; time: string} | undefined {
+	const {entries} = context.ledger.read(plugin.name);
+	// The last entry that says what happened to the plugin (a refusal or a start says nothing yet).
+	const last = entries.filter(entry => entry.outcome !== 'refused' && entry.outcome !== 'started').at(-1);
+	if (last?.outcome !== 'restored' || !last.attempt) {
+		return undefined;
+	}
+
+	const from = entries.find(entry => entry.attempt === last.attempt && entry.outcome === 'started')?.from;
+	if (!from?.restoreRemote || from.name !== plugin.name || from.reference === plugin.reference || normaliseReference(from.restoreRemote) !== normaliseReference(plugin.reference)) {
+		return undefined;
+	}
+
+	return {reference: from.reference, tag: from.tag, action: last.action, time: last.time};
+}
+
 
 /**
  * Reinstall the most recent previous build in the ledger, found by content, and pin it: its

@@ -302,6 +302,41 @@ test('kasm-tui killed with SIGKILL mid-upgrade: the next run finds the half-done
 	assert.equal(new Ledger(ledgerDir).read(name).entries.at(-1)?.outcome, 'restored');
 });
 
+test('an upgrade undone after its pull leaves the plugin named by the tag that held its build; the next upgrade follows the rolling tag again', async () => {
+	const ledgerDir = ledgerFolder();
+	const {repositoryPath, name} = await rollingPlugin('flows-undo-reference');
+	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
+	const reference = async () => (await installed()).find(candidate => candidate.Name === name)?.PluginReference ?? '';
+	const rolling = await reference();
+	// ctrl-c as the upgrade step starts: it finishes (1.2.10 is in), then the undo puts 1.2.9 back.
+	const interrupted = await new Promise<{code: number | null; stderr: string}>((resolve, reject) => {
+		const child = spawn(process.execPath, [cliPath, '--host', sandbox.host, '--ledger-dir', ledgerDir, 'upgrade', name, '--yes'], {
+			stdio: ['ignore', 'pipe', 'pipe'],
+			env: {...process.env, DOCKER_HOST: ''},
+		});
+		let stderr = '';
+		let sent = false;
+		child.stderr.on('data', chunk => {
+			stderr += chunk;
+			if (!sent && /\[2\/3\]/.test(stderr)) {
+				sent = true;
+				child.kill('SIGINT');
+			}
+		});
+		child.on('error', reject);
+		child.on('close', code => resolve({code, stderr}));
+	});
+	assert.equal(interrupted.code, 1, interrupted.stderr);
+	assert.equal(await runningVersion(sandbox, name), '1.2.9');
+	assert.match(await reference(), /:amd64-1\.2\.9$/, 'the daemon names the plugin by the tag its build came back from');
+
+	const again = await kasmTui(ledgerDir, 'upgrade', name, '--yes');
+	assert.equal(again.code, 0, again.stderr);
+	assert.match(again.stdout, new RegExp(`follows \\S*${rollingTag.replaceAll('.', '\\.')} again`));
+	assert.equal(await runningVersion(sandbox, name), '1.2.10', 'the upgrade pulled the rolling tag, not 1.2.9 again');
+	assert.equal(await reference(), rolling, 'and the plugin follows the rolling tag again');
+});
+
 test('a reinstall whose build asks for more privileges says so in the plan, and grants exactly what the daemon asks', async () => {
 	const ledgerDir = ledgerFolder();
 	const {kasm} = await useSandbox();

@@ -26,7 +26,8 @@ export function safeText(value: unknown): string {
 		.replace(controlStrings, '')
 		.replace(csiSequences, '')
 		.replace(escSequences, '')
-		.replace(/[\t\n\r]+/g, ' ')
+		// Unicode's line and paragraph separators break lines too, in editors, logs and JSON readers.
+		.replace(/[\t\n\r\u2028\u2029]+/g, ' ')
 		.replace(controlCharacters, '')
 		.replace(bidiAndInvisible, '');
 }

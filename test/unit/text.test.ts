@@ -18,6 +18,10 @@ test('other control characters are removed and line breaks become spaces', () =>
 	assert.equal(safeText('right\u202Eto-left'), 'rightto-left');
 });
 
+test('Unicode line and paragraph separators become spaces: a name stays on one line', () => {
+	assert.equal(safeText('a\u2028b\u2029c'), 'a b c');
+});
+
 test('ordinary text, accents and wide characters are kept', () => {
 	assert.equal(safeText('kasmweb/sidecar:amd64-1.2 — café 日本'), 'kasmweb/sidecar:amd64-1.2 — café 日本');
 	assert.equal(safeText(undefined), '');

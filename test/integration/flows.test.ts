@@ -302,14 +302,9 @@ test('kasm-tui killed with SIGKILL mid-upgrade: the next run finds the half-done
 	assert.equal(new Ledger(ledgerDir).read(name).entries.at(-1)?.outcome, 'restored');
 });
 
-test('an upgrade undone after its pull leaves the plugin named by the tag that held its build; the next upgrade follows the rolling tag again', async () => {
-	const ledgerDir = ledgerFolder();
-	const {repositoryPath, name} = await rollingPlugin('flows-undo-reference');
-	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
-	const reference = async () => (await installed()).find(candidate => candidate.Name === name)?.PluginReference ?? '';
-	const rolling = await reference();
-	// ctrl-c as the upgrade step starts: it finishes (1.2.10 is in), then the undo puts 1.2.9 back.
-	const interrupted = await new Promise<{code: number | null; stderr: string}>((resolve, reject) => {
+/** `upgrade --yes`, sent SIGINT (ctrl-c) as its step `step` of 3 begins. */
+async function upgradeInterrupted(ledgerDir: string, name: string, step: number): Promise<{code: number | null; stderr: string}> {
+	return new Promise((resolve, reject) => {
 		const child = spawn(process.execPath, [cliPath, '--host', sandbox.host, '--ledger-dir', ledgerDir, 'upgrade', name, '--yes'], {
 			stdio: ['ignore', 'pipe', 'pipe'],
 			env: {...process.env, DOCKER_HOST: ''},
@@ -318,7 +313,7 @@ test('an upgrade undone after its pull leaves the plugin named by the tag that h
 		let sent = false;
 		child.stderr.on('data', chunk => {
 			stderr += chunk;
-			if (!sent && /\[2\/3\]/.test(stderr)) {
+			if (!sent && stderr.includes(`[${step}/3]`)) {
 				sent = true;
 				child.kill('SIGINT');
 			}
@@ -326,6 +321,16 @@ test('an upgrade undone after its pull leaves the plugin named by the tag that h
 		child.on('error', reject);
 		child.on('close', code => resolve({code, stderr}));
 	});
+}
+
+test('an upgrade undone after its pull leaves the plugin named by the tag that held its build; the next upgrade follows the rolling tag again', async () => {
+	const ledgerDir = ledgerFolder();
+	const {repositoryPath, name} = await rollingPlugin('flows-undo-reference');
+	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
+	const reference = async () => (await installed()).find(candidate => candidate.Name === name)?.PluginReference ?? '';
+	const rolling = await reference();
+	// ctrl-c as the upgrade step starts: it finishes (1.2.10 is in), then the undo puts 1.2.9 back.
+	const interrupted = await upgradeInterrupted(ledgerDir, name, 2);
 	assert.equal(interrupted.code, 1, interrupted.stderr);
 	assert.equal(await runningVersion(sandbox, name), '1.2.9');
 	assert.match(await reference(), /:amd64-1\.2\.9$/, 'the daemon names the plugin by the tag its build came back from');
@@ -355,23 +360,7 @@ test('ctrl-c (SIGINT) in the middle of an upgrade: the step under way finishes, 
 	const ledgerDir = ledgerFolder();
 	const {repositoryPath, name} = await rollingPlugin('flows-interrupted');
 	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
-	const result = await new Promise<{code: number | null; stderr: string}>((resolve, reject) => {
-		const child = spawn(process.execPath, [cliPath, '--host', sandbox.host, '--ledger-dir', ledgerDir, 'upgrade', name, '--yes'], {
-			stdio: ['ignore', 'pipe', 'pipe'],
-			env: {...process.env, DOCKER_HOST: ''},
-		});
-		let stderr = '';
-		let sent = false;
-		child.stderr.on('data', chunk => {
-			stderr += chunk;
-			if (!sent && /\[1\/3\]/.test(stderr)) {
-				sent = true;
-				child.kill('SIGINT');
-			}
-		});
-		child.on('error', reject);
-		child.on('close', code => resolve({code, stderr}));
-	});
+	const result = await upgradeInterrupted(ledgerDir, name, 1);
 	assert.equal(result.code, 1, result.stderr);
 	assert.match(result.stderr, /SIGINT: finishing the current step, then undoing/);
 	assert.match(result.stderr, /interrupted \(SIGINT\).*is as it was \(enabled/s);

@@ -2,9 +2,9 @@ import process from 'node:process';
 import {parseArgs} from 'node:util';
 import packageJson from '../package.json' with {type: 'json'};
 import type {CommandContext} from './commands/context.js';
-import {resolveTarget, type EngineTarget} from './docker/connection.js';
+import {resolveTarget} from './docker/connection.js';
 import {Engine} from './docker/engine.js';
-import {listPluginsWithUsage, type PluginWithUsage} from './docker/usage.js';
+import {listPluginsWithUsage} from './docker/usage.js';
 import {BadInput, KasmTuiError, type ExitCode} from './errors.js';
 import {debug, debugLogFile, openDebugLog} from './debug.js';
 import {redact} from './secrets.js';
@@ -15,13 +15,8 @@ interface CommandSpec {
 	usage: string;
 	summary: string;
 	/** Loaded on demand, so `kasm-tui plugins` never loads the screen (ink, react). */
-	run: (context: CommandContext, positionals: string[], early?: Promise<unknown>) => Promise<void>;
+	run: (context: CommandContext, positionals: string[]) => Promise<void>;
 	maxArguments: number;
-	/**
-	 * Engine requests to send before the command's code is loaded: the daemon answers while Node
-	 * loads and compiles the rest (~14 ms of a 150 ms `plugins`). Its result reaches `run`.
-	 */
-	early?: (target: EngineTarget) => Promise<unknown>;
 }
 
 const load = {
@@ -40,8 +35,13 @@ const commands: CommandSpec[] = [
 		usage: 'plugins',
 		summary: 'the plugins: name, reference, enabled, rolling, in use by what',
 		maxArguments: 0,
-		early: async target => listPluginsWithUsage(await Engine.open(target)),
-		run: async (context, _positionals, early) => (await load.plugins()).pluginsCommand(context, early as Promise<PluginWithUsage[]> | undefined),
+		run: async context => {
+			// The requests leave before the command's code loads: the daemon answers while Node loads
+			// and compiles the rest (~14 ms of a 150 ms run). A failure is reported where it is awaited.
+			const listing = Engine.open(context.target).then(async engine => listPluginsWithUsage(engine));
+			listing.catch(() => {});
+			return (await load.plugins()).pluginsCommand(context, listing);
+		},
 	},
 	{
 		name: 'history',
@@ -252,10 +252,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 		print: text => output.stdout(text + '\n'),
 		warn: text => output.stderr(text + '\n'),
 	};
-	const early = command.early?.(target);
-	// Its failure is the command's to report, when the command awaits it; never an unhandled rejection before that.
-	early?.catch(() => {});
-	await command.run(context, rest, early);
+	await command.run(context, rest);
 	return 0;
 }
 

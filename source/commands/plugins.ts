@@ -1,6 +1,5 @@
 import type {Plugin} from '../docker/plugins.js';
-import {describeUsage, isInUse, listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
-import {Engine} from '../docker/engine.js';
+import {describeUsage, isInUse, type PluginWithUsage} from '../docker/usage.js';
 import {Ledger, currentUser} from '../ledger/ledger.js';
 import {ledgerDirectory} from '../ledger/location.js';
 import {observePlugins} from '../flows/observe.js';
@@ -8,9 +7,9 @@ import packageJson from '../../package.json' with {type: 'json'};
 import type {CommandContext} from './context.js';
 import {table} from './table.js';
 
-/** `early`: the same listing, already asked for by main before this module was loaded. */
-export async function pluginsCommand(context: CommandContext, early?: Promise<PluginWithUsage[]>): Promise<void> {
-	const plugins = await (early ?? listPluginsWithUsage(await Engine.open(context.target)));
+/** `listing`: the plugins with their usage, asked for by main before this module was loaded. */
+export async function pluginsCommand(context: CommandContext, listing: Promise<PluginWithUsage[]>): Promise<void> {
+	const plugins = await listing;
 	recordObserved(context, plugins);
 	if (context.json) {
 		context.print(JSON.stringify(plugins.map(plugin => pluginJson(plugin)), null, 2));

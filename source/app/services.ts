@@ -16,7 +16,7 @@ import {openFlowContext, pullAuth, type FlowContext} from '../flows/context.js';
 import {observePlugins} from '../flows/observe.js';
 import type {Plan} from '../flows/plan.js';
 import {planReinstall, planRollback, planUpgrade} from '../flows/planners.js';
-import {findUnfinished, describeUnfinished} from '../flows/recover.js';
+import {unfinishedRefusal} from '../flows/recover.js';
 import {recordRefusal, runPlan, type FlowEvent, type FlowResult} from '../flows/run.js';
 import type {LedgerEntry} from '../ledger/entry.js';
 import {candidateTags, mapLimited, sameBuild, tagsHoldingBuild} from '../registry/identity.js';
@@ -279,9 +279,9 @@ export function createHostServices(
 
 		async plan(request) {
 			const flow = await context();
-			const unfinished = flow.readOnly ? undefined : await findUnfinished(flow, request.plugin.name);
-			if (unfinished) {
-				throw new Refused(`${describeUnfinished(unfinished)}: run "kasm-tui recover ${request.plugin.name}" to put it back first`);
+			const refusal = flow.readOnly ? undefined : unfinishedRefusal(flow, request.plugin.name);
+			if (refusal) {
+				throw refusal;
 			}
 
 			const plan =

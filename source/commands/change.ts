@@ -6,7 +6,7 @@ import {findPlugin} from '../flows/find-plugin.js';
 import {observePlugins} from '../flows/observe.js';
 import {summarisePlan} from '../flows/describe.js';
 import {describeStep, type Plan} from '../flows/plan.js';
-import {describeUnfinished, findUnfinished} from '../flows/recover.js';
+import {unfinishedRefusal} from '../flows/recover.js';
 import {recordRefusal, runPlan, type FlowEvent, type FlowResult} from '../flows/run.js';
 import {historyJson} from './history.js';
 import type {CommandContext} from './context.js';
@@ -23,9 +23,9 @@ export async function openPlugin(context: CommandContext, name: string | undefin
 	if (!flow.readOnly) {
 		flow.ledger.assertUsable();
 		observePlugins(flow, [plugin]);
-		const unfinished = await findUnfinished(flow, plugin.name);
-		if (unfinished) {
-			throw new Refused(`${describeUnfinished(unfinished)}: run "kasm-tui recover ${plugin.name}" first`);
+		const refusal = unfinishedRefusal(flow, plugin.name);
+		if (refusal) {
+			throw refusal;
 		}
 	}
 

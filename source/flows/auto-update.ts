@@ -1,7 +1,7 @@
 import {describeUsage, isInUse, listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import type {FlowContext} from './context.js';
 import {planUpgrade} from './planners.js';
-import {describeUnfinished} from './recover.js';
+import {unfinishedRefusal} from './recover.js';
 import {recordRefusal, runPlan, type FlowEvent} from './run.js';
 
 export type AutoUpdateOutcome =
@@ -46,10 +46,9 @@ export async function autoUpdate(
 		}
 
 		try {
-			// A change that died half-way is for `recover`: upgrading on top of it would bury what it left.
-			const unfinished = context.ledger.unfinished(plugin.name);
-			if (unfinished?.from) {
-				outcomes.push({plugin: plugin.name, result: 'skipped', reason: `${describeUnfinished({entry: unfinished})}: run "kasm-tui recover ${plugin.name}" first`});
+			const unfinished = unfinishedRefusal(context, plugin.name);
+			if (unfinished) {
+				outcomes.push({plugin: plugin.name, result: 'skipped', reason: unfinished.message});
 				continue;
 			}
 

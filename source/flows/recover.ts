@@ -20,6 +20,16 @@ export function describeUnfinished(unfinished: Pick<Unfinished, 'entry'>): strin
 	return `${/^[aeiou]/.test(entry.action) ? 'an' : 'a'} ${entry.action} of ${entry.from?.name ?? entry.name} started ${entry.time} by ${entry.user} did not finish`;
 }
 
+/**
+ * The refusal every change meets while the ledger holds a change of the plugin that died half-way:
+ * recovering comes first, or the new change would bury what the dead one left. Read from the
+ * ledger alone; undefined when nothing is unfinished.
+ */
+export function unfinishedRefusal(context: Pick<FlowContext, 'ledger'>, pluginName: string): Refused | undefined {
+	const entry = context.ledger.unfinished(pluginName);
+	return entry?.from ? new Refused(`${describeUnfinished({entry})}: run "kasm-tui recover ${pluginName}" first`) : undefined;
+}
+
 /** What the dead flow left and what recovering from it takes. Undefined when nothing is unfinished. */
 export async function findUnfinished(context: FlowContext, pluginName: string): Promise<Unfinished | undefined> {
 	const entry = context.ledger.unfinished(pluginName);

@@ -152,14 +152,15 @@ function referenceBeforeUndo(context: FlowContext, plugin: PluginWithUsage): {re
 		return undefined;
 	}
 
-	const from = entries.find(entry => entry.attempt === last.attempt && entry.outcome === 'started')?.from;
+	// The change that was undone (a recover settles it too, so the action is the start's, not the last entry's).
+	const started = entries.find(entry => entry.attempt === last.attempt && entry.outcome === 'started');
+	const from = started?.from;
 	if (!from?.restoreRemote || from.name !== plugin.name || from.reference === plugin.reference || normaliseReference(from.restoreRemote) !== normaliseReference(plugin.reference)) {
 		return undefined;
 	}
 
-	return {reference: from.reference, tag: from.tag, action: last.action, time: last.time};
+	return {reference: from.reference, tag: from.tag, action: started!.action, time: last.time};
 }
-
 
 /**
  * Reinstall the most recent previous build in the ledger, found by content, and pin it: its

@@ -79,6 +79,7 @@ export function printReport(results: BenchResults): void {
 	const bare = h('bare node:http GET /plugins').median;
 	const plugins = h('kasm-tui plugins --json').median;
 	const listings = h('bare node:http, the four listings').median;
+	const many = (label: string) => results.headlessMany?.[label]?.median ?? Number.NaN;
 	const pluginLs = h('docker plugin ls').median;
 	const imagesJson = h('kasm-tui images --json').median;
 	const imageLs = h('docker image ls').median;
@@ -96,9 +97,13 @@ export function printReport(results: BenchResults): void {
 				stat('kasm-tui images --json', h('kasm-tui images --json'), `${times(imagesJson / imageLs)} docker image ls`),
 				stat('docker image ls', h('docker image ls')),
 				...Object.entries(results.headlessMany ?? {}).map(([label, value]) =>
-					stat(`${label} @${seed.scale.manyPlugins} plugins`, value, label.startsWith('kasm-tui')
-							? `${times(value.median / bare)} bare, ${times(value.median / (results.headlessMany?.['bare node:http, the four listings']?.median ?? Number.NaN))} the four listings, ${times(value.median / (results.headlessMany?.['docker plugin ls']?.median ?? Number.NaN))} docker`
-							: ''),
+					stat(
+						`${label} @${seed.scale.manyPlugins} plugins`,
+						value,
+						label.startsWith('kasm-tui')
+							? `${times(value.median / bare)} bare, ${times(value.median / many('bare node:http, the four listings'))} the four listings, ${times(value.median / many('docker plugin ls'))} docker`
+							: '',
+					),
 				),
 			],
 			['command', 'median', 'p95', 'min', 'runs', 'note'],

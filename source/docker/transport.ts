@@ -34,16 +34,16 @@ export class ReadTimeout extends Error {
 }
 
 /**
- * How requests reach the Engine API. Unix sockets and tcp (with TLS) go through node:http
- * directly: loading dockerode costs more than the whole `plugins` command (it pulls ssh2's
- * crypto and grpc at import). dockerode's modem is loaded only for ssh://, where it does what
- * we would otherwise have to write.
+ * How requests reach the Engine API: node:http over a unix socket, tcp (with TLS), or the
+ * operator's own ssh (ssh.ts). Loading dockerode costs more than the whole `plugins` command.
  */
 export interface EngineApi {
 	/** The answer, parsed as JSON when it is JSON. A status other than 2xx rejects. */
 	request<T>(request: ApiRequest): Promise<T>;
 	/** The answer as a stream, once its status says success (pulls, events). */
 	stream(request: ApiRequest): Promise<IncomingMessage>;
+	/** Ends what is under way and the connections kept (an ssh process); later requests open new ones. */
+	close(): void;
 }
 
 /** The error shape callers read (the daemon's JSON `message` in `json`), as docker-modem's. */
@@ -106,11 +106,27 @@ class HttpApi implements EngineApi {
 	private readonly base: BaseOptions;
 	private readonly send: typeof http.request;
 	private readonly timeoutMs: number;
+	/** Where streams go when it is not `base` (over ssh, each stream has a connection of its own). */
+	private readonly streamBase: BaseOptions;
+	private readonly open = new Set<http.ClientRequest>();
 
-	constructor(base: BaseOptions, send: typeof http.request, timeoutMs: number) {
+	constructor(base: BaseOptions, send: typeof http.request, timeoutMs: number, streamBase: BaseOptions = base) {
 		this.base = base;
 		this.send = send;
 		this.timeoutMs = timeoutMs;
+		this.streamBase = streamBase;
+	}
+
+	close(): void {
+		for (const call of this.open) {
+			call.destroy();
+		}
+
+		for (const base of [this.base, this.streamBase]) {
+			if (base.agent instanceof http.Agent && base.agent !== http.globalAgent) {
+				base.agent.destroy();
+			}
+		}
 	}
 
 	async request<T>(request: ApiRequest): Promise<T> {
@@ -119,7 +135,7 @@ class HttpApi implements EngineApi {
 		let body: Buffer;
 		let response: IncomingMessage;
 		try {
-			response = await this.open(request, timeout, () => {
+			response = await this.dial(this.base, request, timeout, () => {
 				timedOut = true;
 			});
 			body = await readAll(response);
@@ -137,7 +153,7 @@ class HttpApi implements EngineApi {
 	}
 
 	async stream(request: ApiRequest): Promise<IncomingMessage> {
-		const response = await this.open(request);
+		const response = await this.dial(this.streamBase, request);
 		if ((response.statusCode ?? 0) >= 300) {
 			throw new ApiError(response.statusCode ?? 0, parse(await readAll(response)));
 		}
@@ -146,7 +162,7 @@ class HttpApi implements EngineApi {
 	}
 
 	/** Sends the request; with `timeoutMs`, a socket silent that long (before or during the answer) is cut off. */
-	private open(request: ApiRequest, timeoutMs?: number, onTimeout?: () => void): Promise<IncomingMessage> {
+	private dial(base: BaseOptions, request: ApiRequest, timeoutMs?: number, onTimeout?: () => void): Promise<IncomingMessage> {
 		const body = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
 		const headers: http.OutgoingHttpHeaders = {Host: 'docker'};
 		if (body) {
@@ -159,7 +175,11 @@ class HttpApi implements EngineApi {
 		}
 
 		return new Promise((resolve, reject) => {
-			const call = this.send({...this.base, method: request.method, path: request.path + encodeQuery(request.query), headers, signal: request.signal}, resolve);
+			// `timeout` also bounds the connect, which setTimeout below does not (a host that drops packets).
+			const options = {...base, method: request.method, path: request.path + encodeQuery(request.query), headers, signal: request.signal, ...(timeoutMs === undefined ? {} : {timeout: timeoutMs})};
+			const call = this.send(options, resolve);
+			this.open.add(call);
+			call.on('close', () => this.open.delete(call));
 			call.on('error', reject);
 			if (timeoutMs !== undefined) {
 				call.setTimeout(timeoutMs, () => {
@@ -173,54 +193,9 @@ class HttpApi implements EngineApi {
 	}
 }
 
-/** dockerode's modem, for ssh:// only; loaded on first use. */
-class ModemApi implements EngineApi {
-	private modem?: Promise<{dial: (options: unknown, callback: (error: unknown, data: unknown) => void) => void}>;
-
-	constructor(private readonly target: Extract<EngineTarget['transport'], {kind: 'ssh'}>) {}
-
-	async request<T>(request: ApiRequest): Promise<T> {
-		return this.dial<T>(request, false);
-	}
-
-	async stream(request: ApiRequest): Promise<IncomingMessage> {
-		return this.dial<IncomingMessage>(request, true);
-	}
-
-	private async dial<T>(request: ApiRequest, isStream: boolean): Promise<T> {
-		this.modem ??= import('dockerode').then(
-			({default: Docker}) =>
-				new Docker({
-					host: this.target.host,
-					port: this.target.port,
-					protocol: 'ssh',
-					username: this.target.username,
-					sshOptions: {agent: process.env.SSH_AUTH_SOCK},
-				} as ConstructorParameters<typeof Docker>[0]).modem as unknown as {dial: (options: unknown, callback: (error: unknown, data: unknown) => void) => void},
-		);
-		const modem = await this.modem;
-		const query = Object.fromEntries(Object.entries(request.query ?? {}).filter(([, value]) => value !== undefined));
-		const hasQuery = Object.keys(query).length > 0;
-		return new Promise<T>((resolve, reject) => {
-			modem.dial(
-				{
-					path: request.path + (hasQuery ? '?' : ''),
-					method: request.method,
-					isStream,
-					statusCodes: {200: true, 201: true, 204: true},
-					...(hasQuery || request.body !== undefined ? {options: {_query: query, _body: request.body ?? {}}} : {}),
-					...(request.auth ? {authconfig: {...request.auth}} : {}),
-					...(request.signal ? {abortSignal: request.signal} : {}),
-				},
-				(error, data) => (error ? reject(error) : resolve(data as T)),
-			);
-		});
-	}
-}
-
-export async function engineApi(target: EngineTarget, env: NodeJS.ProcessEnv = process.env): Promise<EngineApi> {
+export async function engineApi(target: EngineTarget, env: NodeJS.ProcessEnv = process.env, options: {timeoutMs?: number} = {}): Promise<EngineApi> {
 	const {transport} = target;
-	const timeoutMs = readTimeoutMs(env);
+	const timeoutMs = options.timeoutMs ?? readTimeoutMs(env);
 	switch (transport.kind) {
 		// No TLS on these, so no server name: without one, node:http would work one out per request
 		// with net.isIP, whose IPv6 pattern costs ~5 ms to compile on a command's only request.
@@ -251,7 +226,10 @@ export async function engineApi(target: EngineTarget, env: NodeJS.ProcessEnv = p
 		}
 
 		case 'ssh': {
-			return new ModemApi(transport);
+			const {SshAgent} = await import('./ssh.js');
+			const agent = new SshAgent(target.address, transport, {connectTimeoutSeconds: Math.min(30, timeoutMs / 1000)});
+			// One request at a time on the kept connection; a stream (events, a pull) gets its own.
+			return new HttpApi({agent, servername: ''}, http.request, timeoutMs, {agent: agent.streams, servername: ''});
 		}
 	}
 }

@@ -26,6 +26,8 @@ export interface SandboxState {
 	pids: {dockerd: number; registry: number};
 	/** The process that started it: when it is gone, the sandbox is stale (1: kept on purpose). */
 	owner: number;
+	/** More dockerd arguments (a fleet test's daemon that also listens on tcp with TLS). */
+	daemonArgs?: string[];
 }
 
 const prefix = 'kt-';
@@ -41,6 +43,8 @@ const requiredPackages = [
 	// A registry that wants a password (htpasswd, bcrypt) or a token (a key signed with openssl).
 	{command: 'htpasswd', package: 'apache2-utils'},
 	{command: 'openssl', package: 'openssl'},
+	// ssh:// hosts of the fleet tests: an sshd on loopback in front of a sandbox daemon.
+	{command: 'sshd', package: 'openssh-server'},
 ];
 
 function which(command: string): string | undefined {
@@ -86,7 +90,7 @@ export function ensurePrerequisites(log: (line: string) => void = () => {}): voi
 	execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {stdio: ['ignore', 'ignore', 'inherit'], env});
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
 		const server = net.createServer();
 		server.once('error', reject);
@@ -134,7 +138,8 @@ async function waitUntil(what: string, pid: number, logFile: string, ready: () =
 	throw new Error(`${what} did not answer within ${timeoutMs / 1000} s; its log ends with:\n${tail(logFile)}`);
 }
 
-function start(command: string, args: string[], logFile: string, extra: SpawnOptions = {}): number {
+/** Starts a process of its own session, logging to `logFile`; returns its id. */
+export function startDetached(command: string, args: string[], logFile: string, extra: SpawnOptions = {}): number {
 	const log = fs.openSync(logFile, 'a');
 	const child = spawn(command, args, {detached: true, stdio: ['ignore', log, log], ...extra});
 	fs.closeSync(log);
@@ -282,7 +287,7 @@ function registryConfig(dir: string, name: string, address: string, extra: strin
 }
 
 function startRegistryProcess(dir: string, name: string, address: string, extra: string[] = []): number {
-	return start(which('docker-registry') ?? 'docker-registry', ['serve', registryConfig(dir, name, address, extra)], path.join(dir, `${name}.log`));
+	return startDetached(which('docker-registry') ?? 'docker-registry', ['serve', registryConfig(dir, name, address, extra)], path.join(dir, `${name}.log`));
 }
 
 /** A registry of one test's own on loopback (e.g. one to stop in the middle of a flow). */
@@ -331,9 +336,9 @@ export async function startExtraRegistry(sandbox: Sandbox, options: ExtraRegistr
 	return {address, pid, stop};
 }
 
-function startDaemon(state: SandboxState): number {
+export function startDaemon(state: SandboxState): number {
 	const {dir} = state;
-	return start(
+	return startDetached(
 		which('dockerd') ?? 'dockerd',
 		[
 			'--host',
@@ -361,13 +366,14 @@ function startDaemon(state: SandboxState): number {
 			`kasmtui-${path.basename(dir)}-plugins`,
 			'--log-level',
 			'warn',
+			...(state.daemonArgs ?? []),
 		],
 		path.join(dir, 'dockerd.log'),
 		{env: {...process.env, DOCKER_CONFIG: state.dockerConfig}},
 	);
 }
 
-async function waitForDaemon(state: SandboxState): Promise<void> {
+export async function waitForDaemon(state: SandboxState): Promise<void> {
 	await waitUntil('dockerd', state.pids.dockerd, path.join(state.dir, 'dockerd.log'), async () =>
 		(await httpStatus({socketPath: state.socket, path: '/_ping'})) === 200,
 	);

@@ -38,7 +38,11 @@ const commands: CommandSpec[] = [
 		run: async context => {
 			// The requests leave before the command's code loads: the daemon answers while Node loads
 			// and compiles the rest (~14 ms of a 150 ms run). A failure is reported where it is awaited.
-			const listing = Engine.open(context.target).then(async engine => listPluginsWithUsage(engine));
+			// The daemon's ID (/info, for its ledger) is asked at the same time.
+			const listing = Engine.open(context.target).then(async engine => {
+				engine.info().catch(() => {});
+				return {engine, plugins: await listPluginsWithUsage(engine)};
+			});
 			listing.catch(() => {});
 			return (await load.plugins()).pluginsCommand(context, listing);
 		},

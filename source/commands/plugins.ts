@@ -1,16 +1,17 @@
 import type {Plugin} from '../docker/plugins.js';
 import {describeUsage, isInUse, type PluginWithUsage} from '../docker/usage.js';
-import {Ledger, currentUser} from '../ledger/ledger.js';
-import {ledgerDirectory} from '../ledger/location.js';
+import type {Engine} from '../docker/engine.js';
+import {hostLedger} from '../flows/host-ledger.js';
+import {currentUser} from '../ledger/ledger.js';
 import {observePlugins} from '../flows/observe.js';
 import packageJson from '../../package.json' with {type: 'json'};
 import type {CommandContext} from './context.js';
 import {table} from './table.js';
 
 /** `listing`: the plugins with their usage, asked for by main before this module was loaded. */
-export async function pluginsCommand(context: CommandContext, listing: Promise<PluginWithUsage[]>): Promise<void> {
-	const plugins = await listing;
-	recordObserved(context, plugins);
+export async function pluginsCommand(context: CommandContext, listing: Promise<{engine: Engine; plugins: PluginWithUsage[]}>): Promise<void> {
+	const {engine, plugins} = await listing;
+	await recordObserved(context, engine, plugins);
 	if (context.json) {
 		context.print(JSON.stringify(plugins.map(plugin => pluginJson(plugin)), null, 2));
 		return;
@@ -38,13 +39,13 @@ export async function pluginsCommand(context: CommandContext, listing: Promise<P
  * rolled back even for a plugin installed by hand. Not in read-only mode; a ledger we cannot
  * write costs a warning, never the listing.
  */
-function recordObserved(context: CommandContext, plugins: Plugin[]): void {
+async function recordObserved(context: CommandContext, engine: Engine, plugins: Plugin[]): Promise<void> {
 	if (context.readOnly) {
 		return;
 	}
 
 	try {
-		observePlugins({ledger: new Ledger(ledgerDirectory(context.ledgerDir)), user: currentUser(), version: packageJson.version}, plugins);
+		observePlugins({ledger: await hostLedger(engine, context), user: currentUser(), version: packageJson.version}, plugins);
 	} catch (error) {
 		context.warn(`kasm-tui: history not recorded: ${(error as Error).message}`);
 	}

@@ -8,6 +8,7 @@ import {Engine} from '../../source/docker/engine.js';
 import {watchEvents} from '../../source/docker/events.js';
 import {listPlugins} from '../../source/docker/plugins.js';
 import {listPluginsWithUsage} from '../../source/docker/usage.js';
+import {Ledger} from '../../source/ledger/ledger.js';
 import {runCli} from '../helpers/cli.js';
 import {assertOneErrorLine} from '../helpers/hardening.js';
 import {installPlugin} from '../sandbox/fixtures.js';
@@ -152,4 +153,32 @@ test('a far daemon that never answers is given up after the read timeout, over s
 	const result = await overSsh(['--host', hung.address, 'plugins'], {KASM_TUI_API_TIMEOUT: '1'});
 	assert.equal(result.code, 1, result.stderr);
 	assert.match(assertOneErrorLine(result.stderr, 'hung'), /did not answer "(list|read) .*" within 1 s/);
+});
+
+test('the ledger kept before the fleet goes on working where it is, and the same daemon reached over ssh:// reads the same history', async () => {
+	const ledgerDir = leftovers.folder('kasm-tui-ssh-ledger-');
+	// What an earlier kasm-tui left: entries in the folder itself, no daemon named anywhere.
+	new Ledger(ledgerDir).append({
+		time: '2026-06-01T12:00:00.000Z',
+		action: 'upgrade',
+		name: plugin,
+		reference: kasm.ref('amd64-1.2.9'),
+		tag: 'amd64-1.2.9',
+		identity: {diffIds: []},
+		outcome: 'ok',
+		user: 'earlier-operator',
+		version: '0.0.9',
+	});
+	const history = async (address: string) => {
+		const result = await overSsh(['--host', address, '--ledger-dir', ledgerDir, 'history', plugin, '--json']);
+		assert.equal(result.code, 0, result.stderr);
+		return (JSON.parse(result.stdout) as Array<{user: string; action: string}>).map(entry => `${entry.action} by ${entry.user}`);
+	};
+
+	assert.deepEqual(await history(sandbox.host), ['upgrade by earlier-operator']);
+	assert.deepEqual(await history(agent.address), ['upgrade by earlier-operator'], 'one daemon, one history, whatever the address');
+	const id = JSON.parse(await sandbox.docker(['info', '--format', '{{json .ID}}'])) as string;
+	assert.equal((JSON.parse(fs.readFileSync(path.join(ledgerDir, 'daemon.json'), 'utf8')) as {id: string}).id, id);
+	assert.ok(!fs.existsSync(path.join(ledgerDir, 'hosts')), 'nothing was moved or split off');
+	assert.equal(new Ledger(ledgerDir).read(plugin).entries[0]?.user, 'earlier-operator');
 });

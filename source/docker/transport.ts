@@ -208,11 +208,14 @@ export async function engineApi(target: EngineTarget, env: NodeJS.ProcessEnv = p
 				return new HttpApi({host: transport.host, port: transport.port, servername: ''}, http.request, timeoutMs);
 			}
 
-			const https = await import('node:https');
+			const [https, net] = await Promise.all([import('node:https'), import('node:net')]);
 			return new HttpApi(
 				{
 					host: transport.host,
 					port: transport.port,
+					// The certificate is checked against the address's host, as the docker CLI does, not
+					// against the Host header ("docker"); an IP address is no server name (RFC 6066).
+					servername: net.isIP(transport.host) ? '' : transport.host,
 					agent: new https.Agent({
 						ca: transport.tls.ca,
 						cert: transport.tls.cert,

@@ -16,6 +16,17 @@ export interface Settings {
 	theme: Theme;
 	/** How often the screen reloads everything, as a safety net beside the daemon's event stream; 0: never. */
 	refreshSeconds: number;
+	/** The fleet (`kasm-tui fleet`): each daemon by name and address, in groups that `--group` picks. */
+	hosts: readonly HostSetting[];
+	/** How long a rollout watches a host after its change before its health gate passes it. */
+	rolloutSettleSeconds: number;
+}
+
+export interface HostSetting {
+	name: string;
+	/** As `--host` takes it: unix://, tcp://, ssh://. */
+	address: string;
+	group?: string;
 }
 
 export const themes = ['auto', 'dark', 'light', 'mono'] as const;
@@ -27,9 +38,13 @@ export const defaultSettings: Readonly<Settings> = Object.freeze({
 	recheckIntervalSeconds: 3600,
 	theme: 'auto',
 	refreshSeconds: 30,
+	hosts: Object.freeze([]),
+	rolloutSettleSeconds: 5,
 });
 
 const day = 24 * 3600;
+/** A host's or group's name: what `--host NAME=ADDRESS` and `--group` take. */
+export const hostNamePattern = '^[A-Za-z\\d][\\w.-]{0,62}$';
 
 /**
  * What conf checks the file against. No `default`s here: conf would write them into the file on
@@ -41,6 +56,21 @@ const schema: Schema<Settings> = {
 	recheckIntervalSeconds: {type: 'integer', minimum: 60, maximum: 7 * day},
 	theme: {type: 'string', enum: [...themes]},
 	refreshSeconds: {type: 'integer', minimum: 0, maximum: day},
+	hosts: {
+		type: 'array',
+		maxItems: 1000,
+		items: {
+			type: 'object',
+			required: ['name', 'address'],
+			additionalProperties: false,
+			properties: {
+				name: {type: 'string', pattern: hostNamePattern},
+				address: {type: 'string', minLength: 1, maxLength: 300},
+				group: {type: 'string', pattern: hostNamePattern},
+			},
+		},
+	},
+	rolloutSettleSeconds: {type: 'integer', minimum: 0, maximum: 600},
 };
 
 export interface LoadedSettings {

@@ -3,6 +3,7 @@ import {parseArgs} from 'node:util';
 import packageJson from '../package.json' with {type: 'json'};
 import type {CommandContext} from './commands/context.js';
 import {resolveTarget} from './docker/connection.js';
+import {splitHostFlag} from './docker/hosts.js';
 import {Engine} from './docker/engine.js';
 import {listPluginsWithUsage} from './docker/usage.js';
 import {BadInput, KasmTuiError, type ExitCode} from './errors.js';
@@ -27,6 +28,7 @@ const load = {
 	images: async () => import('./commands/images.js'),
 	flows: async () => import('./commands/flows.js'),
 	pull: async () => import('./commands/pull.js'),
+	fleet: async () => import('./commands/fleet.js'),
 };
 
 const commands: CommandSpec[] = [
@@ -124,13 +126,26 @@ const commands: CommandSpec[] = [
 		maxArguments: 0,
 		run: async context => (await load.flows()).upgradePluginsCommand(context),
 	},
+	{
+		name: 'fleet',
+		usage: 'fleet plugins|upgrade|rollback|reinstall|auto-update …',
+		summary: 'many hosts: the matrix of builds, or a rollout (canaries, batches, a health gate per host)',
+		maxArguments: 1024,
+		run: async (context, positionals) => (await load.fleet()).fleetCommand(context, positionals),
+	},
 ];
 
 /** Commands where `--version` is the tag to install, as in Kasm's script, not kasm-tui's own version. */
-const takesVersionTag = new Set(['reinstall', 'upgrade-plugins']);
+const takesVersionTag = new Set(['reinstall', 'upgrade-plugins', 'fleet']);
 
 const globalOptions = {
-	host: {type: 'string', short: 'H'},
+	host: {type: 'string', short: 'H', multiple: true},
+	context: {type: 'string', multiple: true},
+	'all-contexts': {type: 'boolean'},
+	group: {type: 'string'},
+	canary: {type: 'string', multiple: true},
+	batch: {type: 'string'},
+	'max-failed': {type: 'string'},
 	json: {type: 'boolean'},
 	yes: {type: 'boolean', short: 'y'},
 	'read-only': {type: 'boolean'},
@@ -164,7 +179,14 @@ function helpText(): string {
 		'Options:',
 		'  -H, --host ADDRESS   the daemon: unix:///path, tcp://HOST:PORT, ssh://USER@HOST',
 		'                       (default: DOCKER_HOST, else the docker context, else',
-		'                       unix:///var/run/docker.sock)',
+		'                       unix:///var/run/docker.sock); with fleet, once per host,',
+		'                       as [NAME=]ADDRESS',
+		'      --context NAME   with fleet: a docker context as a host (again for more)',
+		'      --all-contexts   with fleet: every docker context',
+		'      --group NAME     with fleet: the settings\' hosts of that group',
+		'      --canary NAME    with a fleet rollout: change this host first (again for more)',
+		'      --batch N        with a fleet rollout: hosts changed at once after the canaries (1)',
+		'      --max-failed N   with a fleet rollout: failed hosts it goes on past (0)',
 		'      --json           print JSON for scripts instead of text',
 		'  -y, --yes            change things without asking',
 		'      --read-only      refuse every change',
@@ -225,11 +247,17 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 		debug('run', `kasm-tui ${packageJson.version} on Node ${process.version}`, {argv: argv.map(argument => safeText(argument).slice(0, 200))});
 	}
 
-	const target = resolveTarget({host: values.host});
 	const [name, ...rest] = positionals;
+	const hosts = values.host ?? [];
+	if (name !== 'fleet' && (hosts.length > 1 || values.context || values['all-contexts'] || values.group)) {
+		throw new BadInput(`${name ?? 'the screen'} works on one daemon: give one --host (several hosts, --context and --group are for "kasm-tui fleet")`);
+	}
+
+	// A fleet finds its own hosts; one daemon is found as always (a name before = is only a label).
+	const target = name === 'fleet' ? undefined : resolveTarget({host: hosts[0] === undefined ? undefined : splitHostFlag(hosts[0]).address});
 	if (name === undefined) {
 		const {openScreen} = await import('./app/open-screen.js');
-		return openScreen({target, readOnly: Boolean(values['read-only']), ledgerDir: values['ledger-dir']});
+		return openScreen({target: target!, readOnly: Boolean(values['read-only']), ledgerDir: values['ledger-dir']});
 	}
 
 	const command = commands.find(candidate => candidate.name === name);
@@ -242,7 +270,10 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 	}
 
 	const context: CommandContext = {
-		target,
+		// The fleet's hosts are in hostSelection; a stray use of `target` there is the one a lone command would take.
+		get target() {
+			return target ?? resolveTarget();
+		},
 		json: Boolean(values.json),
 		yes: Boolean(values.yes),
 		readOnly: Boolean(values['read-only']),
@@ -253,6 +284,10 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 		rollback: values.rollback,
 		reinstall: values.reinstall,
 		maxPulls: parseCount(values['max-pulls'], '--max-pulls'),
+		hostSelection: {hosts, contexts: values.context, allContexts: values['all-contexts'], group: values.group},
+		canaries: values.canary,
+		batch: parseCount(values.batch, '--batch'),
+		maxFailed: parseCount(values['max-failed'], '--max-failed', 0),
 		print: text => output.stdout(text + '\n'),
 		warn: text => output.stderr(text + '\n'),
 	};
@@ -260,14 +295,14 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 	return 0;
 }
 
-function parseCount(text: string | undefined, flag: string): number | undefined {
+function parseCount(text: string | undefined, flag: string, minimum = 1): number | undefined {
 	if (text === undefined) {
 		return undefined;
 	}
 
 	const count = Number(text);
-	if (!Number.isInteger(count) || count < 1 || count > 64) {
-		throw new BadInput(`${flag} takes a whole number from 1 to 64, not "${safeText(text).slice(0, 20)}"`);
+	if (!Number.isInteger(count) || count < minimum || count > 64) {
+		throw new BadInput(`${flag} takes a whole number from ${minimum} to 64, not "${safeText(text).slice(0, 20)}"`);
 	}
 
 	return count;

@@ -34,7 +34,7 @@ export function skipReason(plugin: PluginWithUsage): string | undefined {
 export async function autoUpdate(
 	context: FlowContext,
 	report: (plugin: string, event: FlowEvent) => void = () => {},
-	{signal}: {signal?: AbortSignal} = {},
+	{signal, gate}: {signal?: AbortSignal; gate?: (plugin: string) => Promise<void>} = {},
 ): Promise<AutoUpdateOutcome[]> {
 	const plugins = await listPluginsWithUsage(context.engine);
 	const outcomes: AutoUpdateOutcome[] = [];
@@ -59,7 +59,7 @@ export async function autoUpdate(
 				continue;
 			}
 
-			await runPlan(context, plan, event => report(plugin.name, event), {signal});
+			await runPlan(context, plan, event => report(plugin.name, event), {signal, gate: gate && (async () => gate(plugin.name))});
 			outcomes.push({plugin: plugin.name, result: 'upgraded', tag: plugin.tag});
 		} catch (error) {
 			outcomes.push({plugin: plugin.name, result: 'failed', reason: (error as Error).message});

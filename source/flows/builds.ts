@@ -27,7 +27,7 @@ export interface BuildLocation {
  * else its digest, only on a daemon that does not crash on digests (moby/moby#47299).
  */
 export async function locateBuild(
-	context: FlowContext,
+	context: Pick<FlowContext, 'registry' | 'engineVersion'>,
 	reference: string,
 	identity: {diffIds: string[]; digest?: string},
 	hintTag: string,

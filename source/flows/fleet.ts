@@ -1,0 +1,207 @@
+import packageJson from '../../package.json' with {type: 'json'};
+import {Engine, type EngineVersion} from '../docker/engine.js';
+import type {FleetHost} from '../docker/hosts.js';
+import {readTimeoutMs} from '../docker/transport.js';
+import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
+import {DaemonUnreachable, KasmTuiError} from '../errors.js';
+import {currentUser} from '../ledger/ledger.js';
+import {RegistryClient} from '../registry/client.js';
+import {DockerCredentials} from '../registry/credentials.js';
+import {parseReference} from '../registry/reference.js';
+import {safeText} from '../text.js';
+import {locateBuild} from './builds.js';
+import {insecureRegistriesOf} from './context.js';
+import {hostLedger} from './host-ledger.js';
+import {observePlugins} from './observe.js';
+
+/** A plugin as one host of the fleet runs it. */
+export interface FleetPlugin extends PluginWithUsage {
+	/** The release tag that holds the very build it runs (by content), when its registry says. */
+	build?: string;
+	/** Why no release tag could be named: the registry did not answer, or no tag holds the build. */
+	buildError?: string;
+	/** Another host that answered runs a different build under the same name. */
+	drift: boolean;
+}
+
+export type HostReading =
+	| {
+			host: FleetHost;
+			reachable: true;
+			engine: EngineVersion;
+			daemonId: string;
+			plugins: FleetPlugin[];
+			/** Another host of the fleet is this very daemon (the same ID at another address). */
+			sameDaemonAs?: string;
+	  }
+	| {host: FleetHost; reachable: false; error: string};
+
+export interface FleetOptions {
+	/** Each host's own limit for answering; one that is slow or down never holds the others up. */
+	timeoutMs?: number;
+	ledgerDir?: string;
+	/** Nothing is written: no `observed` entries. */
+	readOnly?: boolean;
+	/** Each host as soon as it answered (or was given up), before the builds are named. */
+	onHost?: (reading: HostReading) => void;
+}
+
+/** How long a host of the fleet may take to answer: KASM_TUI_API_TIMEOUT when set, else 10 s. */
+export function fleetTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+	return env.KASM_TUI_API_TIMEOUT?.trim() ? readTimeoutMs(env) : 10_000;
+}
+
+/** A host's failure in a few words: the transport's reason, or the error's one line. */
+export function unreachableReason(error: unknown): string {
+	if (error instanceof DaemonUnreachable) {
+		return error.reason;
+	}
+
+	return error instanceof KasmTuiError ? error.message : `unexpected: ${safeText((error as Error)?.message ?? error).slice(0, 200)}`;
+}
+
+/** Rejects once `ms` have passed, running `onLate` first (to cut what is still under way). */
+export async function withDeadline<T>(work: Promise<T>, ms: number, address: string, onLate: () => void): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	const late = new Promise<never>((_resolve, reject) => {
+		timer = setTimeout(() => {
+			onLate();
+			reject(new DaemonUnreachable(address, `no answer within ${ms / 1000} s`));
+		}, ms);
+	});
+	try {
+		return await Promise.race([work, late]);
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+interface Answered {
+	reading: Extract<HostReading, {reachable: true}>;
+	insecureRegistries: string[];
+}
+
+async function readHost(host: FleetHost, options: FleetOptions & {timeoutMs: number}): Promise<Answered | HostReading> {
+	const engine = await Engine.open(host.target, {timeoutMs: options.timeoutMs});
+	try {
+		const [version, info, daemonId, plugins] = await withDeadline(
+			Promise.all([engine.version(), engine.info(), engine.daemonId(), listPluginsWithUsage(engine)]),
+			options.timeoutMs,
+			host.target.address,
+			() => engine.close(),
+		);
+		if (!options.readOnly) {
+			// As `kasm-tui plugins` does: what the ledger does not know yet becomes an `observed` entry.
+			try {
+				observePlugins({ledger: await hostLedger(engine, options), user: currentUser(), version: packageJson.version}, plugins);
+			} catch {
+				// A ledger that cannot be written is said when a change is tried; the listing goes on.
+			}
+		}
+
+		return {
+			reading: {host, reachable: true, engine: version, daemonId, plugins: plugins.map(plugin => ({...plugin, drift: false}))},
+			insecureRegistries: insecureRegistriesOf(info),
+		};
+	} catch (error) {
+		return {host, reachable: false, error: unreachableReason(error)};
+	} finally {
+		engine.close();
+	}
+}
+
+/**
+ * Every host at once, each within its own timeout; then the release tag of each build (one
+ * registry lookup per distinct build, shared by the hosts that run it) and the drift marks.
+ */
+export async function readFleet(hosts: readonly FleetHost[], options: FleetOptions = {}): Promise<HostReading[]> {
+	const timeoutMs = options.timeoutMs ?? fleetTimeoutMs();
+	const answers = await Promise.all(
+		hosts.map(async host => {
+			const answer = await readHost(host, {...options, timeoutMs});
+			options.onHost?.('reading' in answer ? answer.reading : answer);
+			return answer;
+		}),
+	);
+	const readings = answers.map(answer => ('reading' in answer ? answer.reading : answer));
+	const registry = new RegistryClient({
+		credentials: new DockerCredentials(),
+		insecureRegistries: [...new Set(answers.flatMap(answer => ('reading' in answer ? answer.insecureRegistries : [])))],
+		timeoutMs,
+	});
+	await nameBuilds(readings, registry);
+	markDrift(readings);
+	markSameDaemons(readings);
+	return readings;
+}
+
+/** The release tag of each build by content, asked once per repository and build. */
+async function nameBuilds(readings: HostReading[], registry: RegistryClient): Promise<void> {
+	const asked = new Map<string, Promise<{tag?: string; error?: string}>>();
+	const work: Array<Promise<void>> = [];
+	for (const reading of readings) {
+		if (!reading.reachable) {
+			continue;
+		}
+
+		for (const plugin of reading.plugins) {
+			let repository: string;
+			try {
+				const {registry: host, repository: path} = parseReference(plugin.reference || plugin.name);
+				repository = `${host}/${path}`;
+			} catch {
+				plugin.buildError = 'its reference names no repository';
+				continue;
+			}
+
+			const key = `${repository} ${plugin.diffIds.join(',')}`;
+			let answer = asked.get(key);
+			if (!answer) {
+				answer = locateBuild({registry, engineVersion: reading.engine}, plugin.reference || plugin.name, {diffIds: plugin.diffIds}, plugin.tag).then(
+					location => (location?.tag ? {tag: location.tag} : {error: 'no release tag in its registry holds this build'}),
+					(error: unknown) => ({error: safeText((error as Error).message).slice(0, 200)}),
+				);
+				asked.set(key, answer);
+			}
+
+			work.push(
+				answer.then(({tag, error}) => {
+					plugin.build = tag;
+					plugin.buildError = error;
+				}),
+			);
+		}
+	}
+
+	await Promise.all(work);
+}
+
+/** The same plugin name at different builds (by content) on hosts that answered. */
+function markDrift(readings: HostReading[]): void {
+	const builds = new Map<string, Set<string>>();
+	for (const reading of readings) {
+		for (const plugin of reading.reachable ? reading.plugins : []) {
+			builds.set(plugin.name, (builds.get(plugin.name) ?? new Set()).add(plugin.diffIds.join(',')));
+		}
+	}
+
+	for (const reading of readings) {
+		for (const plugin of reading.reachable ? reading.plugins : []) {
+			plugin.drift = (builds.get(plugin.name)?.size ?? 0) > 1;
+		}
+	}
+}
+
+function markSameDaemons(readings: HostReading[]): void {
+	const first = new Map<string, string>();
+	for (const reading of readings) {
+		if (reading.reachable) {
+			const earlier = first.get(reading.daemonId);
+			if (earlier) {
+				reading.sameDaemonAs = earlier;
+			} else {
+				first.set(reading.daemonId, reading.host.name);
+			}
+		}
+	}
+}

@@ -7,8 +7,7 @@ import {Engine} from './docker/engine.js';
 import {listPluginsWithUsage} from './docker/usage.js';
 import {BadInput, KasmTuiError, type ExitCode} from './errors.js';
 import {debug, debugLogFile, openDebugLog} from './debug.js';
-import {redact} from './secrets.js';
-import {safeText} from './text.js';
+import {printable, safeText} from './text.js';
 
 interface CommandSpec {
 	name: string;
@@ -249,11 +248,16 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 		rollback: values.rollback,
 		reinstall: values.reinstall,
 		maxPulls: parseCount(values['max-pulls'], '--max-pulls'),
-		print: text => output.stdout(text + '\n'),
-		warn: text => output.stderr(text + '\n'),
+		print: text => output.stdout(printableLines(text)),
+		warn: text => output.stderr(printableLines(text)),
 	};
 	await command.run(context, rest);
 	return 0;
+}
+
+/** Every line a command prints, cleaned where it leaves: whatever made it, no escape and no secret reach the terminal. */
+function printableLines(text: string): string {
+	return text.split('\n').map(line => printable(line)).join('\n') + '\n';
 }
 
 function parseCount(text: string | undefined, flag: string): number | undefined {
@@ -273,11 +277,11 @@ function parseCount(text: string | undefined, flag: string): number | undefined 
 export function reportError(error: unknown, output: Output = processOutput): ExitCode {
 	debug('error', 'the run ended with an error', {error});
 	if (error instanceof KasmTuiError) {
-		output.stderr(`kasm-tui: ${redact(safeText(error.message))}\n`);
+		output.stderr(`kasm-tui: ${printable(error.message)}\n`);
 		return error.exitCode;
 	}
 
-	output.stderr(`kasm-tui: unexpected error: ${redact(safeText((error as Error)?.message ?? error)).slice(0, 300)}${debugLogFile() ? '' : ' (run with --debug FILE for details)'}\n`);
+	output.stderr(`kasm-tui: unexpected error: ${printable((error as Error)?.message ?? error).slice(0, 300)}${debugLogFile() ? '' : ' (run with --debug FILE for details)'}\n`);
 	return 1;
 }
 

@@ -1,4 +1,5 @@
 import readline from 'node:readline';
+import {jsonText} from './json.js';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import {BadInput, Refused} from '../errors.js';
 import {openFlowContext, type FlowContext} from '../flows/context.js';
@@ -158,7 +159,7 @@ export async function confirmAndRun(context: CommandContext, flow: FlowContext, 
 
 	const result = await withInterruptsDeferred(context, async signal => runPlan(flow, plan, progressPrinter(context), {signal}));
 	if (context.json) {
-		context.print(JSON.stringify({action: plan.action, outcome: 'ok', plugin: result.plugin.name, entry: historyJson(result.entry)}, null, 2));
+		context.print(jsonText({action: plan.action, outcome: 'ok', plugin: result.plugin.name, entry: historyJson(result.entry)}));
 	} else {
 		context.print(`${plan.action} of ${plan.origin.name} done: ${result.plugin.name} is ${result.plugin.enabled ? 'enabled' : 'disabled'} at ${plan.destination.tag || plan.destination.remote}`);
 	}

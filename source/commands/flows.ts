@@ -1,4 +1,5 @@
 import {BadInput, KasmTuiError, Refused} from '../errors.js';
+import {jsonText} from './json.js';
 import {autoUpdate} from '../flows/auto-update.js';
 import {openFlowContext} from '../flows/context.js';
 import {planReinstall, planRollback, planUpgrade} from '../flows/planners.js';
@@ -71,7 +72,7 @@ export async function autoUpdateCommand(context: CommandContext, _positionals: s
 		autoUpdate(flow, (plugin, event) => progressPrinter(context, `${plugin}: `)(event), {signal}),
 	);
 	if (context.json) {
-		context.print(JSON.stringify(outcomes, null, 2));
+		context.print(jsonText(outcomes));
 	} else {
 		context.print(
 			table(outcomes, [

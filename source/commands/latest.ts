@@ -1,4 +1,5 @@
 import {BadInput, KasmTuiError} from '../errors.js';
+import {jsonText} from './json.js';
 import {RegistryClient} from '../registry/client.js';
 import {familiarReference, hasWrittenTag, parseReference} from '../registry/reference.js';
 import {hostArch, latestTag, parseVersionPrefix} from '../registry/versions.js';
@@ -31,5 +32,5 @@ export async function latestCommand(context: CommandContext, positionals: string
 	}
 
 	const full = `${repository}:${tag}`;
-	context.print(context.json ? JSON.stringify({reference: full, tag, repository}, null, 2) : full);
+	context.print(context.json ? jsonText({reference: full, tag, repository}) : full);
 }

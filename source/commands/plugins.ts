@@ -1,4 +1,5 @@
 import type {Plugin} from '../docker/plugins.js';
+import {jsonText} from './json.js';
 import {describeUsage, isInUse, type PluginWithUsage} from '../docker/usage.js';
 import {Ledger, currentUser} from '../ledger/ledger.js';
 import {ledgerDirectory} from '../ledger/location.js';
@@ -12,7 +13,7 @@ export async function pluginsCommand(context: CommandContext, listing: Promise<P
 	const plugins = await listing;
 	recordObserved(context, plugins);
 	if (context.json) {
-		context.print(JSON.stringify(plugins.map(plugin => pluginJson(plugin)), null, 2));
+		context.print(jsonText(plugins.map(plugin => pluginJson(plugin))));
 		return;
 	}
 

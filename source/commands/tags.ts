@@ -1,6 +1,7 @@
 import {Engine} from '../docker/engine.js';
 import {jsonText} from './json.js';
-import {isRolling, listPlugins, type Plugin} from '../docker/plugins.js';
+import {listPlugins, type Plugin} from '../docker/plugins.js';
+import {isRolling} from '../rolling.js';
 import {BadInput, DaemonUnreachable, KasmTuiError, PluginNotFound} from '../errors.js';
 import {RegistryClient, type RepositoryName} from '../registry/client.js';
 import {RegistryNotFound} from '../registry/errors.js';

@@ -1,4 +1,5 @@
 import {parseReference} from '../registry/reference.js';
+import {isRolling} from '../rolling.js';
 import {safeText} from '../text.js';
 import type {Engine} from './engine.js';
 
@@ -49,12 +50,6 @@ export interface RawPluginConfig {
 	Mounts?: Array<{Source?: string | null}>;
 	Linux?: {Capabilities?: string[] | null; AllowAllDevices?: boolean; Devices?: Array<{Path?: string | null}> | null};
 	rootfs?: {diff_ids?: string[]};
-}
-
-const rollingIdentifier = /-rolling.*$/;
-
-export function isRolling(name: string): boolean {
-	return rollingIdentifier.test(name);
 }
 
 export async function listPlugins(engine: Engine): Promise<Plugin[]> {

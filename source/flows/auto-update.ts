@@ -27,7 +27,7 @@ export function skipReason(plugin: PluginWithUsage): string | undefined {
 }
 
 /**
- * Kasm's automated updates: every plugin whose name matches /-rolling.*$/, that nothing uses and
+ * Kasm's automated updates: every plugin whose name is rolling (source/rolling.ts), that nothing uses and
  * that no dead change left half-done is upgraded; the rest are reported with the reason. One
  * failure does not stop the others.
  */

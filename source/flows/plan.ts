@@ -2,6 +2,7 @@ import type {Privilege} from '../docker/plugins.js';
 import type {PluginWithUsage} from '../docker/usage.js';
 import type {Refused} from '../errors.js';
 import type {ContentIdentity, LedgerAction} from '../ledger/entry.js';
+import {isRolling} from '../rolling.js';
 
 /**
  * One change to the daemon. Steps are data, so a confirmation can show them and the docker
@@ -123,11 +124,9 @@ export function comparePrivileges(current: Privilege[], next: Privilege[]): Plan
 export function pinnedName(name: string, tag: string): string {
 	const colon = name.lastIndexOf(':');
 	let repository = colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
-	if (rollingIdentifier.test(`${repository}:${tag}`)) {
+	if (isRolling(`${repository}:${tag}`)) {
 		repository = repository.replaceAll(/-rolling[^/]*/g, '');
 	}
 
 	return `${repository}:${tag}`;
 }
-
-const rollingIdentifier = /-rolling.*$/;

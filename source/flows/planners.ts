@@ -4,6 +4,7 @@ import {isInUse, type PluginWithUsage} from '../docker/usage.js';
 import {BadInput, Refused} from '../errors.js';
 import {RegistryNotFound} from '../registry/errors.js';
 import {formatReference, normaliseReference, parseReference} from '../registry/reference.js';
+import {isRolling} from '../rolling.js';
 import {safeText} from '../text.js';
 import {currentBuildLocation, locateBuild, previousBuild, type BuildLocation} from './builds.js';
 import {pullAuth, type FlowContext} from './context.js';
@@ -246,7 +247,7 @@ export async function planReinstall(context: FlowContext, plugin: PluginWithUsag
 	}
 
 	const warnings: string[] = [];
-	if (/-rolling.*$/.test(name)) {
+	if (isRolling(name)) {
 		warnings.push(`the name ${name} is rolling: automated updates will upgrade it`);
 	}
 

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import {BadInput} from '../errors.js';
+import {rollingIdentifier as rollingSuffix} from '../rolling.js';
 import {safeText} from '../text.js';
 
 /**
@@ -29,7 +30,6 @@ export interface VersionPrefix {
 	patch?: number;
 }
 
-const rollingSuffix = /-rolling.*$/;
 // Nine digits at most: semver refuses numbers past MAX_SAFE_INTEGER.
 const versionTag = /^(?:([a-z][a-z\d_]*)-)?(\d{1,9})(?:\.(\d{1,9})(?:\.(\d{1,9}))?)?(?:-([\da-zA-Z-]+(?:\.[\da-zA-Z-]+)*))?$/;
 const prefixTag = /^([a-z][a-z\d_]*)(?:-(\d{1,9})(?:\.(\d{1,9})(?:\.(\d{1,9}))?)?)?$/;

@@ -5,6 +5,7 @@ import {Refused} from '../../source/errors.js';
 import type {Plan} from '../../source/flows/plan.js';
 import type {FlowEvent, FlowResult} from '../../source/flows/run.js';
 import type {LedgerEntry} from '../../source/ledger/entry.js';
+import {isRolling} from '../../source/rolling.js';
 import type {HostServices, HostSnapshot, PlanRequest, PluginDetails} from '../../source/app/services.js';
 
 /**
@@ -19,7 +20,7 @@ const plugin = (fields: Partial<PluginWithUsage> & Pick<PluginWithUsage, 'name' 
 	tag: fields.reference.split(':').pop() ?? '',
 	id: 'a'.repeat(64),
 	enabled: true,
-	rolling: /-rolling.*$/.test(fields.name),
+	rolling: isRolling(fields.name),
 	description: 'Kasm sidecar network plugin',
 	types: ['docker.networkdriver/1.0'],
 	privileges: [{name: 'network', description: 'permissions to access a network', value: ['host']}],

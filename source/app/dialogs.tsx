@@ -32,7 +32,7 @@ export function planLines(summary: PlanSummary): Line[] {
 		line({text: 'from        ', dim: true}, summary.from),
 		line({text: 'to          ', dim: true}, summary.to),
 	];
-	if (summary.privileges.length === 0) {
+	if (summary.grants && summary.privileges.length === 0) {
 		lines.push(line({text: 'grants      ', dim: true}, 'no privileges'));
 	}
 

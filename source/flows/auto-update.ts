@@ -2,12 +2,13 @@ import {describeUsage, isInUse, listPluginsWithUsage, type PluginWithUsage} from
 import type {FlowContext} from './context.js';
 import {planUpgrade} from './planners.js';
 import {unfinishedRefusal} from './recover.js';
-import {recordRefusal, runPlan, type FlowEvent} from './run.js';
+import {FlowFailed, recordRefusal, runPlan, type FlowEvent} from './run.js';
 
 export type AutoUpdateOutcome =
 	| {plugin: string; result: 'upgraded'; tag: string}
 	| {plugin: string; result: 'skipped'; reason: string}
-	| {plugin: string; result: 'failed'; reason: string};
+	/** `undoFailed`: it could not be put back; `state` says what it is now, `recover` what to run. */
+	| {plugin: string; result: 'failed'; reason: string; undoFailed: boolean; state?: string; recover?: string};
 
 /** Why automated updates leave a plugin alone, or undefined when they may upgrade it. */
 export function skipReason(plugin: PluginWithUsage): string | undefined {
@@ -62,7 +63,14 @@ export async function autoUpdate(
 			await runPlan(context, plan, event => report(plugin.name, event), {signal});
 			outcomes.push({plugin: plugin.name, result: 'upgraded', tag: plugin.tag});
 		} catch (error) {
-			outcomes.push({plugin: plugin.name, result: 'failed', reason: (error as Error).message});
+			const notPutBack = error instanceof FlowFailed && error.undoFailed;
+			outcomes.push({
+				plugin: plugin.name,
+				result: 'failed',
+				reason: (error as Error).message,
+				undoFailed: notPutBack,
+				...(notPutBack ? {state: error.state, recover: error.recover} : {}),
+			});
 		}
 	}
 

@@ -1,5 +1,5 @@
 /** What happened to a plugin, one line of its ledger. Field names are part of the JSON output. */
-export type LedgerAction = 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'auto-update' | 'observed' | 'recover';
+export type LedgerAction = 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'auto-update' | 'enable' | 'disable' | 'remove' | 'observed' | 'recover';
 /**
  * `started` is written before a flow changes anything and paired (by `attempt`) with the outcome;
  * `refused` records an attempt that changed nothing because it must not (in use, no previous version).

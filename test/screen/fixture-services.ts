@@ -6,7 +6,10 @@ import type {Plan} from '../../source/flows/plan.js';
 import type {FlowEvent, FlowResult} from '../../source/flows/run.js';
 import type {LedgerEntry} from '../../source/ledger/entry.js';
 import {isRolling} from '../../source/rolling.js';
-import type {HostServices, HostSnapshot, PlanRequest, PluginDetails} from '../../source/app/services.js';
+import type {HostServices, HostSnapshot, PluginDetails} from '../../source/app/services.js';
+import type {FlowContext} from '../../source/flows/context.js';
+import type {ChangeRequest} from '../../source/flows/open-change.js';
+import {planStateChange} from '../../source/flows/state-changes.js';
 
 /**
  * A fixed state of a Kasm host for the views: views get state, they never call the daemon.
@@ -105,16 +108,25 @@ export function upgradePlan(target: PluginWithUsage): Plan {
 export interface Recorded {
 	pulls: string[];
 	removedImages: string[];
-	plans: PlanRequest[];
+	plans: ChangeRequest[];
 	runs: Plan[];
 	autoUpdates: number;
-	enabled: Array<[string, boolean]>;
-	removed: string[];
 	loads: number;
 }
 
-export function fixtureServices(options: {readOnly?: boolean; failLoad?: string; refuse?: PlanRequest['kind']} = {}) {
-	const recorded: Recorded = {pulls: [], removedImages: [], plans: [], runs: [], autoUpdates: 0, enabled: [], removed: [], loads: 0};
+export interface FixtureOptions {
+	readOnly?: boolean;
+	failLoad?: string;
+	refuse?: ChangeRequest['kind'];
+	/** Each run waits for `release()`, as a real change takes its time. */
+	holdRuns?: boolean;
+	/** Each run fails with this. */
+	failRun?: Error;
+}
+
+export function fixtureServices(options: FixtureOptions = {}) {
+	const recorded: Recorded = {pulls: [], removedImages: [], plans: [], runs: [], autoUpdates: 0, loads: 0};
+	const held: Array<() => void> = [];
 	const watchers: Array<{onChange: () => void; onState: (state: 'live' | 'lost') => void}> = [];
 	const snapshot: HostSnapshot = {engine: {version: '20.10.24', apiVersion: '1.41'}, plugins, images};
 	const services: HostServices = {
@@ -138,6 +150,10 @@ export function fixtureServices(options: {readOnly?: boolean; failLoad?: string;
 		},
 		async plan(request) {
 			recorded.plans.push(request);
+			if (request.kind === 'enable' || request.kind === 'disable' || request.kind === 'remove') {
+				return planStateChange({readOnly: false} as FlowContext, request.plugin, request.kind);
+			}
+
 			const plan = upgradePlan(request.plugin);
 			if (request.kind === 'reinstall') {
 				const remote = `kasmweb/sidecar:${request.version}`;
@@ -156,6 +172,14 @@ export function fixtureServices(options: {readOnly?: boolean; failLoad?: string;
 				onEvent({kind: 'step', step, index, count: plan.steps.length});
 			}
 
+			if (options.holdRuns) {
+				await new Promise<void>(resolve => held.push(resolve));
+			}
+
+			if (options.failRun) {
+				throw options.failRun;
+			}
+
 			return {plugin: plan.plugin, entry: entry(new Date().toISOString(), 'upgrade', plan.destination.tag, '3'), warnings: []};
 		},
 		autoUpdatePreview(list) {
@@ -164,12 +188,6 @@ export function fixtureServices(options: {readOnly?: boolean; failLoad?: string;
 		async autoUpdate() {
 			recorded.autoUpdates++;
 			return [{plugin: 'kasmweb/sidecar:amd64-1.2-rolling', result: 'upgraded', tag: 'amd64-1.2-rolling'}];
-		},
-		async setEnabled(target, enabled) {
-			recorded.enabled.push([target.name, enabled]);
-		},
-		async remove(target) {
-			recorded.removed.push(target.name);
 		},
 		async health(target) {
 			return target.enabled ? 'healthy (answers in 2 ms)' : 'unresponsive: no answer in 2000 ms';
@@ -192,5 +210,6 @@ export function fixtureServices(options: {readOnly?: boolean; failLoad?: string;
 			recorded.removedImages.push(image);
 		},
 	};
-	return {services, recorded, emit: (state: 'live' | 'lost') => watchers.forEach(watcher => watcher.onState(state)), change: () => watchers.forEach(watcher => watcher.onChange())};
+	const release = () => held.splice(0).forEach(resolve => resolve());
+	return {services, recorded, release, emit: (state: 'live' | 'lost') => watchers.forEach(watcher => watcher.onState(state)), change: () => watchers.forEach(watcher => watcher.onChange())};
 }

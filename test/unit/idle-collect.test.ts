@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {setTimeout as delay} from 'node:timers/promises';
-import {IdleCollector} from '../../source/app/idle-collect.js';
+import {IdleCollector} from '../../source/app/terminal/idle-collect.js';
 
 test('memory is handed back once after a burst of frames, and never while nothing is drawn', async () => {
 	let collections = 0;

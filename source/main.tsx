@@ -171,7 +171,9 @@ function helpText(): string {
 		'      --debug FILE     log what kasm-tui asks the daemon and registries to FILE,',
 		'                       owner-only, with every secret removed',
 		'',
-		'Exit codes: 0 done, 1 failed (the plugin was left as it was), 2 bad input, 3 refused.',
+		'Exit codes: 0 done, 1 failed (the plugin was left as it was), 2 bad input,',
+		'3 refused, 4 failed and could not be put back: the plugin is not as it was, and',
+		'"kasm-tui recover <plugin>" puts it back (the message says what state it is in).',
 	].join('\n');
 }
 

@@ -53,6 +53,9 @@ export const plugins: PluginWithUsage[] = [
 	}),
 ];
 
+/** The fixture's own now: the ages it shows never change with the date the tests run on. */
+export const fixtureClock = () => Date.parse('2026-12-01T00:00:00.000Z');
+
 export const images: ImageWithUsage[] = Array.from({length: 60}, (_, index) => ({
 	repository: `kasmweb/workspace-${String(index).padStart(2, '0')}`,
 	tag: '1.16.0',

@@ -47,6 +47,15 @@ function addForms(value: string, username?: string): void {
 	}
 }
 
+/**
+ * Whether what follows "Basic" or "Bearer" is a credential (base64, a JWT) rather than a word of
+ * text that is drawn ("Basic authentication", a plugin's description): a digit, `+ / =`, a dot
+ * inside it, or a capital letter after its first.
+ */
+function looksLikeCredential(token: string): boolean {
+	return /[\d+/=]|\.\w|.[A-Z]/.test(token);
+}
+
 /** The text with every registered secret, and anything shaped like credentials, replaced by `***`. */
 export function redact(text: string): string {
 	let clean = text;
@@ -57,7 +66,7 @@ export function redact(text: string): string {
 	}
 
 	return clean
-		.replaceAll(/\b(Basic|Bearer)\s+[\w+/=.-]{8,}/gi, '$1 ***')
+		.replaceAll(/\b(Basic|Bearer)(\s+)([\w+/=.-]{8,})/gi, (whole, scheme: string, space: string, token: string) => (looksLikeCredential(token) ? `${scheme}${space}***` : whole))
 		.replaceAll(/("(?:password|secret|auth|identitytoken|registrytoken|token|access_token|refresh_token)"\s*:\s*)"[^"]*"/gi, '$1"***"');
 }
 

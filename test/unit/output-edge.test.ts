@@ -6,6 +6,7 @@ import {after, test} from 'node:test';
 import {closeDebugLog, debug, openDebugLog} from '../../source/debug.js';
 import {Ledger} from '../../source/ledger/ledger.js';
 import {registerSecret} from '../../source/secrets.js';
+import {printable} from '../../source/text.js';
 
 /**
  * What leaves kasm-tui is cleaned where it leaves, whatever was cleaned where it came in: a
@@ -76,4 +77,10 @@ test('an error in a ledger written by an older kasm-tui is redacted when read', 
 	const file = ledger.fileOf('old/plugin:1.0');
 	fs.appendFileSync(file, JSON.stringify({time: new Date().toISOString(), action: 'upgrade', name: 'old/plugin:1.0', reference: '', tag: '', identity: {diffIds: []}, outcome: 'failed', error: 'auth "password": "letmein-990" refused', user: 'ops', version: '0.0.0'}) + '\n');
 	assert.equal(ledger.read('old/plugin:1.0').entries[1]!.error, 'auth "password": "***" refused');
+});
+
+test('words after "Basic" or "Bearer" in text that is drawn are not taken for credentials; credentials are', () => {
+	assert.equal(printable('Basic Authentication for the volume driver'), 'Basic Authentication for the volume driver');
+	assert.equal(printable('uses bearer authentication.'), 'uses bearer authentication.');
+	assert.equal(printable('sent Basic dXNlcjpwYXNz and Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig'), 'sent Basic *** and Bearer ***');
 });

@@ -101,6 +101,22 @@ export function createHostServices(
 	options: {readOnly: boolean; ledgerDir?: string; signal?: AbortSignal; onIdle?: () => void},
 ): HostServices & {busy: () => boolean; prefetch: () => void} {
 	let running = 0;
+	// Bumped as each change begins and ends: a listing taken across one may show a build already gone.
+	let generation = 0;
+	const asWork = async <T>(work: () => Promise<T>): Promise<T> => {
+		running++;
+		generation++;
+		try {
+			return await work();
+		} finally {
+			running--;
+			generation++;
+			if (running === 0) {
+				options.onIdle?.();
+			}
+		}
+	};
+
 	let prefetched: Promise<HostSnapshot> | undefined;
 	let engineOpened: Promise<Engine> | undefined;
 	const engineNow = async () => (engineOpened ??= Engine.open(target));
@@ -131,6 +147,7 @@ export function createHostServices(
 				return first;
 			}
 
+			const listedAt = generation;
 			const engine = await engineNow();
 			// Everything at once, the containers shared by both indexes: the cost does not grow with the
 			// host, and the version and settings asked for the flows do not hold the listings up.
@@ -145,7 +162,8 @@ export function createHostServices(
 				listings,
 			);
 			const users = containersByImage(listings.containers);
-			if (!options.readOnly) {
+			// Not while a change of ours runs or ran since the listing: it would record a build already replaced.
+			if (!options.readOnly && running === 0 && generation === listedAt) {
 				try {
 					observePlugins(flow, plugins);
 				} catch {
@@ -277,15 +295,7 @@ export function createHostServices(
 		},
 
 		async run(plan, onEvent) {
-			running++;
-			try {
-				return await runPlan(await context(), plan, onEvent, {signal: options.signal});
-			} finally {
-				running--;
-				if (running === 0) {
-					options.onIdle?.();
-				}
-			}
+			return asWork(async () => runPlan(await context(), plan, onEvent, {signal: options.signal}));
 		},
 
 		busy: () => running > 0,
@@ -304,15 +314,7 @@ export function createHostServices(
 			refuseWhenReadOnly('update plugins');
 			const flow = await context();
 			flow.ledger.assertUsable();
-			running++;
-			try {
-				return await autoUpdate(flow, onEvent, {signal: options.signal});
-			} finally {
-				running--;
-				if (running === 0) {
-					options.onIdle?.();
-				}
-			}
+			return asWork(async () => autoUpdate(flow, onEvent, {signal: options.signal}));
 		},
 	};
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import {afterEach, test} from 'node:test';
+import {after, afterEach, test} from 'node:test';
 import {createElement} from 'react';
 import {cleanup, render} from 'ink-testing-library';
 import {App} from '../../source/app/app.js';
@@ -12,8 +12,10 @@ import {openFlowContext} from '../../source/flows/context.js';
 import {planRollback} from '../../source/flows/planners.js';
 import {FlowFailed} from '../../source/flows/run.js';
 import {Ledger} from '../../source/ledger/ledger.js';
+import {runCli} from '../helpers/cli.js';
 import {answerPrompt, keys, press, waitForFrame} from '../helpers/frames.js';
 import {installPlugin, moveTag, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
+import {startSandbox, type Sandbox} from '../sandbox/sandbox.js';
 import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
 
 /**
@@ -24,6 +26,15 @@ const {sandbox} = await useSandbox();
 const leftovers = useLeftovers(sandbox);
 const target = parseHost(sandbox.host, 'flag');
 afterEach(() => cleanup());
+
+/** A daemon of this file's own, for the tests that act on or read everything a daemon has. */
+let ownSandbox: Promise<Sandbox> | undefined;
+const ownDaemon = async () => (ownSandbox ??= startSandbox());
+after(async () => {
+	if (ownSandbox) {
+		await (await ownSandbox).stop();
+	}
+});
 
 interface InspectedPlugin {
 	Name: string;
@@ -36,17 +47,18 @@ async function inspect(name: string): Promise<InspectedPlugin | undefined> {
 }
 
 /** A rolling plugin of the test's own, from a repository of its own (1.2.9 and 1.2.10). */
-async function rollingPlugin(stem: string, options: {disabled?: boolean} = {}) {
+async function rollingPlugin(stem: string, options: {disabled?: boolean; on?: Sandbox} = {}) {
+	const on = options.on ?? sandbox;
 	const repositoryPath = uniqueName(stem);
-	const repository = await pushRepository(sandbox, repositoryPath, ['1.2.9', '1.2.10']);
+	const repository = await pushRepository(on, repositoryPath, ['1.2.9', '1.2.10']);
 	const name = leftovers.plugin(`${repositoryPath}/sidecar:amd64-1.2-rolling`);
-	await installPlugin(sandbox, repository.ref(rollingTag), {alias: name, ...options});
+	await installPlugin(on, repository.ref(rollingTag), {alias: name, disabled: options.disabled});
 	return {repositoryPath, repository, name};
 }
 
 /** The screen on the sandbox with the real services, its list narrowed to the test's plugins. */
-async function openScreen(ledgerDir: string, filter: string, options: {readOnly?: boolean; rows?: number} = {}) {
-	const services = createHostServices(target, {readOnly: Boolean(options.readOnly), ledgerDir});
+async function openScreen(ledgerDir: string, filter: string, options: {readOnly?: boolean; rows?: number; on?: Sandbox} = {}) {
+	const services = createHostServices(options.on ? parseHost(options.on.host, 'flag') : target, {readOnly: Boolean(options.readOnly), ledgerDir});
 	const ui = render(createElement(App, {services, size: {columns: 160, rows: options.rows ?? 45}}));
 	await waitForFrame(ui.lastFrame, text => /Plugins \(\d+\)/.test(text), 20_000);
 	await press(ui.stdin, ui.lastFrame, '/');
@@ -165,42 +177,41 @@ test('h from the screen calls the plugin on its socket and says how it answered'
 });
 
 test('a from the screen upgrades the idle rolling plugin whose tag moved and skips the one a volume uses', async () => {
+	// Auto-update acts on every rolling plugin of the daemon: the other test files' must not be here.
+	const own = await ownDaemon();
 	const ledgerDir = leftovers.folder('kt-screen-services-');
 	const stem = uniqueName('screen-auto');
-	const idle = await rollingPlugin(`${stem}-idle`);
-	const busy = await rollingPlugin(`${stem}-busy`);
+	const idle = await rollingPlugin(`${stem}-idle`, {on: own});
+	const busy = await rollingPlugin(`${stem}-busy`, {on: own});
 	const volume = uniqueName('screen-auto-volume');
-	await sandbox.docker(['volume', 'create', '-d', busy.name, volume]);
-	await moveTag(sandbox, idle.repositoryPath, rollingTag, 'amd64-1.2.10');
-	await moveTag(sandbox, busy.repositoryPath, rollingTag, 'amd64-1.2.10');
-	try {
-		// The prompt lists every plugin of the daemon, the other tests' too: room for all of them.
-		const {ui} = await openScreen(ledgerDir, stem, {rows: 90});
-		await waitForFrame(ui.lastFrame, text => text.includes('Plugins (2)'));
-		await press(ui.stdin, ui.lastFrame, 'a');
-		await answerPrompt(
-			ui,
-			{title: /Auto-update every rolling plugin/, body: [new RegExp(`upgrade ${idle.name}`), new RegExp(`skip ${busy.name} in use by 1 volume`)]},
-			'y',
-		);
-		const frame = await waitForFrame(ui.lastFrame, text => /Auto-update: (done|failed)/.test(text), 60_000);
-		assert.match(frame, /Auto-update: done/);
-		assert.equal(await runningVersion(sandbox, idle.name), '1.2.10');
-		assert.equal(await runningVersion(sandbox, busy.name), '1.2.9');
-		assert.deepEqual(settled(ledgerDir, idle.name), ['observed:ok', 'auto-update:ok']);
-	} finally {
-		await sandbox.docker(['volume', 'rm', volume]);
-	}
+	await own.docker(['volume', 'create', '-d', busy.name, volume]);
+	await moveTag(own, idle.repositoryPath, rollingTag, 'amd64-1.2.10');
+	await moveTag(own, busy.repositoryPath, rollingTag, 'amd64-1.2.10');
+	const {ui} = await openScreen(ledgerDir, stem, {on: own});
+	await waitForFrame(ui.lastFrame, text => text.includes('Plugins (2)'));
+	await press(ui.stdin, ui.lastFrame, 'a');
+	await answerPrompt(
+		ui,
+		{title: /Auto-update every rolling plugin/, body: [new RegExp(`upgrade ${idle.name}`), new RegExp(`skip ${busy.name} in use by 1 volume`)]},
+		'y',
+	);
+	const frame = await waitForFrame(ui.lastFrame, text => /Auto-update: (done|failed)/.test(text), 60_000);
+	assert.match(frame, /Auto-update: done/);
+	assert.equal(await runningVersion(own, idle.name), '1.2.10');
+	assert.equal(await runningVersion(own, busy.name), '1.2.9');
+	assert.deepEqual(settled(ledgerDir, idle.name), ['observed:ok', 'auto-update:ok']);
+	ui.unmount();
+	await own.docker(['volume', 'rm', volume]);
 });
 
 /** Everything a change could touch, read from the daemon and the ledger folder. */
-async function everything(ledgerDir: string): Promise<string> {
+async function everything(on: Sandbox, ledgerDir: string): Promise<string> {
 	const daemon = await Promise.all([
-		sandbox.docker(['plugin', 'ls', '--no-trunc', '--format', '{{.ID}} {{.Name}} {{.Enabled}}']),
-		sandbox.docker(['image', 'ls', '--all', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}']),
-		sandbox.docker(['volume', 'ls', '--format', '{{.Driver}} {{.Name}}']),
-		sandbox.docker(['network', 'ls', '--no-trunc', '--format', '{{.ID}} {{.Name}} {{.Driver}}']),
-		sandbox.docker(['container', 'ls', '--all', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.State}}']),
+		on.docker(['plugin', 'ls', '--no-trunc', '--format', '{{.ID}} {{.Name}} {{.Enabled}}']),
+		on.docker(['image', 'ls', '--all', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}']),
+		on.docker(['volume', 'ls', '--format', '{{.Driver}} {{.Name}}']),
+		on.docker(['network', 'ls', '--no-trunc', '--format', '{{.ID}} {{.Name}} {{.Driver}}']),
+		on.docker(['container', 'ls', '--all', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.State}}']),
 	]);
 	const files = fs.existsSync(ledgerDir)
 		? fs.readdirSync(ledgerDir, {recursive: true}).map(file => `${String(file)}: ${fs.statSync(path.join(ledgerDir, String(file))).isFile() ? fs.readFileSync(path.join(ledgerDir, String(file)), 'utf8') : '(folder)'}`)
@@ -209,11 +220,13 @@ async function everything(ledgerDir: string): Promise<string> {
 }
 
 test('read-only: every key that would change something is refused with the reason, and nothing of any kind changed on the daemon or in the ledger', async () => {
+	// Nothing but this test may change the daemon while it looks.
+	const own = await ownDaemon();
 	const ledgerDir = path.join(leftovers.folder('kt-screen-services-'), 'ledger');
-	const {repositoryPath} = await rollingPlugin('screen-read-only');
-	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
-	const before = await everything(ledgerDir);
-	const {ui} = await openScreen(ledgerDir, repositoryPath, {readOnly: true});
+	const {repositoryPath} = await rollingPlugin('screen-read-only', {on: own});
+	await moveTag(own, repositoryPath, rollingTag, 'amd64-1.2.10');
+	const before = await everything(own, ledgerDir);
+	const {ui} = await openScreen(ledgerDir, repositoryPath, {readOnly: true, on: own});
 	await waitForFrame(ui.lastFrame, text => text.includes('enabled · rolling') && text.includes('(installed)'), 20_000);
 	const keysThatChange: Array<[string, string]> = [
 		['u', 'upgrade'],
@@ -241,7 +254,7 @@ test('read-only: every key that would change something is refused with the reaso
 	}
 
 	ui.unmount();
-	assert.equal(await everything(ledgerDir), before, 'the daemon and the ledger are exactly as they were');
+	assert.equal(await everything(own, ledgerDir), before, 'the daemon and the ledger are exactly as they were');
 });
 
 test('the "(previous)" mark is the build a rollback reinstalls, also for history written without content identity', async () => {
@@ -272,4 +285,30 @@ test('the "(previous)" mark is the build a rollback reinstalls, also for history
 	assert.equal(rollback.refusal, undefined, rollback.refusal?.message);
 	assert.equal(rollback.destination.tag, 'amd64-1.2.9');
 	assert.equal(details.previousTag, rollback.destination.tag, 'the picker marks the build the rollback would reinstall');
+});
+
+test('a remove that died after the daemon removed the plugin: recover says so and settles it, installing nothing', async () => {
+	const ledgerDir = leftovers.folder('kt-screen-services-');
+	const name = `${uniqueName('screen-removed')}/sidecar:amd64-1.2.9`;
+	// What a kasm-tui killed between `docker plugin rm` and its outcome leaves: `started`, and no plugin.
+	new Ledger(ledgerDir).append({
+		time: new Date().toISOString(),
+		action: 'remove',
+		name,
+		reference: `${sandbox.registry}/nowhere:amd64-1.2.9`,
+		tag: 'amd64-1.2.9',
+		identity: {diffIds: []},
+		attempt: 'dead-remove',
+		from: {name, reference: `${sandbox.registry}/nowhere:amd64-1.2.9`, tag: 'amd64-1.2.9', enabled: true},
+		outcome: 'started',
+		user: 'someone',
+		version: '0.1.0',
+	});
+	const result = await runCli(['--host', sandbox.host, '--ledger-dir', ledgerDir, 'recover', name, '--yes']);
+	assert.equal(result.code, 0, result.stderr);
+	assert.match(result.stderr, /record that .* was removed/);
+	assert.match(result.stdout, /was removed, as asked/);
+	assert.equal(new Ledger(ledgerDir).unfinished(name), undefined);
+	assert.equal(await inspect(name), undefined, 'nothing was installed');
+	assert.deepEqual(settled(ledgerDir, name), ['remove:ok']);
 });

@@ -21,7 +21,7 @@ import {recordRefusal, runPlan, type FlowEvent, type FlowResult} from '../flows/
 import type {LedgerEntry} from '../ledger/entry.js';
 import {candidateTags, mapLimited, sameBuild, tagsHoldingBuild} from '../registry/identity.js';
 import {parseReference} from '../registry/reference.js';
-import {latestTag, parseVersionTag, sortTagsNewestFirst} from '../registry/versions.js';
+import {latestTag, lineOf, parseVersionTag, sortTagsNewestFirst} from '../registry/versions.js';
 
 /** What the screen draws: the daemon read in one go. */
 export interface HostSnapshot {
@@ -266,7 +266,7 @@ export function createHostServices(
 				details.tags = sortTagsNewestFirst(tags);
 				const line = parseVersionTag(plugin.tag);
 				if (line) {
-					details.latestPatch = latestTag(tags, `${line.arch}-${line.major}${line.minor === undefined ? '' : `.${line.minor}`}`);
+					details.latestPatch = latestTag(tags, lineOf(line));
 				}
 
 				details.installedBuild = await tagsHoldingBuild(flow.registry, repo, plugin.diffIds, {tags: candidateTags(tags, plugin.tag)});

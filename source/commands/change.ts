@@ -4,6 +4,7 @@ import {BadInput, Refused} from '../errors.js';
 import {openFlowContext, type FlowContext} from '../flows/context.js';
 import {findPlugin} from '../flows/find-plugin.js';
 import {observePlugins} from '../flows/observe.js';
+import {buildChange, buildChangeText} from '../flows/build-change.js';
 import {summarisePlan} from '../flows/describe.js';
 import {describeStep, type Plan} from '../flows/plan.js';
 import {unfinishedRefusal} from '../flows/recover.js';
@@ -35,12 +36,18 @@ export async function openPlugin(context: CommandContext, name: string | undefin
 /** The plan in words: what will happen, the docker commands it equals, what is granted, who uses the plugin. */
 export function describePlan(plan: Plan): string {
 	const summary = summarisePlan(plan);
-	const lines = [
-		summary.title,
-		`  from        ${summary.from}`,
-		`  to          ${summary.to}`,
-		`  privileges  ${summary.privileges.map(privilege => privilege.text).join('; ') || 'none'}`,
-	];
+	const lines = [summary.title, `  from        ${summary.from}`, `  to          ${summary.to}`];
+	// One a line, as the daemon lists them; what reaches into the host is marked, as on the screen.
+	for (const [index, privilege] of summary.privileges.entries()) {
+		const added = privilege.added ? `  (new: ${plan.action === 'set' ? 'the new settings give it this' : 'this build asks for it, the current one did not'})` : '';
+		lines.push(`  ${index === 0 ? 'privileges' : '          '}  ${privilege.sensitive ? '! ' : ''}${privilege.text}${added}`);
+	}
+
+	if (summary.privileges.length === 0) {
+		lines.push('  privileges  none');
+	} else if (summary.privileges.some(privilege => privilege.sensitive)) {
+		lines.push('              (! reaches into the host: its network, files, devices or capabilities; granted exactly as listed)');
+	}
 	if (summary.usedBy) {
 		lines.push(`  used by     ${summary.usedBy}`);
 	}
@@ -157,10 +164,17 @@ export async function confirmAndRun(context: CommandContext, flow: FlowContext, 
 	}
 
 	const result = await withInterruptsDeferred(context, async signal => runPlan(flow, plan, progressPrinter(context), {signal}));
+	const change = await buildChange(flow, plan, result.plugin, result.entry.identity.digest);
 	if (context.json) {
-		context.print(JSON.stringify({action: plan.action, outcome: 'ok', plugin: result.plugin.name, entry: historyJson(result.entry)}, null, 2));
+		context.print(
+			JSON.stringify(
+				{action: plan.action, outcome: 'ok', plugin: result.plugin.name, from: change.from ?? null, to: change.to, sameBuild: change.same, entry: historyJson(result.entry)},
+				null,
+				2,
+			),
+		);
 	} else {
-		context.print(`${plan.action} of ${plan.origin.name} done: ${result.plugin.name} is ${result.plugin.enabled ? 'enabled' : 'disabled'} at ${plan.destination.tag || plan.destination.remote}`);
+		context.print(`${plan.action} of ${plan.origin.name} done: ${result.plugin.name} is ${result.plugin.enabled ? 'enabled' : 'disabled'}, ${buildChangeText(change)}`);
 	}
 
 	return result;

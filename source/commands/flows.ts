@@ -1,5 +1,6 @@
 import {BadInput, KasmTuiError, Refused} from '../errors.js';
 import {autoUpdate} from '../flows/auto-update.js';
+import {buildChangeText} from '../flows/build-change.js';
 import {openFlowContext} from '../flows/context.js';
 import {planReinstall, planRollback, planUpgrade} from '../flows/planners.js';
 import {parseReference} from '../registry/reference.js';
@@ -52,7 +53,11 @@ export async function recoverCommand(context: CommandContext, [name]: string[]):
 	}
 
 	const plugin = await recover(flow, unfinished);
-	context.print(`${plugin.name} is back: ${plugin.enabled ? 'enabled' : 'disabled'} at ${plugin.tag || plugin.reference}`);
+	context.print(
+		unfinished.from.absent
+			? `${plugin.name} is not installed, as before the install that did not finish`
+			: `${plugin.name} is back: ${plugin.enabled ? 'enabled' : 'disabled'} at ${plugin.tag || plugin.reference}`,
+	);
 }
 
 /** Kasm's automated updates, as the start-up script runs them. Exit 1 when any upgrade failed. */
@@ -77,7 +82,7 @@ export async function autoUpdateCommand(context: CommandContext, _positionals: s
 			table(outcomes, [
 				{title: 'PLUGIN', value: outcome => outcome.plugin, max: 60},
 				{title: 'RESULT', value: outcome => outcome.result},
-				{title: 'DETAIL', value: outcome => (outcome.result === 'upgraded' ? outcome.tag : outcome.reason), max: 120},
+				{title: 'DETAIL', value: outcome => (outcome.result === 'upgraded' ? buildChangeText({...outcome, same: outcome.sameBuild}) : outcome.reason), max: 120},
 			]),
 		);
 	}

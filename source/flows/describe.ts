@@ -29,7 +29,7 @@ export function summarisePlan(plan: Plan): PlanSummary {
 	const added = new Set(plan.privilegeChanges.added.map(privilege => privilegeText(privilege)));
 	return {
 		title: `${plan.action} ${plan.origin.name}`,
-		from: `${plan.origin.reference || '(no remote)'} (${plan.origin.enabled ? 'enabled' : 'disabled'})`,
+		from: plan.origin.absent ? `nothing: no plugin named ${plan.origin.name} is installed` : `${plan.origin.reference || '(no remote)'} (${plan.origin.enabled ? 'enabled' : 'disabled'})`,
 		to: `${plan.destination.remote}${plan.destination.name === plan.origin.name ? '' : ` as ${plan.destination.name}`}`,
 		privileges: plan.privileges.map(privilege => ({
 			text: privilegeText(privilege),

@@ -19,7 +19,7 @@ export class ReadOnlyRefusal extends Refused {
 }
 
 /** The refusals every change shares: read-only, a ledger we cannot write, a plugin in use. */
-function commonRefusal(context: FlowContext, plugin: PluginWithUsage, action: string): Refused | undefined {
+export function commonRefusal(context: FlowContext, plugin: PluginWithUsage, action: string): Refused | undefined {
 	if (context.readOnly) {
 		return new ReadOnlyRefusal(action, plugin.name);
 	}
@@ -99,7 +99,7 @@ async function stepsTo(
 	return {steps, privileges, privilegeChanges};
 }
 
-function refusedPlan(action: Plan['action'], plugin: PluginWithUsage, refusal: Refused, destination?: Partial<Destination>): Plan {
+export function refusedPlan(action: Plan['action'], plugin: PluginWithUsage, refusal: Refused, destination?: Partial<Destination>): Plan {
 	return {
 		action,
 		plugin,

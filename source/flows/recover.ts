@@ -46,7 +46,12 @@ export async function findUnfinished(context: FlowContext, pluginName: string): 
 		steps.push(`remove ${added.name}, which the ${entry.action} had installed`);
 	}
 
-	if (!original) {
+	if (from.absent) {
+		// An install: there was nothing before, so nothing it left may stay.
+		if (original) {
+			steps.push(`remove ${original.name}, which the install had installed`);
+		}
+	} else if (!original) {
 		steps.push(`reinstall ${from.name} from ${from.restoreRemote ?? from.reference}`);
 	} else {
 		if (!sameBuild(original.diffIds, entry.identity.diffIds) && entry.identity.diffIds.length > 0) {
@@ -86,6 +91,14 @@ export async function recover(context: FlowContext, unfinished: Unfinished): Pro
 		}
 
 		let original = plugins.find(plugin => plugin.name === from.name);
+		if (from.absent) {
+			if (original) {
+				await removePlugin(context.engine, original.name, {force: true});
+			}
+
+			return settle(context, unfinished, {name: from.name, reference: '', tag: '', id: '', enabled: false, rolling: false, description: '', types: [], privileges: [], socket: '', diffIds: []});
+		}
+
 		const wantBuild = entry.identity.diffIds;
 		if (!original || (wantBuild.length > 0 && !sameBuild(original.diffIds, wantBuild))) {
 			if (!from.restoreRemote) {
@@ -125,25 +138,29 @@ export async function recover(context: FlowContext, unfinished: Unfinished): Pro
 			});
 		}
 
-		const after = await inspectPlugin(context.engine, from.name);
-		context.ledger.append({
-			time: new Date().toISOString(),
-			action: 'recover',
-			name: from.name,
-			reference: from.reference,
-			tag: from.tag,
-			identity: {diffIds: after.diffIds},
-			pluginId: after.id,
-			outcome: 'restored',
-			attempt: entry.attempt,
-			error: `the ${entry.action} started ${entry.time} did not finish`,
-			user: context.user,
-			version: context.version,
-		});
-		return after;
+		return settle(context, unfinished, await inspectPlugin(context.engine, from.name));
 	} finally {
 		lock.release();
 	}
+}
+
+/** The outcome of the dead attempt, so the ledger shows it settled; `after` is what the plugin is now. */
+function settle(context: FlowContext, {entry, from}: Unfinished, after: Plugin): Plugin {
+	context.ledger.append({
+		time: new Date().toISOString(),
+		action: 'recover',
+		name: from.name,
+		reference: from.reference,
+		tag: from.tag,
+		identity: {diffIds: after.diffIds},
+		pluginId: after.id || undefined,
+		outcome: 'restored',
+		attempt: entry.attempt,
+		error: `the ${entry.action} started ${entry.time} did not finish`,
+		user: context.user,
+		version: context.version,
+	});
+	return after;
 }
 
 /** `error creating containerd container: id already in use`: what an enable cut short by a daemon restart leaves. */

@@ -1,7 +1,7 @@
 import {randomUUID} from 'node:crypto';
 import {setTimeout as sleep} from 'node:timers/promises';
-import {PluginAlreadyDisabled, PluginAlreadyEnabled} from '../docker/errors.js';
-import {disablePlugin, enablePlugin, inspectPlugin, pluginPrivileges, pullPlugin, removePlugin, upgradePlugin, type PluginProgress} from '../docker/plugin-ops.js';
+import {PluginAlreadyDisabled, PluginAlreadyEnabled, PluginExists} from '../docker/errors.js';
+import {disablePlugin, enablePlugin, inspectPlugin, pluginPrivileges, pullPlugin, removePlugin, setPluginSettings, upgradePlugin, type PluginProgress} from '../docker/plugin-ops.js';
 import type {Plugin} from '../docker/plugins.js';
 import {DaemonError, DaemonUnreachable, KasmTuiError, PluginNotFound} from '../errors.js';
 import type {LedgerEntry, LedgerOutcome} from '../ledger/entry.js';
@@ -9,7 +9,7 @@ import {debug} from '../debug.js';
 import {safeText} from '../text.js';
 import {pullAuth, type FlowContext} from './context.js';
 import {isStaleContainer} from './recover.js';
-import {describeStep, type Plan, type Step} from './plan.js';
+import {describeStep, shownSetting, type Plan, type Step} from './plan.js';
 
 /** What a running flow reports: each step as it starts, pull progress, each undo. */
 export type FlowEvent =
@@ -64,6 +64,11 @@ async function execute(context: FlowContext, step: Step, report: (event: FlowEve
 			});
 		}
 
+		case 'set': {
+			await setPluginSettings(engine, step.name, step.settings);
+			return {};
+		}
+
 		case 'remove': {
 			await removePlugin(engine, step.name);
 			return {};
@@ -101,6 +106,11 @@ async function undo(context: FlowContext, step: Step): Promise<void> {
 
 		case 'install': {
 			await removePlugin(engine, step.name, {force: true}).catch(alreadyDone(PluginNotFound));
+			return;
+		}
+
+		case 'set': {
+			await setPluginSettings(engine, step.name, step.previous);
 			return;
 		}
 
@@ -148,11 +158,13 @@ async function patiently<T>(work: () => Promise<T>, daemon: {lost: boolean; dead
 }
 
 function baseEntry(context: FlowContext, plan: Plan): Omit<LedgerEntry, 'time' | 'outcome' | 'name' | 'identity'> {
+	const settings = plan.steps.find(step => step.kind === 'set')?.settings.map(setting => shownSetting(setting));
 	return {
 		action: plan.action,
 		reference: plan.destination.remote,
 		tag: plan.destination.tag,
-		pluginId: plan.plugin.id,
+		...(settings ? {settings} : {}),
+		pluginId: plan.plugin.id || undefined,
 		user: context.user,
 		version: context.version,
 	};
@@ -205,7 +217,7 @@ export async function runPlan(
 			identity: origin.identity,
 			outcome: 'started',
 			attempt,
-			from: {name: origin.name, reference: origin.reference, tag: origin.tag, enabled: origin.enabled, restoreRemote: origin.restoreRemote},
+			from: {name: origin.name, reference: origin.reference, tag: origin.tag, enabled: origin.enabled, restoreRemote: origin.restoreRemote, absent: origin.absent},
 			into: destination.name === origin.name ? undefined : destination.name,
 		});
 
@@ -251,8 +263,10 @@ export async function runPlan(
 				}
 			};
 
-			// An enable whose answer was lost may have happened: take it back too.
-			const toUndo = failedStep?.kind === 'enable' ? [failedStep, ...[...done].reverse()] : [...done].reverse();
+			// An enable whose answer was lost may have happened, a set may have half-happened, a failed
+			// install may have left the plugin: take those back too (never a name that was there before).
+			const halfDone = failedStep?.kind === 'enable' || failedStep?.kind === 'set' || (failedStep?.kind === 'install' && !(failure instanceof PluginExists));
+			const toUndo = halfDone && failedStep ? [failedStep, ...[...done].reverse()] : [...done].reverse();
 			const undoErrors: string[] = [];
 			for (const step of toUndo) {
 				report({kind: 'undo', step});
@@ -267,7 +281,9 @@ export async function runPlan(
 			const cause = safeText((failure as Error).message ?? failure);
 			const state =
 				outcome === 'restored'
-					? `${origin.name} is as it was (${origin.enabled ? 'enabled' : 'disabled'}, ${origin.tag || origin.reference})`
+					? origin.absent
+						? `nothing was left installed as ${origin.name}`
+						: `${origin.name} is as it was (${origin.enabled ? 'enabled' : 'disabled'}, ${origin.tag || origin.reference})`
 					: `could not put ${origin.name} back (${undoErrors.join('; ')}): run "kasm-tui recover ${origin.name}" once the daemon and registry answer`;
 			context.ledger.append({
 				...baseEntry(context, plan),

@@ -162,7 +162,7 @@ export function fixtureServices(options: {readOnly?: boolean; failLoad?: string;
 		},
 		async autoUpdate() {
 			recorded.autoUpdates++;
-			return [{plugin: 'kasmweb/sidecar:amd64-1.2-rolling', result: 'upgraded', tag: 'amd64-1.2-rolling'}];
+			return [{plugin: 'kasmweb/sidecar:amd64-1.2-rolling', result: 'upgraded', tag: 'amd64-1.2-rolling', from: 'amd64-1.2.9', to: 'amd64-1.2.10', sameBuild: false}];
 		},
 		async setEnabled(target, enabled) {
 			recorded.enabled.push([target.name, enabled]);

@@ -6,6 +6,8 @@ import {listPlugins} from '../docker/plugins.js';
 import {BadInput} from '../errors.js';
 import {findPlugin} from '../flows/find-plugin.js';
 import {redact, registerSecret} from '../secrets.js';
+import {parseReference} from '../registry/reference.js';
+import {safeText} from '../text.js';
 import type {CommandContext} from './context.js';
 
 /**
@@ -18,7 +20,6 @@ export async function logsCommand(context: CommandContext, [name]: string[]): Pr
 	}
 
 	const since = context.since === undefined ? undefined : new Date(Date.now() - parseDuration(context.since));
-	const plugin = findPlugin(await listPlugins(await Engine.open(context.target)), name);
 	const {settings, warning} = await readSettings();
 	if (warning) {
 		context.warn(warning);
@@ -26,10 +27,15 @@ export async function logsCommand(context: CommandContext, [name]: string[]): Pr
 
 	const source = findDaemonLog({target: context.target, file: context.daemonLog, setting: settings.daemonLog});
 	if (source.kind === 'remote') {
-		const hint = remoteLogHint(source, plugin.id);
-		context.print(context.json ? JSON.stringify({plugin: plugin.name, id: plugin.id, remote: source.address, hint}) : hint);
+		// Plugin names are references; anything else would not be safe in the command the line gives.
+		parseReference(name);
+		const plugin = safeText(name);
+		const hint = remoteLogHint(source, plugin);
+		context.print(context.json ? JSON.stringify({plugin, remote: source.address, hint}) : hint);
 		return;
 	}
+
+	const plugin = findPlugin(await listPlugins(await Engine.open(context.target)), name);
 
 	// A plugin may print its own settings: the value of one that names a secret is not shown again.
 	for (const setting of plugin.settings ?? []) {

@@ -67,13 +67,14 @@ export function findDaemonLog({target, file, setting, underSystemd = dockerUnder
 	return {kind: 'file', path: found};
 }
 
-/** One line where the log is on another machine: how to read it there. */
-export function remoteLogHint(source: Extract<DaemonLogSource, {kind: 'remote'}>, pluginId: string): string {
+/**
+ * One line where the log is on another machine: how to read it there. It names the plugin, not
+ * its id, so saying it needs no answer from that daemon.
+ */
+export function remoteLogHint(source: Extract<DaemonLogSource, {kind: 'remote'}>, pluginName: string): string {
 	const ssh = /^ssh:\/\/([^/]+)/.exec(source.address)?.[1];
-	const command = `journalctl -u docker.service | grep plugin=${pluginId}`;
-	return ssh
-		? `the daemon at ${source.address} runs on another machine, so its log is there: ssh ${ssh} '${command}' (or its log file, e.g. /var/log/docker.log)`
-		: `the daemon at ${source.address} runs on another machine, so its log is there: on that host, ${command} (or its log file, e.g. /var/log/docker.log)`;
+	const where = ssh ? `on ${ssh} (ssh ${ssh})` : 'on that host';
+	return `the daemon at ${source.address} runs on another machine, so its log is there: ${where}, journalctl -u docker.service | grep "plugin=$(docker plugin inspect -f '{{.Id}}' ${pluginName})" (or grep its log file, e.g. /var/log/docker.log)`;
 }
 
 export function describeLogSource(source: DaemonLogSource): string {

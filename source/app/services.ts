@@ -59,8 +59,8 @@ export interface HostServices {
 	target: EngineTarget;
 	readOnly: boolean;
 	load(): Promise<HostSnapshot>;
-	/** Calls `onChange` per batch of daemon events, `onState` when the stream is lost and back. Returns a stop. */
-	watch?(onChange: () => void, onState: (state: 'live' | 'lost') => void): () => void;
+	/** Calls `onChange` per batch of daemon events, `onState` when the stream is lost (and why) and back. Returns a stop. */
+	watch?(onChange: () => void, onState: (state: 'live' | 'lost', reason?: string) => void): () => void;
 	details(plugin: Plugin): Promise<PluginDetails>;
 	plan(request: PlanRequest): Promise<Plan>;
 	run(plan: Plan, onEvent: (event: FlowEvent) => void): Promise<FlowResult>;
@@ -180,7 +180,7 @@ export function createHostServices(
 					const batch = batchEvents(() => onChange(), {windowMs: 150});
 					const watch = watchEvents(engine, {
 						onEvent: event => batch.push(event),
-						onState: state => onState(state === 'live' ? 'live' : 'lost'),
+						onState: (state, info) => onState(state === 'live' ? 'live' : 'lost', info.reason),
 					});
 					stop = () => {
 						batch.close();

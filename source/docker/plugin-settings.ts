@@ -44,6 +44,31 @@ function allows(item: RawSettable | null | undefined, field: string): boolean {
 	return Array.isArray(item?.Settable) && item.Settable.includes(field);
 }
 
+/**
+ * Mounts and devices alike: a path on the host, set as `NAME.source` / `NAME.path` (only a named
+ * one can be), running with the path in Settings where the daemon keeps it, else the config's.
+ */
+function hostPaths<T extends RawSettable>(
+	kind: 'mount' | 'device',
+	field: 'source' | 'path',
+	configured: T[] | null | undefined,
+	running: T[] | null | undefined,
+	pathOf: (item: T) => string | null | undefined,
+): PluginSetting[] {
+	const byName = new Map((running ?? []).map(item => [item.Name ?? '', item]));
+	return (configured ?? []).map(item => {
+		const name = item.Name ?? '';
+		const now = name ? byName.get(name) : undefined;
+		return {
+			key: name ? safeText(`${name}.${field}`) : '',
+			kind,
+			value: safeText((now ? pathOf(now) : undefined) ?? pathOf(item) ?? ''),
+			description: safeText(item.Description ?? ''),
+			settable: name !== '' && allows(item, field),
+		};
+	});
+}
+
 export function settingsOf(raw: RawSettingsSource): PluginSetting[] {
 	const config = raw.Config ?? {};
 	const current = raw.Settings ?? {};
@@ -66,30 +91,9 @@ export function settingsOf(raw: RawSettingsSource): PluginSetting[] {
 		});
 	}
 
-	const mounts = new Map((current.Mounts ?? []).map(mount => [mount.Name ?? '', mount]));
-	for (const mount of config.Mounts ?? []) {
-		const name = mount.Name ?? '';
-		settings.push({
-			key: name ? safeText(`${name}.source`) : '',
-			kind: 'mount',
-			value: safeText((name ? mounts.get(name)?.Source : undefined) ?? mount.Source ?? ''),
-			description: safeText(mount.Description ?? ''),
-			settable: name !== '' && allows(mount, 'source'),
-			destination: safeText(mount.Destination ?? ''),
-		});
-	}
-
-	const devices = new Map((current.Devices ?? []).map(device => [device.Name ?? '', device]));
-	for (const device of config.Linux?.Devices ?? []) {
-		const name = device.Name ?? '';
-		settings.push({
-			key: name ? safeText(`${name}.path`) : '',
-			kind: 'device',
-			value: safeText((name ? devices.get(name)?.Path : undefined) ?? device.Path ?? ''),
-			description: safeText(device.Description ?? ''),
-			settable: name !== '' && allows(device, 'path'),
-		});
-	}
+	const mounts = hostPaths('mount', 'source', config.Mounts, current.Mounts, mount => mount.Source);
+	settings.push(...mounts.map((setting, index) => ({...setting, destination: safeText(config.Mounts?.[index]?.Destination ?? '')})));
+	settings.push(...hostPaths('device', 'path', config.Linux?.Devices, current.Devices, device => device.Path));
 
 	const args = config.Args;
 	if (args?.Name) {

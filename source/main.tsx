@@ -40,6 +40,7 @@ const changeOptions: Array<[string, string]> = [
 	['--read-only', 'refuse the change'],
 	['--ledger-dir DIR', 'where version history is kept (env KASM_TUI_LEDGER_DIR)'],
 ];
+const jsonResult: [string, string] = ['--json', 'the result as JSON (the plan goes to standard error)'];
 
 const commands: CommandSpec[] = [
 	{
@@ -88,7 +89,7 @@ const commands: CommandSpec[] = [
 		usage: 'upgrade <plugin>',
 		summary: 'force upgrade from its remote reference (pulls even if unchanged)',
 		maxArguments: 1,
-		options: [...changeOptions, ['--json', 'the result as JSON (the plan goes to standard error)']],
+		options: [...changeOptions, jsonResult],
 		run: async (context, positionals) => (await load.flows()).upgradeCommand(context, positionals),
 	},
 	{
@@ -96,7 +97,7 @@ const commands: CommandSpec[] = [
 		usage: 'rollback <plugin>',
 		summary: 'reinstall the previous build in its history, pinned (no longer rolling)',
 		maxArguments: 1,
-		options: [...changeOptions, ['--json', 'the result as JSON (the plan goes to standard error)']],
+		options: [...changeOptions, jsonResult],
 		run: async (context, positionals) => (await load.flows()).rollbackCommand(context, positionals),
 	},
 	{
@@ -108,7 +109,7 @@ const commands: CommandSpec[] = [
 			['--version TAG', "the tag of the plugin's repository to install"],
 			['--alias NAME', 'the name to install it under (default: the registry reference)'],
 			...changeOptions,
-			['--json', 'the result as JSON (the plan goes to standard error)'],
+			jsonResult,
 		],
 		run: async (context, positionals) => (await load.flows()).reinstallCommand(context, positionals),
 	},
@@ -170,7 +171,7 @@ const commands: CommandSpec[] = [
 			['--alias NAME', 'the name to install it under (default: the reference)'],
 			['--disable', 'leave it installed but disabled'],
 			...changeOptions,
-			['--json', 'the result as JSON (the plan goes to standard error)'],
+			jsonResult,
 		],
 		run: async (context, positionals) => (await load.install()).installCommand(context, positionals),
 	},
@@ -197,7 +198,7 @@ const commands: CommandSpec[] = [
 			['KEY=VALUE', 'an env variable (DEBUG=1), a mount or device (data.source=/srv),'],
 			['', 'or the args (args=--verbose); only settable ones, as plugins shows them'],
 			...changeOptions,
-			['--json', 'the result as JSON (the plan goes to standard error)'],
+			jsonResult,
 		],
 		run: async (context, positionals) => (await load.set()).setCommand(context, positionals),
 	},

@@ -48,6 +48,7 @@ export function describePlan(plan: Plan): string {
 	} else if (summary.privileges.some(privilege => privilege.sensitive)) {
 		lines.push('              (! reaches into the host: its network, files, devices or capabilities; granted exactly as listed)');
 	}
+
 	if (summary.usedBy) {
 		lines.push(`  used by     ${summary.usedBy}`);
 	}

@@ -71,7 +71,7 @@ export interface WatchOptions {
 	maxRetryMs?: number;
 	/**
 	 * While a live stream is quiet this long, ask the daemon on a fresh connection whether it still
-	 * answers (GET /_ping); default 1000 ms, 0 never. dockerd 20.10 keeps the stream open for 10–15 s
+	 * answers (GET /_ping); default 1000 ms (0, never, over ssh://). dockerd 20.10 keeps the stream open for 10–15 s
 	 * while it shuts down, and a hung daemon forever: only asking tells it is gone.
 	 */
 	livenessMs?: number;
@@ -96,7 +96,8 @@ export interface EventWatch {
 export function watchEvents(engine: Engine, options: WatchOptions): EventWatch {
 	const firstRetryMs = options.firstRetryMs ?? 250;
 	const maxRetryMs = options.maxRetryMs ?? 5000;
-	const livenessMs = options.livenessMs ?? 1000;
+	// Over ssh:// each request is a connection of its own through ssh today: too dear once a second.
+	const livenessMs = options.livenessMs ?? (engine.target.transport.kind === 'ssh' ? 0 : 1000);
 	const pingTimeoutMs = options.pingTimeoutMs ?? 2500;
 	const filters = JSON.stringify({type: [...(options.types ?? watchedTypes)]});
 	const replay = new ReplayFilter();

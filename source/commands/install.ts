@@ -13,15 +13,14 @@ export async function installCommand(context: CommandContext, [reference]: strin
 	}
 
 	const flow = await openFlowContext({target: context.target, ledgerDir: context.ledgerDir, readOnly: context.readOnly});
+	const plan = await planInstall(flow, await listPlugins(flow.engine), {reference, alias: context.alias, disable: context.disable});
 	if (!flow.readOnly) {
 		flow.ledger.assertUsable();
-	}
-
-	const plan = await planInstall(flow, await listPlugins(flow.engine), {reference, alias: context.alias, disable: context.disable});
-	// An install of this name that died half-way is put right first (it may have left the plugin).
-	const refusal = flow.readOnly || plan.refusal ? undefined : unfinishedRefusal(flow, plan.destination.name);
-	if (refusal) {
-		throw refusal;
+		// A change of this name that died half-way is put right first (an install may have left the plugin).
+		const unfinished = unfinishedRefusal(flow, plan.destination.name);
+		if (unfinished) {
+			throw unfinished;
+		}
 	}
 
 	await confirmAndRun(context, flow, plan);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
 import {test} from 'node:test';
 import {parseHost} from '../../source/docker/connection.js';
 import {listPlugins} from '../../source/docker/plugins.js';
@@ -6,7 +7,7 @@ import {openFlowContext} from '../../source/flows/context.js';
 import {planInstall} from '../../source/flows/install.js';
 import {FlowFailed, runPlan} from '../../source/flows/run.js';
 import {Ledger} from '../../source/ledger/ledger.js';
-import {runCli} from '../helpers/cli.js';
+import {cliPath, runCli} from '../helpers/cli.js';
 import {inspectPlugin} from '../helpers/hardening.js';
 import {manifestDigest, pushPluginBuild, runningVersion} from '../sandbox/fixtures.js';
 import {startExtraRegistry} from '../sandbox/sandbox.js';
@@ -113,4 +114,37 @@ test('a registry that goes away during the pull: nothing is left installed', asy
 	} finally {
 		await registry.stop();
 	}
+});
+
+test('an install killed half-way is refused again until recover, which removes what it left', async () => {
+	const ledgerDir = leftovers.folder('kasm-tui-install-');
+	const name = leftovers.plugin(`${uniqueName('install/killed')}:amd64-1.2.9`);
+	await new Promise<void>((resolve, reject) => {
+		const child = spawn(process.execPath, [cliPath, '--host', sandbox.host, '--ledger-dir', ledgerDir, 'install', kasm.ref('amd64-1.2.9'), '--alias', name, '--yes'], {
+			stdio: ['ignore', 'pipe', 'pipe'],
+			env: {...process.env, DOCKER_HOST: ''},
+		});
+		let stderr = '';
+		child.stderr.on('data', chunk => {
+			stderr += chunk;
+			// The install step is done as the enable step begins: killed there, the plugin stays behind.
+			if (/\[2\/2\]/.test(stderr)) {
+				child.kill('SIGKILL');
+			}
+		});
+		child.on('close', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`not killed: ${stderr}`))));
+	});
+	assert.ok(await inspectPlugin(sandbox, name), 'the killed install left the plugin');
+
+	const again = await kasmTui(ledgerDir, 'install', kasm.ref('amd64-1.2.9'), '--alias', name, '--yes');
+	assert.equal(again.code, 3, again.stderr);
+	assert.match(again.stderr, /an install of \S+ .* did not finish: run "kasm-tui recover /);
+
+	const recovered = await kasmTui(ledgerDir, 'recover', name, '--yes');
+	assert.equal(recovered.code, 0, recovered.stderr);
+	assert.match(recovered.stderr, /remove \S+, which the install had installed/);
+	assert.match(recovered.stdout, /is not installed, as before the install that did not finish/);
+	assert.equal(await inspectPlugin(sandbox, name), undefined);
+	assert.equal(new Ledger(ledgerDir).unfinished(name), undefined);
+	assert.equal((await kasmTui(ledgerDir, 'install', kasm.ref('amd64-1.2.9'), '--alias', name, '--yes')).code, 0, 'and it installs now');
 });

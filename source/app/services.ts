@@ -20,7 +20,7 @@ import {runPlan, type FlowEvent, type FlowResult} from '../flows/run.js';
 import type {LedgerEntry} from '../ledger/entry.js';
 import {candidateTags, mapLimited, sameBuild, tagsHoldingBuild} from '../registry/identity.js';
 import {parseReference} from '../registry/reference.js';
-import {latestTag, parseVersionTag, sortTagsNewestFirst} from '../registry/versions.js';
+import {latestTag, lineOf, parseVersionTag, sortTagsNewestFirst} from '../registry/versions.js';
 
 /** What the screen draws: the daemon read in one go. */
 export interface HostSnapshot {
@@ -54,8 +54,8 @@ export interface HostServices {
 	target: EngineTarget;
 	readOnly: boolean;
 	load(): Promise<HostSnapshot>;
-	/** Calls `onChange` per batch of daemon events, `onState` when the stream is lost and back. Returns a stop. */
-	watch?(onChange: () => void, onState: (state: 'live' | 'lost') => void): () => void;
+	/** Calls `onChange` per batch of daemon events, `onState` when the stream is lost (and why) and back. Returns a stop. */
+	watch?(onChange: () => void, onState: (state: 'live' | 'lost', reason?: string) => void): () => void;
 	details(plugin: Plugin): Promise<PluginDetails>;
 	/** Every change from the screen is planned here, as the commands plan theirs (planChange). */
 	plan(request: ChangeRequest): Promise<Plan>;
@@ -193,7 +193,7 @@ export function createHostServices(
 					const batch = batchEvents(() => onChange(), {windowMs: 150});
 					const watch = watchEvents(engine, {
 						onEvent: event => batch.push(event),
-						onState: state => onState(state === 'live' ? 'live' : 'lost'),
+						onState: (state, info) => onState(state === 'live' ? 'live' : 'lost', info.reason),
 					});
 					stop = () => {
 						batch.close();
@@ -279,7 +279,7 @@ export function createHostServices(
 				details.tags = sortTagsNewestFirst(tags);
 				const line = parseVersionTag(plugin.tag);
 				if (line) {
-					details.latestPatch = latestTag(tags, `${line.arch}-${line.major}${line.minor === undefined ? '' : `.${line.minor}`}`);
+					details.latestPatch = latestTag(tags, lineOf(line));
 				}
 
 				details.installedBuild = await tagsHoldingBuild(flow.registry, repo, plugin.diffIds, {tags: candidateTags(tags, plugin.tag)});

@@ -54,6 +54,7 @@ const planning: Record<ChangeRequest['kind'], string> = {
 	upgrade: 'the upgrade of',
 	rollback: 'the rollback of',
 	reinstall: 'the reinstall of',
+	set: 'the settings of',
 	enable: 'to enable',
 	disable: 'to disable',
 	remove: 'to remove',

@@ -2,8 +2,9 @@ import readline from 'node:readline';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import {BadInput, Refused} from '../errors.js';
 import {openFlowContext, type FlowContext} from '../flows/context.js';
-import {describeResult, summarisePlan} from '../flows/describe.js';
+import {describeResult, keepsBuild, summarisePlan} from '../flows/describe.js';
 import {findPlugin} from '../flows/find-plugin.js';
+import {buildChange, buildChangeText} from '../flows/build-change.js';
 import {planChange, type ChangeRequest} from '../flows/open-change.js';
 import {describeStep, type Plan} from '../flows/plan.js';
 import {FlowFailed, runPlan, type FlowEvent, type FlowResult} from '../flows/run.js';
@@ -30,12 +31,22 @@ export async function planNamedChange(
 /** The plan in words: what will happen, the docker commands it equals, what is granted, who uses the plugin. */
 export function describePlan(plan: Plan): string {
 	const summary = summarisePlan(plan);
-	const lines = [
-		summary.title,
-		`  from        ${summary.from}`,
-		`  to          ${summary.to}`,
-		...(summary.grants ? [`  privileges  ${summary.privileges.map(privilege => privilege.text).join('; ') || 'none'}`] : []),
-	];
+	const lines = [summary.title, `  from        ${summary.from}`, `  to          ${summary.to}`];
+	// One a line, as the daemon lists them; what reaches into the host is marked, as on the screen.
+	const privileges = summary.grants ? summary.privileges : [];
+	for (const [index, privilege] of privileges.entries()) {
+		const added = privilege.added ? `  (new: ${plan.action === 'set' ? 'the new settings give it this' : 'this build asks for it, the current one did not'})` : '';
+		lines.push(`  ${index === 0 ? 'privileges' : '          '}  ${privilege.sensitive ? '! ' : ''}${privilege.text}${added}`);
+	}
+
+	if (!summary.grants) {
+		// Disable and remove grant nothing: no line for privileges.
+	} else if (privileges.length === 0) {
+		lines.push('  privileges  none');
+	} else if (privileges.some(privilege => privilege.sensitive)) {
+		lines.push('              (! reaches into the host: its network, files, devices or capabilities; granted exactly as listed)');
+	}
+
 	if (summary.usedBy) {
 		lines.push(`  used by     ${summary.usedBy}`);
 	}
@@ -167,10 +178,20 @@ export async function confirmAndRun(context: CommandContext, flow: FlowContext, 
 		throw error;
 	}
 
+	// Enable, disable and remove keep the build: only the changes that install one name two.
+	const change = result.plugin && !keepsBuild(plan) ? await buildChange(flow, plan, result.plugin, result.entry.identity.digest) : undefined;
 	if (context.json) {
-		context.print(jsonText({action: plan.action, outcome: 'ok', plugin: result.plugin?.name ?? plan.origin.name, entry: historyJson(result.entry)}));
+		context.print(
+			jsonText({
+				action: plan.action,
+				outcome: 'ok',
+				plugin: result.plugin?.name ?? plan.origin.name,
+				...(change ? {from: change.from ?? null, to: change.to, sameBuild: change.same} : {}),
+				entry: historyJson(result.entry),
+			}),
+		);
 	} else {
-		context.print(`${plan.action} of ${plan.origin.name} done: ${describeResult(plan, result)}`);
+		context.print(`${plan.action} of ${plan.origin.name} done: ${describeResult(plan, result, change && buildChangeText(change))}`);
 	}
 
 	return result;

@@ -1,6 +1,7 @@
 import {BadInput, KasmTuiError, NotPutBack, Refused} from '../errors.js';
 import {jsonText} from './json.js';
 import {autoUpdate} from '../flows/auto-update.js';
+import {buildChangeText} from '../flows/build-change.js';
 import {openFlowContext} from '../flows/context.js';
 import {parseReference} from '../registry/reference.js';
 import {describeUnfinished, findUnfinished, recover} from '../flows/recover.js';
@@ -53,7 +54,13 @@ export async function recoverCommand(context: CommandContext, [name]: string[]):
 	}
 
 	const plugin = await recover(flow, unfinished);
-	context.print(plugin ? `${plugin.name} is back: ${plugin.enabled ? 'enabled' : 'disabled'} at ${plugin.tag || plugin.reference}` : `${unfinished.from.name} was removed, as asked: the ledger says so now`);
+	if (plugin) {
+		context.print(`${plugin.name} is back: ${plugin.enabled ? 'enabled' : 'disabled'} at ${plugin.tag || plugin.reference}`);
+	} else {
+		context.print(
+			unfinished.from.absent ? `${unfinished.from.name} is not installed, as before the install that did not finish` : `${unfinished.from.name} was removed, as asked: the ledger says so now`,
+		);
+	}
 }
 
 /** Kasm's automated updates, as the start-up script runs them. Exit 1 when any upgrade failed. */
@@ -78,7 +85,7 @@ export async function autoUpdateCommand(context: CommandContext, _positionals: s
 			table(outcomes, [
 				{title: 'PLUGIN', value: outcome => outcome.plugin, max: 60},
 				{title: 'RESULT', value: outcome => outcome.result},
-				{title: 'DETAIL', value: outcome => (outcome.result === 'upgraded' ? outcome.tag : outcome.reason), max: 120},
+				{title: 'DETAIL', value: outcome => (outcome.result === 'upgraded' ? buildChangeText({...outcome, same: outcome.sameBuild}) : outcome.reason), max: 120},
 			]),
 		);
 	}

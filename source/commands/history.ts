@@ -58,6 +58,7 @@ export function historyJson(entry: LedgerEntry) {
 		tag: entry.tag,
 		identity: entry.identity,
 		outcome: entry.outcome,
+		...(entry.settings ? {settings: entry.settings} : {}),
 		error: entry.error ?? null,
 		user: entry.user,
 		version: entry.version,

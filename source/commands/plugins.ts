@@ -1,3 +1,4 @@
+import {shownValue} from '../docker/plugin-settings.js';
 import type {Plugin} from '../docker/plugins.js';
 import {jsonText} from './json.js';
 import {describeUsage, isInUse, type PluginWithUsage} from '../docker/usage.js';
@@ -66,5 +67,6 @@ export function pluginJson(plugin: PluginWithUsage) {
 		usedBy: plugin.usedBy,
 		socket: plugin.socket,
 		diffIds: plugin.diffIds,
+		settings: (plugin.settings ?? []).map(setting => ({...setting, value: shownValue(setting.key, setting.value)})),
 	};
 }

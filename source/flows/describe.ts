@@ -32,7 +32,7 @@ export function summarisePlan(plan: Plan): PlanSummary {
 	const added = new Set(plan.privilegeChanges.added.map(privilege => privilegeText(privilege)));
 	return {
 		title: `${plan.action} ${plan.origin.name}`,
-		from: `${plan.origin.reference || '(no remote)'} (${plan.origin.enabled ? 'enabled' : 'disabled'})`,
+		from: plan.origin.absent ? `nothing: no plugin named ${plan.origin.name} is installed` : `${plan.origin.reference || '(no remote)'} (${plan.origin.enabled ? 'enabled' : 'disabled'})`,
 		to: keepsBuild(plan) ? `${plan.destination.remote || '(no remote)'} (${afterwards[plan.action as 'enable' | 'disable' | 'remove']})` : `${plan.destination.remote}${plan.destination.name === plan.origin.name ? '' : ` as ${plan.destination.name}`}`,
 		grants: plan.action !== 'disable' && plan.action !== 'remove',
 		privileges: plan.privileges.map(privilege => ({
@@ -49,16 +49,23 @@ export function summarisePlan(plan: Plan): PlanSummary {
 const afterwards = {enable: 'enabled', disable: 'disabled', remove: 'removed'} as const;
 
 /** Enable, disable, remove: the same build before and after. */
-function keepsBuild(plan: Plan): boolean {
+export function keepsBuild(plan: Plan): boolean {
 	return plan.action in afterwards;
 }
 
-/** What a change that went through did, in one line, for the screen and the command line alike. */
-export function describeResult(plan: Plan, result: FlowResult): string {
+/**
+ * What a change that went through did, in one line, for the screen and the command line alike;
+ * `builds` is the change of build in words (`amd64-1.2.9 → amd64-1.2.10`) where the build changed.
+ */
+export function describeResult(plan: Plan, result: FlowResult, builds?: string): string {
 	if (!result.plugin) {
 		return `${plan.origin.name} is removed; its history stays in the ledger`;
 	}
 
-	const at = keepsBuild(plan) ? plan.origin.tag || plan.origin.reference : plan.destination.tag || plan.destination.remote;
-	return `${result.plugin.name} is ${result.plugin.enabled ? 'enabled' : 'disabled'} at ${at}`;
+	const state = `${result.plugin.name} is ${result.plugin.enabled ? 'enabled' : 'disabled'}`;
+	if (builds !== undefined) {
+		return `${state}, ${builds}`;
+	}
+
+	return `${state} at ${keepsBuild(plan) ? plan.origin.tag || plan.origin.reference : plan.destination.tag || plan.destination.remote}`;
 }

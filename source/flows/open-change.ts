@@ -5,12 +5,15 @@ import type {Plan} from './plan.js';
 import {planReinstall, planRollback, planUpgrade} from './planners.js';
 import {unfinishedRefusal} from './recover.js';
 import {recordRefusal} from './run.js';
+import {planSet} from './set.js';
 import {planStateChange} from './state-changes.js';
 
 /** A change an operator asks for, from the screen or the command line. */
 export type ChangeRequest =
 	| {kind: 'upgrade' | 'rollback' | 'enable' | 'disable' | 'remove'; plugin: PluginWithUsage}
-	| {kind: 'reinstall'; plugin: PluginWithUsage; version: string; alias?: string};
+	| {kind: 'reinstall'; plugin: PluginWithUsage; version: string; alias?: string}
+	/** `KEY=VALUE` words, as `docker plugin set` takes them. */
+	| {kind: 'set'; plugin: PluginWithUsage; assignments: string[]};
 
 /**
  * The one way a change is opened, by the screen and the headless commands alike: the ledger
@@ -44,6 +47,10 @@ async function planFor(flow: FlowContext, request: ChangeRequest): Promise<Plan>
 
 		case 'reinstall': {
 			return planReinstall(flow, request.plugin, {version: request.version, alias: request.alias});
+		}
+
+		case 'set': {
+			return planSet(flow, request.plugin, request.assignments);
 		}
 
 		default: {

@@ -50,7 +50,12 @@ export async function findUnfinished(context: FlowContext, pluginName: string): 
 		steps.push(`remove ${added.name}, which the ${entry.action} had installed`);
 	}
 
-	if (!original) {
+	if (from.absent) {
+		// An install: there was nothing before, so nothing it left may stay.
+		if (original) {
+			steps.push(`remove ${original.name}, which the install had installed`);
+		}
+	} else if (!original) {
 		steps.push(`reinstall ${from.name} from ${from.restoreRemote ?? from.reference}`);
 	} else {
 		if (!sameBuild(original.diffIds, entry.identity.diffIds) && entry.identity.diffIds.length > 0) {
@@ -95,6 +100,16 @@ export async function recover(context: FlowContext, unfinished: Unfinished): Pro
 		}
 
 		let original = plugins.find(plugin => plugin.name === from.name);
+		if (from.absent) {
+			if (original) {
+				await removePlugin(context.engine, original.name, {force: true});
+			}
+
+			// Nothing was there before the install, and nothing is now.
+			context.ledger.append({...settledFields(context, entry), action: 'recover', identity: {diffIds: []}, outcome: 'restored'});
+			return undefined;
+		}
+
 		const wantBuild = entry.identity.diffIds;
 		if (!original || (wantBuild.length > 0 && !sameBuild(original.diffIds, wantBuild))) {
 			if (!from.restoreRemote) {

@@ -1,7 +1,7 @@
 import {randomUUID} from 'node:crypto';
 import {setTimeout as sleep} from 'node:timers/promises';
-import {PluginAlreadyDisabled, PluginAlreadyEnabled} from '../docker/errors.js';
-import {disablePlugin, enablePlugin, inspectPlugin, pluginPrivileges, pullPlugin, removePlugin, upgradePlugin, type PluginProgress} from '../docker/plugin-ops.js';
+import {PluginAlreadyDisabled, PluginAlreadyEnabled, PluginExists} from '../docker/errors.js';
+import {disablePlugin, enablePlugin, inspectPlugin, pluginPrivileges, pullPlugin, removePlugin, setPluginSettings, upgradePlugin, type PluginProgress} from '../docker/plugin-ops.js';
 import type {Plugin} from '../docker/plugins.js';
 import {DaemonError, DaemonUnreachable, KasmTuiError, PluginNotFound, type ExitCode} from '../errors.js';
 import type {LedgerEntry, LedgerOutcome} from '../ledger/entry.js';
@@ -10,7 +10,7 @@ import {sameBuild} from '../registry/same-build.js';
 import {safeText} from '../text.js';
 import {pullAuth, type FlowContext} from './context.js';
 import {isStaleContainer} from './recover.js';
-import {describeStep, type Plan, type Step} from './plan.js';
+import {describeStep, shownSetting, type Plan, type Step} from './plan.js';
 
 /** What a running flow reports: each step as it starts, pull progress, each undo. */
 export type FlowEvent =
@@ -83,6 +83,11 @@ async function execute(context: FlowContext, step: Step, report: (event: FlowEve
 			});
 		}
 
+		case 'set': {
+			await setPluginSettings(engine, step.name, step.settings);
+			return {};
+		}
+
 		case 'remove': {
 			await removePlugin(engine, step.name);
 			return {};
@@ -120,6 +125,11 @@ async function undo(context: FlowContext, step: Step): Promise<void> {
 
 		case 'install': {
 			await removePlugin(engine, step.name, {force: true}).catch(alreadyDone(PluginNotFound));
+			return;
+		}
+
+		case 'set': {
+			await setPluginSettings(engine, step.name, step.previous);
 			return;
 		}
 
@@ -167,11 +177,13 @@ async function patiently<T>(work: () => Promise<T>, daemon: {lost: boolean; dead
 }
 
 function baseEntry(context: FlowContext, plan: Plan): Omit<LedgerEntry, 'time' | 'outcome' | 'name' | 'identity'> {
+	const settings = plan.steps.find(step => step.kind === 'set')?.settings.map(setting => shownSetting(setting));
 	return {
 		action: plan.action,
 		reference: plan.destination.remote,
 		tag: plan.destination.tag,
-		pluginId: plan.plugin.id,
+		...(settings ? {settings} : {}),
+		pluginId: plan.plugin.id || undefined,
 		user: context.user,
 		version: context.version,
 	};
@@ -248,7 +260,7 @@ export async function runPlan(
 			identity: origin.identity,
 			outcome: 'started',
 			attempt,
-			from: {name: origin.name, reference: origin.reference, tag: origin.tag, enabled: origin.enabled, restoreRemote: origin.restoreRemote},
+			from: {name: origin.name, reference: origin.reference, tag: origin.tag, enabled: origin.enabled, restoreRemote: origin.restoreRemote, absent: origin.absent},
 			into: destination.name === origin.name ? undefined : destination.name,
 		});
 
@@ -294,8 +306,10 @@ export async function runPlan(
 				}
 			};
 
-			// An enable whose answer was lost may have happened: take it back too.
-			const toUndo = failedStep?.kind === 'enable' ? [failedStep, ...[...done].reverse()] : [...done].reverse();
+			// An enable whose answer was lost may have happened, a set may have half-happened, a failed
+			// install may have left the plugin: take those back too (never a name that was there before).
+			const halfDone = failedStep?.kind === 'enable' || failedStep?.kind === 'set' || (failedStep?.kind === 'install' && !(failure instanceof PluginExists));
+			const toUndo = halfDone && failedStep ? [failedStep, ...[...done].reverse()] : [...done].reverse();
 			const undoErrors: string[] = [];
 			for (const step of toUndo) {
 				report({kind: 'undo', step});
@@ -308,7 +322,8 @@ export async function runPlan(
 
 			const outcome = undoErrors.length === 0 ? 'restored' : 'failed';
 			const cause = safeText((failure as Error).message ?? failure);
-			const state = outcome === 'restored' ? `${origin.name} is as it was (${origin.enabled ? 'enabled' : 'disabled'}, ${origin.tag || origin.reference})` : await stateNow(context, plan);
+			const asItWas = origin.absent ? `nothing was left installed as ${origin.name}` : `${origin.name} is as it was (${origin.enabled ? 'enabled' : 'disabled'}, ${origin.tag || origin.reference})`;
+			const state = outcome === 'restored' ? asItWas : await stateNow(context, plan);
 			const said =
 				outcome === 'restored'
 					? state

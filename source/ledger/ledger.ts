@@ -237,8 +237,10 @@ function cleanEntry(entry: LedgerEntry): LedgerEntry {
 						tag: safeText(entry.from.tag),
 						enabled: Boolean(entry.from.enabled),
 						restoreRemote: entry.from.restoreRemote === undefined ? undefined : safeText(entry.from.restoreRemote),
+						absent: entry.from.absent === true ? true : undefined,
 					}
 				: undefined,
+		settings: Array.isArray(entry.settings) ? entry.settings.map(setting => safeText(setting)) : undefined,
 		into: entry.into === undefined ? undefined : safeText(entry.into),
 		outcome: safeText(entry.outcome) as LedgerEntry['outcome'],
 		error: entry.error === undefined ? undefined : redact(safeText(entry.error)),

@@ -335,7 +335,7 @@ test('a reinstall whose build asks for more privileges says so in the plan, and 
 	const result = await kasmTui(ledgerDir, 'reinstall', name, '--version', 'amd64-2.0.0', '--alias', name.replace('1.2.9', '2.0.0'), '--yes');
 	assert.equal(result.code, 0, result.stderr);
 	created.push(name.replace('1.2.9', '2.0.0'));
-	assert.match(result.stdout, /privileges\s+network: host; capabilities: CAP_NET_ADMIN/);
+	assert.match(result.stdout, /privileges {2}! network: host\n {14}! capabilities: CAP_NET_ADMIN {2}\(new: this build asks for it/);
 	assert.match(result.stdout, /asks for more than this one: capabilities CAP_NET_ADMIN/);
 	assert.equal(await runningVersion(sandbox, name.replace('1.2.9', '2.0.0')), '2.0.0');
 });

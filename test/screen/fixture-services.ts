@@ -190,7 +190,7 @@ export function fixtureServices(options: FixtureOptions = {}) {
 		},
 		async autoUpdate() {
 			recorded.autoUpdates++;
-			return [{plugin: 'kasmweb/sidecar:amd64-1.2-rolling', result: 'upgraded', tag: 'amd64-1.2-rolling'}];
+			return [{plugin: 'kasmweb/sidecar:amd64-1.2-rolling', result: 'upgraded', tag: 'amd64-1.2-rolling', from: 'amd64-1.2.9', to: 'amd64-1.2.10', sameBuild: false}];
 		},
 		async health(target) {
 			return target.enabled ? 'healthy (answers in 2 ms)' : 'unresponsive: no answer in 2000 ms';

@@ -328,3 +328,78 @@ test('a stream cut before any event is reopened from the second it first opened,
 		await daemon.close();
 	}
 });
+
+/** A fake whose /events stays open (`streams`); /_ping answers while `answering` says so, else never. */
+async function fakeWithPing(name: string) {
+	const socketPath = path.join(folder, `${name}.sock`);
+	const state = {answering: true, pings: 0};
+	const streams: http.ServerResponse[] = [];
+	const server = http.createServer((request, response) => {
+		if (request.url?.startsWith('/_ping')) {
+			state.pings++;
+			if (state.answering) {
+				response.end('OK');
+			}
+
+			return;
+		}
+
+		response.writeHead(200, {'Content-Type': 'application/json'});
+		response.flushHeaders();
+		streams.push(response);
+	});
+	await new Promise<void>(resolve => server.listen(socketPath, resolve));
+	return {
+		socketPath,
+		state,
+		streams,
+		close: async () => {
+			server.closeAllConnections();
+			await new Promise(resolve => server.close(resolve));
+		},
+	};
+}
+
+test('a daemon that stops answering while its stream stays open is reported lost within one quiet window and one ping', async () => {
+	const daemon = await fakeWithPing('hung');
+	const engine = await Engine.open(parseHost(`unix://${daemon.socketPath}`, 'flag'));
+	const seen = recorder();
+	const watch = watchEvents(engine, {...seen, livenessMs: 100, pingTimeoutMs: 200, firstRetryMs: 5000});
+	try {
+		await until('live', () => seen.states.some(([state]) => state === 'live'));
+		await sleep(350);
+		assert.deepEqual(seen.states.map(([state]) => state), ['live'], 'a quiet daemon that answers stays live');
+		assert.ok(daemon.state.pings >= 2, `asked ${daemon.state.pings} times`);
+
+		daemon.state.answering = false;
+		const stoppedAt = Date.now();
+		await until('lost', () => seen.states.some(([state]) => state === 'lost'));
+		assert.equal(seen.states.find(([state]) => state === 'lost')?.[1].reason, 'the daemon does not answer');
+		assert.ok(Date.now() - stoppedAt < 100 + 200 + 250, `lost after ${Date.now() - stoppedAt} ms`);
+		assert.equal(engine.calls, 1, 'the pings are not counted as calls: only the stream was opened');
+	} finally {
+		watch.close();
+		await daemon.close();
+	}
+});
+
+test('while events flow nothing else is asked: the ping waits for a quiet window', async () => {
+	const daemon = await fakeWithPing('busy');
+	const engine = await Engine.open(parseHost(`unix://${daemon.socketPath}`, 'flag'));
+	const seen = recorder();
+	const watch = watchEvents(engine, {...seen, livenessMs: 200, pingTimeoutMs: 200});
+	try {
+		await until('live', () => seen.states.some(([state]) => state === 'live'));
+		for (let index = 0; index < 12; index++) {
+			daemon.streams[0]?.write(`${volumeEvent(`busy-${index}`, 1_700_000_000_000_000_000n + BigInt(index))}\n`);
+			await sleep(50);
+		}
+
+		await until('every event', () => seen.events.length === 12);
+		assert.equal(daemon.state.pings, 0);
+		await until('a quiet window brings one ask', () => daemon.state.pings === 1, 2000);
+	} finally {
+		watch.close();
+		await daemon.close();
+	}
+});

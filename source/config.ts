@@ -16,6 +16,8 @@ export interface Settings {
 	theme: Theme;
 	/** How often the screen reloads everything, as a safety net beside the daemon's event stream; 0: never. */
 	refreshSeconds: number;
+	/** The daemon's log file, for `kasm-tui logs` (`--daemon-log` wins); '' to look for it (journald, /var/log). */
+	daemonLog: string;
 	/** The fleet (`kasm-tui fleet`): each daemon by name and address, in groups that `--group` picks. */
 	hosts: readonly HostSetting[];
 	/** How long a rollout watches a host after its change before its health gate passes it. */
@@ -38,6 +40,7 @@ export const defaultSettings: Readonly<Settings> = Object.freeze({
 	recheckIntervalSeconds: 3600,
 	theme: 'auto',
 	refreshSeconds: 30,
+	daemonLog: '',
 	hosts: Object.freeze([]),
 	rolloutSettleSeconds: 5,
 });
@@ -56,6 +59,7 @@ const schema: Schema<Settings> = {
 	recheckIntervalSeconds: {type: 'integer', minimum: 60, maximum: 7 * day},
 	theme: {type: 'string', enum: [...themes]},
 	refreshSeconds: {type: 'integer', minimum: 0, maximum: day},
+	daemonLog: {type: 'string', maxLength: 4096},
 	hosts: {
 		type: 'array',
 		maxItems: 1000,

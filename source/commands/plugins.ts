@@ -1,4 +1,6 @@
+import {shownValue} from '../docker/plugin-settings.js';
 import type {Plugin} from '../docker/plugins.js';
+import {jsonText} from './json.js';
 import {describeUsage, isInUse, type PluginWithUsage} from '../docker/usage.js';
 import type {Engine} from '../docker/engine.js';
 import {hostLedger} from '../flows/host-ledger.js';
@@ -13,7 +15,7 @@ export async function pluginsCommand(context: CommandContext, listing: Promise<{
 	const {engine, plugins} = await listing;
 	await recordObserved(context, engine, plugins);
 	if (context.json) {
-		context.print(JSON.stringify(plugins.map(plugin => pluginJson(plugin)), null, 2));
+		context.print(jsonText(plugins.map(plugin => pluginJson(plugin))));
 		return;
 	}
 
@@ -66,5 +68,6 @@ export function pluginJson(plugin: PluginWithUsage) {
 		usedBy: plugin.usedBy,
 		socket: plugin.socket,
 		diffIds: plugin.diffIds,
+		settings: (plugin.settings ?? []).map(setting => ({...setting, value: shownValue(setting.key, setting.value)})),
 	};
 }

@@ -1,5 +1,5 @@
 import {readSettings} from '../config.js';
-import {BadInput, KasmTuiError, Refused} from '../errors.js';
+import {BadInput, KasmTuiError, Refused, type ExitCode} from '../errors.js';
 import {closeRollout, planRollout, runRollout, type HostJob, type RolloutEvent, type RolloutPlan, type RolloutReport, type RolloutRequest} from '../flows/rollout.js';
 import {rolloutExitCode} from '../flows/rollout-plan.js';
 import {parseReference} from '../registry/reference.js';
@@ -135,8 +135,8 @@ function reportJson(plan: RolloutPlan, report: RolloutReport) {
 				result: outcome.result,
 				reason: outcome.reason ?? null,
 				skip: outcome.skipKind ?? null,
-				from: job.plan ? job.plan.origin.tag || job.plan.origin.reference : null,
-				to: job.plan ? job.plan.destination.tag || job.plan.destination.remote : null,
+				from: outcome.from ?? (job.plan ? job.plan.origin.tag || job.plan.origin.reference : null),
+				to: outcome.to ?? (job.plan ? job.plan.destination.tag || job.plan.destination.remote : null),
 			};
 		}),
 	};
@@ -151,6 +151,17 @@ function describeReport(report: RolloutReport): string {
 }
 
 const willChange = (job: HostJob) => !job.verdict.skip;
+
+/** A rollout that did not finish: exit 1, or 4 when a host could not be put back. */
+class RolloutFailed extends KasmTuiError {
+	override name = 'RolloutFailed';
+	constructor(
+		override readonly exitCode: ExitCode,
+		message: string,
+	) {
+		super(message);
+	}
+}
 
 /**
  * `kasm-tui fleet upgrade|rollback|reinstall <plugin> [HOST…]` and `fleet auto-update [HOST…]`:
@@ -189,9 +200,10 @@ export async function rolloutCommand(context: CommandContext, action: RolloutAct
 			throw new Refused(`nothing was changed: every host was skipped (${report.outcomes.map(outcome => `${outcome.host}: ${outcome.reason}`).join('; ').slice(0, 400)})`);
 		}
 
-		if (code === 1) {
+		if (code === 1 || code === 4) {
 			const halfDone = report.outcomes.filter(outcome => outcome.result === 'failed').map(outcome => outcome.host);
-			throw new KasmTuiError(
+			throw new RolloutFailed(
+				code,
 				`the fleet ${action} did not finish: ${count('done')} done, ${count('restored')} failed and restored, ${halfDone.length} failed and not restored, ${count('not-started')} not started, ${count('skipped')} skipped` +
 					(halfDone.length > 0 ? `; run "kasm-tui recover <plugin> --host ADDRESS" on ${halfDone.join(', ')}` : ''),
 			);

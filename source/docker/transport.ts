@@ -177,7 +177,8 @@ class HttpApi implements EngineApi {
 		return new Promise((resolve, reject) => {
 			// `timeout` also bounds the connect, which setTimeout below does not (a host that drops packets).
 			const options = {...base, method: request.method, path: request.path + encodeQuery(request.query), headers, signal: request.signal, ...(timeoutMs === undefined ? {} : {timeout: timeoutMs})};
-			const call = this.send(options, resolve);
+			// A fresh connection: over ssh a new ssh (the streams' agent), elsewhere no agent at all.
+			const call = this.send(request.fresh ? {...options, agent: this.streamBase === this.base ? false : this.streamBase.agent} : options, resolve);
 			this.open.add(call);
 			call.on('close', () => this.open.delete(call));
 			call.on('error', reject);
@@ -209,6 +210,7 @@ export async function engineApi(target: EngineTarget, env: NodeJS.ProcessEnv = p
 			}
 
 			const [https, net] = await Promise.all([import('node:https'), import('node:net')]);
+			const tls = {ca: transport.tls.ca, cert: transport.tls.cert, key: transport.tls.key, rejectUnauthorized: transport.tls.verify};
 			return new HttpApi(
 				{
 					host: transport.host,
@@ -216,12 +218,9 @@ export async function engineApi(target: EngineTarget, env: NodeJS.ProcessEnv = p
 					// The certificate is checked against the address's host, as the docker CLI does, not
 					// against the Host header ("docker"); an IP address is no server name (RFC 6066).
 					servername: net.isIP(transport.host) ? '' : transport.host,
-					agent: new https.Agent({
-						ca: transport.tls.ca,
-						cert: transport.tls.cert,
-						key: transport.tls.key,
-						rejectUnauthorized: transport.tls.verify,
-					}),
+					// Also on the request itself, for the requests that take no agent (a fresh connection).
+					...tls,
+					agent: new https.Agent(tls),
 				},
 				https.request,
 				timeoutMs,

@@ -90,15 +90,23 @@ export interface HostOutcome {
 	/** Why, for anything but done. */
 	reason?: string;
 	skipKind?: SkipKind;
+	/** A host done: the release it left and the one it runs now (`amd64-1.2.9`, `amd64-1.2.10`). */
+	from?: string;
+	to?: string;
 }
 
 /**
- * 0 when every host that was not skipped is done; 1 when any failed (or was stopped before it
- * started), and when nothing was done because hosts could not be reached; 3 when nothing was
+ * 0 when every host that was not skipped is done; 4 when a host could not be put back (as a
+ * single-host change whose undo failed); 1 when any failed and was put back (or was stopped before
+ * it started), and when nothing was done because hosts could not be reached; 3 when nothing was
  * done and hosts were refused (in use, read-only, no previous version).
  */
 export function rolloutExitCode(outcomes: readonly HostOutcome[]): ExitCode {
-	if (outcomes.some(outcome => outcome.result === 'restored' || outcome.result === 'failed' || outcome.result === 'not-started')) {
+	if (outcomes.some(outcome => outcome.result === 'failed')) {
+		return 4;
+	}
+
+	if (outcomes.some(outcome => outcome.result === 'restored' || outcome.result === 'not-started')) {
 		return 1;
 	}
 

@@ -7,6 +7,7 @@ import {sameBuild} from '../registry/identity.js';
 import {parseReference} from '../registry/reference.js';
 import {safeText} from '../text.js';
 import {autoUpdate, skipReason} from './auto-update.js';
+import {buildChange, buildChangeText} from './build-change.js';
 import {openFlowContext, type FlowContext} from './context.js';
 import {fleetTimeoutMs, unreachableReason, withDeadline} from './fleet.js';
 import {findPlugin} from './find-plugin.js';
@@ -253,8 +254,8 @@ async function runJob(job: HostJob, plan: RolloutPlan, options: RunRolloutOption
 			});
 			const failed = outcomes.filter(outcome => outcome.result === 'failed');
 			if (failed.length > 0) {
-				const leftHalfDone = failed.some(outcome => flow!.ledger.unfinished(outcome.plugin));
-				return {host, result: leftHalfDone ? 'failed' : 'restored', reason: failed.map(outcome => `${outcome.plugin}: ${outcome.result === 'failed' ? outcome.reason : ''}`).join('; ')};
+				const leftHalfDone = failed.some(outcome => outcome.undoFailed);
+				return {host, result: leftHalfDone ? 'failed' : 'restored', reason: failed.map(outcome => `${outcome.plugin}: ${outcome.reason}`).join('; ')};
 			}
 
 			const upgraded = outcomes.filter(outcome => outcome.result === 'upgraded').map(outcome => outcome.plugin);
@@ -267,7 +268,10 @@ async function runJob(job: HostJob, plan: RolloutPlan, options: RunRolloutOption
 			signal: options.signal,
 			gate: async () => gate(hostPlan.destination.name),
 		});
-		return {host, result: 'done', reason: `${result.plugin.name} is ${result.plugin.enabled ? 'enabled' : 'disabled'} at ${hostPlan.destination.tag || hostPlan.destination.remote}`};
+		// As every single-host result does: the release it left and the one it runs now.
+		const change = result.plugin ? await buildChange(flow!, hostPlan, result.plugin, result.entry.identity.digest) : undefined;
+		const state = `${result.plugin?.name ?? hostPlan.destination.name} is ${result.plugin?.enabled ? 'enabled' : 'disabled'}`;
+		return {host, result: 'done', reason: change ? `${buildChangeText(change)}; ${state}` : state, from: change?.from, to: change?.to};
 	} catch (error) {
 		return failedOutcome(host, error);
 	}

@@ -364,8 +364,9 @@ export function startDaemon(state: SandboxState): number {
 			`kasmtui-${path.basename(dir)}`,
 			'--containerd-plugins-namespace',
 			`kasmtui-${path.basename(dir)}-plugins`,
+			// Info, as a host's daemon logs: a plugin's stdout reaches the log at that level (kasm-tui logs).
 			'--log-level',
-			'warn',
+			'info',
 			...(state.daemonArgs ?? []),
 		],
 		path.join(dir, 'dockerd.log'),

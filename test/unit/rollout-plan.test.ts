@@ -49,10 +49,10 @@ test('a failed canary stops the rollout whatever --max-failed says; batches stop
 
 const outcome = (result: HostOutcome['result'], skipKind?: HostOutcome['skipKind']): HostOutcome => ({host: 'h', result, skipKind});
 
-test('exit 0 only when every host that was not skipped is done; 1 when any failed or was not started; 3 when every host was refused', () => {
+test('exit 0 only when every host that was not skipped is done; 1 when any failed or was not started; 4 when one was not put back; 3 when every host was refused', () => {
 	assert.equal(rolloutExitCode([outcome('done'), outcome('skipped', 'in-use'), outcome('skipped', 'unreachable')]), 0);
 	assert.equal(rolloutExitCode([outcome('done'), outcome('restored')]), 1);
-	assert.equal(rolloutExitCode([outcome('done'), outcome('failed')]), 1);
+	assert.equal(rolloutExitCode([outcome('done'), outcome('failed'), outcome('restored')]), 4, 'a host left half-done says so, as a single-host change does');
 	assert.equal(rolloutExitCode([outcome('restored'), outcome('not-started')]), 1);
 	assert.equal(rolloutExitCode([outcome('skipped', 'in-use'), outcome('skipped', 'refused')]), 3);
 	assert.equal(rolloutExitCode([outcome('skipped', 'in-use'), outcome('skipped', 'current')]), 3);

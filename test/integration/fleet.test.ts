@@ -3,7 +3,7 @@ import {spawn} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import {after, test} from 'node:test';
+import {after, test, type TestContext} from 'node:test';
 import {parseHost} from '../../source/docker/connection.js';
 import {readFleet} from '../../source/flows/fleet.js';
 import {hostLedgerDirectory} from '../../source/ledger/hosts.js';
@@ -11,7 +11,7 @@ import {Ledger} from '../../source/ledger/ledger.js';
 import {cliPath, runCli, testLedgerDir} from '../helpers/cli.js';
 import {answer, startProxy} from '../helpers/hardening.js';
 import {installPlugin, moveTag, pushPluginBuild, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
-import {startExtraDaemon, startSilentHost} from '../sandbox/fleet-hosts.js';
+import {startExtraDaemon, startSilentHost, type ExtraDaemon} from '../sandbox/fleet-hosts.js';
 import type {Sandbox} from '../sandbox/sandbox.js';
 import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
 import {startSshBed} from '../sandbox/ssh-host.js';
@@ -24,13 +24,18 @@ import {startSshBed} from '../sandbox/ssh-host.js';
 const {sandbox} = await useSandbox();
 const leftovers = useLeftovers(sandbox);
 const bed = startSshBed();
-const [bravo, charlie, delta] = await Promise.all([startExtraDaemon(sandbox), startExtraDaemon(sandbox, {tls: true}), startExtraDaemon(sandbox)]);
+after(async () => bed.stop());
+const started = await Promise.allSettled([startExtraDaemon(sandbox), startExtraDaemon(sandbox, {tls: true}), startExtraDaemon(sandbox)]);
+after(async () => Promise.all(started.map(async daemon => (daemon.status === 'fulfilled' ? daemon.value.stop() : undefined))));
+const [bravo, charlie, delta] = started.map(daemon => {
+	if (daemon.status === 'rejected') {
+		throw daemon.reason;
+	}
+
+	return daemon.value;
+}) as [ExtraDaemon, ExtraDaemon, ExtraDaemon];
 const down = await startSilentHost();
-after(async () => {
-	await bed.stop();
-	await down.close();
-	await Promise.all([bravo, charlie, delta].map(async daemon => daemon.stop()));
-});
+after(async () => down.close());
 await bed.addHost('kasm-agent-1', bravo.host);
 
 // The operator's docker config: a context for charlie with its TLS material, as `docker context create` leaves it.
@@ -71,17 +76,27 @@ const hostFlags = {
 const daemons: Record<'alpha' | 'bravo' | 'charlie' | 'delta', Sandbox> = {alpha: sandbox, bravo: bravo.sandbox, charlie: charlie.sandbox, delta: delta.sandbox};
 const kasmTui = async (ledgerDir: string, ...args: string[]) => runCli(['--ledger-dir', ledgerDir, ...args], {env, timeoutMs: 180_000});
 
-/** A rolling plugin of a repository of the test's own, installed on the daemons named. */
-async function rollingEverywhere(stem: string, on: Array<keyof typeof daemons>, versions = ['1.2.9', '1.2.10']) {
-	const repositoryPath = uniqueName(stem);
-	const repository = await pushRepository(sandbox, repositoryPath, versions);
-	const name = `${repositoryPath}/sidecar:amd64-1.2-rolling`;
-	await Promise.all(on.map(async host => installPlugin(daemons[host], repository.ref(rollingTag), {alias: name})));
-	after(async () => {
+/** Gone from every daemon when the test ends, with the volumes that use it: the next test's auto-update finds nothing of it. */
+function removedAfter(t: TestContext, name: string): void {
+	t.after(async () => {
 		for (const daemon of Object.values(daemons)) {
+			const volumes = (await daemon.docker(['volume', 'ls', '-q', '--filter', `driver=${name}`]).catch(() => '')).trim().split('\n').filter(Boolean);
+			if (volumes.length > 0) {
+				await daemon.docker(['volume', 'rm', '--force', ...volumes]).catch(() => {});
+			}
+
 			await daemon.docker(['plugin', 'rm', '--force', name]).catch(() => {});
 		}
 	});
+}
+
+/** A rolling plugin of a repository of the test's own, installed on the daemons named. */
+async function rollingEverywhere(t: TestContext, stem: string, on: Array<keyof typeof daemons>, versions = ['1.2.9', '1.2.10']) {
+	const repositoryPath = uniqueName(stem);
+	const repository = await pushRepository(sandbox, repositoryPath, versions);
+	const name = `${repositoryPath}/sidecar:amd64-1.2-rolling`;
+	removedAfter(t, name);
+	await Promise.all(on.map(async host => installPlugin(daemons[host], repository.ref(rollingTag), {alias: name})));
 	return {repositoryPath, repository, name};
 }
 
@@ -116,8 +131,32 @@ async function ledgerOf(ledgerDir: string, daemon: Sandbox): Promise<Ledger> {
 	return new Ledger(hostLedgerDirectory(ledgerDir, {id, address: daemon.host, local: daemon === sandbox}, {claim: false}));
 }
 
-test('the matrix over four hosts and one that never answers: engines, builds by release tag, drift marked, the silent host unreachable with why', async () => {
-	const {name, repositoryPath} = await rollingEverywhere('fleet-matrix', ['alpha', 'bravo', 'charlie']);
+test('fleet auto-update upgrades every idle rolling plugin on each host behind the health gate, and leaves one in use', async t => {
+	// Only daemons no other test file touches: auto-update acts on every plugin of a host.
+	const idle = await rollingEverywhere(t, 'fleet-auto-idle', ['bravo', 'delta']);
+	const busy = await rollingEverywhere(t, 'fleet-auto-busy', ['delta']);
+	const volume = uniqueName('fleet-auto-volume');
+	await delta.sandbox.docker(['volume', 'create', '-d', busy.name, volume]);
+	await moveTag(sandbox, idle.repositoryPath, rollingTag, 'amd64-1.2.10');
+	await moveTag(sandbox, busy.repositoryPath, rollingTag, 'amd64-1.2.10');
+	const ledgerDir = leftovers.folder('kasm-tui-fleet-auto-');
+	const result = await kasmTui(ledgerDir, 'fleet', 'auto-update', ...hostFlags.bravo, ...hostFlags.delta, '--yes', '--json');
+	assert.equal(result.code, 0, result.stderr);
+	const report = JSON.parse(result.stdout) as RolloutJson;
+	assert.deepEqual(resultsOf(report), {bravo: 'done', delta: 'done'});
+	assert.match(report.hosts[1]!.reason ?? '', new RegExp(`upgraded ${idle.name.replaceAll('.', '\\.')}`));
+	assert.match(result.stderr, new RegExp(`leaves ${busy.name.replaceAll('.', '\\.')}: in use by 1 volume`));
+	assert.match(result.stderr, /^bravo: health: volume probe ok/m);
+	assert.match(result.stderr, /^delta: health: still enabled ok/m);
+	assert.deepEqual(
+		await Promise.all([runningVersion(bravo.sandbox, idle.name), runningVersion(delta.sandbox, idle.name), runningVersion(delta.sandbox, busy.name)]),
+		['1.2.10', '1.2.10', '1.2.9'],
+	);
+	await assertNoProbeLeft();
+});
+
+test('the matrix over four hosts and one that never answers: engines, builds by release tag, drift marked, the silent host unreachable with why', async t => {
+	const {name, repositoryPath} = await rollingEverywhere(t, 'fleet-matrix', ['alpha', 'bravo', 'charlie']);
 	// charlie was upgraded by hand after the tag moved: it runs another build under the same name.
 	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
 	await charlie.sandbox.docker(['plugin', 'disable', name]);
@@ -169,15 +208,14 @@ test('a host that never answers is reported after every host that did, each as s
 	assert.equal(readings[0]!.reachable, false);
 });
 
-test('a rollout: the canary first, a host where the plugin is in use skipped, a host whose pull fails put back, the rest upgraded, each behind a health gate', async () => {
-	const {name, repositoryPath} = await rollingEverywhere('fleet-rollout', ['alpha', 'bravo', 'charlie']);
+test('a rollout: the canary first, a host where the plugin is in use skipped, a host whose pull fails put back, the rest upgraded, each behind a health gate', async t => {
+	const {name, repositoryPath} = await rollingEverywhere(t, 'fleet-rollout', ['alpha', 'bravo', 'charlie']);
 	// delta pulls through a registry proxy that will fail the new build's layer: its pull fails half-way.
 	const proxy = await startProxy({host: '127.0.0.1', port: Number(sandbox.registry.split(':')[1])});
 	after(async () => proxy.close());
 	await installPlugin(delta.sandbox, `${proxy.address}/${repositoryPath}:${rollingTag}`, {alias: name});
 	const volume = uniqueName('fleet-busy');
 	await charlie.sandbox.docker(['volume', 'create', '-d', name, volume]);
-	after(async () => charlie.sandbox.docker(['volume', 'rm', volume]).catch(() => {}));
 	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
 	const manifest = (await (await fetch(`http://${sandbox.registry}/v2/${repositoryPath}/manifests/amd64-1.2.10`, {headers: {Accept: 'application/vnd.docker.distribution.manifest.v2+json'}})).json()) as {layers: Array<{digest: string}>};
 	const layer = manifest.layers[0]!.digest;
@@ -236,7 +274,7 @@ test('a rollout: the canary first, a host where the plugin is in use skipped, a 
 	assert.equal((JSON.parse(overSsh.stdout) as Array<{outcome: string}>)[0]?.outcome, 'ok', 'history --host reads that host\'s ledger');
 });
 
-test('a canary that fails its health gate is put back, and no other host is touched', async () => {
+test('a canary that fails its health gate is put back, and no other host is touched', async t => {
 	const repositoryPath = uniqueName('fleet-sick');
 	const repository = `${sandbox.registry}/${repositoryPath}`;
 	await pushPluginBuild(sandbox, `${repository}:amd64-1.2.9`, {version: '1.2.9'});
@@ -244,12 +282,8 @@ test('a canary that fails its health gate is put back, and no other host is touc
 	await pushPluginBuild(sandbox, `${repository}:amd64-1.2.10`, {version: 'broken-1.2.10'});
 	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.9');
 	const name = `${repositoryPath}/sidecar:amd64-1.2-rolling`;
+	removedAfter(t, name);
 	await Promise.all((['alpha', 'bravo', 'delta'] as const).map(async host => installPlugin(daemons[host], `${repository}:${rollingTag}`, {alias: name})));
-	after(async () => {
-		for (const daemon of Object.values(daemons)) {
-			await daemon.docker(['plugin', 'rm', '--force', name]).catch(() => {});
-		}
-	});
 	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
 	const idsBefore = await Promise.all([pluginIdOf(sandbox, name), pluginIdOf(delta.sandbox, name)]);
 	const began = Date.now();
@@ -300,8 +334,8 @@ function rolloutProcess(ledgerDir: string, args: string[], onLine: (line: string
 	});
 }
 
-test('ctrl-c in the middle of a rollout: the host under way finishes its step and is put back, no other host starts', async () => {
-	const {name, repositoryPath} = await rollingEverywhere('fleet-interrupt', ['alpha', 'bravo', 'delta']);
+test('ctrl-c in the middle of a rollout: the host under way finishes its step and is put back, no other host starts', async t => {
+	const {name, repositoryPath} = await rollingEverywhere(t, 'fleet-interrupt', ['alpha', 'bravo', 'delta']);
 	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
 	const ledgerDir = leftovers.folder('kasm-tui-fleet-interrupt-');
 	let sent = false;
@@ -327,8 +361,8 @@ test('ctrl-c in the middle of a rollout: the host under way finishes its step an
 	}
 });
 
-test('a rollout that dies in the middle of a host\'s upgrade: the next rollout leaves that host alone, and recover --host puts it back', async () => {
-	const {name, repositoryPath} = await rollingEverywhere('fleet-killed', ['alpha', 'bravo']);
+test('a rollout that dies in the middle of a host\'s upgrade: the next rollout leaves that host alone, and recover --host puts it back', async t => {
+	const {name, repositoryPath} = await rollingEverywhere(t, 'fleet-killed', ['alpha', 'bravo']);
 	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
 	const ledgerDir = leftovers.folder('kasm-tui-fleet-killed-');
 	const killed = await rolloutProcess(ledgerDir, ['fleet', 'upgrade', name, ...hostFlags.bravo, ...hostFlags.alpha, '--yes'], (line, child) => {
@@ -353,8 +387,8 @@ test('a rollout that dies in the middle of a host\'s upgrade: the next rollout l
 	assert.equal(bravoLedger.read(name).entries.at(-1)?.outcome, 'restored');
 });
 
-test('without a terminal and without --yes a rollout shows its plan and changes nothing; read-only refuses every host, exit 3', async () => {
-	const {name, repositoryPath} = await rollingEverywhere('fleet-ask', ['alpha', 'bravo']);
+test('without a terminal and without --yes a rollout shows its plan and changes nothing; read-only refuses every host, exit 3', async t => {
+	const {name, repositoryPath} = await rollingEverywhere(t, 'fleet-ask', ['alpha', 'bravo']);
 	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
 	const ledgerDir = leftovers.folder('kasm-tui-fleet-ask-');
 	const asked = await kasmTui(ledgerDir, 'fleet', 'upgrade', name, ...hostFlags.alpha, ...hostFlags.bravo);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import {freePort, Sandbox, startDaemon, stopSandbox, waitForDaemon, type SandboxState} from './sandbox.js';
+import {freePort, Sandbox, sandboxState, startDaemon, stopSandbox, waitForDaemon} from './sandbox.js';
 
 /**
  * More daemons beside the sandbox's, for fleet tests: each a private dockerd of its own (socket,
@@ -68,19 +68,7 @@ function legacyDaemonId(): boolean {
 export async function startExtraDaemon(main: Sandbox, {tls = false}: {tls?: boolean} = {}): Promise<ExtraDaemon> {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-'));
 	fs.chmodSync(dir, 0o711);
-	const state: SandboxState = {
-		dir,
-		socket: path.join(dir, 'docker.sock'),
-		host: `unix://${path.join(dir, 'docker.sock')}`,
-		registry: main.registry,
-		dataRoot: path.join(dir, 'data'),
-		execRoot: path.join(dir, 'x'),
-		dockerConfig: path.join(dir, 'docker-config'),
-		pids: {dockerd: 0, registry: 0},
-		owner: process.pid,
-	};
-	fs.mkdirSync(state.dockerConfig);
-	fs.writeFileSync(path.join(state.dockerConfig, 'config.json'), '{"auths":{}}\n');
+	const state = sandboxState(dir, main.registry);
 	// dockerd before 23 takes its ID from /etc/docker/key.json, the same for every daemon of the
 	// machine; a key of its own (a daemon.json setting, no flag) makes it another daemon, as
 	// another host's would be. Later ones keep their ID in the data-root.

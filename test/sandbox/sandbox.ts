@@ -214,6 +214,24 @@ function dockerCli(): string {
 	return fs.existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
 }
 
+/** A sandbox's paths in `dir`, pulling from `registry`, with a docker CLI config of its own. */
+export function sandboxState(dir: string, registry: string): SandboxState {
+	const state: SandboxState = {
+		dir,
+		socket: path.join(dir, 'docker.sock'),
+		host: `unix://${path.join(dir, 'docker.sock')}`,
+		registry,
+		dataRoot: path.join(dir, 'data'),
+		execRoot: path.join(dir, 'x'),
+		dockerConfig: path.join(dir, 'docker-config'),
+		pids: {dockerd: 0, registry: 0},
+		owner: process.pid,
+	};
+	fs.mkdirSync(state.dockerConfig);
+	fs.writeFileSync(path.join(state.dockerConfig, 'config.json'), '{"auths":{}}\n');
+	return state;
+}
+
 export async function startSandbox({log = () => {}}: StartOptions = {}): Promise<Sandbox> {
 	if (process.getuid?.() !== 0) {
 		throw new Error('the sandbox runs its own dockerd, which needs root: run the tests or the demo as root (e.g. with sudo)');
@@ -225,19 +243,7 @@ export async function startSandbox({log = () => {}}: StartOptions = {}): Promise
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 	fs.chmodSync(dir, 0o711);
 	const port = await freePort();
-	const state: SandboxState = {
-		dir,
-		socket: path.join(dir, 'docker.sock'),
-		host: `unix://${path.join(dir, 'docker.sock')}`,
-		registry: `127.0.0.1:${port}`,
-		dataRoot: path.join(dir, 'data'),
-		execRoot: path.join(dir, 'x'),
-		dockerConfig: path.join(dir, 'docker-config'),
-		pids: {dockerd: 0, registry: 0},
-		owner: process.pid,
-	};
-	fs.mkdirSync(state.dockerConfig);
-	fs.writeFileSync(path.join(state.dockerConfig, 'config.json'), '{"auths":{}}\n');
+	const state = sandboxState(dir, `127.0.0.1:${port}`);
 	const writeState = () => fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
 	writeState();
 

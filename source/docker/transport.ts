@@ -99,6 +99,9 @@ function parse(body: Buffer): unknown {
 	}
 }
 
+/** Errors of a request that failed on a kept connection before any answer came. */
+const staleConnections = new WeakSet<object>();
+
 /** node:http's agent reads `servername` for plain http too (to name sockets), though its types say TLS only. */
 type BaseOptions = http.RequestOptions & {servername?: string};
 
@@ -134,9 +137,19 @@ class HttpApi implements EngineApi {
 		let timedOut = false;
 		let body: Buffer;
 		let response: IncomingMessage;
-		try {
-			response = await this.dial(this.base, request, timeout, () => {
+		const send = async () =>
+			this.dial(this.base, request, timeout, () => {
 				timedOut = true;
+			});
+		try {
+			// A kept connection can die while idle (an ssh that was ended) and be handed out once more
+			// before its end is seen: a read that got nothing on it is asked again on a new one.
+			response = await send().catch(async (error: unknown) => {
+				if (request.method === 'GET' && staleConnections.has(error as object)) {
+					return send();
+				}
+
+				throw error;
 			});
 			body = await readAll(response);
 		} catch (error) {
@@ -181,7 +194,17 @@ class HttpApi implements EngineApi {
 			const call = this.send(request.fresh ? {...options, agent: this.streamBase === this.base ? false : this.streamBase.agent} : options, resolve);
 			this.open.add(call);
 			call.on('close', () => this.open.delete(call));
-			call.on('error', reject);
+			let answered = false;
+			call.on('response', () => {
+				answered = true;
+			});
+			call.on('error', error => {
+				if (call.reusedSocket && !answered) {
+					staleConnections.add(error);
+				}
+
+				reject(error);
+			});
 			if (timeoutMs !== undefined) {
 				call.setTimeout(timeoutMs, () => {
 					onTimeout?.();

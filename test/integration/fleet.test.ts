@@ -189,6 +189,14 @@ test('the matrix over four hosts and one that never answers: engines, builds by 
 	assert.match(text.stdout, new RegExp(`${name.replaceAll('.', '\\.')} !\\s+charlie\\s+amd64-1\\.2\\.10\\s+yes\\s+yes`));
 	assert.match(text.stdout, /! drift: .* runs different builds on different hosts/);
 
+	// The same TLS daemon the way DOCKER_TLS_VERIFY and DOCKER_CERT_PATH name it, as for the docker CLI.
+	const byEnvironment = await runCli(['--ledger-dir', ledgerDir, '--host', charlie.tcpHost!, 'plugins', '--json'], {
+		env: {...env, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: charlie.tls!.clientFolder},
+	});
+	assert.equal(byEnvironment.code, 0, byEnvironment.stderr);
+	assert.equal(byEnvironment.stderr, '');
+	assert.ok((JSON.parse(byEnvironment.stdout) as Array<{name: string}>).some(plugin => plugin.name === name));
+
 	// The settings' hosts, by group: no --host at all.
 	const east = await kasmTui(ledgerDir, 'fleet', 'plugins', '--group', 'east', '--json');
 	assert.equal(east.code, 0, east.stderr);

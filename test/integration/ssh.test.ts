@@ -53,6 +53,24 @@ test('--host ssh://ALIAS reaches the daemon the ssh config names, lists what doc
 	assert.equal(startedFor('kasm-agent-1').length - before, 1, 'one ssh for the plugins, networks, volumes, containers and info together');
 });
 
+test('a host behind a jump host, as ProxyJump in the ssh config says, is reached the same way', async () => {
+	// The jump goes through kasm-agent-1's sshd and on to the same sshd again: two hops, one config.
+	bed.addAlias('kasm-behind-jump', [
+		'HostName 127.0.0.1',
+		`Port ${agent.port}`,
+		'User root',
+		`IdentityFile ${bed.identity}`,
+		'IdentitiesOnly yes',
+		`UserKnownHostsFile ${bed.knownHosts}`,
+		'StrictHostKeyChecking yes',
+		'BatchMode yes',
+		'ProxyJump kasm-agent-1',
+	]);
+	const result = await overSsh(['--host', 'ssh://kasm-behind-jump', 'plugins', '--json']);
+	assert.equal(result.code, 0, result.stderr);
+	assert.ok((JSON.parse(result.stdout) as Array<{name: string}>).some(entry => entry.name === plugin));
+});
+
 test('one ssh connection carries every request; a stream gets one of its own, and both work at once', async () => {
 	const engine = await sshEngine(agent.address);
 	const before = startedFor('kasm-agent-1').length;

@@ -22,7 +22,7 @@ export async function openPlugin(context: CommandContext, name: string | undefin
 	const plugin = findPlugin(plugins, name) as PluginWithUsage;
 	if (!flow.readOnly) {
 		flow.ledger.assertUsable();
-		observePlugins(flow, [plugin]);
+		await observePlugins(flow, [plugin]);
 		const refusal = unfinishedRefusal(flow, plugin.name);
 		if (refusal) {
 			throw refusal;
@@ -158,7 +158,19 @@ export async function confirmAndRun(context: CommandContext, flow: FlowContext, 
 
 	const result = await withInterruptsDeferred(context, async signal => runPlan(flow, plan, progressPrinter(context), {signal}));
 	if (context.json) {
-		context.print(JSON.stringify({action: plan.action, outcome: 'ok', plugin: result.plugin.name, entry: historyJson(result.entry)}, null, 2));
+		context.print(
+			JSON.stringify(
+				{
+					action: plan.action,
+					outcome: 'ok',
+					plugin: result.plugin.name,
+					installed: {remote: plan.destination.remote, byDigest: Boolean(plan.destination.byDigest)},
+					entry: historyJson(result.entry),
+				},
+				null,
+				2,
+			),
+		);
 	} else {
 		context.print(`${plan.action} of ${plan.origin.name} done: ${result.plugin.name} is ${result.plugin.enabled ? 'enabled' : 'disabled'} at ${plan.destination.tag || plan.destination.remote}`);
 	}

@@ -19,6 +19,8 @@ export interface PlanSummary {
 	title: string;
 	from: string;
 	to: string;
+	/** The build is installed by its digest: no release tag names it any more. */
+	byDigest: boolean;
 	privileges: Array<{text: string; sensitive: boolean; added: boolean}>;
 	usedBy?: string;
 	steps: Array<{text: string; command: string}>;
@@ -30,7 +32,8 @@ export function summarisePlan(plan: Plan): PlanSummary {
 	return {
 		title: `${plan.action} ${plan.origin.name}`,
 		from: `${plan.origin.reference || '(no remote)'} (${plan.origin.enabled ? 'enabled' : 'disabled'})`,
-		to: `${plan.destination.remote}${plan.destination.name === plan.origin.name ? '' : ` as ${plan.destination.name}`}`,
+		to: `${plan.destination.remote}${plan.destination.name === plan.origin.name ? '' : ` as ${plan.destination.name}`}${plan.destination.byDigest ? ' (by digest)' : ''}`,
+		byDigest: Boolean(plan.destination.byDigest),
 		privileges: plan.privileges.map(privilege => ({
 			text: privilegeText(privilege),
 			sensitive: isSensitive(privilege),

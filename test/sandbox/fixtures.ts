@@ -132,7 +132,7 @@ export async function seedKasmRepository(sandbox: Sandbox): Promise<KasmReposito
 
 const manifestV2 = 'application/vnd.docker.distribution.manifest.v2+json';
 /** Plugins are pushed as Docker manifests; images from the containerd store as OCI ones, which the registry only serves to who accepts them. */
-const anyManifest = [manifestV2, 'application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.oci.image.index.v1+json'].join(', ');
+export const anyManifest = [manifestV2, 'application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.oci.image.index.v1+json'].join(', ');
 
 /** Points `tag` at the build `target` points at, without a new build: a rolling tag moving. */
 export async function moveTag(sandbox: Sandbox, repositoryPath: string, tag: string, target: string): Promise<void> {

@@ -68,3 +68,8 @@ export function useLeftovers(sandbox: Sandbox) {
 		},
 	};
 }
+
+/** The status a pull's progress ends a layer with: the containerd store has no extract step to report. */
+export function layerDoneStatus(sandbox: Sandbox): string {
+	return sandbox.state.engine.imageStore === 'containerd' ? 'Download complete' : 'Pull complete';
+}

@@ -166,6 +166,11 @@ async function fakeDaemon(name: string, serve: (response: http.ServerResponse, i
 	const socketPath = path.join(folder, `${name}.sock`);
 	const requests: URLSearchParams[] = [];
 	const server = http.createServer((request, response) => {
+		if (request.url === '/_ping') {
+			response.writeHead(200, {'Api-Version': '1.41'}).end('OK');
+			return;
+		}
+
 		const query = new URL(request.url ?? '/', 'http://daemon').searchParams;
 		requests.push(query);
 		response.writeHead(200, {'Content-Type': 'application/json'});
@@ -278,8 +283,14 @@ test('a daemon that is not there is retried with a growing wait until closed, an
 test('closing while the daemon has not answered yet ends the attempt quietly; an aborted signal closes too', async () => {
 	const held: http.ServerResponse[] = [];
 	const socketPath = path.join(folder, 'silent.sock');
-	// Accepts and never answers, as a daemon busy starting up might.
-	const server = http.createServer((_request, response) => held.push(response));
+	// Answers its ping, then never answers the stream, as a daemon busy starting up might.
+	const server = http.createServer((request, response) => {
+		if (request.url === '/_ping') {
+			response.writeHead(200, {'Api-Version': '1.41'}).end('OK');
+		} else {
+			held.push(response);
+		}
+	});
 	await new Promise<void>(resolve => server.listen(socketPath, resolve));
 	try {
 		const engine = await Engine.open(parseHost(`unix://${socketPath}`, 'flag'));

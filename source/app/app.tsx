@@ -1,7 +1,9 @@
 import {Box, Text, useApp, useInput} from 'ink';
 import {useMemo, useReducer, useRef, useState} from 'react';
 import type {PluginWithUsage} from '../docker/usage.js';
+import {isImmutableTag} from '../flows/builds.js';
 import {summarisePlan} from '../flows/describe.js';
+import {sameBuild} from '../registry/same-build.js';
 import type {Plan} from '../flows/plan.js';
 import type {FlowEvent} from '../flows/run.js';
 import {safeText, truncate} from '../text.js';
@@ -223,11 +225,26 @@ export function App({services, size}: Props) {
 			case 'reinstall': {
 				if (onPlugins && plugin) {
 					const known = details?.status === 'ready' ? details.details : undefined;
-					const fromHistory = (known?.history ?? []).filter(entry => entry.outcome === 'ok' && entry.tag).map(entry => entry.tag);
-					const choices = [...new Set([...(known?.tags ?? []), ...fromHistory])].map(tag => ({
-						label: `${tag}${tag === plugin.tag ? '  (installed)' : ''}${tag === known?.previousTag ? '  (previous)' : ''}${tag === known?.latestPatch ? '  (latest patch)' : ''}${fromHistory.includes(tag) && !(known?.tags ?? []).includes(tag) ? '  (history)' : ''}`,
-						value: tag,
+					const settled = (known?.history ?? []).filter(entry => entry.outcome === 'ok' && entry.tag);
+					// A moving tag names today's build, not the one in the history: that one is offered by its digest.
+					const fromHistory = settled.filter(entry => isImmutableTag(entry.tag) || !entry.identity.digest).map(entry => entry.tag);
+					const builds = [
+						...new Map(
+							settled
+								.filter(entry => !isImmutableTag(entry.tag) && entry.identity.digest && !sameBuild(entry.identity.diffIds, plugin.diffIds))
+								.map(entry => [entry.identity.digest!, entry]),
+						).values(),
+					].map(entry => ({
+						label: `${entry.tag} @ ${entry.identity.digest!.slice(7, 19)}  (history build, ${entry.time.slice(0, 10)})`,
+						value: entry.identity.digest!,
 					}));
+					const choices = [
+						...[...new Set([...(known?.tags ?? []), ...fromHistory])].map(tag => ({
+							label: `${tag}${tag === plugin.tag ? '  (installed)' : ''}${tag === known?.previousTag ? '  (previous)' : ''}${tag === known?.latestPatch ? '  (latest patch)' : ''}${fromHistory.includes(tag) && !(known?.tags ?? []).includes(tag) ? '  (history)' : ''}`,
+							value: tag,
+						})),
+						...builds,
+					];
 					if (choices.length === 0) {
 						setMessage(line({text: known ? 'no versions known for this plugin: its registry listed no tags' : 'still reading its tags: try again in a moment', color: 'yellow'}));
 					} else {
@@ -592,10 +609,15 @@ export function App({services, size}: Props) {
 			case 'alias': {
 				return (
 					<Dialog
-						title={`Reinstall ${mode.plugin.name} at ${mode.version}: under which name?`}
+						title={`Reinstall ${mode.plugin.name} at ${mode.version.startsWith('sha256:') ? mode.version.slice(0, 19) : mode.version}: under which name?`}
 						lines={[
 							line({text: 'alias: ', dim: true}, {text: mode.text}, {text: '█'}),
-							line({text: `empty: the registry reference, as Kasm's script does`, dim: true}),
+							line({
+								text: mode.version.startsWith('sha256:')
+									? 'empty: a pinned name, unless a release tag still holds the build'
+									: `empty: the registry reference, as Kasm's script does`,
+								dim: true,
+							}),
 							line({text: 'a name ending in -rolling… turns automated updates on', dim: true}),
 						]}
 						hint="enter continue   esc cancel"

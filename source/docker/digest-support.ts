@@ -9,7 +9,7 @@
  */
 
 /** The releases with the fix, as a refusal names them. */
-export const digestCapableReleases = '23.0.11 or later 23.0, 25.0.3 or later, 26.0 and newer';
+export const digestCapableReleases = '26.0 or newer, 25.0.3 or a later 25.0, or 23.0.11 or a later 23.0';
 
 /** The numeric release of a daemon's version string: `20.10.24+dfsg1`, `v25.0.3`, `24.0.7-0ubuntu4`. */
 export function releaseOf(engineVersion: string): [number, number, number] | undefined {

@@ -60,7 +60,7 @@ export const images: ImageWithUsage[] = Array.from({length: 60}, (_, index) => (
 	usedBy: {containers: index === 0 ? ['kasm-session-ops'] : []},
 }));
 
-const entry = (time: string, action: LedgerEntry['action'], tag: string, id: string, outcome: LedgerEntry['outcome'] = 'ok'): LedgerEntry => ({
+export const entry = (time: string, action: LedgerEntry['action'], tag: string, id: string, outcome: LedgerEntry['outcome'] = 'ok'): LedgerEntry => ({
 	time,
 	action,
 	name: 'kasmweb/sidecar:amd64-1.2-rolling',
@@ -112,7 +112,7 @@ export interface Recorded {
 	loads: number;
 }
 
-export function fixtureServices(options: {readOnly?: boolean; failLoad?: string; refuse?: PlanRequest['kind']} = {}) {
+export function fixtureServices(options: {readOnly?: boolean; failLoad?: string; refuse?: PlanRequest['kind']; earlierHistory?: LedgerEntry[]} = {}) {
 	const recorded: Recorded = {pulls: [], removedImages: [], plans: [], runs: [], autoUpdates: 0, enabled: [], removed: [], loads: 0};
 	const watchers: Array<{onChange: () => void; onState: (state: 'live' | 'lost') => void}> = [];
 	const snapshot: HostSnapshot = {engine: {version: '20.10.24', apiVersion: '1.41'}, plugins, images};
@@ -133,7 +133,9 @@ export function fixtureServices(options: {readOnly?: boolean; failLoad?: string;
 			return () => watchers.splice(watchers.indexOf(watcher), 1);
 		},
 		async details(target) {
-			return target.name === 'kasmweb/sidecar:amd64-1.2-rolling' ? rollingDetails : {history: [], tags: ['amd64-1.2.9', 'amd64-1.2.1']};
+			return target.name === 'kasmweb/sidecar:amd64-1.2-rolling'
+				? {...rollingDetails, history: [...rollingDetails.history, ...(options.earlierHistory ?? [])]}
+				: {history: [], tags: ['amd64-1.2.9', 'amd64-1.2.1']};
 		},
 		async plan(request) {
 			recorded.plans.push(request);

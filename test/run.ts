@@ -16,8 +16,8 @@ import {startSandbox, type Sandbox} from './sandbox/sandbox.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = (line: string) => process.stderr.write(`# ${line}\n`);
-/** Kinds run side by side, at most this many at once (see the readme for the measurements). */
-const kindsAtOnce = 1;
+/** Kinds run side by side, at most this many at once (KASM_TUI_ENGINES_AT_ONCE; see the readme for the measurements). */
+const kindsAtOnce = Math.max(1, Number(process.env.KASM_TUI_ENGINES_AT_ONCE) || 1);
 
 function testFiles(filters: string[]): string[] {
 	const files = ['unit', 'screen', 'integration']

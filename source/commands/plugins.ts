@@ -1,3 +1,4 @@
+import type {Engine} from '../docker/engine.js';
 import type {Plugin} from '../docker/plugins.js';
 import {describeUsage, isInUse, type PluginWithUsage} from '../docker/usage.js';
 import {Ledger, currentUser} from '../ledger/ledger.js';
@@ -7,10 +8,10 @@ import packageJson from '../../package.json' with {type: 'json'};
 import type {CommandContext} from './context.js';
 import {table} from './table.js';
 
-/** `listing`: the plugins with their usage, asked for by main before this module was loaded. */
-export async function pluginsCommand(context: CommandContext, listing: Promise<PluginWithUsage[]>): Promise<void> {
+/** `listing`: the plugins with their usage, asked for by main (on `engine`) before this module was loaded. */
+export async function pluginsCommand(context: CommandContext, listing: Promise<PluginWithUsage[]>, engine: Promise<Engine>): Promise<void> {
 	const plugins = await listing;
-	await recordObserved(context, plugins);
+	await recordObserved(context, plugins, engine);
 	if (context.json) {
 		context.print(JSON.stringify(plugins.map(plugin => pluginJson(plugin)), null, 2));
 		return;
@@ -38,7 +39,7 @@ export async function pluginsCommand(context: CommandContext, listing: Promise<P
  * rolled back even for a plugin installed by hand. Not in read-only mode; a ledger we cannot
  * write costs a warning, never the listing.
  */
-async function recordObserved(context: CommandContext, plugins: Plugin[]): Promise<void> {
+async function recordObserved(context: CommandContext, plugins: Plugin[], engine: Promise<Engine>): Promise<void> {
 	if (context.readOnly) {
 		return;
 	}
@@ -51,7 +52,7 @@ async function recordObserved(context: CommandContext, plugins: Plugin[]): Promi
 
 		// A build seen for the first time: its digest is proven now, while its tag still names it.
 		observer.registry = await import('../flows/context.js')
-			.then(async ({openFlowContext}) => openFlowContext({target: context.target, ledgerDir: context.ledgerDir}))
+			.then(async ({openFlowContext}) => openFlowContext({target: context.target, ledgerDir: context.ledgerDir, engine: await engine}))
 			.then(
 				flow => flow.registry,
 				() => undefined,

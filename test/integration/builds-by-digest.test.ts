@@ -4,7 +4,7 @@ import {Ledger} from '../../source/ledger/ledger.js';
 import {runCli} from '../helpers/cli.js';
 import {installPlugin, manifestDigest, pushPluginBuild, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {isAlive} from '../sandbox/processes.js';
-import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
+import {installedPlugins, uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
 
 /**
  * A build that no tag names any more (a rolling tag that moved, a nightly with no release tag)
@@ -16,17 +16,7 @@ const leftovers = useLeftovers(sandbox);
 // 20.10 has no moby/moby#47299 fix; Debian 13's 26.1 has it, with either image store.
 const digestSafe = sandbox.state.kind !== '20.10';
 
-interface InspectedPlugin {
-	Id: string;
-	Name: string;
-	Enabled: boolean;
-	PluginReference: string;
-}
-
-async function installed(): Promise<InspectedPlugin[]> {
-	const ids = (await sandbox.docker(['plugin', 'ls', '-q', '--no-trunc'])).trim().split('\n').filter(Boolean);
-	return ids.length === 0 ? [] : (JSON.parse(await sandbox.docker(['plugin', 'inspect', ...ids])) as InspectedPlugin[]);
-}
+const installed = async () => installedPlugins(sandbox);
 
 const kasmTui = async (ledgerDir: string, ...args: string[]) => runCli(['--host', sandbox.host, '--ledger-dir', ledgerDir, ...args]);
 
@@ -39,6 +29,15 @@ async function assertDaemonUp(pid: number) {
 
 function ledgerEntries(ledgerDir: string, name: string) {
 	return new Ledger(ledgerDir).read(name).entries;
+}
+
+/** `kasm-tui plugins` records the plugin it had not seen: the digest its observed entry carries. */
+async function observedDigest(ledgerDir: string, name: string): Promise<string | undefined> {
+	const listed = await kasmTui(ledgerDir, 'plugins');
+	assert.equal(listed.code, 0, listed.stderr);
+	const [observed] = ledgerEntries(ledgerDir, name);
+	assert.equal(observed?.action, 'observed');
+	return observed?.identity.digest;
 }
 
 /**
@@ -58,31 +57,29 @@ async function nightlyPlugin(stem: string) {
 	return {repositoryPath, repository, name, firstDigest, ledgerDir};
 }
 
+/** The nightly plugin seen by kasm-tui, then upgraded by it after its tag moved to the next nightly. */
+async function upgradedPastNightly(stem: string) {
+	const plugin = await nightlyPlugin(stem);
+	assert.equal((await kasmTui(plugin.ledgerDir, 'plugins')).code, 0);
+	await pushPluginBuild(sandbox, `${plugin.repository}:${rollingTag}`, {version: 'nightly-2'});
+	const upgraded = await kasmTui(plugin.ledgerDir, 'upgrade', plugin.name, '--yes');
+	assert.equal(upgraded.code, 0, upgraded.stderr);
+	return plugin;
+}
+
 test('a build installed by hand is recorded with its manifest digest, proven from the registry while its tag still names it', async () => {
 	const {name, firstDigest, ledgerDir} = await nightlyPlugin('digest-observed');
-	const listed = await kasmTui(ledgerDir, 'plugins');
-	assert.equal(listed.code, 0, listed.stderr);
-	const [observed] = ledgerEntries(ledgerDir, name);
-	assert.equal(observed?.action, 'observed');
-	assert.equal(observed?.identity.digest, firstDigest);
+	assert.equal(await observedDigest(ledgerDir, name), firstDigest);
 });
 
 test('a build whose tag moved on before kasm-tui saw it is recorded without a digest: never a guess', async () => {
 	const {repository, name, ledgerDir} = await nightlyPlugin('digest-unproven');
 	await pushPluginBuild(sandbox, `${repository}:${rollingTag}`, {version: 'nightly-2'});
-	const listed = await kasmTui(ledgerDir, 'plugins');
-	assert.equal(listed.code, 0, listed.stderr);
-	const [observed] = ledgerEntries(ledgerDir, name);
-	assert.equal(observed?.action, 'observed');
-	assert.equal(observed?.identity.digest, undefined);
+	assert.equal(await observedDigest(ledgerDir, name), undefined);
 });
 
 test('a rolling plugin upgraded after its tag moved rolls back to the build no tag names any more: by digest and pinned on a daemon that can, refused with nothing changed on one that cannot', async () => {
-	const {repository, repositoryPath, name, firstDigest, ledgerDir} = await nightlyPlugin('digest-rollback');
-	assert.equal((await kasmTui(ledgerDir, 'plugins')).code, 0);
-	await pushPluginBuild(sandbox, `${repository}:${rollingTag}`, {version: 'nightly-2'});
-	const upgraded = await kasmTui(ledgerDir, 'upgrade', name, '--yes');
-	assert.equal(upgraded.code, 0, upgraded.stderr);
+	const {repository, repositoryPath, name, firstDigest, ledgerDir} = await upgradedPastNightly('digest-rollback');
 	assert.equal(await runningVersion(sandbox, name), 'nightly-2');
 	const secondDigest = await manifestDigest(sandbox, repositoryPath, rollingTag);
 	assert.equal(ledgerEntries(ledgerDir, name).at(-1)?.identity.digest, secondDigest, 'its own pull recorded the digest it printed');
@@ -129,10 +126,7 @@ test('a rolling plugin upgraded after its tag moved rolls back to the build no t
 });
 
 test('reinstall of a build by its digest from the history: by digest where the daemon can, refused where it cannot', async () => {
-	const {repository, repositoryPath, name, firstDigest, ledgerDir} = await nightlyPlugin('digest-reinstall');
-	assert.equal((await kasmTui(ledgerDir, 'plugins')).code, 0);
-	await pushPluginBuild(sandbox, `${repository}:${rollingTag}`, {version: 'nightly-2'});
-	assert.equal((await kasmTui(ledgerDir, 'upgrade', name, '--yes')).code, 0);
+	const {repositoryPath, name, firstDigest, ledgerDir} = await upgradedPastNightly('digest-reinstall');
 	const history = await kasmTui(ledgerDir, 'history', name);
 	assert.match(history.stdout, new RegExp(`\\s${firstDigest.slice(7, 19)}\\s`), 'history shows each build by its digest');
 
@@ -158,10 +152,7 @@ test('reinstall of a build by its digest from the history: by digest where the d
 });
 
 test('a build whose digest the registry no longer has (garbage-collected) is refused in one line, on every daemon, and nothing changes', async () => {
-	const {repository, repositoryPath, name, firstDigest, ledgerDir} = await nightlyPlugin('digest-gone');
-	assert.equal((await kasmTui(ledgerDir, 'plugins')).code, 0);
-	await pushPluginBuild(sandbox, `${repository}:${rollingTag}`, {version: 'nightly-2'});
-	assert.equal((await kasmTui(ledgerDir, 'upgrade', name, '--yes')).code, 0);
+	const {repositoryPath, name, firstDigest, ledgerDir} = await upgradedPastNightly('digest-gone');
 	const deleted = await fetch(`http://${sandbox.registry}/v2/${repositoryPath}/manifests/${firstDigest}`, {method: 'DELETE'});
 	assert.equal(deleted.status, 202);
 

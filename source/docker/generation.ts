@@ -26,6 +26,14 @@ import {daemonSupportsDigestReferences, digestCapableReleases} from './digest-su
  *   whether it has that digest at all before calling the image one of its builds.
  * - Pull progress: the containerd store reports `Download complete` per layer and no
  *   `Extracting` or `Pull complete`; an image id there is the digest the pull printed.
+ * - Image events: the containerd store sends no `tag` event after an `import`, and an `untag`
+ *   names the tag that went where the classic store names the image; the screen reloads on any
+ *   image event, so it reads neither.
+ * - A refused registry login is worded by the daemon: "unauthorized: authentication required"
+ *   from the classic store, "failed to resolve reference …: 401 Unauthorized" from the
+ *   containerd one; kasm-tui's hint after it is the same on both.
+ * - Plugins, their privileges, their errors ("is in use", "is enabled") and their events read
+ *   the same on 20.10 and 26.1, with either store.
  * - The docker CLI of 20.10 pushes an imported image as a Docker manifest; from the containerd
  *   store it goes out as an OCI one, which a registry only serves to a client that accepts it:
  *   every manifest read accepts both (registry/manifest.ts).

@@ -1,4 +1,5 @@
 import {Engine} from '../docker/engine.js';
+import {jsonText} from './json.js';
 import {listPlugins} from '../docker/plugins.js';
 import {BadInput} from '../errors.js';
 import type {LedgerEntry} from '../ledger/entry.js';
@@ -24,7 +25,7 @@ export async function historyCommand(context: CommandContext, positionals: strin
 
 	const newestFirst = [...entries].sort((a, b) => b.time.localeCompare(a.time));
 	if (context.json) {
-		context.print(JSON.stringify(newestFirst.map(entry => historyJson(entry)), null, 2));
+		context.print(jsonText(newestFirst.map(entry => historyJson(entry))));
 		return;
 	}
 
@@ -59,6 +60,7 @@ export function historyJson(entry: LedgerEntry) {
 		tag: entry.tag,
 		identity: entry.identity,
 		outcome: entry.outcome,
+		...(entry.settings ? {settings: entry.settings} : {}),
 		error: entry.error ?? null,
 		user: entry.user,
 		version: entry.version,

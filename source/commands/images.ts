@@ -1,4 +1,5 @@
 import {readSettings} from '../config.js';
+import {jsonText} from './json.js';
 import {Engine} from '../docker/engine.js';
 import {ImageUpdateChecker, type ImageUpdate} from '../docker/image-updates.js';
 import {listImagesWithUsage, type ImageWithUsage} from '../docker/images.js';
@@ -51,7 +52,7 @@ export async function imagesCommand(context: CommandContext, positionals: string
 	const updates = await checker.checkAll(images, {timeoutMs});
 	const rows = images.map((image, index) => ({image, update: updates[index]!}));
 	if (context.json) {
-		context.print(JSON.stringify(rows.map(({image, update}) => imageJson(image, update)), null, 2));
+		context.print(jsonText(rows.map(({image, update}) => imageJson(image, update))));
 		return;
 	}
 

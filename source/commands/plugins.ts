@@ -1,5 +1,7 @@
 import type {Engine} from '../docker/engine.js';
+import {shownValue} from '../docker/plugin-settings.js';
 import type {Plugin} from '../docker/plugins.js';
+import {jsonText} from './json.js';
 import {describeUsage, isInUse, type PluginWithUsage} from '../docker/usage.js';
 import {Ledger, currentUser} from '../ledger/ledger.js';
 import {ledgerDirectory} from '../ledger/location.js';
@@ -13,7 +15,7 @@ export async function pluginsCommand(context: CommandContext, listing: Promise<P
 	const plugins = await listing;
 	await recordObserved(context, plugins, engine);
 	if (context.json) {
-		context.print(JSON.stringify(plugins.map(plugin => pluginJson(plugin)), null, 2));
+		context.print(jsonText(plugins.map(plugin => pluginJson(plugin))));
 		return;
 	}
 
@@ -78,5 +80,6 @@ export function pluginJson(plugin: PluginWithUsage) {
 		usedBy: plugin.usedBy,
 		socket: plugin.socket,
 		diffIds: plugin.diffIds,
+		settings: (plugin.settings ?? []).map(setting => ({...setting, value: shownValue(setting.key, setting.value)})),
 	};
 }

@@ -45,8 +45,11 @@ export class PluginAlreadyDisabled extends Refused {
 /** An install under a name the daemon already has. */
 export class PluginExists extends Refused {
 	override name = 'PluginExists';
-	constructor(readonly plugin: string) {
-		super(`a plugin named ${safeText(plugin)} is already installed: remove it first or install under another alias`);
+	constructor(
+		readonly plugin: string,
+		{state, nextStep = 'remove it first or install under another alias'}: {state?: string; nextStep?: string} = {},
+	) {
+		super(`a plugin named ${safeText(plugin)} is already installed${state ? ` (${state})` : ''}: ${nextStep}`);
 	}
 }
 

@@ -180,7 +180,8 @@ class HttpApi implements EngineApi {
 		}
 
 		return new Promise((resolve, reject) => {
-			const call = this.send({...this.base, method: request.method, path: request.path + encodeQuery(request.query), headers, signal: request.signal}, resolve);
+			const options = {...this.base, method: request.method, path: request.path + encodeQuery(request.query), headers, signal: request.signal};
+			const call = this.send(request.fresh ? {...options, agent: false} : options, resolve);
 			call.on('error', reject);
 			if (timeoutMs !== undefined) {
 				call.setTimeout(timeoutMs, () => {
@@ -261,16 +262,14 @@ export async function engineApi(target: EngineTarget, env: NodeJS.ProcessEnv = p
 			}
 
 			const https = await import('node:https');
+			const tls = {ca: transport.tls.ca, cert: transport.tls.cert, key: transport.tls.key, rejectUnauthorized: transport.tls.verify};
 			return new HttpApi(
 				{
 					host: transport.host,
 					port: transport.port,
-					agent: new https.Agent({
-						ca: transport.tls.ca,
-						cert: transport.tls.cert,
-						key: transport.tls.key,
-						rejectUnauthorized: transport.tls.verify,
-					}),
+					// Also on the request itself, for the requests that take no agent (a fresh connection).
+					...tls,
+					agent: new https.Agent(tls),
 				},
 				https.request,
 				timeoutMs,

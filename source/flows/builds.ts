@@ -5,14 +5,13 @@ import {RegistryNotFound} from '../registry/errors.js';
 import {candidateTags, sameBuild, tagsHoldingBuild} from '../registry/identity.js';
 import {parseReference} from '../registry/reference.js';
 import {parseVersionTag, sortTagsNewestFirst} from '../registry/versions.js';
+import {isRolling, rollingIdentifier} from '../rolling.js';
 import type {FlowContext} from './context.js';
-
-const rollingIdentifier = /-rolling.*$/;
 
 /** A tag that names one build for good: a full version (`amd64-1.2.1`), not a line (`amd64-1.2`) or a rolling tag. */
 export function isImmutableTag(tag: string): boolean {
 	const version = parseVersionTag(tag);
-	return version !== undefined && !version.rolling && !rollingIdentifier.test(tag) && version.patch !== undefined;
+	return version !== undefined && !version.rolling && !isRolling(tag) && version.patch !== undefined;
 }
 
 export interface BuildLocation {

@@ -4,6 +4,7 @@ import {isInUse, type PluginWithUsage} from '../docker/usage.js';
 import {BadInput, Refused} from '../errors.js';
 import {RegistryNotFound} from '../registry/errors.js';
 import {formatReference, normaliseReference, parseReference} from '../registry/reference.js';
+import {isRolling} from '../rolling.js';
 import {safeText} from '../text.js';
 import {currentBuildLocation, digestPinTag, knownDigest, locateBuild, previousBuild, type BuildLocation} from './builds.js';
 import {pullAuth, type FlowContext} from './context.js';
@@ -20,7 +21,7 @@ export class ReadOnlyRefusal extends Refused {
 }
 
 /** The refusals every change shares: read-only, a ledger we cannot write, a plugin in use. */
-function commonRefusal(context: FlowContext, plugin: PluginWithUsage, action: string): Refused | undefined {
+export function commonRefusal(context: FlowContext, plugin: PluginWithUsage, action: string): Refused | undefined {
 	if (context.readOnly) {
 		return new ReadOnlyRefusal(action, plugin.name);
 	}
@@ -100,7 +101,7 @@ async function stepsTo(
 	return {steps, privileges, privilegeChanges};
 }
 
-function refusedPlan(action: Plan['action'], plugin: PluginWithUsage, refusal: Refused, destination?: Partial<Destination>): Plan {
+export function refusedPlan(action: Plan['action'], plugin: PluginWithUsage, refusal: Refused, destination?: Partial<Destination>): Plan {
 	return {
 		action,
 		plugin,
@@ -262,7 +263,7 @@ export async function planReinstall(context: FlowContext, plugin: PluginWithUsag
 	}
 
 	const warnings: string[] = [];
-	if (/-rolling.*$/.test(name)) {
+	if (isRolling(name)) {
 		warnings.push(`the name ${name} is rolling: automated updates will upgrade it`);
 	}
 
@@ -341,7 +342,7 @@ async function planReinstallBuild(context: FlowContext, plugin: PluginWithUsage,
 		}
 	}
 
-	if (/-rolling.*$/.test(name)) {
+	if (isRolling(name)) {
 		warnings.push(`the name ${name} is rolling: automated updates will upgrade it`);
 	}
 

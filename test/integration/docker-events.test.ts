@@ -277,7 +277,8 @@ test('a daemon restarted under a live stream: lost, then live again, and an even
 
 		const lost = reports.findIndex(([state]) => state === 'lost');
 		assert.ok(lost > 0, `lost after live: ${live.states.join(' → ')}`);
-		assert.equal(reports[lost]?.[1], 'the daemon closed the event stream');
+		// Whichever it notices first: the stream closing, or the daemon no longer answering a ping.
+		assert.match(reports[lost]?.[1] ?? '', /^the daemon (closed the event stream|does not answer)$/);
 		assert.ok(reports.slice(lost).some(([state]) => state === 'live'));
 		assert.equal(live.events.filter(event => event.id === 'before-restart').length, 1, 'nothing delivered twice');
 	} finally {

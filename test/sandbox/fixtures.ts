@@ -23,6 +23,12 @@ export interface PluginBuild {
 	capabilities?: string[];
 	/** `host` (the default, as Kasm's network plugins need) or `none`. */
 	network?: 'host' | 'none';
+	/** Another entrypoint: one that is not in the rootfs makes a build that installs but cannot start. */
+	entrypoint?: string[];
+	/** Settings (`docker plugin set`): env variables, mounts from the host, and args, each settable or not. */
+	env?: Array<{name: string; value: string; description?: string; settable?: boolean}>;
+	mounts?: Array<{name: string; source: string; destination: string; settable?: boolean}>;
+	args?: {name: string; value: string[]; settable?: boolean};
 }
 
 /** The Kasm-like repository: patch levels where string order and version order disagree. */
@@ -93,12 +99,27 @@ function buildFolder(sandbox: Sandbox, build: PluginBuild): string {
 	const config = {
 		description: build.description ?? `Kasm-like sidecar fixture ${build.version}: a volume and network driver`,
 		documentation: 'https://kasm-tui.invalid/fixture',
-		entrypoint: ['/plugin'],
+		entrypoint: build.entrypoint ?? ['/plugin'],
 		workdir: '/',
 		interface: {types: ['docker.volumedriver/1.0', 'docker.networkdriver/1.0', 'docker.ipamdriver/1.0'], socket: 'kasm.sock'},
 		network: {type: build.network ?? 'host'},
 		linux: {capabilities: build.capabilities ?? []},
+		env: (build.env ?? []).map(item => ({name: item.name, description: item.description ?? '', value: item.value, settable: item.settable === false ? [] : ['value']})),
+		mounts: (build.mounts ?? []).map(item => ({
+			name: item.name,
+			description: '',
+			source: item.source,
+			destination: item.destination,
+			type: 'bind',
+			options: ['rbind', 'ro'],
+			settable: item.settable === false ? [] : ['source'],
+		})),
+		...(build.args ? {args: {name: build.args.name, description: '', value: build.args.value, settable: build.args.settable === false ? [] : ['value']}} : {}),
 	};
+	for (const mount of build.mounts ?? []) {
+		fs.mkdirSync(path.join(rootfs, mount.destination), {recursive: true});
+	}
+
 	fs.writeFileSync(path.join(folder, 'config.json'), JSON.stringify(config, null, 2));
 	return folder;
 }

@@ -383,8 +383,9 @@ function startDaemon(state: SandboxState): number {
 			`kasmtui-${path.basename(dir)}`,
 			'--containerd-plugins-namespace',
 			`kasmtui-${path.basename(dir)}-plugins`,
+			// Info, as a host's daemon logs: a plugin's stdout reaches the log at that level (kasm-tui logs).
 			'--log-level',
-			'warn',
+			'info',
 		],
 		path.join(dir, 'dockerd.log'),
 		{env: {...process.env, PATH: launch.path, DOCKER_CONFIG: state.dockerConfig}},

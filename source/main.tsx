@@ -53,13 +53,12 @@ const commands: CommandSpec[] = [
 		run: async context => {
 			// The requests leave before the command's code loads: the daemon answers while Node loads
 			// and compiles the rest (~14 ms of a 150 ms run). A failure is reported where it is awaited.
+			const engine = Engine.open(context.target);
 			// The daemon's ID (/info, for its ledger) is asked at the same time.
-			const listing = Engine.open(context.target).then(async engine => {
-				engine.info().catch(() => {});
-				return {engine, plugins: await listPluginsWithUsage(engine)};
-			});
+			engine.then(async opened => opened.info()).catch(() => {});
+			const listing = engine.then(async opened => listPluginsWithUsage(opened));
 			listing.catch(() => {});
-			return (await load.plugins()).pluginsCommand(context, listing);
+			return (await load.plugins()).pluginsCommand(context, listing, engine);
 		},
 	},
 	{

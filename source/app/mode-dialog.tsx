@@ -32,10 +32,13 @@ export function ModeDialog({mode, width, height, onPick}: {mode: Mode; width: nu
 		case 'alias': {
 			return (
 				<Dialog
-					title={`Reinstall ${mode.plugin.name} at ${mode.version}: under which name?`}
+					title={`Reinstall ${mode.plugin.name} at ${mode.version.startsWith('sha256:') ? mode.version.slice(0, 19) : mode.version}: under which name?`}
 					lines={[
 						line({text: 'alias: ', dim: true}, {text: mode.text}, {text: '█'}),
-						line({text: `empty: the registry reference, as Kasm's script does`, dim: true}),
+						line({
+							text: mode.version.startsWith('sha256:') ? 'empty: a pinned name, unless a release tag still holds the build' : `empty: the registry reference, as Kasm's script does`,
+							dim: true,
+						}),
 						line({text: 'a name ending in -rolling… turns automated updates on', dim: true}),
 					]}
 					hint="enter continue   esc cancel"

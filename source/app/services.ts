@@ -6,7 +6,7 @@ import {removeImage} from '../docker/image-remove.js';
 import {ImageUpdateChecker, type ImageUpdate} from '../docker/image-updates.js';
 import {readSettings, type Settings} from '../config.js';
 import {Engine, type EngineVersion} from '../docker/engine.js';
-import {containersByImage, toImages, type ImageWithUsage} from '../docker/images.js';
+import {imagesWithUsage, type ImageWithUsage, type RawImage} from '../docker/images.js';
 import {listPlugins, type Plugin} from '../docker/plugins.js';
 import {buildUsageIndex, emptyUsage, fetchUsageListings, type PluginWithUsage} from '../docker/usage.js';
 import {Refused} from '../errors.js';
@@ -155,17 +155,16 @@ export function createHostServices(
 				context(),
 				listPlugins(engine),
 				fetchUsageListings(engine),
-				engine.list<Parameters<typeof toImages>[0]>('list images', '/images/json'),
+				engine.list<RawImage>('list images', '/images/json'),
 			]);
 			const usage = buildUsageIndex(
 				plugins.map(plugin => plugin.name),
 				listings,
 			);
-			const users = containersByImage(listings.containers);
 			// Not while a change of ours runs or ran since the listing: it would record a build already replaced.
 			if (!options.readOnly && running === 0 && generation === listedAt) {
 				try {
-					observePlugins(flow, plugins);
+					await observePlugins(flow, plugins);
 				} catch {
 					// The ledger being unusable is said when a change is attempted; listing goes on.
 				}
@@ -174,9 +173,7 @@ export function createHostServices(
 			return {
 				engine: flow.engineVersion,
 				plugins: plugins.map(plugin => ({...plugin, usedBy: usage.get(plugin.name) ?? emptyUsage()})),
-				images: (Array.isArray(rawImages) ? rawImages : []).flatMap(image =>
-					toImages(image).map(row => ({...row, usedBy: {containers: users.get(image.Id ?? '') ?? []}})),
-				),
+				images: imagesWithUsage(rawImages, listings.containers),
 			};
 		},
 

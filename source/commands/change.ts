@@ -187,6 +187,7 @@ export async function confirmAndRun(context: CommandContext, flow: FlowContext, 
 				outcome: 'ok',
 				plugin: result.plugin?.name ?? plan.origin.name,
 				...(change ? {from: change.from ?? null, to: change.to, sameBuild: change.same} : {}),
+				...(keepsBuild(plan) ? {} : {installed: {remote: plan.destination.remote, byDigest: Boolean(plan.destination.byDigest)}}),
 				entry: historyJson(result.entry),
 			}),
 		);

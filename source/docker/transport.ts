@@ -44,6 +44,13 @@ export interface EngineApi {
 	stream(request: ApiRequest): Promise<IncomingMessage>;
 	/** Ends what is under way and the connections kept (an ssh process); later requests open new ones. */
 	close(): void;
+	/** The newest API version the daemon speaks, from `/_ping`'s API-Version header; none if it names none. */
+	ping(): Promise<string | undefined>;
+}
+
+function apiVersionHeader(response: IncomingMessage): string | undefined {
+	const value = response.headers['api-version'];
+	return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** The error shape callers read (the daemon's JSON `message` in `json`), as docker-modem's. */
@@ -172,6 +179,20 @@ class HttpApi implements EngineApi {
 		}
 
 		return response;
+	}
+
+	async ping(): Promise<string | undefined> {
+		let timedOut = false;
+		try {
+			const response = await this.dial(this.base, {method: 'GET', path: '/_ping'}, this.timeoutMs, () => {
+				timedOut = true;
+			});
+			// The headers say it all (a daemon still starting answers 500 with the header all the same).
+			response.resume();
+			return apiVersionHeader(response);
+		} catch (error) {
+			throw timedOut ? new ReadTimeout(this.timeoutMs) : error;
+		}
 	}
 
 	/** Sends the request; with `timeoutMs`, a socket silent that long (before or during the answer) is cut off. */

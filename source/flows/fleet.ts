@@ -158,7 +158,7 @@ async function nameBuilds(readings: HostReading[], registry: RegistryClient): Pr
 			let answer = asked.get(key);
 			if (!answer) {
 				answer = locateBuild({registry, engineVersion: reading.engine}, plugin.reference || plugin.name, {diffIds: plugin.diffIds}, plugin.tag).then(
-					location => (location?.tag ? {tag: location.tag} : {error: 'no release tag in its registry holds this build'}),
+					search => ('location' in search && search.location.tag ? {tag: search.location.tag} : {error: 'no release tag in its registry holds this build'}),
 					(error: unknown) => ({error: safeText((error as Error).message).slice(0, 200)}),
 				);
 				asked.set(key, answer);

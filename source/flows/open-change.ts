@@ -23,7 +23,7 @@ export type ChangeRequest =
 export async function planChange(flow: FlowContext, request: ChangeRequest): Promise<Plan> {
 	if (!flow.readOnly) {
 		flow.ledger.assertUsable();
-		observePlugins(flow, [request.plugin]);
+		await observePlugins(flow, [request.plugin]);
 		const refusal = unfinishedRefusal(flow, request.plugin.name);
 		if (refusal) {
 			throw refusal;

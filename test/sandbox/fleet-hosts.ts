@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type {EngineKind} from './engines.js';
 import {freePort, Sandbox, sandboxState, startDaemon, stopSandbox, waitForDaemon} from './sandbox.js';
 
 /**
@@ -58,22 +59,21 @@ export function makeTlsMaterial(folder: string): TlsMaterial {
 	return {clientFolder, ca: file('ca.pem'), serverCert: file('server-cert.pem'), serverKey: file('server-key.pem')};
 }
 
-/** Whether the dockerd on PATH is older than 23, whose ID is in key.json, not in its data-root's engine-id. */
-function legacyDaemonId(): boolean {
-	const version = /version (\d+)\./i.exec(execFileSync('dockerd', ['--version'], {encoding: 'utf8'}))?.[1];
-	return version !== undefined && Number(version) < 23;
+/** dockerd before 23 keeps its ID in key.json, not in its data-root's engine-id. */
+function legacyDaemonId(kind: EngineKind): boolean {
+	return kind === '20.10';
 }
 
 /** Starts another daemon that pulls from the sandbox's registry; `tls` also puts it on tcp with --tlsverify. */
-export async function startExtraDaemon(main: Sandbox, {tls = false}: {tls?: boolean} = {}): Promise<ExtraDaemon> {
+export async function startExtraDaemon(main: Sandbox, {tls = false, kind = main.state.kind}: {tls?: boolean; kind?: EngineKind} = {}): Promise<ExtraDaemon> {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-'));
 	fs.chmodSync(dir, 0o711);
-	const state = sandboxState(dir, main.registry);
+	const state = sandboxState(dir, main.registry, kind);
 	// dockerd before 23 takes its ID from /etc/docker/key.json, the same for every daemon of the
 	// machine; a key of its own (a daemon.json setting, no flag) makes it another daemon, as
 	// another host's would be. Later ones keep their ID in the data-root.
 	state.daemonArgs = [];
-	if (legacyDaemonId()) {
+	if (legacyDaemonId(kind)) {
 		const configFile = path.join(dir, 'daemon.json');
 		fs.writeFileSync(configFile, JSON.stringify({'deprecated-key-path': path.join(dir, 'key.json')}) + '\n');
 		state.daemonArgs.push('--config-file', configFile);

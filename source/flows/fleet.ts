@@ -12,7 +12,7 @@ import {safeText} from '../text.js';
 import {locateBuild} from './builds.js';
 import {insecureRegistriesOf} from './context.js';
 import {hostLedger} from './host-ledger.js';
-import {observePlugins} from './observe.js';
+import {observePlugins, unobserved} from './observe.js';
 
 /** A plugin as one host of the fleet runs it. */
 export interface FleetPlugin extends PluginWithUsage {
@@ -90,23 +90,36 @@ async function readHost(host: FleetHost, options: FleetOptions & {timeoutMs: num
 			host.target.address,
 			() => engine.close(),
 		);
-		if (!options.readOnly) {
-			// As `kasm-tui plugins` does: what the ledger does not know yet becomes an `observed` entry.
-			try {
-				observePlugins({ledger: await hostLedger(engine, options), user: currentUser(), version: packageJson.version}, plugins);
-			} catch {
-				// A ledger that cannot be written is said when a change is tried; the listing goes on.
-			}
-		}
-
-		return {
+		const answered: Answered = {
 			reading: {host, reachable: true, engine: version, daemonId, plugins: plugins.map(plugin => ({...plugin, drift: false}))},
 			insecureRegistries: insecureRegistriesOf(info),
 		};
+		// Drawn now; the ledger's bookkeeping below is no reason to keep the screen waiting.
+		options.onHost?.(answered.reading);
+		if (!options.readOnly) {
+			await observeHost(engine, plugins, answered.insecureRegistries, options);
+		}
+
+		return answered;
 	} catch (error) {
-		return {host, reachable: false, error: unreachableReason(error)};
+		const reading: HostReading = {host, reachable: false, error: unreachableReason(error)};
+		options.onHost?.(reading);
+		return reading;
 	} finally {
 		engine.close();
+	}
+}
+
+/** As `kasm-tui plugins` does: what the ledger does not know yet becomes an `observed` entry, its digest proven while its tag names it. */
+async function observeHost(engine: Engine, plugins: PluginWithUsage[], insecureRegistries: string[], options: FleetOptions & {timeoutMs: number}): Promise<void> {
+	try {
+		const ledger = await hostLedger(engine, options);
+		if (unobserved(ledger, plugins).length > 0) {
+			const registry = new RegistryClient({credentials: new DockerCredentials(), insecureRegistries, timeoutMs: options.timeoutMs});
+			await observePlugins({ledger, user: currentUser(), version: packageJson.version, registry}, plugins);
+		}
+	} catch {
+		// A ledger that cannot be written is said when a change is tried; the listing goes on.
 	}
 }
 
@@ -117,11 +130,7 @@ async function readHost(host: FleetHost, options: FleetOptions & {timeoutMs: num
 export async function readFleet(hosts: readonly FleetHost[], options: FleetOptions = {}): Promise<HostReading[]> {
 	const timeoutMs = options.timeoutMs ?? fleetTimeoutMs();
 	const answers = await Promise.all(
-		hosts.map(async host => {
-			const answer = await readHost(host, {...options, timeoutMs});
-			options.onHost?.('reading' in answer ? answer.reading : answer);
-			return answer;
-		}),
+		hosts.map(async host => readHost(host, {...options, timeoutMs})),
 	);
 	const readings = answers.map(answer => ('reading' in answer ? answer.reading : answer));
 	const registry = new RegistryClient({

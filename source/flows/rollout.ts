@@ -130,7 +130,7 @@ async function planHost(host: FleetHost, request: RolloutRequest, options: PlanO
 	try {
 		if (!flow.readOnly) {
 			flow.ledger.assertUsable();
-			observePlugins(flow, plugins);
+			await observePlugins(flow, plugins);
 		}
 
 		if (request.action === 'auto-update') {

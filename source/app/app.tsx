@@ -7,7 +7,7 @@ import {handleKey, type KeyTarget} from './key-handler.js';
 import {footerText} from './keymap.js';
 import {layoutFor} from './layout.js';
 import {Lines, type Line} from './lines.js';
-import {ModeDialog} from './mode-dialog.js';
+import {dialogRoom, ModeDialog} from './mode-dialog.js';
 import {createModeStore} from './mode.js';
 import type {Navigation} from './navigation.js';
 import {detailLines, filterRows, imageRows, pluginRows} from './pane-content.js';
@@ -102,6 +102,7 @@ export function App({services, size, now = Date.now}: Props) {
 		},
 		detailLength: detail.length,
 		page: Math.max(1, layout.bodyHeight - 2),
+		dialog: dialogRoom(mode, columns, layout.bodyHeight),
 		say: setMessage,
 		reload: refresh,
 		quit: exit,

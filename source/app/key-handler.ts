@@ -1,7 +1,7 @@
 import type {Key as InkKey} from 'ink';
-import {safeText} from '../text.js';
 import {bindingFor, type Key} from './keymap.js';
 import {line, type Line} from './lines.js';
+import {handleModeKey} from './mode-keys.js';
 import type {ModeStore} from './mode.js';
 import {navigation, type Navigation, type NavigationAction} from './navigation.js';
 import type {Store} from './store.js';
@@ -18,6 +18,8 @@ export interface KeyTarget {
 	/** From the last render: how long the detail is, and what a page is. */
 	detailLength: number;
 	page: number;
+	/** How far the prompt or result shown may scroll, and a page of it. */
+	dialog: {limit: number; page: number};
 	say: (message: Line | undefined) => void;
 	reload: () => void;
 	quit: () => void;
@@ -31,92 +33,25 @@ const navigate = (target: KeyTarget, action: NavigationAction) => target.nav.set
  */
 export function handleKey(input: string, key: InkKey, target: KeyTarget): void {
 	const {mode, flows} = target;
-	const current = mode.get();
 	const nav = target.nav.get();
 	if (key.ctrl && input === 'c') {
 		flows.interrupt();
 		return;
 	}
 
-	switch (current.kind) {
-		case 'filter': {
-			const pane = nav.focus === 'images' ? 'images' : 'plugins';
-			if (key.return) {
-				mode.set({kind: 'browse'});
-			} else if (key.escape) {
-				navigate(target, {type: 'filter', pane, text: ''});
-				mode.set({kind: 'browse'});
-			} else if (key.backspace || key.delete) {
-				navigate(target, {type: 'filter', pane, text: nav.filter[pane].slice(0, -1)});
-			} else if (input && !key.ctrl && !key.meta) {
-				navigate(target, {type: 'filter', pane, text: nav.filter[pane] + safeText(input)});
-			}
-
-			return;
-		}
-
-		case 'help': {
-			if (key.escape || input === '?' || input === 'q') {
-				mode.set({kind: 'browse'});
-			}
-
-			return;
-		}
-
-		case 'confirm': {
-			if (input === 'y' || input === 'Y') {
-				flows.accept();
-			} else if (input === 'n' || input === 'N' || key.escape) {
-				mode.set({kind: 'browse'});
-				target.say(line({text: 'cancelled: nothing was changed', dim: true}));
-			}
-
-			return;
-		}
-
-		case 'pick-version': {
-			if (key.escape) {
-				mode.set({kind: 'browse'});
-			}
-
-			return;
-		}
-
-		case 'alias': {
-			if (key.return) {
-				flows.reinstallAs(current.plugin, current.version, current.text.trim());
-			} else if (key.escape) {
-				mode.set({kind: 'browse'});
-			} else if (key.backspace || key.delete) {
-				mode.set({...current, text: current.text.slice(0, -1)});
-			} else if (input && !key.ctrl && !key.meta) {
-				mode.set({...current, text: current.text + safeText(input)});
-			}
-
-			return;
-		}
-
-		case 'busy':
-		case 'running': {
-			// A second `y` of "yy", or a change key: one change at a time, and the operator is told so.
-			if (input === 'y' || input === 'Y' || bindingFor(nav.focus, input, key as Key)?.changes) {
-				flows.refuseWhileChanging(input);
-			}
-
-			return;
-		}
-
-		case 'result': {
-			if (key.escape || key.return || input === 'q' || input === ' ') {
-				mode.set({kind: 'browse'});
-			}
-
-			return;
-		}
-
-		case 'browse': {
-			break;
-		}
+	const pane = nav.focus === 'images' ? 'images' : 'plugins';
+	const inMode = handleModeKey(input, key, {
+		mode,
+		filter: {text: () => target.nav.get().filter[pane], set: text => navigate(target, {type: 'filter', pane, text})},
+		accept: () => flows.accept(),
+		reinstallAs: (plugin, version, alias) => flows.reinstallAs(plugin, version, alias),
+		startsChange: (text, inkKey) => Boolean(bindingFor(nav.focus, text, inkKey as Key)?.changes),
+		refuseWhileChanging: text => flows.refuseWhileChanging(text),
+		say: target.say,
+		dialog: target.dialog,
+	});
+	if (inMode) {
+		return;
 	}
 
 	target.say(undefined);

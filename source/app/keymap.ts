@@ -36,13 +36,13 @@ export interface Key {
 	ctrl: boolean;
 }
 
-export interface Binding {
+export interface Binding<P extends string = Pane, A extends string = Action> {
 	/** As shown to people. */
 	label: string;
 	description: string;
-	action: Action;
+	action: A;
 	/** Panes where it works; the detail acts on the plugin or image it shows. */
-	panes: Pane[];
+	panes: P[];
 	matches: (input: string, key: Key) => boolean;
 	/** Changes the daemon: refused, with the reason, in read-only mode. */
 	changes?: boolean;
@@ -50,10 +50,16 @@ export interface Binding {
 	footer?: string;
 }
 
+/** One screen's keys: its bindings, and its panes as the help names them, in tab order. */
+export interface KeyTable<P extends string = string, A extends string = string> {
+	bindings: Array<Binding<P, A>>;
+	panes: Record<P, string>;
+}
+
 const lists: Pane[] = ['plugins', 'images'];
 const everywhere: Pane[] = ['plugins', 'images', 'detail'];
 const pluginPanes: Pane[] = ['plugins', 'detail'];
-const char = (letter: string) => (input: string, key: Key) => input === letter && !key.ctrl;
+export const char = (letter: string) => (input: string, key: Key) => input === letter && !key.ctrl;
 
 /**
  * The one table of keys, in the spirit of lazydocker and k9s: the footer, the help screen and
@@ -83,13 +89,24 @@ export const keymap: Binding[] = [
 	{label: 'q', description: 'quit', action: 'quit', panes: everywhere, matches: char('q'), footer: 'quit'},
 ];
 
+/** The single-host screen's keys. */
+export const screenKeys: KeyTable<Pane, Action> = {bindings: keymap, panes: {plugins: 'plugins pane', images: 'images pane', detail: 'detail'}};
+
+export function bindingIn<P extends string, A extends string>(table: KeyTable<P, A>, pane: P, input: string, key: Key): Binding<P, A> | undefined {
+	return table.bindings.find(binding => binding.panes.includes(pane) && binding.matches(input, key));
+}
+
 export function bindingFor(pane: Pane, input: string, key: Key): Binding | undefined {
-	return keymap.find(binding => binding.panes.includes(pane) && binding.matches(input, key));
+	return bindingIn(screenKeys, pane, input, key);
 }
 
 /** The footer for a pane: its keys, as many as fit, and always help and quit at the end. */
 export function footerText(pane: Pane, width: number, readOnly: boolean): string {
-	const shown = keymap.filter(binding => binding.footer && binding.panes.includes(pane) && !(readOnly && binding.changes));
+	return footerOf(screenKeys, pane, width, readOnly);
+}
+
+export function footerOf<P extends string, A extends string>(table: KeyTable<P, A>, pane: P, width: number, readOnly: boolean): string {
+	const shown = table.bindings.filter(binding => binding.footer && binding.panes.includes(pane) && !(readOnly && binding.changes));
 	const always = shown.filter(binding => binding.action === 'help' || binding.action === 'quit').map(binding => `${binding.label} ${binding.footer}`);
 	const ending = always.join('  ');
 	let text = ' ';

@@ -1,12 +1,13 @@
-import {Dialog, helpLines, VersionPicker, type Choice} from './dialogs.js';
+import {Dialog, dialogScrollLimit, helpLines, VersionPicker, type Choice} from './dialogs.js';
+import type {KeyTable} from './keymap.js';
 import {line} from './lines.js';
 import type {Mode} from './mode.js';
 
 /** The dialog a mode shows in place of the panes; none while browsing or filtering. */
-export function ModeDialog({mode, width, height, onPick}: {mode: Mode; width: number; height: number; onPick: (choice: Choice) => void}) {
+export function ModeDialog({mode, width, height, onPick, keys}: {mode: Mode; width: number; height: number; onPick: (choice: Choice) => void; keys?: KeyTable}) {
 	switch (mode.kind) {
 		case 'help': {
-			return <Dialog title="Keys: every key, from the keymap" lines={helpLines(width, height - 3)} hint="esc or ? back" width={width} height={height} />;
+			return <Dialog title="Keys: every key, from the keymap" lines={helpLines(width, height - 3, keys)} hint="esc or ? back" width={width} height={height} />;
 		}
 
 		case 'busy': {
@@ -14,15 +15,15 @@ export function ModeDialog({mode, width, height, onPick}: {mode: Mode; width: nu
 		}
 
 		case 'confirm': {
-			return <Dialog title={mode.title} lines={mode.lines} hint="y go ahead   n or esc cancel (nothing changes)" width={width} height={height} />;
+			return <Dialog title={mode.title} lines={mode.lines} hint="y go ahead   n or esc cancel (nothing changes)" width={width} height={height} scroll={mode.scroll} />;
 		}
 
 		case 'running': {
-			return <Dialog title={`${mode.title}…`} lines={mode.lines} hint="working: the plugin is locked against other kasm-tui processes" width={width} height={height} />;
+			return <Dialog title={`${mode.title}…`} lines={mode.lines} hint={mode.hint ?? 'working: the plugin is locked against other kasm-tui processes'} width={width} height={height} />;
 		}
 
 		case 'result': {
-			return <Dialog title={`${mode.title}: ${mode.outcome}`} lines={mode.lines} hint="enter or esc back" width={width} height={height} />;
+			return <Dialog title={`${mode.title}: ${mode.outcome}`} lines={mode.lines} hint="enter or esc back" width={width} height={height} scroll={mode.scroll} />;
 		}
 
 		case 'pick-version': {
@@ -52,4 +53,10 @@ export function ModeDialog({mode, width, height, onPick}: {mode: Mode; width: nu
 			return null;
 		}
 	}
+}
+
+/** How far the prompt or result a mode shows may scroll in a body of this size, and a page of it. */
+export function dialogRoom(mode: Mode, width: number, height: number): {limit: number; page: number} {
+	const page = Math.max(1, height - 4);
+	return mode.kind === 'confirm' || mode.kind === 'result' ? {limit: dialogScrollLimit(mode.lines, width, height), page} : {limit: 0, page};
 }

@@ -13,12 +13,13 @@ export type Mode =
 	| {kind: 'help'}
 	/** Planning: asking the daemon and the registry what a change would do. */
 	| {kind: 'busy'; title: string}
-	| {kind: 'confirm'; title: string; lines: Line[]; run: () => void}
+	/** `scroll`: the first line shown, for a prompt longer than the screen (a rollout's plan). */
+	| {kind: 'confirm'; title: string; lines: Line[]; run: () => void; scroll?: number}
 	| {kind: 'pick-version'; plugin: PluginWithUsage; choices: Choice[]}
 	| {kind: 'alias'; plugin: PluginWithUsage; version: string; text: string}
 	/** A change under way: the one at a time. */
-	| {kind: 'running'; title: string; lines: Line[]}
-	| {kind: 'result'; title: string; outcome: Outcome; lines: Line[]};
+	| {kind: 'running'; title: string; lines: Line[]; hint?: string}
+	| {kind: 'result'; title: string; outcome: Outcome; lines: Line[]; scroll?: number};
 
 /** The screen's mode: one store, changed only through its `set`, read by keys through its `get`. */
 export type ModeStore = Store<Mode>;

@@ -132,7 +132,8 @@ export async function readFleet(hosts: readonly FleetHost[], options: FleetOptio
 	const answers = await Promise.all(
 		hosts.map(async host => readHost(host, {...options, timeoutMs})),
 	);
-	const readings = answers.map(answer => ('reading' in answer ? answer.reading : answer));
+	// Copies: what onHost was handed is never changed afterwards (the screen keeps it as it was drawn).
+	const readings = answers.map((answer): HostReading => ('reading' in answer ? {...answer.reading, plugins: answer.reading.plugins.map(plugin => ({...plugin}))} : answer));
 	const registry = new RegistryClient({
 		credentials: new DockerCredentials(),
 		insecureRegistries: [...new Set(answers.flatMap(answer => ('reading' in answer ? answer.insecureRegistries : [])))],
@@ -185,8 +186,8 @@ async function nameBuilds(readings: HostReading[], registry: RegistryClient): Pr
 	await Promise.all(work);
 }
 
-/** The same plugin name at different builds (by content) on hosts that answered. */
-function markDrift(readings: HostReading[]): void {
+/** The plugin names that run different builds (by content) on the hosts that answered. */
+export function driftingNames(readings: readonly HostReading[]): Set<string> {
 	const builds = new Map<string, Set<string>>();
 	for (const reading of readings) {
 		for (const plugin of reading.reachable ? reading.plugins : []) {
@@ -194,9 +195,14 @@ function markDrift(readings: HostReading[]): void {
 		}
 	}
 
+	return new Set([...builds].filter(([, found]) => found.size > 1).map(([name]) => name));
+}
+
+function markDrift(readings: HostReading[]): void {
+	const drifting = driftingNames(readings);
 	for (const reading of readings) {
 		for (const plugin of reading.reachable ? reading.plugins : []) {
-			plugin.drift = (builds.get(plugin.name)?.size ?? 0) > 1;
+			plugin.drift = drifting.has(plugin.name);
 		}
 	}
 }

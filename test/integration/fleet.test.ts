@@ -11,6 +11,7 @@ import {Ledger} from '../../source/ledger/ledger.js';
 import {cliPath, runCli, testLedgerDir} from '../helpers/cli.js';
 import {answer, startProxy} from '../helpers/hardening.js';
 import {installPlugin, moveTag, pushPluginBuild, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
+import {apiVersionOf, otherGeneration} from '../sandbox/engines.js';
 import {startExtraDaemon, startSilentHost, type ExtraDaemon} from '../sandbox/fleet-hosts.js';
 import type {Sandbox} from '../sandbox/sandbox.js';
 import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
@@ -20,12 +21,15 @@ import {startSshBed} from '../sandbox/ssh-host.js';
  * Four daemons on this machine, reached the four ways a fleet is: the sandbox's own socket
  * (alpha), ssh:// through an ssh config (bravo), a docker context over tcp with TLS (charlie),
  * another socket (delta); and an address that takes connections and never answers (down).
+ * charlie is the other engine generation (26.1 beside a 20.10 sandbox, 20.10 beside a 26.1 one),
+ * as a fleet part-way through an engine upgrade is.
  */
 const {sandbox} = await useSandbox();
 const leftovers = useLeftovers(sandbox);
 const bed = startSshBed();
 after(async () => bed.stop());
-const started = await Promise.allSettled([startExtraDaemon(sandbox), startExtraDaemon(sandbox, {tls: true}), startExtraDaemon(sandbox)]);
+const kinds = {alpha: sandbox.state.kind, charlie: otherGeneration(sandbox.state.kind)};
+const started = await Promise.allSettled([startExtraDaemon(sandbox), startExtraDaemon(sandbox, {tls: true, kind: kinds.charlie}), startExtraDaemon(sandbox)]);
 after(async () => Promise.all(started.map(async daemon => (daemon.status === 'fulfilled' ? daemon.value.stop() : undefined))));
 const [bravo, charlie, delta] = started.map(daemon => {
 	if (daemon.status === 'rejected') {
@@ -168,13 +172,25 @@ test('the matrix over four hosts and one that never answers: engines, builds by 
 	assert.equal(result.code, 0, result.stderr);
 	assert.equal(result.stderr, '');
 	const {hosts} = JSON.parse(result.stdout) as {
-		hosts: Array<{name: string; address: string; reachable: boolean; error: string | null; engine: string | null; plugins: Array<{name: string; build: string | null; drift: boolean; enabled: boolean; rolling: boolean; usedBy: unknown}>}>;
+		hosts: Array<{
+			name: string;
+			address: string;
+			reachable: boolean;
+			error: string | null;
+			engine: string | null;
+			apiVersion?: string;
+			plugins: Array<{name: string; build: string | null; drift: boolean; enabled: boolean; rolling: boolean; usedBy: unknown}>;
+		}>;
 	};
 	// The --host hosts in their order, then the contexts.
 	assert.deepEqual(hosts.map(host => [host.name, host.reachable]), [['alpha', true], ['bravo', true], ['down', false], ['charlie', true]]);
 	assert.deepEqual(hosts.map(host => host.address), [sandbox.host, 'ssh://kasm-agent-1', down.address, charlie.tcpHost]);
-	const engine = (await sandbox.docker(['version', '--format', '{{.Server.Version}}'])).trim();
-	assert.deepEqual([hosts[0], hosts[1], hosts[3]].map(host => host!.engine), [engine, engine, engine]);
+	// Two generations side by side, each host with its own engine and the API version it speaks.
+	const engineOf = async (daemon: Sandbox) => (await daemon.docker(['version', '--format', '{{.Server.Version}}'])).trim();
+	const [engine, otherEngine] = await Promise.all([engineOf(sandbox), engineOf(charlie.sandbox)]);
+	assert.notEqual(engine.split('.')[0], otherEngine.split('.')[0], 'charlie runs the other generation');
+	assert.deepEqual([hosts[0], hosts[1], hosts[3]].map(host => host!.engine), [engine, engine, otherEngine]);
+	assert.deepEqual([hosts[0], hosts[1], hosts[3]].map(host => host!.apiVersion), [apiVersionOf[kinds.alpha], apiVersionOf[kinds.alpha], apiVersionOf[kinds.charlie]]);
 	assert.match(hosts[2]!.error ?? '', /did not answer .* within 3 s|no answer within 3 s/);
 	assert.deepEqual(hosts[2]!.plugins, []);
 	const cell = (host: string) => hosts.find(candidate => candidate.name === host)!.plugins.find(plugin => plugin.name === name)!;
@@ -216,14 +232,14 @@ test('a host that never answers is reported after every host that did, each as s
 	assert.equal(readings[0]!.reachable, false);
 });
 
-test('a rollout: the canary first, a host where the plugin is in use skipped, a host whose pull fails put back, the rest upgraded, each behind a health gate', async t => {
+test('a rollout over both generations: the canary first, a host where the plugin is in use skipped, a host whose pull fails put back, the rest upgraded, each behind a health gate', async t => {
 	const {name, repositoryPath} = await rollingEverywhere(t, 'fleet-rollout', ['alpha', 'bravo', 'charlie']);
 	// delta pulls through a registry proxy that will fail the new build's layer: its pull fails half-way.
 	const proxy = await startProxy({host: '127.0.0.1', port: Number(sandbox.registry.split(':')[1])});
 	after(async () => proxy.close());
 	await installPlugin(delta.sandbox, `${proxy.address}/${repositoryPath}:${rollingTag}`, {alias: name});
 	const volume = uniqueName('fleet-busy');
-	await charlie.sandbox.docker(['volume', 'create', '-d', name, volume]);
+	await bravo.sandbox.docker(['volume', 'create', '-d', name, volume]);
 	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
 	const manifest = (await (await fetch(`http://${sandbox.registry}/v2/${repositoryPath}/manifests/amd64-1.2.10`, {headers: {Accept: 'application/vnd.docker.distribution.manifest.v2+json'}})).json()) as {layers: Array<{digest: string}>};
 	const layer = manifest.layers[0]!.digest;
@@ -248,16 +264,16 @@ test('a rollout: the canary first, a host where the plugin is in use skipped, a 
 	);
 	assert.equal(result.code, 1, result.stderr);
 	const report = JSON.parse(result.stdout) as RolloutJson;
-	assert.deepEqual(resultsOf(report), {alpha: 'done', delta: 'restored', charlie: 'skipped', bravo: 'done'});
-	assert.equal(report.hosts.find(host => host.name === 'charlie')?.skip, 'in-use');
-	assert.match(report.hosts.find(host => host.name === 'charlie')?.reason ?? '', new RegExp(`in use by 1 volume \\(${volume}\\)`));
+	assert.deepEqual(resultsOf(report), {alpha: 'done', delta: 'restored', charlie: 'done', bravo: 'skipped'});
+	assert.equal(report.hosts.find(host => host.name === 'bravo')?.skip, 'in-use');
+	assert.match(report.hosts.find(host => host.name === 'bravo')?.reason ?? '', new RegExp(`in use by 1 volume \\(${volume}\\)`));
 	assert.match(report.hosts.find(host => host.name === 'delta')?.reason ?? '', /pulling the plugin .* failed/);
 
 	// The plan came first, for every host; then the canary, then the rest, each behind its gate.
 	assert.match(result.stderr, /^alpha \(canary\) /m);
 	assert.match(result.stderr, /skipped: the plugin .* is in use by 1 volume/);
 	assert.ok(result.stderr.indexOf('-- canary 1/') < result.stderr.indexOf('delta: [1/3]'), 'the canary went first');
-	for (const host of ['alpha', 'bravo']) {
+	for (const host of ['alpha', 'charlie']) {
 		assert.match(result.stderr, new RegExp(`^${host}: health: still enabled ok`, 'm'));
 		assert.match(result.stderr, new RegExp(`^${host}: health: volume probe ok`, 'm'));
 		assert.match(result.stderr, new RegExp(`^${host}: health: network probe ok`, 'm'));
@@ -266,20 +282,24 @@ test('a rollout: the canary first, a host where the plugin is in use skipped, a 
 	assert.match(result.stderr, /^alpha: health: socket ok/m, 'the local daemon\'s plugin answered on its socket');
 	assert.deepEqual(
 		await Promise.all([runningVersion(sandbox, name), runningVersion(bravo.sandbox, name), runningVersion(charlie.sandbox, name), runningVersion(delta.sandbox, name)]),
-		['1.2.10', '1.2.10', '1.2.9', '1.2.9'],
-		'delta is enabled at its build again, charlie untouched',
+		['1.2.10', '1.2.9', '1.2.10', '1.2.9'],
+		'delta is enabled at its build again, bravo untouched',
 	);
 	await assertNoProbeLeft();
 
 	// Each host's history is its own, kept here under its daemon's ID.
 	const outcomes = async (daemon: Sandbox) => (await ledgerOf(ledgerDir, daemon)).read(name).entries.map(entry => `${entry.action}:${entry.outcome}`);
 	assert.deepEqual((await outcomes(sandbox)).slice(-2), ['upgrade:started', 'upgrade:ok']);
-	assert.deepEqual((await outcomes(bravo.sandbox)).slice(-2), ['upgrade:started', 'upgrade:ok']);
+	assert.deepEqual((await outcomes(charlie.sandbox)).slice(-2), ['upgrade:started', 'upgrade:ok']);
 	assert.deepEqual((await outcomes(delta.sandbox)).slice(-2), ['upgrade:started', 'upgrade:restored']);
-	assert.deepEqual((await outcomes(charlie.sandbox)).slice(-1), ['upgrade:refused']);
+	assert.deepEqual((await outcomes(bravo.sandbox)).slice(-1), ['upgrade:refused']);
 	const overSsh = await kasmTui(ledgerDir, '--host', 'ssh://kasm-agent-1', 'history', name, '--json');
 	assert.equal(overSsh.code, 0, overSsh.stderr);
-	assert.equal((JSON.parse(overSsh.stdout) as Array<{outcome: string}>)[0]?.outcome, 'ok', 'history --host reads that host\'s ledger');
+	assert.deepEqual(
+		(JSON.parse(overSsh.stdout) as Array<{action: string; outcome: string}>).slice(0, 1).map(entry => `${entry.action}:${entry.outcome}`),
+		['upgrade:refused'],
+		'history --host reads that host\'s ledger',
+	);
 });
 
 test('a canary that fails its health gate is put back, and no other host is touched', async t => {

@@ -27,6 +27,8 @@ export type Action =
 export interface Key {
 	upArrow: boolean;
 	downArrow: boolean;
+	leftArrow: boolean;
+	rightArrow: boolean;
 	pageUp: boolean;
 	pageDown: boolean;
 	tab: boolean;

@@ -76,6 +76,7 @@ export function handleModeKey(input: string, key: InkKey, target: ModeKeyTarget)
 			} else if (current.kind === 'confirm' && (input === 'y' || input === 'Y')) {
 				target.accept();
 			} else if (current.kind === 'confirm' && (input === 'n' || input === 'N' || key.escape)) {
+				current.cancel?.();
 				mode.set({kind: 'browse'});
 				target.say(line({text: 'cancelled: nothing was changed', dim: true}));
 			} else if (current.kind === 'result' && (key.escape || key.return || input === 'q' || input === ' ')) {

@@ -14,7 +14,8 @@ export type Mode =
 	/** Planning: asking the daemon and the registry what a change would do. */
 	| {kind: 'busy'; title: string}
 	/** `scroll`: the first line shown, for a prompt longer than the screen (a rollout's plan). */
-	| {kind: 'confirm'; title: string; lines: Line[]; run: () => void; scroll?: number}
+	/** `cancel`: what a "no" lets go of (a rollout's connections to its hosts). */
+	| {kind: 'confirm'; title: string; lines: Line[]; run: () => void; cancel?: () => void; scroll?: number}
 	| {kind: 'pick-version'; plugin: PluginWithUsage; choices: Choice[]}
 	| {kind: 'alias'; plugin: PluginWithUsage; version: string; text: string}
 	/** A change under way: the one at a time. */

@@ -4,13 +4,12 @@ import type {LayerProgress} from '../docker/image-pull.js';
 import type {ImageWithUsage} from '../docker/images.js';
 import type {PluginWithUsage} from '../docker/usage.js';
 import {NotPutBack, Refused} from '../errors.js';
-import {isImmutableTag} from '../flows/builds.js';
 import {describeResult, summarisePlan} from '../flows/describe.js';
 import type {ChangeRequest} from '../flows/open-change.js';
 import type {Plan} from '../flows/plan.js';
-import {sameBuild} from '../registry/same-build.js';
 import {FlowFailed, type FlowEvent} from '../flows/run.js';
 import {planLines, progressLine, type Choice} from './dialogs.js';
+import {versionChoices} from './version-choices.js';
 import {imageName} from './image-detail.js';
 import type {Action} from './keymap.js';
 import {line, type Line} from './lines.js';
@@ -215,31 +214,11 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 	};
 
 	const reinstallChoices = (plugin: PluginWithUsage, details: DetailState | undefined) => {
-		const known = details?.status === 'ready' ? details.details : undefined;
-		const settled = (known?.history ?? []).filter(entry => entry.outcome === 'ok' && entry.tag);
-		// A moving tag names today's build, not the one in the history: that one is offered by its digest.
-		const fromHistory = settled.filter(entry => isImmutableTag(entry.tag) || !entry.identity.digest).map(entry => entry.tag);
-		const builds = [
-			...new Map(
-				settled
-					.filter(entry => !isImmutableTag(entry.tag) && entry.identity.digest && !sameBuild(entry.identity.diffIds, plugin.diffIds))
-					.map(entry => [entry.identity.digest!, entry]),
-			).values(),
-		].map(entry => ({
-			label: `${entry.tag} @ ${entry.identity.digest!.slice(7, 19)}  (history build, ${entry.time.slice(0, 10)})`,
-			value: entry.identity.digest!,
-		}));
-		const choices = [
-			...[...new Set([...(known?.tags ?? []), ...fromHistory])].map(tag => ({
-				label: `${tag}${tag === plugin.tag ? '  (installed)' : ''}${tag === known?.previousTag ? '  (previous)' : ''}${tag === known?.latestPatch ? '  (latest patch)' : ''}${fromHistory.includes(tag) && !(known?.tags ?? []).includes(tag) ? '  (history)' : ''}`,
-				value: tag,
-			})),
-			...builds,
-		];
-		if (choices.length === 0) {
-			say(line({text: known ? 'no versions known for this plugin: its registry listed no tags' : 'still reading its tags: try again in a moment', color: 'yellow'}));
+		const offered = versionChoices(plugin, details);
+		if ('missing' in offered) {
+			say(line({text: offered.missing, color: 'yellow'}));
 		} else {
-			mode.set({kind: 'pick-version', plugin, choices});
+			mode.set({kind: 'pick-version', plugin, choices: offered.choices});
 		}
 	};
 

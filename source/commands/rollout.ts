@@ -1,6 +1,6 @@
 import {readSettings} from '../config.js';
 import {BadInput, KasmTuiError, Refused, type ExitCode} from '../errors.js';
-import {closeRollout, planRollout, runRollout, type HostJob, type RolloutEvent, type RolloutPlan, type RolloutReport, type RolloutRequest} from '../flows/rollout.js';
+import {closeRollout, describeOrder, planRollout, runRollout, type HostJob, type RolloutEvent, type RolloutPlan, type RolloutReport, type RolloutRequest} from '../flows/rollout.js';
 import {rolloutExitCode} from '../flows/rollout-plan.js';
 import {parseReference} from '../registry/reference.js';
 import {confirm, describePlan, progressPrinter, withInterruptsDeferred} from './change.js';
@@ -55,17 +55,6 @@ export function describeRollout(plan: RolloutPlan): string {
 
 	lines.push('', describeOrder(plan));
 	return lines.join('\n');
-}
-
-function describeOrder(plan: RolloutPlan): string {
-	const {stages} = plan.order;
-	if (stages.length === 0) {
-		return 'no host will be changed';
-	}
-
-	const parts = stages.map(stage => (stage.kind === 'canary' ? `${stage.hosts[0]} (canary)` : stage.hosts.join(' + ')));
-	const stop = plan.maxFailed === 0 ? 'it stops at the first host that fails' : `it stops once more than ${plan.maxFailed} hosts failed`;
-	return `order: ${parts.join(', then ')}; a health gate after each host; ${stop}, and a failed canary stops it`;
 }
 
 /** Progress for people on standard error, each line led by its host. */

@@ -202,6 +202,18 @@ export async function planRollout(hosts: readonly FleetHost[], request: RolloutR
 	return {request, jobs, order, maxFailed: options.maxFailed ?? 0};
 }
 
+/** The order and the stop rule in a line, for the plan the command line and the screen show. */
+export function describeOrder(plan: RolloutPlan): string {
+	const {stages} = plan.order;
+	if (stages.length === 0) {
+		return 'no host will be changed';
+	}
+
+	const parts = stages.map(stage => (stage.kind === 'canary' ? `${stage.hosts[0]} (canary)` : stage.hosts.join(' + ')));
+	const stop = plan.maxFailed === 0 ? 'it stops at the first host that fails' : `it stops once more than ${plan.maxFailed} hosts failed`;
+	return `order: ${parts.join(', then ')}; a health gate after each host; ${stop}, and a failed canary stops it`;
+}
+
 /** Ends every host's connections (an ssh process each). */
 export function closeRollout(plan: RolloutPlan): void {
 	for (const job of plan.jobs) {

@@ -1,0 +1,55 @@
+import {char, type Binding, type KeyTable} from '../keymap.js';
+import type {FleetPane} from './fleet-navigation.js';
+
+export type FleetAction =
+	| 'up'
+	| 'down'
+	| 'left'
+	| 'right'
+	| 'page-up'
+	| 'page-down'
+	| 'next-pane'
+	| 'previous-pane'
+	| 'open'
+	| 'filter'
+	| 'help'
+	| 'upgrade'
+	| 'rollback'
+	| 'reinstall'
+	| 'auto-update'
+	| 'canary'
+	| 'reload'
+	| 'back'
+	| 'quit';
+
+const everywhere: FleetPane[] = ['hosts', 'matrix', 'detail'];
+const lists: FleetPane[] = ['hosts', 'matrix'];
+const onPlugin: FleetPane[] = ['matrix', 'detail'];
+
+/**
+ * The fleet screen's keys, as data (the footer, the help and the handling all come from it).
+ * The same letters as the single-host screen where they mean the same: u r i a, now across hosts.
+ */
+export const fleetKeymap: Array<Binding<FleetPane, FleetAction>> = [
+	{label: '↑/k', description: 'move up', action: 'up', panes: everywhere, matches: (input, key) => key.upArrow || input === 'k'},
+	{label: '↓/j', description: 'move down', action: 'down', panes: everywhere, matches: (input, key) => key.downArrow || input === 'j'},
+	{label: '←/h', description: 'previous host', action: 'left', panes: lists, matches: (input, key) => key.leftArrow || input === 'h'},
+	{label: '→/l', description: 'next host', action: 'right', panes: lists, matches: (input, key) => key.rightArrow || input === 'l'},
+	{label: 'pgdn', description: 'move a page down', action: 'page-down', panes: everywhere, matches: (_input, key) => key.pageDown},
+	{label: 'pgup', description: 'move a page up', action: 'page-up', panes: everywhere, matches: (_input, key) => key.pageUp},
+	{label: 'tab', description: 'next pane', action: 'next-pane', panes: everywhere, matches: (_input, key) => key.tab && !key.shift, footer: 'pane'},
+	{label: 'shift-tab', description: 'previous pane', action: 'previous-pane', panes: everywhere, matches: (_input, key) => key.tab && key.shift},
+	{label: 'enter', description: 'open the detail', action: 'open', panes: lists, matches: (_input, key) => key.return, footer: 'detail'},
+	{label: '/', description: 'filter the plugins', action: 'filter', panes: lists, matches: char('/'), footer: 'filter'},
+	{label: 'u', description: 'upgrade the plugin on every host', action: 'upgrade', panes: onPlugin, matches: char('u'), changes: true, footer: 'upgrade'},
+	{label: 'r', description: 'roll the plugin back on every host', action: 'rollback', panes: onPlugin, matches: char('r'), changes: true, footer: 'rollback'},
+	{label: 'i', description: 'reinstall a version on every host', action: 'reinstall', panes: onPlugin, matches: char('i'), changes: true, footer: 'reinstall'},
+	{label: 'a', description: 'auto-update every host', action: 'auto-update', panes: everywhere, matches: char('a'), changes: true, footer: 'auto-update'},
+	{label: 'c', description: 'make the host a canary (again: not)', action: 'canary', panes: lists, matches: char('c'), footer: 'canary'},
+	{label: 'ctrl-r', description: 'read every host again', action: 'reload', panes: everywhere, matches: (input, key) => key.ctrl && input === 'r'},
+	{label: 'esc', description: 'back, cancel, clear filter', action: 'back', panes: everywhere, matches: (_input, key) => key.escape},
+	{label: '?', description: 'help: every key', action: 'help', panes: everywhere, matches: char('?'), footer: 'help'},
+	{label: 'q', description: 'quit', action: 'quit', panes: everywhere, matches: char('q'), footer: 'quit'},
+];
+
+export const fleetKeys: KeyTable<FleetPane, FleetAction> = {bindings: fleetKeymap, panes: {hosts: 'hosts pane', matrix: 'matrix', detail: 'detail'}};

@@ -19,7 +19,7 @@ afterEach(() => cleanup());
 
 const views: Array<{name: string; keys: string[]; ready: RegExp}> = [
 	{name: 'plugins', keys: [], ready: /no history yet/},
-	{name: 'rolling', keys: ['j', 'j'], ready: /\(this build, latest patch\)/},
+	{name: 'rolling', keys: ['j', 'j'], ready: /\(installed build, latest patch/},
 	{name: 'images', keys: ['\t'], ready: /update\s+up to date/},
 	{name: 'upgrade-prompt', keys: ['u'], ready: /y go ahead/},
 	{name: 'help', keys: ['?'], ready: /every key/},

@@ -1,0 +1,17 @@
+import {createElement} from 'react';
+import {render} from 'ink-testing-library';
+import {App} from '../../source/app/app.js';
+import {fixtureServices, type FixtureOptions} from './fixture-services.js';
+
+/** The screen on the fixture's host, at a size of the test's choosing. */
+export function openApp(options: FixtureOptions = {}, size = {columns: 120, rows: 40}) {
+	const fixture = fixtureServices(options);
+	const ui = render(createElement(App, {services: fixture.services, size}));
+	return {...fixture, ui};
+}
+
+/** The screen once the daemon has been read and the first plugin's detail is in. */
+export const ready = (frame: string) => frame.includes('Plugins (3)') && frame.includes('History');
+
+/** A frame as running text, for what wraps. */
+export const flat = (frame: string) => frame.replaceAll(/\s+/g, ' ');

@@ -87,7 +87,7 @@ test('upgrade cancelled changes nothing; upgrade confirmed follows the moved tag
 		await screen.keys('Enter');
 
 		// The history now has the build before: r rolls back to it and pins it.
-		await screen.waitFor(text => /upgrade\s+amd64-1\.2-rolling ok/.test(text));
+		await screen.waitFor(text => /upgrade\s+amd64-1\.2-rolling \(amd64-1\.2\.10\) ok/.test(text));
 		await screen.keys('r');
 		shown = await screen.waitFor(text => /Rollback .*\?/.test(text) && text.includes('y go ahead'));
 		assert.match(shown.replaceAll(/\s+/g, ' '), /as [\w./-]+\/sidecar:amd64-1\.2\.9/);
@@ -100,7 +100,7 @@ test('upgrade cancelled changes nothing; upgrade confirmed follows the moved tag
 		await screen.keys('Enter');
 
 		// i: pick 1.2.10 from the registry's tags, keep Kasm's default name (the reference).
-		await screen.waitFor(text => text.includes(pinned.slice(-30)) && text.includes('(latest patch)'));
+		await screen.waitFor(text => text.includes(pinned.slice(-30)) && text.includes('latest patch'));
 		await screen.keys('i');
 		shown = await screen.waitFor(text => text.includes('which version?'));
 		const rows = shown.split('\n');

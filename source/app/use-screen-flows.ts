@@ -4,7 +4,6 @@ import type {LayerProgress} from '../docker/image-pull.js';
 import type {ImageWithUsage} from '../docker/images.js';
 import type {PluginWithUsage} from '../docker/usage.js';
 import {PluginExists} from '../docker/errors.js';
-import {isSecretSetting, settingText, type PluginSetting} from '../docker/plugin-settings.js';
 import {BadInput, NotPutBack, Refused} from '../errors.js';
 import {buildChangeText} from '../flows/build-change.js';
 import {describeResult, summarisePlan} from '../flows/describe.js';
@@ -12,7 +11,7 @@ import {requestSubject, type ChangeRequest} from '../flows/open-change.js';
 import type {Plan} from '../flows/plan.js';
 import {NoPreviousBuild} from '../flows/planners.js';
 import {FlowFailed, type FlowEvent} from '../flows/run.js';
-import {familiarReference, parseReference} from '../registry/reference.js';
+import {changePrompts} from './change-prompts.js';
 import {planLines, progressLine} from './dialogs.js';
 import {imageName} from './image-detail.js';
 import type {Action} from './keymap.js';
@@ -21,7 +20,6 @@ import {isChanging, type ModeStore, type NextStep, type Outcome} from './mode.js
 import type {DetailState} from './plugin-detail.js';
 import {showPluginLog} from './plugin-log.js';
 import type {HostServices, HostSnapshot} from './services.js';
-import {versionChoices} from './version-choices.js';
 
 /** What the keys act on: the selection of the moment. */
 export interface Selection {
@@ -87,6 +85,13 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 	const [health, setHealth] = useState<Record<string, string>>({});
 	const quitWhenDone = useRef(false);
 	const {services, mode, say, refresh, room} = options;
+	// What is asked before a change can be planned; each answer comes back through startPlan.
+	const {askInstallName, askInstallReference, changeSetting, reinstallChoices} = changePrompts({
+		services,
+		mode,
+		say,
+		startPlan: (request, selection) => startPlan(request, selection),
+	});
 
 	const finish = (action: string, subject: string | undefined, outcome: Outcome, lines: Line[], next?: NextStep) => {
 		if (quitWhenDone.current) {
@@ -266,132 +271,6 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 		});
 	};
 
-	/** Asks for the name to install under; empty keeps `empty` (the reference, as Kasm's script and docker do). */
-	const askName = (title: string, empty: string, then: (alias: string | undefined) => void) => {
-		mode.set({
-			kind: 'ask',
-			title,
-			label: 'alias: ',
-			text: '',
-			notes: [line({text: `empty: ${empty}`, dim: true}), line({text: 'a name ending in -rolling… turns automated updates on', dim: true})],
-			then: text => then(text.trim() === '' ? undefined : text.trim()),
-		});
-	};
-
-	const reinstallChoices = (plugin: PluginWithUsage, selection: Selection | undefined) => {
-		const known = selection?.details?.status === 'ready' ? selection.details.details : undefined;
-		const choices = versionChoices({tags: known?.tags ?? [], arch: selection?.snapshot?.engine.arch, plugin, details: known});
-		if (choices.length === 0) {
-			say(line({text: known ? 'no versions known for this plugin: its registry listed no tags' : 'still reading its tags: try again in a moment', color: 'yellow'}));
-			mode.set({kind: 'browse'});
-			return;
-		}
-
-		mode.set({
-			kind: 'pick',
-			title: `Reinstall ${plugin.name}: which version?`,
-			choices,
-			then: choice =>
-				askName(`Reinstall ${plugin.name} at ${choice.value}: under which name?`, "the registry reference, as Kasm's script does", alias =>
-					startPlan({kind: 'reinstall', plugin, version: choice.value, alias}, selection),
-				),
-		});
-	};
-
-	const askInstallName = (reference: string) => {
-		askName(`Install ${reference}: under which name?`, `${reference}, as docker plugin install names it`, alias => startPlan({kind: 'install', reference, alias}));
-	};
-
-	/** A repository alone (no tag written) is a question: which of its tags. */
-	const pickInstallTag = (repository: string, arch: string | undefined) => {
-		mode.set({kind: 'busy', title: `Reading the tags of ${repository}…`});
-		services.tags!(repository).then(
-			tags => {
-				if (tags.length === 0) {
-					askInstallReference(repository);
-					say(line({text: `${repository} has no tags in its registry`, color: 'yellow'}));
-					return;
-				}
-
-				mode.set({kind: 'pick', title: `Install from ${repository}: which tag?`, choices: versionChoices({tags, arch}), then: choice => askInstallName(`${repository}:${choice.value}`)});
-			},
-			(error: unknown) => {
-				askInstallReference(repository);
-				say(line({text: (error as Error).message, color: 'red'}));
-			},
-		);
-	};
-
-	const askInstallReference = (text: string, selection?: Selection) => {
-		const suggested = selection?.plugin?.reference ? repositoryOf(selection.plugin.reference) : undefined;
-		const arch = selection?.snapshot?.engine.arch;
-		mode.set({
-			kind: 'ask',
-			title: 'Install a plugin: which one?',
-			label: 'reference: ',
-			text,
-			complete: suggested,
-			notes: [
-				line({text: '[registry/]repository:tag, e.g. kasmweb/kasm-network-plugin:amd64-1.2.10', dim: true}),
-				line({text: 'a repository alone (no :tag) lists its tags to pick from', dim: true}),
-				suggested ? line({text: 'tab  ', bold: true}, {text: `${suggested}, the repository of ${selection!.plugin!.name}`, dim: true}) : [],
-			],
-			then(typed) {
-				const reference = typed.trim();
-				try {
-					const {digest} = parseReference(reference);
-					if (!digest && !hasWrittenTag(reference)) {
-						pickInstallTag(reference, arch);
-						return;
-					}
-				} catch (error) {
-					say(line({text: (error as Error).message, color: 'red'}));
-					return;
-				}
-
-				askInstallName(reference);
-			},
-		});
-	};
-
-	const changeSetting = (plugin: PluginWithUsage, selection: Selection) => {
-		const settable = (plugin.settings ?? []).filter(setting => setting.settable);
-		if (settable.length === 0) {
-			say(line({text: `${plugin.name} has no settable settings: its config lets none be changed`, color: 'yellow'}));
-			return;
-		}
-
-		const askValue = (setting: PluginSetting) => {
-			const secret = isSecretSetting(setting.key);
-			mode.set({
-				kind: 'ask',
-				title: `Set ${setting.key} of ${plugin.name}: to what?`,
-				label: `${setting.key}=`,
-				// A secret's value is never drawn, so it is typed anew.
-				text: secret ? '' : setting.value,
-				secret,
-				notes: [
-					line({text: 'now  ', dim: true}, settingText(setting)),
-					setting.description ? line({text: setting.description, dim: true}) : [],
-					line({text: 'the change: disable, set, enable; put back as it was if the plugin does not start', dim: true}),
-				],
-				then: value => startPlan({kind: 'set', plugin, assignments: [`${setting.key}=${value}`]}, selection),
-			});
-		};
-
-		if (settable.length === 1) {
-			askValue(settable[0]!);
-			return;
-		}
-
-		mode.set({
-			kind: 'pick',
-			title: `Set on ${plugin.name}: which setting?`,
-			choices: settable.map(setting => ({label: `${settingText(setting)}${setting.description ? `  ${setting.description}` : ''}`, value: setting.key})),
-			then: choice => askValue(settable.find(setting => setting.key === choice.value)!),
-		});
-	};
-
 	const actOnPlugin = (action: Action, plugin: PluginWithUsage, selection: Selection) => {
 		switch (action) {
 			case 'upgrade':
@@ -507,27 +386,9 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 	};
 }
 
-/** `127.0.0.1:5000/kasmweb/sidecar:amd64-1.2.9` → `127.0.0.1:5000/kasmweb/sidecar`. */
-function repositoryOf(reference: string): string | undefined {
-	try {
-		return familiarReference({...parseReference(reference), tag: undefined, digest: undefined});
-	} catch {
-		return undefined;
-	}
-}
-
-/** Whether a reference as typed names a tag (`repo:tag`), not only a registry's port (`host:5000/repo`). */
-function hasWrittenTag(reference: string): boolean {
-	return reference.lastIndexOf(':') > reference.lastIndexOf('/');
-}
-
 function layerLine(layer: LayerProgress, width: number): Line {
 	const share = layer.total ? Math.min(1, (layer.current ?? 0) / layer.total) : undefined;
 	const barWidth = Math.max(10, Math.min(30, width - 60));
 	const bar = share === undefined ? '' : ` [${'='.repeat(Math.round(share * barWidth)).padEnd(barWidth)}] ${Math.round(share * 100)}%`;
 	return line({text: `  ${(layer.id ?? '').padEnd(13)}`, dim: true}, layer.status, bar ? {text: bar, color: 'cyan'} : undefined);
-}
-
-function capitalise(text: string): string {
-	return text.charAt(0).toUpperCase() + text.slice(1);
 }

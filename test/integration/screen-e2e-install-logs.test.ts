@@ -36,12 +36,7 @@ test('in a terminal, I installs a tag picked from a repository with the privileg
 		await screen.keys('Enter');
 		let shown = await screen.waitFor(text => text.includes('which tag?'), 20_000);
 		assert.match(shown, /amd64-1\.2-rolling +rolling/);
-		const rows = shown.split('\n');
-		for (let step = rows.findIndex(row => row.includes('❯')); step < rows.findIndex(row => /amd64-1\.2\.10/.test(row)); step++) {
-			await screen.keys('Down');
-		}
-
-		await screen.waitFor(text => /❯ amd64-1\.2\.10/.test(text));
+		await screen.pickRow(/amd64-1\.2\.10/);
 		await screen.keys('Enter');
 		await screen.waitFor(text => text.includes('under which name?'));
 		await screen.typeText(name);

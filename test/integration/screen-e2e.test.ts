@@ -103,14 +103,7 @@ test('upgrade cancelled changes nothing; upgrade confirmed follows the moved tag
 		await screen.waitFor(text => text.includes(pinned.slice(-30)) && text.includes('latest patch'));
 		await screen.keys('i');
 		shown = await screen.waitFor(text => text.includes('which version?'));
-		const rows = shown.split('\n');
-		const choiceRow = rows.findIndex(row => /amd64-1\.2\.10/.test(row));
-		const cursorRow = rows.findIndex(row => row.includes('❯'));
-		for (let step = cursorRow; step < choiceRow; step++) {
-			await screen.keys('Down');
-		}
-
-		await screen.waitFor(text => /❯ amd64-1\.2\.10/.test(text));
+		await screen.pickRow(/amd64-1\.2\.10/);
 		await screen.keys('Enter');
 		await screen.waitFor(text => text.includes('under which name?'));
 		await screen.keys('Enter');

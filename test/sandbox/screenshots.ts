@@ -69,13 +69,8 @@ try {
 		await screen.keys('I');
 		await screen.waitFor(text => text.includes('Install a plugin: which one?'));
 		await screen.keys('Tab', 'Enter');
-		const picker = await screen.waitFor(text => text.includes('which tag?'), 30_000);
-		const tagRows = picker.split('\n');
-		for (let step = tagRows.findIndex(row => row.includes('❯')); step < tagRows.findIndex(row => /amd64-2\.0\.0/.test(row)); step++) {
-			await screen.keys('Down');
-		}
-
-		await screen.waitFor(text => /❯ amd64-2\.0\.0/.test(text));
+		await screen.waitFor(text => text.includes('which tag?'), 30_000);
+		await screen.pickRow(/amd64-2\.0\.0/);
 		await screen.keys('Enter');
 		await screen.waitFor(text => text.includes('under which name?'));
 		await screen.typeText('kasmweb/sidecar:amd64-2.0.0');

@@ -4,17 +4,9 @@ import {setTimeout as delay} from 'node:timers/promises';
 import {cleanup} from 'ink-testing-library';
 import {answerPrompt, keys, press, waitForFrame} from '../helpers/frames.js';
 import {plugins} from './fixture-services.js';
-import {flat, openApp, ready} from './open-app.js';
+import {flat, onRolling, openApp, ready} from './open-app.js';
 
 afterEach(() => cleanup());
-
-/** Selects the rolling plugin and waits for its detail (tags, history) to be read. */
-async function onRolling(ui: ReturnType<typeof openApp>['ui']) {
-	await waitForFrame(ui.lastFrame, ready);
-	await press(ui.stdin, ui.lastFrame, 'j');
-	await press(ui.stdin, ui.lastFrame, 'j');
-	await waitForFrame(ui.lastFrame, text => text.includes('(installed build, latest patch'));
-}
 
 /** ink-select-input listens once mounted and reads its state from the render before: one key per render. */
 async function pick(ui: ReturnType<typeof openApp>['ui'], downs: number) {

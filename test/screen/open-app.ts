@@ -1,5 +1,6 @@
 import {createElement} from 'react';
 import {render} from 'ink-testing-library';
+import {press, waitForFrame} from '../helpers/frames.js';
 import {App} from '../../source/app/app.js';
 import {fixtureServices, type FixtureOptions} from './fixture-services.js';
 
@@ -15,3 +16,11 @@ export const ready = (frame: string) => frame.includes('Plugins (3)') && frame.i
 
 /** A frame as running text, for what wraps. */
 export const flat = (frame: string) => frame.replaceAll(/\s+/g, ' ');
+
+/** Selects the rolling plugin and waits for its detail (tags, history) to be read. */
+export async function onRolling(ui: ReturnType<typeof openApp>['ui']): Promise<string> {
+	await waitForFrame(ui.lastFrame, ready);
+	await press(ui.stdin, ui.lastFrame, 'j');
+	await press(ui.stdin, ui.lastFrame, 'j');
+	return waitForFrame(ui.lastFrame, text => text.includes('(installed build, latest patch'));
+}

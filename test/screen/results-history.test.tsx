@@ -3,16 +3,9 @@ import {afterEach, test} from 'node:test';
 import {setTimeout as delay} from 'node:timers/promises';
 import {cleanup} from 'ink-testing-library';
 import {answerPrompt, keys, press, waitForFrame} from '../helpers/frames.js';
-import {flat, openApp, ready} from './open-app.js';
+import {flat, onRolling, openApp, ready} from './open-app.js';
 
 afterEach(() => cleanup());
-
-async function onRolling(ui: ReturnType<typeof openApp>['ui']) {
-	await waitForFrame(ui.lastFrame, ready);
-	await press(ui.stdin, ui.lastFrame, 'j');
-	await press(ui.stdin, ui.lastFrame, 'j');
-	return waitForFrame(ui.lastFrame, text => text.includes('(installed build, latest patch'));
-}
 
 test('a rollback refused for want of a previous build is titled as one would say it, and offers the picker on the screen, not commands', async () => {
 	const {ui, recorded} = openApp({refuse: 'rollback'});

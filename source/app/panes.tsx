@@ -50,10 +50,7 @@ function cursorRow(row: Line): Line {
 	return marked.map(segment => ({...segment, inverse: true}));
 }
 
-/**
- * The detail; with focus, a cursor row that the window
- * follows, moving only when the cursor would leave it, as the lists do.
- */
+/** The detail; with focus, a cursor row the window follows, moving only when the cursor would leave it, as the lists do. */
 function DetailPane({lines, cursor, focused, width, height}: {lines: Line[]; cursor: number; focused: boolean; width: number; height: number}) {
 	const first = useRef(0);
 	let start = focused ? first.current : 0;

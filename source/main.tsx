@@ -51,9 +51,10 @@ const commands: CommandSpec[] = [
 		run: async context => {
 			// The requests leave before the command's code loads: the daemon answers while Node loads
 			// and compiles the rest (~14 ms of a 150 ms run). A failure is reported where it is awaited.
-			const listing = Engine.open(context.target).then(async engine => listPluginsWithUsage(engine));
+			const engine = Engine.open(context.target);
+			const listing = engine.then(async opened => listPluginsWithUsage(opened));
 			listing.catch(() => {});
-			return (await load.plugins()).pluginsCommand(context, listing);
+			return (await load.plugins()).pluginsCommand(context, listing, engine);
 		},
 	},
 	{

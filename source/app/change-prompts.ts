@@ -47,10 +47,14 @@ export function changePrompts({services, mode, say, startPlan}: PromptContext) {
 			kind: 'pick',
 			title: `Reinstall ${plugin.name}: which version?`,
 			choices,
-			then: choice =>
-				askName(`Reinstall ${plugin.name} at ${choice.value}: under which name?`, "the registry reference, as Kasm's script does", alias =>
-					startPlan({kind: 'reinstall', plugin, version: choice.value, alias}, selection),
-				),
+			then(choice) {
+				const byDigest = choice.value.startsWith('sha256:');
+				askName(
+					`Reinstall ${plugin.name} at ${byDigest ? choice.value.slice(0, 19) : choice.value}: under which name?`,
+					byDigest ? 'a pinned name, unless a release tag still holds the build' : "the registry reference, as Kasm's script does",
+					alias => startPlan({kind: 'reinstall', plugin, version: choice.value, alias}, selection),
+				);
+			},
 		});
 	};
 

@@ -26,7 +26,7 @@ export function imageDetailLines(image: ImageWithUsage, update: ImageUpdateState
 	const lines: Line[] = [
 		line({text: imageName(image), bold: true}),
 		line(label('id'), image.id.replace('sha256:', '').slice(0, 12)),
-		line(label('size'), humanBytes(image.size)),
+		line(label('size'), image.unlisted ? {text: 'unknown: the daemon no longer lists this build, a container still runs it', dim: true} : humanBytes(image.size)),
 		line(label('created'), image.created ? `${age(image.created * 1000, now)} ago` : 'unknown'),
 		line(
 			label('used by'),

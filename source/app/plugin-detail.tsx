@@ -111,8 +111,8 @@ export function pluginDetailLines(
 	} else if (details.tagsError) {
 		lines.push(line({text: `  ${details.tagsError}`, color: 'red'}));
 	} else {
-		// Marked as the version picker marks them: the two can never disagree.
-		for (const {tag, marks} of versionMarks({tags: details.tags ?? [], arch, plugin, details})) {
+		// Marked as the version picker marks them: the two can never disagree. (A build only its digest names is no tag.)
+		for (const {value: tag, marks} of versionMarks({tags: details.tags ?? [], arch, plugin, details}).filter(({value, label}) => value === label)) {
 			lines.push(line({text: `  ${tag}`, bold: marks.length > 0}, marks.length > 0 ? {text: `  (${marks.join(', ')})`, color: 'cyan'} : undefined));
 		}
 	}

@@ -21,3 +21,12 @@ export function releasesOf(builds: Map<string, string[]>): Record<string, string
 export function releaseOfEntry(entry: LedgerEntry, details: PluginDetails | undefined): string | undefined {
 	return isImmutableTag(entry.tag) ? undefined : details?.releaseOf?.[buildKey(entry.identity.diffIds)];
 }
+
+/**
+ * What names a history entry's build for a reinstall: the release that holds it, else its own
+ * tag where that names one build (or nothing better is known), else its digest: a moving tag
+ * names today's build, not the one in the history.
+ */
+export function versionOfEntry(entry: LedgerEntry, details: PluginDetails | undefined): string {
+	return releaseOfEntry(entry, details) ?? (isImmutableTag(entry.tag) || !entry.identity.digest ? entry.tag : entry.identity.digest);
+}

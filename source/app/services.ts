@@ -8,7 +8,7 @@ import {readSettings, type Settings} from '../config.js';
 import {describeLogSource, findDaemonLog, readPluginLog, remoteLogHint, type PluginLogLine} from '../docker/daemon-log.js';
 import {hideSecretSettings} from '../docker/plugin-settings.js';
 import {Engine, type EngineVersion} from '../docker/engine.js';
-import {containersByImage, toImages, type ImageWithUsage} from '../docker/images.js';
+import {imagesWithUsage, type ImageWithUsage, type RawImage} from '../docker/images.js';
 import {listPlugins, type Plugin} from '../docker/plugins.js';
 import {buildUsageIndex, emptyUsage, fetchUsageListings, type PluginWithUsage} from '../docker/usage.js';
 import {Refused} from '../errors.js';
@@ -24,7 +24,7 @@ import type {LedgerEntry} from '../ledger/entry.js';
 import {buildsOfTags, candidateTags, mapLimited, sameBuild} from '../registry/identity.js';
 import {parseReference} from '../registry/reference.js';
 import {latestTag, lineOf, parseVersionTag, sortTagsNewestFirst} from '../registry/versions.js';
-import {releaseOfEntry, releasesOf} from './releases.js';
+import {releasesOf, versionOfEntry} from './releases.js';
 
 /** What the screen draws: the daemon read in one go. */
 export interface HostSnapshot {
@@ -44,7 +44,7 @@ export interface PluginDetails {
 	installedBuild?: string[];
 	/** The newest release on the plugin's line (`amd64-1.2` → `amd64-1.2.10`). */
 	latestPatch?: string;
-	/** The tag of the build before this one, from the history: the release that holds it, where a tag does. */
+	/** The version of the build before this one, from the history: the release that holds it, else its tag or digest (versionOfEntry). */
 	previousTag?: string;
 	/** The newest release tag holding each build (by buildKey) of the tags read: what a rolling entry's build was. */
 	releaseOf?: Record<string, string>;
@@ -171,17 +171,16 @@ export function createHostServices(
 				context(),
 				listPlugins(engine),
 				fetchUsageListings(engine),
-				engine.list<Parameters<typeof toImages>[0]>('list images', '/images/json'),
+				engine.list<RawImage>('list images', '/images/json'),
 			]);
 			const usage = buildUsageIndex(
 				plugins.map(plugin => plugin.name),
 				listings,
 			);
-			const users = containersByImage(listings.containers);
 			// Not while a change of ours runs or ran since the listing: it would record a build already replaced.
 			if (!options.readOnly && running === 0 && generation === listedAt) {
 				try {
-					observePlugins(flow, plugins);
+					await observePlugins(flow, plugins);
 				} catch {
 					// The ledger being unusable is said when a change is attempted; listing goes on.
 				}
@@ -190,9 +189,7 @@ export function createHostServices(
 			return {
 				engine: flow.engineVersion,
 				plugins: plugins.map(plugin => ({...plugin, usedBy: usage.get(plugin.name) ?? emptyUsage()})),
-				images: (Array.isArray(rawImages) ? rawImages : []).flatMap(image =>
-					toImages(image).map(row => ({...row, usedBy: {containers: users.get(image.Id ?? '') ?? []}})),
-				),
+				images: imagesWithUsage(rawImages, listings.containers),
 			};
 		},
 
@@ -281,7 +278,7 @@ export function createHostServices(
 				details.history = [...entries].reverse();
 				// The very build a rollback goes back to, fallback included: the picker and the rollback agree.
 				previous = previousBuild(entries, plugin);
-				details.previousTag = previous?.tag;
+				details.previousTag = previous && versionOfEntry(previous, details);
 			} catch (error) {
 				details.historyError = (error as Error).message;
 			}
@@ -306,9 +303,7 @@ export function createHostServices(
 				details.installedBuild = candidates.filter(tag => sameBuild(builds.get(tag) ?? [], plugin.diffIds));
 				details.releaseOf = releasesOf(builds);
 
-				if (previous) {
-					details.previousTag = releaseOfEntry(previous, details) ?? previous.tag;
-				}
+				details.previousTag = previous && versionOfEntry(previous, details);
 			} catch (error) {
 				details.tagsError = (error as Error).message;
 			}

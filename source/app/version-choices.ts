@@ -1,7 +1,9 @@
 import type {PluginWithUsage} from '../docker/usage.js';
 import {parseVersionTag} from '../registry/versions.js';
 import type {Choice} from './dialogs.js';
-import {releaseOfEntry} from './releases.js';
+import type {LedgerEntry} from '../ledger/entry.js';
+import {sameBuild} from '../registry/same-build.js';
+import {versionOfEntry} from './releases.js';
 import type {PluginDetails} from './services.js';
 
 export interface VersionChoicesInput {
@@ -18,22 +20,31 @@ export interface VersionChoicesInput {
  * The versions a picker offers, each with what to know before picking it: which is installed and
  * which tags hold its build, the latest patch, the build before, pre-releases, rolling tags,
  * another architecture, and the day its history last had it; then the versions of its history
- * that the registry no longer has.
+ * that the registry no longer has, and the builds a moving tag named that only a digest names now.
  */
-export function versionMarks({tags, arch, plugin, details}: VersionChoicesInput): Array<{tag: string; marks: string[]}> {
-	// Newest entry first: the first date seen for a release is the last time it was installed.
+export function versionMarks({tags, arch, plugin, details}: VersionChoicesInput): Array<{value: string; label: string; marks: string[]}> {
+	// Newest entry first: the first date seen for a version is the last time it was installed.
 	const inHistory = new Map<string, string>();
+	const byDigest = new Map<string, LedgerEntry>();
 	for (const entry of details?.history ?? []) {
-		const tag = releaseOfEntry(entry, details) ?? entry.tag;
-		if (entry.outcome === 'ok' && tag && !inHistory.has(tag)) {
-			inHistory.set(tag, entry.time.slice(0, 10));
+		const version = versionOfEntry(entry, details);
+		if (entry.outcome !== 'ok' || !version || inHistory.has(version) || byDigest.has(version)) {
+			continue;
+		}
+
+		if (version === entry.identity.digest) {
+			// The build it runs is no choice to reinstall.
+			if (!sameBuild(entry.identity.diffIds, plugin?.diffIds ?? [])) {
+				byDigest.set(version, entry);
+			}
+		} else {
+			inHistory.set(version, entry.time.slice(0, 10));
 		}
 	}
 
 	const listed = new Set(tags);
-	const all = [...tags, ...[...inHistory.keys()].filter(tag => !listed.has(tag))];
 	const holding = new Set(details?.installedBuild ?? []);
-	return all.map(tag => {
+	const byTag = [...tags, ...[...inHistory.keys()].filter(tag => !listed.has(tag))].map(tag => {
 		const version = parseVersionTag(tag);
 		const installed = plugin !== undefined && tag === plugin.tag;
 		const marks = [
@@ -47,13 +58,20 @@ export function versionMarks({tags, arch, plugin, details}: VersionChoicesInput)
 			inHistory.has(tag) && `history ${inHistory.get(tag)}`,
 			!listed.has(tag) && 'no longer in the registry',
 		].filter((mark): mark is string => typeof mark === 'string' && mark !== '');
-		return {tag, marks};
+		return {value: tag, label: tag, marks};
 	});
+	// A build a moving tag named once, which no release tag holds: offered by its digest.
+	const builds = [...byDigest].map(([digest, entry]) => ({
+		value: digest,
+		label: `${entry.tag} @ ${digest.slice(7, 19)}`,
+		marks: [digest === details?.previousTag ? 'previous' : '', `history build ${entry.time.slice(0, 10)}`].filter(Boolean),
+	}));
+	return [...byTag, ...builds];
 }
 
-/** The versions as a picker lists them: the tag, then its marks in a column. */
+/** The versions as a picker lists them: the tag (or a build's digest), then its marks in a column. */
 export function versionChoices(input: VersionChoicesInput): Choice[] {
 	const versions = versionMarks(input);
-	const width = Math.max(0, ...versions.map(({tag}) => tag.length));
-	return versions.map(({tag, marks}) => ({label: marks.length > 0 ? `${tag.padEnd(width)}  ${marks.join(' · ')}` : tag, value: tag}));
+	const width = Math.max(0, ...versions.map(({label}) => label.length));
+	return versions.map(({value, label, marks}) => ({label: marks.length > 0 ? `${label.padEnd(width)}  ${marks.join(' · ')}` : label, value}));
 }

@@ -2,7 +2,7 @@ import readline from 'node:readline';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import {BadInput, Refused} from '../errors.js';
 import {openFlowContext, type FlowContext} from '../flows/context.js';
-import {describeResult, summarisePlan} from '../flows/describe.js';
+import {describeResult, keepsBuild, summarisePlan} from '../flows/describe.js';
 import {findPlugin} from '../flows/find-plugin.js';
 import {buildChangeOfResult, buildChangeText} from '../flows/build-change.js';
 import {planChange, type ChangeRequest} from '../flows/open-change.js';
@@ -186,6 +186,7 @@ export async function confirmAndRun(context: CommandContext, flow: FlowContext, 
 				outcome: 'ok',
 				plugin: result.plugin?.name ?? plan.origin.name,
 				...(change ? {from: change.from ?? null, to: change.to, sameBuild: change.same} : {}),
+				...(keepsBuild(plan) ? {} : {installed: {remote: plan.destination.remote, byDigest: Boolean(plan.destination.byDigest)}}),
 				entry: historyJson(result.entry),
 			}),
 		);

@@ -39,6 +39,8 @@ export async function historyCommand(context: CommandContext, positionals: strin
 			{title: 'TIME', value: entry => entry.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z')},
 			{title: 'ACTION', value: entry => entry.action},
 			{title: 'TAG', value: entry => entry.tag, max: 40},
+			// What `reinstall --version sha256:…` takes, for a build no tag names any more.
+			{title: 'BUILD', value: entry => entry.identity.digest?.replace(/^sha256:/, '').slice(0, 12) ?? ''},
 			{title: 'OUTCOME', value: entry => entry.outcome},
 			{title: 'NAME', value: entry => entry.name, max: 60},
 			{title: 'USER', value: entry => entry.user, max: 20},

@@ -44,7 +44,7 @@ function restoreLocation(remote: string | undefined): BuildLocation | undefined 
 
 	try {
 		const reference = parseReference(remote);
-		return {remote, tag: reference.digest ? '' : (reference.tag ?? '')};
+		return {remote, tag: reference.digest ? '' : (reference.tag ?? ''), byDigest: Boolean(reference.digest)};
 	} catch {
 		return undefined;
 	}
@@ -65,7 +65,8 @@ export async function buildChange(context: FlowContext, plan: Plan, after: Plugi
 	}
 
 	if (now === undefined && after.diffIds.length > 0 && destination.remote) {
-		now = nameOfBuild(await locateBuild(context, destination.remote, {diffIds: after.diffIds, digest}, destination.tag).catch(() => undefined));
+		const search = await locateBuild(context, destination.remote, {diffIds: after.diffIds, digest}, destination.tag).catch(() => undefined);
+		now = nameOfBuild(search && 'location' in search ? search.location : undefined);
 	}
 
 	const to = now ?? (destination.tag || destination.remote);

@@ -20,6 +20,8 @@ export interface PlanSummary {
 	title: string;
 	from: string;
 	to: string;
+	/** The build is installed by its digest: no release tag names it any more. */
+	byDigest: boolean;
 	/** False for changes that start nothing new (disable, remove): no grants line. */
 	grants: boolean;
 	privileges: Array<{text: string; sensitive: boolean; added: boolean}>;
@@ -33,7 +35,8 @@ export function summarisePlan(plan: Plan): PlanSummary {
 	return {
 		title: `${plan.action} ${plan.origin.name}`,
 		from: plan.origin.absent ? `nothing: no plugin named ${plan.origin.name} is installed` : `${plan.origin.reference || '(no remote)'} (${plan.origin.enabled ? 'enabled' : 'disabled'})`,
-		to: keepsBuild(plan) ? `${plan.destination.remote || '(no remote)'} (${afterwards[plan.action as 'enable' | 'disable' | 'remove']})` : `${plan.destination.remote}${plan.destination.name === plan.origin.name ? '' : ` as ${plan.destination.name}`}`,
+		to: keepsBuild(plan) ? `${plan.destination.remote || '(no remote)'} (${afterwards[plan.action as 'enable' | 'disable' | 'remove']})` : `${plan.destination.remote}${plan.destination.name === plan.origin.name ? '' : ` as ${plan.destination.name}`}${plan.destination.byDigest ? ' (by digest)' : ''}`,
+		byDigest: Boolean(plan.destination.byDigest),
 		grants: plan.action !== 'disable' && plan.action !== 'remove',
 		privileges: plan.privileges.map(privilege => ({
 			text: privilegeText(privilege),

@@ -36,7 +36,7 @@ export async function planChange(flow: FlowContext, request: ChangeRequest): Pro
 
 	if (!flow.readOnly) {
 		flow.ledger.assertUsable();
-		observePlugins(flow, [request.plugin]);
+		await observePlugins(flow, [request.plugin]);
 		const refusal = unfinishedRefusal(flow, request.plugin.name);
 		if (refusal) {
 			throw refusal;

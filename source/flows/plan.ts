@@ -41,6 +41,8 @@ export interface Destination {
 	tag: string;
 	/** The build expected, when known (a rollback knows it; an upgrade finds out). */
 	identity?: ContentIdentity;
+	/** `remote` names the build by digest: no release tag names it any more. */
+	byDigest?: boolean;
 }
 
 export interface Plan {

@@ -10,23 +10,14 @@ import {Ledger} from '../../source/ledger/ledger.js';
 import {cliPath, runCli, runCliInterrupted} from '../helpers/cli.js';
 import {installPlugin, moveTag, pushPluginBuild, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {startExtraRegistry} from '../sandbox/sandbox.js';
-import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
+import {installedPlugins, uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
 
 const {sandbox} = await useSandbox();
 const leftovers = useLeftovers(sandbox);
 const ledgerFolder = () => leftovers.folder('kasm-tui-flows-');
 const created = {push: (...names: string[]) => names.forEach(name => leftovers.plugin(name))};
 
-interface InspectedPlugin {
-	Name: string;
-	Enabled: boolean;
-	PluginReference: string;
-}
-
-async function installed(): Promise<InspectedPlugin[]> {
-	const ids = (await sandbox.docker(['plugin', 'ls', '-q', '--no-trunc'])).trim().split('\n').filter(Boolean);
-	return ids.length === 0 ? [] : (JSON.parse(await sandbox.docker(['plugin', 'inspect', ...ids])) as InspectedPlugin[]);
-}
+const installed = async () => installedPlugins(sandbox);
 
 /** A rolling plugin from a repository of the test's own, with 1.2.9 and 1.2.10 builds. */
 async function rollingPlugin(stem: string) {

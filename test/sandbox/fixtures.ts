@@ -152,11 +152,13 @@ export async function seedKasmRepository(sandbox: Sandbox): Promise<KasmReposito
 }
 
 const manifestV2 = 'application/vnd.docker.distribution.manifest.v2+json';
+/** Plugins are pushed as Docker manifests; images from the containerd store as OCI ones, which the registry only serves to who accepts them. */
+export const anyManifest = [manifestV2, 'application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.oci.image.index.v1+json'].join(', ');
 
 /** Points `tag` at the build `target` points at, without a new build: a rolling tag moving. */
 export async function moveTag(sandbox: Sandbox, repositoryPath: string, tag: string, target: string): Promise<void> {
 	const base = `http://${sandbox.registry}/v2/${repositoryPath}/manifests`;
-	const response = await fetch(`${base}/${target}`, {headers: {Accept: manifestV2}});
+	const response = await fetch(`${base}/${target}`, {headers: {Accept: anyManifest}});
 	if (!response.ok) {
 		throw new Error(`could not read the manifest of ${repositoryPath}:${target}: HTTP ${response.status}`);
 	}
@@ -176,7 +178,7 @@ export async function moveTag(sandbox: Sandbox, repositoryPath: string, tag: str
 export async function manifestDigest(sandbox: Sandbox, repositoryPath: string, tag: string): Promise<string> {
 	const response = await fetch(`http://${sandbox.registry}/v2/${repositoryPath}/manifests/${tag}`, {
 		method: 'HEAD',
-		headers: {Accept: manifestV2},
+		headers: {Accept: anyManifest},
 	});
 	const digest = response.headers.get('docker-content-digest');
 	if (!response.ok || !digest) {

@@ -6,7 +6,7 @@ import {App} from '../../source/app/app.js';
 import {keymap} from '../../source/app/keymap.js';
 import {FlowFailed} from '../../source/flows/run.js';
 import {answerPrompt, keys, press, waitForFrame} from '../helpers/frames.js';
-import {fixtureServices, plugins} from './fixture-services.js';
+import {entry, fixtureServices, plugins} from './fixture-services.js';
 
 afterEach(() => cleanup());
 
@@ -237,6 +237,32 @@ test('i picks a version from the tags and history, asks for an alias, and confir
 	await waitForFrame(ui.lastFrame, text => /Reinstall done: /.test(text));
 	assert.deepEqual(recorded.plans.at(-1), {kind: 'reinstall', plugin: plugins[2], version: 'amd64-1.2.10', alias: 'pinned:1'});
 	assert.equal(recorded.runs.length, 1);
+});
+
+test('i offers a build a moving tag named in the history by its digest, since the tag names another build now', async () => {
+	const digest = `sha256:${'7'.repeat(64)}`;
+	const observed = {...entry('2026-09-01T08:00:00.000Z', 'observed', 'amd64-1.2-rolling', '7'), identity: {diffIds: [`sha256:${'7'.repeat(64)}`], digest}};
+	const {ui, recorded} = open({earlierHistory: [observed]}, {columns: 120, rows: 40});
+	await waitForFrame(ui.lastFrame, ready);
+	await press(ui.stdin, ui.lastFrame, 'j');
+	await press(ui.stdin, ui.lastFrame, 'j');
+	await waitForFrame(ui.lastFrame, text => text.includes('(installed build, latest patch'));
+	let frame = await press(ui.stdin, ui.lastFrame, 'i');
+	assert.match(frame, /amd64-1\.2-rolling @ 777777777777 +history build 2026-09-01/);
+	// Down to the history build (ink-select-input marks the highlighted choice with ❯), then pick it.
+	const highlighted = (text: string) => text.split('\n').find(row => row.includes('❯')) ?? '';
+	for (let presses = 0; !highlighted(frame).includes('history build') && presses < 12; presses++) {
+		await delay(50);
+		frame = await press(ui.stdin, ui.lastFrame, keys.down);
+	}
+
+	await delay(50);
+	frame = await press(ui.stdin, ui.lastFrame, keys.enter);
+	assert.match(frame, /under which name\?/);
+	await press(ui.stdin, ui.lastFrame, keys.enter);
+	await waitForFrame(ui.lastFrame, text => /Reinstall/.test(text));
+	assert.equal(recorded.plans.at(-1)?.kind, 'reinstall');
+	assert.equal((recorded.plans.at(-1) as {version: string}).version, digest, 'the build is asked for by its digest, not by the tag that moved');
 });
 
 test('a lists what auto-update will upgrade and skip, and runs only on y', async () => {

@@ -76,7 +76,7 @@ export const images: ImageWithUsage[] = Array.from({length: 60}, (_, index) => (
 	usedBy: {containers: index === 0 ? ['kasm-session-ops'] : []},
 }));
 
-const entry = (time: string, action: LedgerEntry['action'], tag: string, id: string, outcome: LedgerEntry['outcome'] = 'ok', error?: string): LedgerEntry => ({
+export const entry = (time: string, action: LedgerEntry['action'], tag: string, id: string, outcome: LedgerEntry['outcome'] = 'ok', error?: string): LedgerEntry => ({
 	time,
 	action,
 	name: 'kasmweb/sidecar:amd64-1.2-rolling',
@@ -175,6 +175,8 @@ export interface FixtureOptions {
 	taken?: string;
 	/** The daemon is on another machine: its log is read there. */
 	remoteLog?: boolean;
+	/** Entries of the rolling plugin's history before those of rollingDetails. */
+	earlierHistory?: LedgerEntry[];
 }
 
 export function fixtureServices(options: FixtureOptions = {}) {
@@ -200,7 +202,9 @@ export function fixtureServices(options: FixtureOptions = {}) {
 			return () => watchers.splice(watchers.indexOf(watcher), 1);
 		},
 		async details(target) {
-			return target.name === 'kasmweb/sidecar:amd64-1.2-rolling' ? rollingDetails : {history: [], tags: ['amd64-1.2.9', 'amd64-1.2.1']};
+			return target.name === 'kasmweb/sidecar:amd64-1.2-rolling'
+				? {...rollingDetails, history: [...rollingDetails.history, ...(options.earlierHistory ?? [])]}
+				: {history: [], tags: ['amd64-1.2.9', 'amd64-1.2.1']};
 		},
 		async plan(request) {
 			recorded.plans.push(request);

@@ -171,6 +171,11 @@ async function fakeDaemon(name: string, serve: (response: http.ServerResponse, i
 	const socketPath = path.join(folder, `${name}.sock`);
 	const requests: URLSearchParams[] = [];
 	const server = http.createServer((request, response) => {
+		if (request.url === '/_ping') {
+			response.writeHead(200, {'Api-Version': '1.41'}).end('OK');
+			return;
+		}
+
 		const query = new URL(request.url ?? '/', 'http://daemon').searchParams;
 		requests.push(query);
 		response.writeHead(200, {'Content-Type': 'application/json'});
@@ -283,8 +288,14 @@ test('a daemon that is not there is retried with a growing wait until closed, an
 test('closing while the daemon has not answered yet ends the attempt quietly; an aborted signal closes too', async () => {
 	const held: http.ServerResponse[] = [];
 	const socketPath = path.join(folder, 'silent.sock');
-	// Accepts and never answers, as a daemon busy starting up might.
-	const server = http.createServer((_request, response) => held.push(response));
+	// Answers its ping, then never answers the stream, as a daemon busy starting up might.
+	const server = http.createServer((request, response) => {
+		if (request.url === '/_ping') {
+			response.writeHead(200, {'Api-Version': '1.41'}).end('OK');
+		} else {
+			held.push(response);
+		}
+	});
 	await new Promise<void>(resolve => server.listen(socketPath, resolve));
 	try {
 		const engine = await Engine.open(parseHost(`unix://${socketPath}`, 'flag'));
@@ -369,7 +380,7 @@ test('a daemon that stops answering while its stream stays open is reported lost
 		await until('live', () => seen.states.some(([state]) => state === 'live'));
 		await sleep(350);
 		assert.deepEqual(seen.states.map(([state]) => state), ['live'], 'a quiet daemon that answers stays live');
-		assert.ok(daemon.state.pings >= 2, `asked ${daemon.state.pings} times`);
+		assert.ok(daemon.state.pings >= 3, `asked ${daemon.state.pings} times (once to agree the API version)`);
 
 		daemon.state.answering = false;
 		const stoppedAt = Date.now();
@@ -396,8 +407,9 @@ test('while events flow nothing else is asked: the ping waits for a quiet window
 		}
 
 		await until('every event', () => seen.events.length === 12);
-		assert.equal(daemon.state.pings, 0);
-		await until('a quiet window brings one ask', () => daemon.state.pings === 1, 2000);
+		// The one ping before the stream agreed the API version; none came while events flowed.
+		assert.equal(daemon.state.pings, 1);
+		await until('a quiet window brings one ask', () => daemon.state.pings === 2, 2000);
 	} finally {
 		watch.close();
 		await daemon.close();

@@ -36,7 +36,7 @@ const details = {
 };
 
 test('the picker marks the installed build, the latest patch, the previous one, pre-releases, rolling tags and another architecture', () => {
-	const marks = Object.fromEntries(versionMarks({tags: details.tags, arch: 'amd64', plugin, details}).map(({tag, marks}) => [tag, marks]));
+	const marks = Object.fromEntries(versionMarks({tags: details.tags, arch: 'amd64', plugin, details}).map(({value, marks}) => [value, marks]));
 	assert.deepEqual(marks['amd64-1.3.0-rc.1'], ['pre-release']);
 	assert.deepEqual(marks['amd64-1.2.10'], ['installed build', 'latest patch', 'history 2026-11-20'], 'a rolling entry counts for the release that holds its build');
 	assert.deepEqual(marks['amd64-1.2.9'], ['previous', 'history 2026-10-02']);
@@ -59,7 +59,7 @@ test("the picker lists the history's versions with their dates, those the regist
 test('for a new install the tags of a repository are marked by what they are alone; a plain version has no architecture to differ', () => {
 	const marks = versionMarks({tags: ['2.0.3', '2.1.0-beta.1', 'arm64-2.0.3', 'amd64-2.0.3'], arch: 'amd64'});
 	assert.deepEqual(
-		marks.map(({tag, marks}) => [tag, marks]),
+		marks.map(({value, marks}) => [value, marks]),
 		[
 			['2.0.3', []],
 			['2.1.0-beta.1', ['pre-release']],
@@ -67,4 +67,22 @@ test('for a new install the tags of a repository are marked by what they are alo
 			['amd64-2.0.3', []],
 		],
 	);
+});
+
+test('a build a moving tag named that no release tag holds is offered by its digest, the previous one marked; the build it runs is not offered', () => {
+	const gone = `sha256:${'5'.repeat(64)}`;
+	const running = `sha256:${'3'.repeat(64)}`;
+	const withDigests = {
+		...details,
+		history: [
+			{...entry('2026-11-20T08:00:00.000Z', 'amd64-1.2-rolling', '3'), identity: {diffIds: build('3'), digest: running}},
+			{...entry('2026-08-01T08:00:00.000Z', 'amd64-1.2-rolling', '5'), identity: {diffIds: build('5'), digest: gone}},
+		],
+		// What the detail's read makes of it: no release holds build 5, so its digest names it.
+		previousTag: gone,
+	};
+	const choices = versionChoices({tags: details.tags, arch: 'amd64', plugin, details: withDigests});
+	assert.deepEqual(choices.at(-1), {value: gone, label: 'amd64-1.2-rolling @ 555555555555  previous · history build 2026-08-01'});
+	assert.equal(choices.filter(choice => choice.value.startsWith('sha256:')).length, 1, 'the running build, which a release holds, is offered by its tag');
+	assert.doesNotMatch(choices.find(choice => choice.value === 'amd64-1.2-rolling')!.label, /history/, 'the moving tag is not the build the history had');
 });

@@ -86,7 +86,10 @@ test('in a terminal, a rollback with no earlier build is refused with nothing ch
 		assert.doesNotMatch(shown, /kasm-tui (tags|reinstall)/);
 		await screen.keys('i');
 		await screen.waitFor(text => text.includes('which version?') && /amd64-1\.2\.9 +installed/.test(text));
-		await screen.keys('Escape', 'q');
+		// Escape and q sent together would read as alt-q: one, then the other.
+		await screen.keys('Escape');
+		await screen.waitFor(text => text.includes('Plugins (1)'));
+		await screen.keys('q');
 		assert.equal(await screen.exitCode(), 0);
 		assert.equal(await runningVersion(sandbox, name), '1.2.9', 'nothing was changed');
 	} finally {

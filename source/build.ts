@@ -1,7 +1,8 @@
 /**
  * `npm run build`: the bin as an ESM bundle in dist/ (see ../shared/ink-notes.md for why a
  * bundle): headless commands in small chunks that never load the screen; Ink, React and yoga in
- * the screen's chunk, loaded only to draw. Not part of the bin itself.
+ * the screen's chunk, loaded only to draw. Also the one CommonJS script that source/package.ts
+ * makes the single executable of. Not part of the bin itself.
  *
  *   node --import tsx source/build.ts [--outdir DIR] [--sourcemap]
  */
@@ -52,39 +53,127 @@ function inkOutputPlugin(warn: (text: string) => void): esbuild.Plugin {
 	};
 }
 
+/**
+ * Text patches to dependencies, each found exactly once or the build fails: when the package
+ * changes, whoever updates it reads why the patch was there.
+ */
+const dependencyPatches: Array<{file: RegExp; found: string; becomes: string}> = [
+	// Ink's two top-level awaits, both taken only when DEV=true (React devtools, and Ink's
+	// package.json for them): a CommonJS bundle cannot hold them, and we never ship the devtools.
+	{file: /[\\/]ink[\\/]build[\\/]reconciler\.js$/, found: "await import('./devtools.js');", becomes: 'void 0;'},
+	{file: /[\\/]ink[\\/]build[\\/]reconciler\.js$/, found: 'await loadPackageJson()', becomes: '{name: undefined, version: undefined}'},
+	// yoga decodes its WebAssembly from a data: URL through fetch() when fetch exists, which loads
+	// undici first (~40 ms of the screen's start); its own base64 decoding takes a few.
+	{file: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/, found: '"function"!=typeof fetch?Promise.resolve()', becomes: 'true?Promise.resolve()'},
+];
+
+/** Puts source/app/yoga.ts where Ink imports yoga-layout, and applies dependencyPatches. */
+function inkLayoutPlugin(): esbuild.Plugin {
+	return {
+		name: 'kasm-tui-ink-layout',
+		setup(build) {
+			build.onResolve({filter: /^yoga-layout$/}, ({importer}) =>
+				importer.includes(`${path.sep}node_modules${path.sep}ink${path.sep}`) ? {path: path.join(root, 'source', 'app', 'yoga.ts')} : undefined,
+			);
+			const patched = new RegExp(dependencyPatches.map(({file}) => file.source).join('|'));
+			build.onLoad({filter: patched}, async ({path: file}) => {
+				let source = await fs.promises.readFile(file, 'utf8');
+				for (const {found, becomes} of dependencyPatches.filter(patch => patch.file.test(file))) {
+					if (source.split(found).length !== 2) {
+						throw new Error(`${path.relative(root, file)} no longer has "${found}" once: see dependencyPatches in source/build.ts`);
+					}
+
+					source = source.replace(found, becomes);
+				}
+
+				return {contents: source, loader: 'js'};
+			});
+		},
+	};
+}
+
 export interface BuildOptions {
 	outdir: string;
 	sourcemap?: boolean;
 	warn?: (text: string) => void;
 }
 
-/** Builds the bin into `outdir` (emptied first); returns the path of its cli.js. */
-export async function buildBin({outdir, sourcemap = false, warn = text => process.stderr.write(`build: ${text}\n`)}: BuildOptions): Promise<string> {
-	fs.rmSync(outdir, {recursive: true, force: true});
-	await esbuild.build({
+/** What both bundles share: minified, production React, Ink's Output and layout swapped in. */
+function sharedOptions(warn: (text: string) => void) {
+	return {
 		absWorkingDir: root,
 		entryPoints: ['source/cli.tsx'],
 		bundle: true,
 		platform: 'node',
+		minify: true,
+		legalComments: 'none',
+		define: {'process.env.NODE_ENV': '"production"'},
+		plugins: [inkOutputPlugin(warn), inkLayoutPlugin()],
+		logLevel: 'warning',
+	} satisfies esbuild.BuildOptions;
+}
+
+const defaultWarn = (text: string) => process.stderr.write(`build: ${text}\n`);
+
+/** Builds the bin into `outdir` (its cli.js and chunks/ replaced); returns the path of its cli.js. */
+export async function buildBin({outdir, sourcemap = false, warn = defaultWarn}: BuildOptions): Promise<string> {
+	// Only what this build makes: the executable (source/package.ts) may sit beside it.
+	for (const made of ['cli.js', 'cli.js.map', 'chunks']) {
+		fs.rmSync(path.join(outdir, made), {recursive: true, force: true});
+	}
+
+	await esbuild.build({
+		...sharedOptions(warn),
+		entryPoints: [{in: 'source/bin.ts', out: 'cli'}],
 		format: 'esm',
 		splitting: true,
 		outdir,
 		entryNames: '[name]',
 		chunkNames: 'chunks/[name]-[hash]',
-		minify: true,
-		legalComments: 'none',
 		target: 'node20',
 		sourcemap,
-		define: {'process.env.NODE_ENV': '"production"'},
-		// Ink imports react-devtools-core only when DEV is set; a stub keeps it out of the bundle.
-		alias: {'react-devtools-core': './source/app/devtools-stub.ts'},
 		// dockerode is loaded only for ssh:// and brings native optional modules: left to node_modules.
 		external: ['dockerode', 'cpu-features', 'ssh2'],
 		banner: {js: "#!/usr/bin/env node\nimport {createRequire as __kasmCreateRequire} from 'node:module';const require=__kasmCreateRequire(import.meta.url);"},
-		plugins: [inkOutputPlugin(warn)],
-		logLevel: 'warning',
 	});
 	return path.join(outdir, 'cli.js');
+}
+
+export interface ExecutableScripts {
+	/** The whole app as one CommonJS script (source/executable/app.ts). */
+	app: string;
+	/** The executable's main script, which runs the app with its code cache (source/executable/loader.ts). */
+	loader: string;
+	/** Makes the code cache, run by the executable's Node at package time (source/executable/train.ts). */
+	train: string;
+}
+
+/**
+ * The scripts source/package.ts makes the single executable of, into `outdir`. Inside it
+ * `require` loads only Node's built-ins, so dockerode is bundled and ssh2's optional native parts
+ * (which it does without) are not, and every import() becomes a require.
+ * `KASM_TUI_EXECUTABLE` tells --version what it runs in.
+ */
+export async function buildExecutableScripts({outdir, sourcemap = false, warn = defaultWarn}: BuildOptions): Promise<ExecutableScripts> {
+	const shared = sharedOptions(warn);
+	const scripts = {app: path.join(outdir, 'app.cjs'), loader: path.join(outdir, 'loader.cjs'), train: path.join(outdir, 'train.mjs')};
+	await esbuild.build({
+		...shared,
+		entryPoints: ['source/executable/app.ts'],
+		format: 'cjs',
+		outfile: scripts.app,
+		target: 'node24',
+		sourcemap,
+		supported: {'dynamic-import': false},
+		external: ['cpu-features', '*.node'],
+		define: {...shared.define, 'import.meta.url': '__kasmImportMetaUrl', KASM_TUI_EXECUTABLE: 'true'},
+		banner: {js: "const __kasmImportMetaUrl=require('node:url').pathToFileURL(__filename).href;"},
+	});
+	for (const [entry, outfile, format] of [['source/executable/loader.ts', scripts.loader, 'cjs'], ['source/executable/train.ts', scripts.train, 'esm']] as const) {
+		await esbuild.build({absWorkingDir: root, entryPoints: [entry], bundle: true, platform: 'node', format, outfile, target: 'node24', logLevel: 'warning'});
+	}
+
+	return scripts;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

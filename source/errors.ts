@@ -1,7 +1,7 @@
 /**
  * Errors people read. Each carries the exit code of the command surface (product.md):
  * 1 failed (and nothing was left half-changed), 2 bad input, 3 refused.
- * The CLI maps them to exit codes in one place (cli.tsx); nobody else calls process.exit.
+ * The CLI maps them to exit codes in one place (reportError in main.tsx); nobody else calls process.exit.
  */
 export type ExitCode = 0 | 1 | 2 | 3;
 

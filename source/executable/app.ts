@@ -15,6 +15,8 @@ export async function warmUp(): Promise<void> {
 	await import('../app/open-screen.js');
 	await import('../app/services.js');
 	await import('../app/screen.js');
+	// The settings' store (config.ts loads it on demand); only loaded, no folder is read.
+	await import('conf');
 	await loadLayoutEngine();
 	(await import('./warm-frame.js')).drawWarmFrame();
 }

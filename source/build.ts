@@ -67,6 +67,40 @@ const dependencyPatches: Array<{file: RegExp; found: string; becomes: string}> =
 	{file: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/, found: '"function"!=typeof fetch?Promise.resolve()', becomes: 'true?Promise.resolve()'},
 ];
 
+/** Which plain characters each string-width major measures as their East Asian width (source/app/text-width.ts). */
+const plainCharacters: Record<string, string> = {7: 'plainForStringWidth7', 8: 'plainForStringWidth8'};
+
+/** Every import of string-width gets it with source/app/text-width.ts's fast path for plain text. */
+function textWidthPlugin(): esbuild.Plugin {
+	return {
+		name: 'kasm-tui-text-width',
+		setup(build) {
+			build.onResolve({filter: /^string-width$/}, async ({path: name, importer, resolveDir, kind, pluginData}) => {
+				if ((pluginData as {original?: boolean} | undefined)?.original) {
+					return undefined;
+				}
+
+				const original = await build.resolve(name, {importer, resolveDir, kind, pluginData: {original: true}});
+				const {version} = JSON.parse(fs.readFileSync(path.join(path.dirname(original.path), 'package.json'), 'utf8')) as {version: string};
+				const plain = plainCharacters[version.split('.')[0]!];
+				return plain ? {path: original.path, namespace: 'kasm-text-width', pluginData: {plain}} : original;
+			});
+			build.onLoad({filter: /.*/, namespace: 'kasm-text-width'}, ({path: original, pluginData}) => ({
+				// Resolved beside the original, so its helpers are the very ones it measures with.
+				resolveDir: path.dirname(original),
+				loader: 'js',
+				contents: [
+					`import stringWidth from ${JSON.stringify(original)};`,
+					"import {eastAsianWidth} from 'get-east-asian-width';",
+					"import stripAnsi from 'strip-ansi';",
+					`import {withFastPath, ${(pluginData as {plain: string}).plain} as plain} from ${JSON.stringify(path.join(root, 'source', 'app', 'text-width.ts'))};`,
+					'export default withFastPath({stringWidth, eastAsianWidth, stripAnsi}, plain);',
+				].join('\n'),
+			}));
+		},
+	};
+}
+
 /** Puts source/app/yoga.ts where Ink imports yoga-layout, and applies dependencyPatches. */
 function inkLayoutPlugin(): esbuild.Plugin {
 	return {
@@ -76,7 +110,7 @@ function inkLayoutPlugin(): esbuild.Plugin {
 				importer.includes(`${path.sep}node_modules${path.sep}ink${path.sep}`) ? {path: path.join(root, 'source', 'app', 'yoga.ts')} : undefined,
 			);
 			const patched = new RegExp(dependencyPatches.map(({file}) => file.source).join('|'));
-			build.onLoad({filter: patched}, async ({path: file}) => {
+			build.onLoad({filter: patched, namespace: 'file'}, async ({path: file}) => {
 				let source = await fs.promises.readFile(file, 'utf8');
 				for (const {found, becomes} of dependencyPatches.filter(patch => patch.file.test(file))) {
 					if (source.split(found).length !== 2) {
@@ -108,7 +142,7 @@ function sharedOptions(warn: (text: string) => void) {
 		minify: true,
 		legalComments: 'none',
 		define: {'process.env.NODE_ENV': '"production"'},
-		plugins: [inkOutputPlugin(warn), inkLayoutPlugin()],
+		plugins: [inkOutputPlugin(warn), inkLayoutPlugin(), textWidthPlugin()],
 		logLevel: 'warning',
 	} satisfies esbuild.BuildOptions;
 }

@@ -126,6 +126,20 @@ function inkLayoutPlugin(): esbuild.Plugin {
 	};
 }
 
+/**
+ * node:http through `require` in the ESM bundle: on Node 24 an ES import of it reads every
+ * export, and one lazy export loads undici, TLS and crypto (~45 ms of CPU and 12 MB per start).
+ */
+function requiredBuiltinsPlugin(): esbuild.Plugin {
+	return {
+		name: 'kasm-tui-required-builtins',
+		setup(build) {
+			build.onResolve({filter: /^node:http$/}, ({path: name, kind}) => (kind === 'import-statement' ? {path: name, namespace: 'kasm-required-builtin'} : undefined));
+			build.onLoad({filter: /.*/, namespace: 'kasm-required-builtin'}, ({path: name}) => ({contents: `export default require(${JSON.stringify(name)});`, loader: 'js'}));
+		},
+	};
+}
+
 export interface BuildOptions {
 	outdir: string;
 	sourcemap?: boolean;
@@ -168,6 +182,7 @@ export async function buildBin({outdir, sourcemap = false, warn = defaultWarn}: 
 		sourcemap,
 		// dockerode is loaded only for ssh:// and brings native optional modules: left to node_modules.
 		external: ['dockerode', 'cpu-features', 'ssh2'],
+		plugins: [...sharedOptions(warn).plugins, requiredBuiltinsPlugin()],
 		banner: {js: "#!/usr/bin/env node\nimport {createRequire as __kasmCreateRequire} from 'node:module';const require=__kasmCreateRequire(import.meta.url);"},
 	});
 	return path.join(outdir, 'cli.js');

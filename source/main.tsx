@@ -20,7 +20,7 @@ interface CommandSpec {
 }
 
 /** The commands' code, loaded on demand; the executable loads all of it to make its code cache. */
-export const commandModules = {
+const load = {
 	plugins: async () => import('./commands/plugins.js'),
 	history: async () => import('./commands/history.js'),
 	tags: async () => import('./commands/tags.js'),
@@ -41,7 +41,7 @@ const commands: CommandSpec[] = [
 			// and compiles the rest (~14 ms of a 150 ms run). A failure is reported where it is awaited.
 			const listing = Engine.open(context.target).then(async engine => listPluginsWithUsage(engine));
 			listing.catch(() => {});
-			return (await commandModules.plugins()).pluginsCommand(context, listing);
+			return (await load.plugins()).pluginsCommand(context, listing);
 		},
 	},
 	{
@@ -49,82 +49,84 @@ const commands: CommandSpec[] = [
 		usage: 'history <plugin>',
 		summary: "the plugin's ledger: every version installed, newest first",
 		maxArguments: 1,
-		run: async (context, positionals) => (await commandModules.history()).historyCommand(context, positionals),
+		run: async (context, positionals) => (await load.history()).historyCommand(context, positionals),
 	},
 	{
 		name: 'tags',
 		usage: 'tags <plugin-or-ref>',
 		summary: "the registry's tags for it, newest version first",
 		maxArguments: 1,
-		run: async (context, positionals) => (await commandModules.tags()).tagsCommand(context, positionals),
+		run: async (context, positionals) => (await load.tags()).tagsCommand(context, positionals),
 	},
 	{
 		name: 'latest',
 		usage: 'latest <ref>',
 		summary: 'the newest release tag under a prefix: repo:amd64-1.2 -> repo:amd64-1.2.10',
 		maxArguments: 1,
-		run: async (context, positionals) => (await commandModules.latest()).latestCommand(context, positionals),
+		run: async (context, positionals) => (await load.latest()).latestCommand(context, positionals),
 	},
 	{
 		name: 'upgrade',
 		usage: 'upgrade <plugin>',
 		summary: 'force upgrade from its remote reference (pulls even if unchanged)',
 		maxArguments: 1,
-		run: async (context, positionals) => (await commandModules.flows()).upgradeCommand(context, positionals),
+		run: async (context, positionals) => (await load.flows()).upgradeCommand(context, positionals),
 	},
 	{
 		name: 'rollback',
 		usage: 'rollback <plugin>',
 		summary: 'reinstall the previous build in its history, pinned (no longer rolling)',
 		maxArguments: 1,
-		run: async (context, positionals) => (await commandModules.flows()).rollbackCommand(context, positionals),
+		run: async (context, positionals) => (await load.flows()).rollbackCommand(context, positionals),
 	},
 	{
 		name: 'reinstall',
 		usage: 'reinstall <plugin> --version TAG [--alias NAME]',
 		summary: "install that tag of the plugin's repository",
 		maxArguments: 1,
-		run: async (context, positionals) => (await commandModules.flows()).reinstallCommand(context, positionals),
+		run: async (context, positionals) => (await load.flows()).reinstallCommand(context, positionals),
 	},
 	{
 		name: 'auto-update',
 		usage: 'auto-update',
 		summary: 'upgrade every rolling plugin that nothing uses; report the rest',
 		maxArguments: 0,
-		run: async (context, positionals) => (await commandModules.flows()).autoUpdateCommand(context, positionals),
+		run: async (context, positionals) => (await load.flows()).autoUpdateCommand(context, positionals),
 	},
 	{
 		name: 'recover',
 		usage: 'recover <plugin>',
 		summary: 'put back a plugin that a killed kasm-tui left half-changed',
 		maxArguments: 1,
-		run: async (context, positionals) => (await commandModules.flows()).recoverCommand(context, positionals),
+		run: async (context, positionals) => (await load.flows()).recoverCommand(context, positionals),
 	},
 	{
 		name: 'images',
 		usage: 'images [REPOSITORY[:TAG]]',
 		summary: 'the images: repository, tag, id, size, created, in use by, update available',
 		maxArguments: 1,
-		run: async (context, positionals) => (await commandModules.images()).imagesCommand(context, positionals),
+		run: async (context, positionals) => (await load.images()).imagesCommand(context, positionals),
 	},
 	{
 		name: 'pull',
 		usage: 'pull <image>... [--max-pulls N]',
 		summary: 'pull images with progress, at most --max-pulls (default 2) at a time',
 		maxArguments: 256,
-		run: async (context, positionals) => (await commandModules.pull()).pullCommand(context, positionals),
+		run: async (context, positionals) => (await load.pull()).pullCommand(context, positionals),
 	},
 	{
 		name: 'upgrade-plugins',
 		usage: 'upgrade-plugins --name N [--rollback | --reinstall --version V [--alias A]]',
 		summary: "Kasm's upgrade_plugins flags, for scripts that call it (does not ask)",
 		maxArguments: 0,
-		run: async context => (await commandModules.flows()).upgradePluginsCommand(context),
+		run: async context => (await load.flows()).upgradePluginsCommand(context),
 	},
 ];
 
 /** Defined only in the single executable's bundle (source/build.ts). */
 declare const KASM_TUI_EXECUTABLE: boolean | undefined;
+
+export {load as commandModules};
 
 /** Commands where `--version` is the tag to install, as in Kasm's script, not kasm-tui's own version. */
 const takesVersionTag = new Set(['reinstall', 'upgrade-plugins']);

@@ -1,4 +1,5 @@
 import {isBuiltin} from 'node:module';
+import path from 'node:path';
 import vm from 'node:vm';
 
 /** What the app's CommonJS script exports (source/executable/app.ts). */
@@ -15,7 +16,7 @@ export interface AppExports {
 export function runApp(source: string, filename: string, cachedData?: Uint8Array): {script: vm.Script; app: AppExports; rejected: boolean} {
 	const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {filename, cachedData});
 	const module = {exports: {} as AppExports};
-	(script.runInThisContext() as (...args: unknown[]) => void)(module.exports, requireBuiltin, module, filename, filename.slice(0, filename.lastIndexOf('/')));
+	(script.runInThisContext() as (...args: unknown[]) => void)(module.exports, requireBuiltin, module, filename, path.dirname(filename));
 	return {script, app: module.exports, rejected: cachedData !== undefined && script.cachedDataRejected === true};
 }
 

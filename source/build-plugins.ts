@@ -11,12 +11,12 @@ import type * as esbuild from 'esbuild';
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * Ink's Output, as of the ink release source/app/ink-output.ts mirrors (its sha256). When the
+ * Ink's Output, as of the ink release source/app/terminal/ink-output.ts mirrors (its sha256). When the
  * installed file differs, the build keeps Ink's own and says so: correct frames, only more garbage.
  */
 const mirroredInkOutput = {version: '6.8.0', sha256: 'de9078c7fc647c40cf9e32d6658fcbbee91dae9e3f6334e5f4ebfc5905fc401d'};
 
-/** Puts source/app/ink-output.ts where Ink's renderer imports its Output, and its widestLine where Ink imports widest-line. */
+/** Puts source/app/terminal/ink-output.ts where Ink's renderer imports its Output, and its widestLine where Ink imports widest-line. */
 export function inkOutputPlugin(warn: (text: string) => void): esbuild.Plugin {
 	return {
 		name: 'kasm-tui-ink-output',
@@ -31,17 +31,17 @@ export function inkOutputPlugin(warn: (text: string) => void): esbuild.Plugin {
 				mirrored ??= (() => {
 					const found = createHash('sha256').update(fs.readFileSync(inkOutput)).digest('hex');
 					if (found !== mirroredInkOutput.sha256) {
-						warn(`ink's build/output.js is not the one of ink ${mirroredInkOutput.version} that source/app/ink-output.ts mirrors: keeping Ink's own (compare the two, then update the hash in source/build.ts)`);
+						warn(`ink's build/output.js is not the one of ink ${mirroredInkOutput.version} that source/app/terminal/ink-output.ts mirrors: keeping Ink's own (compare the two, then update the hash in source/build.ts)`);
 						return false;
 					}
 
 					return true;
 				})();
-				return mirrored ? {path: path.join(root, 'source', 'app', 'ink-output.ts')} : undefined;
+				return mirrored ? {path: path.join(root, 'source', 'app', 'terminal', 'ink-output.ts')} : undefined;
 			});
 			// widest-line is a pure measure; Ink calls it for every text on every render.
 			build.onResolve({filter: /^widest-line$/}, ({importer}) =>
-				importer.includes(`${path.sep}node_modules${path.sep}ink${path.sep}`) ? {path: path.join(root, 'source', 'app', 'ink-widest-line.ts')} : undefined,
+				importer.includes(`${path.sep}node_modules${path.sep}ink${path.sep}`) ? {path: path.join(root, 'source', 'app', 'terminal', 'ink-widest-line.ts')} : undefined,
 			);
 		},
 	};

@@ -16,6 +16,8 @@ export interface Settings {
 	theme: Theme;
 	/** How often the screen reloads everything, as a safety net beside the daemon's event stream; 0: never. */
 	refreshSeconds: number;
+	/** The daemon's log file, for `kasm-tui logs` (`--daemon-log` wins); '' to look for it (journald, /var/log). */
+	daemonLog: string;
 }
 
 export const themes = ['auto', 'dark', 'light', 'mono'] as const;
@@ -27,6 +29,7 @@ export const defaultSettings: Readonly<Settings> = Object.freeze({
 	recheckIntervalSeconds: 3600,
 	theme: 'auto',
 	refreshSeconds: 30,
+	daemonLog: '',
 });
 
 const day = 24 * 3600;
@@ -41,6 +44,7 @@ const schema: Schema<Settings> = {
 	recheckIntervalSeconds: {type: 'integer', minimum: 60, maximum: 7 * day},
 	theme: {type: 'string', enum: [...themes]},
 	refreshSeconds: {type: 'integer', minimum: 0, maximum: day},
+	daemonLog: {type: 'string', maxLength: 4096},
 };
 
 export interface LoadedSettings {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import {redact} from './secrets.js';
+import {redactDeep} from './secrets.js';
 import {safeText} from './text.js';
 
 /**
@@ -37,7 +37,8 @@ export function debug(category: string, message: string, fields: Record<string, 
 
 	const entry = {time: new Date().toISOString(), category, message, ...Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, plain(value)]))};
 	try {
-		fs.writeSync(descriptor, redact(JSON.stringify(entry)) + '\n');
+		// Redacted before it is JSON: a secret with a quote or a backslash is escaped in the text.
+		fs.writeSync(descriptor, JSON.stringify(redactDeep(entry)) + '\n');
 	} catch {}
 }
 

@@ -1,9 +1,10 @@
 /**
  * Errors people read. Each carries the exit code of the command surface (product.md):
- * 1 failed (and nothing was left half-changed), 2 bad input, 3 refused.
+ * 1 failed (and the plugin was left as it was), 2 bad input, 3 refused, 4 failed and could not
+ * be put back (the plugin is not as it was: `kasm-tui recover <plugin>`).
  * The CLI maps them to exit codes in one place (reportError in main.tsx); nobody else calls process.exit.
  */
-export type ExitCode = 0 | 1 | 2 | 3;
+export type ExitCode = 0 | 1 | 2 | 3 | 4;
 
 export class KasmTuiError extends Error {
 	readonly exitCode: ExitCode = 1;
@@ -20,6 +21,12 @@ export class BadInput extends KasmTuiError {
 export class Refused extends KasmTuiError {
 	override readonly exitCode = 3;
 	override name = 'Refused';
+}
+
+/** A change failed and its undo failed too: the plugin is not as it was, and `recover` must put it back. */
+export class NotPutBack extends KasmTuiError {
+	override readonly exitCode = 4;
+	override name = 'NotPutBack';
 }
 
 export class DaemonUnreachable extends KasmTuiError {

@@ -7,8 +7,7 @@ import {Engine} from './docker/engine.js';
 import {listPluginsWithUsage} from './docker/usage.js';
 import {BadInput, KasmTuiError, type ExitCode} from './errors.js';
 import {debug, debugLogFile, openDebugLog} from './debug.js';
-import {redact} from './secrets.js';
-import {safeText} from './text.js';
+import {printable, safeText} from './text.js';
 
 interface CommandSpec {
 	name: string;
@@ -17,6 +16,8 @@ interface CommandSpec {
 	/** Loaded on demand, so `kasm-tui plugins` never loads the screen (ink, react). */
 	run: (context: CommandContext, positionals: string[]) => Promise<void>;
 	maxArguments: number;
+	/** The options of its own, for `kasm-tui <command> --help`: [flag, what it does]. */
+	options?: Array<[string, string]>;
 }
 
 /** The commands' code, loaded on demand; the executable loads all of it to make its code cache. */
@@ -28,7 +29,18 @@ const load = {
 	images: async () => import('./commands/images.js'),
 	flows: async () => import('./commands/flows.js'),
 	pull: async () => import('./commands/pull.js'),
+	install: async () => import('./commands/install.js'),
+	logs: async () => import('./commands/logs.js'),
+	set: async () => import('./commands/set.js'),
 };
+
+/** What every change takes; listed in each change's own help. */
+const changeOptions: Array<[string, string]> = [
+	['-y, --yes', 'go ahead without asking (without a terminal, nothing changes unless given)'],
+	['--read-only', 'refuse the change'],
+	['--ledger-dir DIR', 'where version history is kept (env KASM_TUI_LEDGER_DIR)'],
+];
+const jsonResult: [string, string] = ['--json', 'the result as JSON (the plan goes to standard error)'];
 
 const commands: CommandSpec[] = [
 	{
@@ -36,12 +48,14 @@ const commands: CommandSpec[] = [
 		usage: 'plugins',
 		summary: 'the plugins: name, reference, enabled, rolling, in use by what',
 		maxArguments: 0,
+		options: [['--json', 'one JSON list: name, reference, tag, id, enabled, rolling, privileges, usedBy, settings']],
 		run: async context => {
 			// The requests leave before the command's code loads: the daemon answers while Node loads
 			// and compiles the rest (~14 ms of a 150 ms run). A failure is reported where it is awaited.
-			const listing = Engine.open(context.target).then(async engine => listPluginsWithUsage(engine));
+			const engine = Engine.open(context.target);
+			const listing = engine.then(async opened => listPluginsWithUsage(opened));
 			listing.catch(() => {});
-			return (await load.plugins()).pluginsCommand(context, listing);
+			return (await load.plugins()).pluginsCommand(context, listing, engine);
 		},
 	},
 	{
@@ -49,6 +63,7 @@ const commands: CommandSpec[] = [
 		usage: 'history <plugin>',
 		summary: "the plugin's ledger: every version installed, newest first",
 		maxArguments: 1,
+		options: [['--json', 'the entries as JSON'], ['--ledger-dir DIR', 'where version history is kept (env KASM_TUI_LEDGER_DIR)']],
 		run: async (context, positionals) => (await load.history()).historyCommand(context, positionals),
 	},
 	{
@@ -56,6 +71,7 @@ const commands: CommandSpec[] = [
 		usage: 'tags <plugin-or-ref>',
 		summary: "the registry's tags for it, newest version first",
 		maxArguments: 1,
+		options: [['--json', 'each tag with its version, architecture, pre-release, rolling and, for a plugin, installed']],
 		run: async (context, positionals) => (await load.tags()).tagsCommand(context, positionals),
 	},
 	{
@@ -63,6 +79,10 @@ const commands: CommandSpec[] = [
 		usage: 'latest <ref>',
 		summary: 'the newest release tag under a prefix: repo:amd64-1.2 -> repo:amd64-1.2.10',
 		maxArguments: 1,
+		options: [
+			['<ref>', 'repo:[arch-]major[.minor], or plain versions: repo:2 -> repo:2.0.3'],
+			['--json', 'the reference, the tag and the repository'],
+		],
 		run: async (context, positionals) => (await load.latest()).latestCommand(context, positionals),
 	},
 	{
@@ -70,6 +90,7 @@ const commands: CommandSpec[] = [
 		usage: 'upgrade <plugin>',
 		summary: 'force upgrade from its remote reference (pulls even if unchanged)',
 		maxArguments: 1,
+		options: [...changeOptions, jsonResult],
 		run: async (context, positionals) => (await load.flows()).upgradeCommand(context, positionals),
 	},
 	{
@@ -77,6 +98,7 @@ const commands: CommandSpec[] = [
 		usage: 'rollback <plugin>',
 		summary: 'reinstall the previous build in its history, pinned (no longer rolling)',
 		maxArguments: 1,
+		options: [...changeOptions, jsonResult],
 		run: async (context, positionals) => (await load.flows()).rollbackCommand(context, positionals),
 	},
 	{
@@ -84,6 +106,12 @@ const commands: CommandSpec[] = [
 		usage: 'reinstall <plugin> --version TAG [--alias NAME]',
 		summary: "install that tag of the plugin's repository",
 		maxArguments: 1,
+		options: [
+			['--version TAG', "the tag of the plugin's repository to install"],
+			['--alias NAME', 'the name to install it under (default: the registry reference)'],
+			...changeOptions,
+			jsonResult,
+		],
 		run: async (context, positionals) => (await load.flows()).reinstallCommand(context, positionals),
 	},
 	{
@@ -91,6 +119,7 @@ const commands: CommandSpec[] = [
 		usage: 'auto-update',
 		summary: 'upgrade every rolling plugin that nothing uses; report the rest',
 		maxArguments: 0,
+		options: [...changeOptions, ['--json', 'one outcome per plugin as JSON']],
 		run: async (context, positionals) => (await load.flows()).autoUpdateCommand(context, positionals),
 	},
 	{
@@ -98,6 +127,7 @@ const commands: CommandSpec[] = [
 		usage: 'recover <plugin>',
 		summary: 'put back a plugin that a killed kasm-tui left half-changed',
 		maxArguments: 1,
+		options: changeOptions,
 		run: async (context, positionals) => (await load.flows()).recoverCommand(context, positionals),
 	},
 	{
@@ -105,6 +135,7 @@ const commands: CommandSpec[] = [
 		usage: 'images [REPOSITORY[:TAG]]',
 		summary: 'the images: repository, tag, id, size, created, in use by, update available',
 		maxArguments: 1,
+		options: [['--json', 'one JSON list, with updateAvailable (null when it could not be checked)']],
 		run: async (context, positionals) => (await load.images()).imagesCommand(context, positionals),
 	},
 	{
@@ -112,6 +143,11 @@ const commands: CommandSpec[] = [
 		usage: 'pull <image>... [--max-pulls N]',
 		summary: 'pull images with progress, at most --max-pulls (default 2) at a time',
 		maxArguments: 256,
+		options: [
+			['--max-pulls N', 'image pulls at once, 1 to 64 (default 2, or the maxPulls setting)'],
+			['--read-only', 'refuse to pull'],
+			['--json', 'one result per image as JSON'],
+		],
 		run: async (context, positionals) => (await load.pull()).pullCommand(context, positionals),
 	},
 	{
@@ -119,7 +155,53 @@ const commands: CommandSpec[] = [
 		usage: 'upgrade-plugins --name N [--rollback | --reinstall --version V [--alias A]]',
 		summary: "Kasm's upgrade_plugins flags, for scripts that call it (does not ask)",
 		maxArguments: 0,
+		options: [
+			['--name NAME', 'the plugin; alone, a force upgrade'],
+			['--rollback', 'reinstall the previous version, pinned'],
+			['--reinstall --version TAG', 'install that tag'],
+			['--alias NAME', 'with --reinstall: the name to install under'],
+		],
 		run: async context => (await load.flows()).upgradePluginsCommand(context),
+	},
+	{
+		name: 'install',
+		usage: 'install <reference> [--alias NAME] [--disable]',
+		summary: 'install a new plugin, its privileges shown and granted exactly as the daemon asks',
+		maxArguments: 1,
+		options: [
+			['--alias NAME', 'the name to install it under (default: the reference)'],
+			['--disable', 'leave it installed but disabled'],
+			...changeOptions,
+			jsonResult,
+		],
+		run: async (context, positionals) => (await load.install()).installCommand(context, positionals),
+	},
+	{
+		name: 'logs',
+		usage: 'logs <plugin> [--follow] [--since DURATION] [--daemon-log FILE]',
+		summary: "the daemon's log lines of that plugin (plugin=<id>), oldest first",
+		maxArguments: 1,
+		options: [
+			['-f, --follow', 'keep printing new lines until ctrl-c'],
+			['--since DURATION', 'only lines of the last 90s, 10m, 2h, 1d (or 1h30m)'],
+			['--daemon-log FILE', "the daemon's log file (default: the daemonLog setting, else journald"],
+			['', 'when docker runs under systemd, else /var/log/docker.log and the syslog files)'],
+			['--json', 'one JSON object per line: time, level, message, line'],
+		],
+		run: async (context, positionals) => (await load.logs()).logsCommand(context, positionals),
+	},
+	{
+		name: 'set',
+		usage: 'set <plugin> KEY=VALUE...',
+		summary: "change a plugin's settings: disable, set, enable (undone if it fails)",
+		maxArguments: 65,
+		options: [
+			['KEY=VALUE', 'an env variable (DEBUG=1), a mount or device (data.source=/srv),'],
+			['', 'or the args (args=--verbose); only settable ones, as plugins shows them'],
+			...changeOptions,
+			jsonResult,
+		],
+		run: async (context, positionals) => (await load.set()).setCommand(context, positionals),
 	},
 ];
 
@@ -145,9 +227,19 @@ const globalOptions = {
 	reinstall: {type: 'boolean'},
 	'max-pulls': {type: 'string'},
 	debug: {type: 'string'},
+	disable: {type: 'boolean'},
+	follow: {type: 'boolean', short: 'f'},
+	since: {type: 'string'},
+	'daemon-log': {type: 'string'},
 } as const;
 
 const tagOptions = {...globalOptions, version: {type: 'string'}} as const;
+
+const exitCodes = [
+	'Exit codes: 0 done, 1 failed (the plugin was left as it was), 2 bad input,',
+	'3 refused, 4 failed and could not be put back: the plugin is not as it was, and',
+	'"kasm-tui recover <plugin>" puts it back (the message says what state it is in).',
+].join('\n');
 
 function helpText(): string {
 	const width = 28;
@@ -173,12 +265,32 @@ function helpText(): string {
 		'      --ledger-dir DIR where version history is kept (env KASM_TUI_LEDGER_DIR)',
 		'  -h, --help           this text',
 		'  -v, --version        the version of kasm-tui (with reinstall: the tag to install)',
-		'      --alias NAME     with reinstall: the name to install under',
+		'      --alias NAME     with reinstall and install: the name to install under',
+		'      --disable        with install: leave the new plugin disabled',
 		'      --max-pulls N    with pull: image pulls at once (default 2, or the settings)',
+		'  -f, --follow         with logs: keep printing new lines',
+		'      --since D        with logs: only the last D (90s, 10m, 2h, 1d)',
+		'      --daemon-log F   with logs: read the daemon\'s log from the file F',
 		'      --debug FILE     log what kasm-tui asks the daemon and registries to FILE,',
 		'                       owner-only, with every secret removed',
 		'',
-		'Exit codes: 0 done, 1 failed (the plugin was left as it was), 2 bad input, 3 refused.',
+		'kasm-tui <command> --help shows that command\'s usage and options.',
+		exitCodes,
+	].join('\n');
+}
+
+/** `kasm-tui <command> --help`: its usage, what it does, its own options, and where the rest are. */
+function commandHelpText(command: CommandSpec): string {
+	const options = command.options ?? [];
+	const width = Math.max(0, ...options.map(([flag]) => flag.length));
+	return [
+		`Usage: kasm-tui ${command.usage}`,
+		'',
+		`${command.summary[0]!.toUpperCase()}${command.summary.slice(1)}.`,
+		...(options.length > 0 ? ['', 'Options:', ...options.map(([flag, what]) => `  ${flag.padEnd(width)}  ${what}`)] : []),
+		'',
+		'Every command also takes -H/--host ADDRESS (the daemon) and --debug FILE; see kasm-tui --help.',
+		exitCodes,
 	].join('\n');
 }
 
@@ -208,7 +320,8 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 
 	const {values, positionals} = parsed;
 	if (values.help) {
-		output.stdout(helpText() + '\n');
+		const named = commands.find(candidate => candidate.name === positionals[0]);
+		output.stdout((named ? commandHelpText(named) : helpText()) + '\n');
 		return 0;
 	}
 
@@ -255,11 +368,20 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 		rollback: values.rollback,
 		reinstall: values.reinstall,
 		maxPulls: parseCount(values['max-pulls'], '--max-pulls'),
-		print: text => output.stdout(text + '\n'),
-		warn: text => output.stderr(text + '\n'),
+		disable: values.disable,
+		follow: values.follow,
+		since: values.since,
+		daemonLog: values['daemon-log'],
+		print: text => output.stdout(printableLines(text)),
+		warn: text => output.stderr(printableLines(text)),
 	};
 	await command.run(context, rest);
 	return 0;
+}
+
+/** Every line a command prints, cleaned where it leaves: whatever made it, no escape and no secret reach the terminal. */
+function printableLines(text: string): string {
+	return text.split('\n').map(line => printable(line)).join('\n') + '\n';
 }
 
 function parseCount(text: string | undefined, flag: string): number | undefined {
@@ -279,11 +401,11 @@ function parseCount(text: string | undefined, flag: string): number | undefined 
 export function reportError(error: unknown, output: Output = processOutput): ExitCode {
 	debug('error', 'the run ended with an error', {error});
 	if (error instanceof KasmTuiError) {
-		output.stderr(`kasm-tui: ${redact(safeText(error.message))}\n`);
+		output.stderr(`kasm-tui: ${printable(error.message)}\n`);
 		return error.exitCode;
 	}
 
-	output.stderr(`kasm-tui: unexpected error: ${redact(safeText((error as Error)?.message ?? error)).slice(0, 300)}${debugLogFile() ? '' : ' (run with --debug FILE for details)'}\n`);
+	output.stderr(`kasm-tui: unexpected error: ${printable((error as Error)?.message ?? error).slice(0, 300)}${debugLogFile() ? '' : ' (run with --debug FILE for details)'}\n`);
 	return 1;
 }
 

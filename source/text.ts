@@ -1,3 +1,5 @@
+import {redact} from './secrets.js';
+
 /**
  * Text that comes from a daemon or a registry is data, never terminal commands: a plugin
  * description could set the window title, clear the screen or hide what follows.
@@ -40,4 +42,16 @@ export function truncate(text: string, width: number): string {
 
 	const chars = [...text];
 	return chars.length <= width ? text : chars.slice(0, Math.max(0, width - 1)).join('') + '…';
+}
+
+// What safeText removes, found in one pass: most text has none of it and is left as it is.
+const anythingToRemove = /[\u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2028\u2029\u2060-\u2069\uFEFF]/;
+
+/**
+ * Text as it may leave kasm-tui, drawn or printed: no escapes or control characters and no
+ * secret, whoever made it and whatever was cleaned where it came in.
+ */
+export function printable(value: unknown): string {
+	const text = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+	return redact(anythingToRemove.test(text) ? safeText(text) : text);
 }

@@ -3,7 +3,7 @@ import SelectInput from 'ink-select-input';
 import type {FlowEvent} from '../flows/run.js';
 import type {PlanSummary} from '../flows/describe.js';
 import {describeStep} from '../flows/plan.js';
-import {truncate} from '../text.js';
+import {printable, truncate} from '../text.js';
 import {keymap} from './keymap.js';
 import {Lines, line, type Line} from './lines.js';
 import {wrapLines} from './wrap.js';
@@ -17,11 +17,11 @@ export function Dialog({title, lines: given, hint, width, height}: {title: strin
 	return (
 		<Box flexDirection="column" width={width} height={height}>
 			<Text bold inverse>
-				{truncate(` ${title} `, width).padEnd(width)}
+				{truncate(` ${printable(title)} `, width).padEnd(width)}
 			</Text>
 			<Lines lines={shown} width={width} height={body} />
 			<Text> </Text>
-			<Text bold>{truncate(hint, width)}</Text>
+			<Text bold>{truncate(printable(hint), width)}</Text>
 		</Box>
 	);
 }
@@ -32,7 +32,7 @@ export function planLines(summary: PlanSummary): Line[] {
 		line({text: 'from        ', dim: true}, summary.from),
 		line({text: 'to          ', dim: true}, summary.to),
 	];
-	if (summary.privileges.length === 0) {
+	if (summary.grants && summary.privileges.length === 0) {
 		lines.push(line({text: 'grants      ', dim: true}, 'no privileges'));
 	}
 
@@ -121,9 +121,9 @@ export function VersionPicker({title, choices, width, height, onSelect}: {title:
 	return (
 		<Box flexDirection="column" width={width} height={height}>
 			<Text bold inverse>
-				{truncate(` ${title} `, width).padEnd(width)}
+				{truncate(` ${printable(title)} `, width).padEnd(width)}
 			</Text>
-			<SelectInput items={choices.map(choice => ({...choice, key: choice.value}))} limit={Math.max(3, height - 4)} onSelect={onSelect} />
+			<SelectInput items={choices.map(choice => ({...choice, label: printable(choice.label), key: choice.value}))} limit={Math.max(3, height - 4)} onSelect={onSelect} />
 			<Box flexGrow={1} />
 			<Text bold>{truncate('↑↓ choose  enter pick  esc cancel', width)}</Text>
 		</Box>

@@ -1,7 +1,7 @@
 import {Text} from 'ink';
 import {memo} from 'react';
 import type {EngineTarget} from '../docker/connection.js';
-import {truncate} from '../text.js';
+import {printable, truncate} from '../text.js';
 import type {HostSnapshot} from './services.js';
 
 /**
@@ -18,9 +18,10 @@ export const Header = memo(function Header({target, readOnly, snapshot, width}: 
 		.join(' · ');
 	const engines = snapshot ? [` ─ docker ${snapshot.engine.version} (API ${snapshot.engine.apiVersion})`, ` ─ docker ${snapshot.engine.version}`] : [''];
 	const room = Math.max(0, width - [...right].length - 2);
+	const address = printable(target.address);
 	let left = '';
 	for (const engine of engines) {
-		left = ` kasm-tui ─ ${target.address}${engine}`;
+		left = ` kasm-tui ─ ${address}${engine}`;
 		if ([...left].length <= room) {
 			break;
 		}
@@ -28,7 +29,7 @@ export const Header = memo(function Header({target, readOnly, snapshot, width}: 
 
 	if ([...left].length > room) {
 		const engine = engines.at(-1)!;
-		left = ` kasm-tui ─ ${truncate(target.address, Math.max(8, room - [...` kasm-tui ─ ${engine}`].length))}${engine}`;
+		left = ` kasm-tui ─ ${truncate(address, Math.max(8, room - [...` kasm-tui ─ ${engine}`].length))}${engine}`;
 	}
 
 	left = truncate(left, room);

@@ -21,12 +21,13 @@ export function imageName(image: ImageWithUsage): string {
 	return image.dangling ? `<none> ${image.id.replace('sha256:', '').slice(0, 12)}` : `${image.repository}:${image.tag}`;
 }
 
-export function imageDetailLines(image: ImageWithUsage, update?: ImageUpdateState): Line[] {
+/** `now` is given, so a golden frame does not change as the years pass. */
+export function imageDetailLines(image: ImageWithUsage, update: ImageUpdateState | undefined, now: number): Line[] {
 	const lines: Line[] = [
 		line({text: imageName(image), bold: true}),
 		line(label('id'), image.id.replace('sha256:', '').slice(0, 12)),
-		line(label('size'), humanBytes(image.size)),
-		line(label('created'), image.created ? `${age(image.created * 1000)} ago` : 'unknown'),
+		line(label('size'), image.unlisted ? {text: 'unknown: the daemon no longer lists this build, a container still runs it', dim: true} : humanBytes(image.size)),
+		line(label('created'), image.created ? `${age(image.created * 1000, now)} ago` : 'unknown'),
 		line(
 			label('used by'),
 			image.usedBy.containers.length > 0 ? {text: image.usedBy.containers.join(', '), color: 'magenta'} : {text: 'no container', dim: true},

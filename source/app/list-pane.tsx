@@ -1,6 +1,6 @@
 import {Box, Text} from 'ink';
 import {memo, useRef} from 'react';
-import {truncate} from '../text.js';
+import {printable, truncate} from '../text.js';
 
 export interface ListRow {
 	key: string;
@@ -45,13 +45,13 @@ export const ListPane = memo(function ListPane({title, filter = '', filtering = 
 		<Box flexDirection="column" width={width}>
 			{/* Focus must show without colour too (NO_COLOR): a marker, not only inverse video. */}
 			<Text bold={focused} inverse={focused}>
-				{truncate(`${focused ? '▶' : ' '}${title} (${rows.length})${filter || filtering ? `  /${filter}${filtering ? '█' : ''}` : ''}`, width).padEnd(width)}
+				{truncate(`${focused ? '▶' : ' '}${printable(title)} (${rows.length})${filter || filtering ? `  /${printable(filter)}${filtering ? '█' : ''}` : ''}`, width).padEnd(width)}
 			</Text>
 			{rows.length === 0 ? <Text dimColor>{filter ? ' nothing matches the filter' : ' none'}</Text> : null}
 			{window.map((row, index) => {
 				const isSelected = start + index === selected;
-				const mark = row.mark ? ` ${row.mark}` : '';
-				const text = truncate(row.text, Math.max(1, textWidth - [...mark].length));
+				const mark = row.mark ? ` ${printable(row.mark)}` : '';
+				const text = truncate(printable(row.text), Math.max(1, textWidth - [...mark].length));
 				return (
 					<Text key={row.key} inverse={isSelected && focused} bold={isSelected}>
 						{isSelected ? (focused ? '▸' : '›') : ' '} {text}

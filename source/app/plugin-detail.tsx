@@ -1,5 +1,6 @@
 import type {PluginWithUsage} from '../docker/usage.js';
 import {describeUsage, isInUse} from '../docker/usage.js';
+import {settingText} from '../docker/plugin-settings.js';
 import {isSensitive, privilegeText} from '../flows/describe.js';
 import {sameBuild} from '../registry/identity.js';
 import {line, type Line} from './lines.js';
@@ -53,6 +54,13 @@ export function pluginDetailLines(plugin: PluginWithUsage, detail: DetailState |
 
 	lines.push(line(label('used'), isInUse(plugin.usedBy) ? {text: describeUsage(plugin.usedBy, 4), color: 'magenta'} : {text: 'nothing uses it', dim: true}));
 	lines.push(line(label('types'), plugin.types.join(', ') || '(none)'));
+	// What `kasm-tui set` may change, and apart from it what the plugin's config keeps fixed.
+	for (const [title, settable] of [['set', true], ['fixed', false]] as const) {
+		const settings = (plugin.settings ?? []).filter(setting => setting.settable === settable);
+		if (settings.length > 0) {
+			lines.push(line(label(title), ...settings.flatMap((setting, index) => [index > 0 && ' · ', {text: settingText(setting), dim: !settable}])));
+		}
+	}
 
 	lines.push([], line({text: 'History', bold: true}, {text: '  newest first', dim: true}));
 	if (!details) {

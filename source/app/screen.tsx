@@ -1,8 +1,8 @@
 import process from 'node:process';
 import {render} from 'ink';
 import {App} from './app.js';
-import {FrameWriter} from './frame-writer.js';
-import {IdleCollector} from './idle-collect.js';
+import {FrameWriter} from './terminal/frame-writer.js';
+import {IdleCollector} from './terminal/idle-collect.js';
 import type {HostServices} from './services.js';
 import {loadLayoutEngine} from './yoga.js';
 

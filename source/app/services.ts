@@ -6,22 +6,21 @@ import {removeImage} from '../docker/image-remove.js';
 import {ImageUpdateChecker, type ImageUpdate} from '../docker/image-updates.js';
 import {readSettings, type Settings} from '../config.js';
 import {Engine, type EngineVersion} from '../docker/engine.js';
-import {containersByImage, toImages, type ImageWithUsage} from '../docker/images.js';
-import {disablePlugin, enablePlugin, removePlugin} from '../docker/plugin-ops.js';
+import {imagesWithUsage, type ImageWithUsage, type RawImage} from '../docker/images.js';
 import {listPlugins, type Plugin} from '../docker/plugins.js';
 import {buildUsageIndex, emptyUsage, fetchUsageListings, type PluginWithUsage} from '../docker/usage.js';
 import {Refused} from '../errors.js';
 import {autoUpdate, skipReason, type AutoUpdateOutcome} from '../flows/auto-update.js';
 import {openFlowContext, pullAuth, type FlowContext} from '../flows/context.js';
+import {previousBuild} from '../flows/builds.js';
 import {observePlugins} from '../flows/observe.js';
 import type {Plan} from '../flows/plan.js';
-import {planReinstall, planRollback, planUpgrade} from '../flows/planners.js';
-import {unfinishedRefusal} from '../flows/recover.js';
-import {recordRefusal, runPlan, type FlowEvent, type FlowResult} from '../flows/run.js';
+import {planChange, type ChangeRequest} from '../flows/open-change.js';
+import {runPlan, type FlowEvent, type FlowResult} from '../flows/run.js';
 import type {LedgerEntry} from '../ledger/entry.js';
 import {candidateTags, mapLimited, sameBuild, tagsHoldingBuild} from '../registry/identity.js';
 import {parseReference} from '../registry/reference.js';
-import {latestTag, parseVersionTag, sortTagsNewestFirst} from '../registry/versions.js';
+import {latestTag, lineOf, parseVersionTag, sortTagsNewestFirst} from '../registry/versions.js';
 
 /** What the screen draws: the daemon read in one go. */
 export interface HostSnapshot {
@@ -46,10 +45,6 @@ export interface PluginDetails {
 	tagsError?: string;
 }
 
-export type PlanRequest =
-	| {kind: 'upgrade'; plugin: PluginWithUsage}
-	| {kind: 'rollback'; plugin: PluginWithUsage}
-	| {kind: 'reinstall'; plugin: PluginWithUsage; version: string; alias?: string};
 
 /**
  * Everything the screen asks of the daemon, the registry and the ledger, in one place, so the
@@ -59,15 +54,15 @@ export interface HostServices {
 	target: EngineTarget;
 	readOnly: boolean;
 	load(): Promise<HostSnapshot>;
-	/** Calls `onChange` per batch of daemon events, `onState` when the stream is lost and back. Returns a stop. */
-	watch?(onChange: () => void, onState: (state: 'live' | 'lost') => void): () => void;
+	/** Calls `onChange` per batch of daemon events, `onState` when the stream is lost (and why) and back. Returns a stop. */
+	watch?(onChange: () => void, onState: (state: 'live' | 'lost', reason?: string) => void): () => void;
 	details(plugin: Plugin): Promise<PluginDetails>;
-	plan(request: PlanRequest): Promise<Plan>;
+	/** Every change from the screen is planned here, as the commands plan theirs (planChange). */
+	plan(request: ChangeRequest): Promise<Plan>;
+	/** Runs a plan; counted as work in progress until it has finished or been undone. */
 	run(plan: Plan, onEvent: (event: FlowEvent) => void): Promise<FlowResult>;
 	autoUpdatePreview(plugins: PluginWithUsage[]): Array<{plugin: string; reason?: string}>;
 	autoUpdate(onEvent: (plugin: string, event: FlowEvent) => void): Promise<AutoUpdateOutcome[]>;
-	setEnabled(plugin: Plugin, enabled: boolean): Promise<void>;
-	remove(plugin: PluginWithUsage): Promise<void>;
 	/** One line on whether the plugin answers on its socket, and how fast. */
 	health?(plugin: Plugin): Promise<string>;
 	/** Whether each plugin's reference names another build in the registry now; null where it could not be told. */
@@ -106,6 +101,22 @@ export function createHostServices(
 	options: {readOnly: boolean; ledgerDir?: string; signal?: AbortSignal; onIdle?: () => void},
 ): HostServices & {busy: () => boolean; prefetch: () => void} {
 	let running = 0;
+	// Bumped as each change begins and ends: a listing taken across one may show a build already gone.
+	let generation = 0;
+	const asWork = async <T>(work: () => Promise<T>): Promise<T> => {
+		running++;
+		generation++;
+		try {
+			return await work();
+		} finally {
+			running--;
+			generation++;
+			if (running === 0) {
+				options.onIdle?.();
+			}
+		}
+	};
+
 	let prefetched: Promise<HostSnapshot> | undefined;
 	let engineOpened: Promise<Engine> | undefined;
 	const engineNow = async () => (engineOpened ??= Engine.open(target));
@@ -136,6 +147,7 @@ export function createHostServices(
 				return first;
 			}
 
+			const listedAt = generation;
 			const engine = await engineNow();
 			// Everything at once, the containers shared by both indexes: the cost does not grow with the
 			// host, and the version and settings asked for the flows do not hold the listings up.
@@ -143,16 +155,16 @@ export function createHostServices(
 				context(),
 				listPlugins(engine),
 				fetchUsageListings(engine),
-				engine.list<Parameters<typeof toImages>[0]>('list images', '/images/json'),
+				engine.list<RawImage>('list images', '/images/json'),
 			]);
 			const usage = buildUsageIndex(
 				plugins.map(plugin => plugin.name),
 				listings,
 			);
-			const users = containersByImage(listings.containers);
-			if (!options.readOnly) {
+			// Not while a change of ours runs or ran since the listing: it would record a build already replaced.
+			if (!options.readOnly && running === 0 && generation === listedAt) {
 				try {
-					observePlugins(flow, plugins);
+					await observePlugins(flow, plugins);
 				} catch {
 					// The ledger being unusable is said when a change is attempted; listing goes on.
 				}
@@ -161,9 +173,7 @@ export function createHostServices(
 			return {
 				engine: flow.engineVersion,
 				plugins: plugins.map(plugin => ({...plugin, usedBy: usage.get(plugin.name) ?? emptyUsage()})),
-				images: (Array.isArray(rawImages) ? rawImages : []).flatMap(image =>
-					toImages(image).map(row => ({...row, usedBy: {containers: users.get(image.Id ?? '') ?? []}})),
-				),
+				images: imagesWithUsage(rawImages, listings.containers),
 			};
 		},
 
@@ -180,7 +190,7 @@ export function createHostServices(
 					const batch = batchEvents(() => onChange(), {windowMs: 150});
 					const watch = watchEvents(engine, {
 						onEvent: event => batch.push(event),
-						onState: state => onState(state === 'live' ? 'live' : 'lost'),
+						onState: (state, info) => onState(state === 'live' ? 'live' : 'lost', info.reason),
 					});
 					stop = () => {
 						batch.close();
@@ -247,14 +257,14 @@ export function createHostServices(
 			const flow = await context();
 			const details: PluginDetails = {history: []};
 			try {
-				details.history = [...flow.ledger.read(plugin.name).entries].reverse();
+				const {entries} = flow.ledger.read(plugin.name);
+				details.history = [...entries].reverse();
+				// The very build a rollback goes back to, fallback included: the picker and the rollback agree.
+				details.previousTag = previousBuild(entries, plugin)?.tag;
 			} catch (error) {
 				details.historyError = (error as Error).message;
 			}
 
-			details.previousTag = details.history.find(
-				entry => entry.outcome === 'ok' && entry.identity.diffIds.length > 0 && !sameBuild(entry.identity.diffIds, plugin.diffIds),
-			)?.tag;
 			if (!plugin.reference) {
 				return details;
 			}
@@ -266,7 +276,7 @@ export function createHostServices(
 				details.tags = sortTagsNewestFirst(tags);
 				const line = parseVersionTag(plugin.tag);
 				if (line) {
-					details.latestPatch = latestTag(tags, `${line.arch}-${line.major}${line.minor === undefined ? '' : `.${line.minor}`}`);
+					details.latestPatch = latestTag(tags, lineOf(line));
 				}
 
 				details.installedBuild = await tagsHoldingBuild(flow.registry, repo, plugin.diffIds, {tags: candidateTags(tags, plugin.tag)});
@@ -278,35 +288,11 @@ export function createHostServices(
 		},
 
 		async plan(request) {
-			const flow = await context();
-			const refusal = flow.readOnly ? undefined : unfinishedRefusal(flow, request.plugin.name);
-			if (refusal) {
-				throw refusal;
-			}
-
-			const plan =
-				request.kind === 'upgrade'
-					? await planUpgrade(flow, request.plugin)
-					: request.kind === 'rollback'
-						? await planRollback(flow, request.plugin)
-						: await planReinstall(flow, request.plugin, {version: request.version, alias: request.alias});
-			if (plan.refusal) {
-				recordRefusal(flow, plan);
-			}
-
-			return plan;
+			return planChange(await context(), request);
 		},
 
 		async run(plan, onEvent) {
-			running++;
-			try {
-				return await runPlan(await context(), plan, onEvent, {signal: options.signal});
-			} finally {
-				running--;
-				if (running === 0) {
-					options.onIdle?.();
-				}
-			}
+			return asWork(async () => runPlan(await context(), plan, onEvent, {signal: options.signal}));
 		},
 
 		busy: () => running > 0,
@@ -325,40 +311,7 @@ export function createHostServices(
 			refuseWhenReadOnly('update plugins');
 			const flow = await context();
 			flow.ledger.assertUsable();
-			running++;
-			try {
-				return await autoUpdate(flow, onEvent, {signal: options.signal});
-			} finally {
-				running--;
-				if (running === 0) {
-					options.onIdle?.();
-				}
-			}
-		},
-
-		async setEnabled(plugin, enabled) {
-			refuseWhenReadOnly(`${enabled ? 'enable' : 'disable'} ${plugin.name}`);
-			const {engine} = await context();
-			await (enabled ? enablePlugin(engine, plugin.name, {timeout: 30}) : disablePlugin(engine, plugin.name));
-		},
-
-		async remove(plugin) {
-			refuseWhenReadOnly(`remove ${plugin.name}`);
-			const {engine} = await context();
-			if (plugin.enabled) {
-				await disablePlugin(engine, plugin.name);
-			}
-
-			try {
-				await removePlugin(engine, plugin.name);
-			} catch (error) {
-				// Never leave it disabled because the removal failed.
-				if (plugin.enabled) {
-					await enablePlugin(engine, plugin.name, {timeout: 30});
-				}
-
-				throw error;
-			}
+			return asWork(async () => autoUpdate(flow, onEvent, {signal: options.signal}));
 		},
 	};
 }

@@ -14,7 +14,9 @@ export interface HostState {
 /**
  * One snapshot when the screen opens, then a reload per batch of daemon events (no polling).
  * Reloads never overlap: one asked for during a load runs once that load ends. When the daemon
- * goes away the last snapshot stays on screen under a banner, until it answers again.
+ * goes away (its stream closes, or it stops answering while the stream stays open: see
+ * watchEvents' liveness check) the last snapshot stays on screen under a banner that says why,
+ * until it answers again.
  */
 export function useHost(services: HostServices): HostState {
 	const [snapshot, setSnapshot] = useState<HostSnapshot>();
@@ -60,10 +62,14 @@ export function useHost(services: HostServices): HostState {
 		let wasLost = false;
 		const stop = services.watch?.(
 			() => reload(),
-			state => {
+			(state, reason) => {
 				setConnection(state);
 				if (state === 'lost') {
 					wasLost = true;
+					// Why it is gone (it stopped answering, it closed the stream), until a read succeeds again.
+					if (reason && mounted.current) {
+						setError(reason);
+					}
 				} else if (wasLost) {
 					// Whatever happened while we were away: read it all again (not on the first connect).
 					wasLost = false;

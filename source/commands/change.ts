@@ -2,45 +2,51 @@ import readline from 'node:readline';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import {BadInput, Refused} from '../errors.js';
 import {openFlowContext, type FlowContext} from '../flows/context.js';
+import {describeResult, keepsBuild, summarisePlan} from '../flows/describe.js';
 import {findPlugin} from '../flows/find-plugin.js';
-import {observePlugins} from '../flows/observe.js';
-import {summarisePlan} from '../flows/describe.js';
+import {buildChange, buildChangeText} from '../flows/build-change.js';
+import {planChange, type ChangeRequest} from '../flows/open-change.js';
 import {describeStep, type Plan} from '../flows/plan.js';
-import {unfinishedRefusal} from '../flows/recover.js';
-import {recordRefusal, runPlan, type FlowEvent, type FlowResult} from '../flows/run.js';
+import {FlowFailed, runPlan, type FlowEvent, type FlowResult} from '../flows/run.js';
 import {historyJson} from './history.js';
+import {jsonText} from './json.js';
 import type {CommandContext} from './context.js';
 
-/** The flow context and the named plugin, with its usage, recorded in the ledger if it is new there. */
-export async function openPlugin(context: CommandContext, name: string | undefined, usage: string): Promise<{flow: FlowContext; plugin: PluginWithUsage}> {
+/** The named plugin's change, planned as the screen plans one (planChange): the flow context and the plan. */
+export async function planNamedChange(
+	context: CommandContext,
+	name: string | undefined,
+	usage: string,
+	request: (plugin: PluginWithUsage) => ChangeRequest,
+): Promise<{flow: FlowContext; plan: Plan}> {
 	if (!name) {
 		throw new BadInput(`a plugin name is needed: usage: kasm-tui ${usage}`);
 	}
 
 	const flow = await openFlowContext({target: context.target, ledgerDir: context.ledgerDir, readOnly: context.readOnly});
-	const plugins = await listPluginsWithUsage(flow.engine);
-	const plugin = findPlugin(plugins, name) as PluginWithUsage;
-	if (!flow.readOnly) {
-		flow.ledger.assertUsable();
-		observePlugins(flow, [plugin]);
-		const refusal = unfinishedRefusal(flow, plugin.name);
-		if (refusal) {
-			throw refusal;
-		}
-	}
-
-	return {flow, plugin};
+	const plugin = findPlugin(await listPluginsWithUsage(flow.engine), name) as PluginWithUsage;
+	return {flow, plan: await planChange(flow, request(plugin))};
 }
 
 /** The plan in words: what will happen, the docker commands it equals, what is granted, who uses the plugin. */
 export function describePlan(plan: Plan): string {
 	const summary = summarisePlan(plan);
-	const lines = [
-		summary.title,
-		`  from        ${summary.from}`,
-		`  to          ${summary.to}`,
-		`  privileges  ${summary.privileges.map(privilege => privilege.text).join('; ') || 'none'}`,
-	];
+	const lines = [summary.title, `  from        ${summary.from}`, `  to          ${summary.to}`];
+	// One a line, as the daemon lists them; what reaches into the host is marked, as on the screen.
+	const privileges = summary.grants ? summary.privileges : [];
+	for (const [index, privilege] of privileges.entries()) {
+		const added = privilege.added ? `  (new: ${plan.action === 'set' ? 'the new settings give it this' : 'this build asks for it, the current one did not'})` : '';
+		lines.push(`  ${index === 0 ? 'privileges' : '          '}  ${privilege.sensitive ? '! ' : ''}${privilege.text}${added}`);
+	}
+
+	if (!summary.grants) {
+		// Disable and remove grant nothing: no line for privileges.
+	} else if (privileges.length === 0) {
+		lines.push('  privileges  none');
+	} else if (privileges.some(privilege => privilege.sensitive)) {
+		lines.push('              (! reaches into the host: its network, files, devices or capabilities; granted exactly as listed)');
+	}
+
 	if (summary.usedBy) {
 		lines.push(`  used by     ${summary.usedBy}`);
 	}
@@ -143,10 +149,13 @@ export async function withInterruptsDeferred<T>(context: CommandContext, work: (
 	}
 }
 
-/** Shows the plan, asks (or takes --yes), runs it, and prints the result. */
+/**
+ * Shows the plan, asks (or takes --yes), runs it, and prints the result. A refusal was recorded
+ * when the change was planned. With --json a failure is a document too: whether the plugin was
+ * put back, what it is now, and the command that puts it back when the undo could not.
+ */
 export async function confirmAndRun(context: CommandContext, flow: FlowContext, plan: Plan, options: {ask?: boolean} = {}): Promise<FlowResult> {
 	if (plan.refusal) {
-		recordRefusal(flow, plan);
 		throw plan.refusal;
 	}
 
@@ -156,11 +165,34 @@ export async function confirmAndRun(context: CommandContext, flow: FlowContext, 
 		throw new Refused(`nothing was changed: the ${plan.action} of ${plan.origin.name} was not confirmed`);
 	}
 
-	const result = await withInterruptsDeferred(context, async signal => runPlan(flow, plan, progressPrinter(context), {signal}));
+	let result: FlowResult;
+	try {
+		result = await withInterruptsDeferred(context, async signal => runPlan(flow, plan, progressPrinter(context), {signal}));
+	} catch (error) {
+		if (context.json && error instanceof FlowFailed) {
+			context.print(
+				jsonText({action: plan.action, outcome: error.outcome, plugin: error.plugin, undoFailed: error.undoFailed, state: error.state, recover: error.recover, error: error.message}),
+			);
+		}
+
+		throw error;
+	}
+
+	// Enable, disable and remove keep the build: only the changes that install one name two.
+	const change = result.plugin && !keepsBuild(plan) ? await buildChange(flow, plan, result.plugin, result.entry.identity.digest) : undefined;
 	if (context.json) {
-		context.print(JSON.stringify({action: plan.action, outcome: 'ok', plugin: result.plugin.name, entry: historyJson(result.entry)}, null, 2));
+		context.print(
+			jsonText({
+				action: plan.action,
+				outcome: 'ok',
+				plugin: result.plugin?.name ?? plan.origin.name,
+				...(change ? {from: change.from ?? null, to: change.to, sameBuild: change.same} : {}),
+				...(keepsBuild(plan) ? {} : {installed: {remote: plan.destination.remote, byDigest: Boolean(plan.destination.byDigest)}}),
+				entry: historyJson(result.entry),
+			}),
+		);
 	} else {
-		context.print(`${plan.action} of ${plan.origin.name} done: ${result.plugin.name} is ${result.plugin.enabled ? 'enabled' : 'disabled'} at ${plan.destination.tag || plan.destination.remote}`);
+		context.print(`${plan.action} of ${plan.origin.name} done: ${describeResult(plan, result, change && buildChangeText(change))}`);
 	}
 
 	return result;

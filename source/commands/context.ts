@@ -16,6 +16,12 @@ export interface CommandContext {
 	reinstall?: boolean;
 	/** `--max-pulls N`: image pulls at once (default from settings, 2). */
 	maxPulls?: number;
+	/** install's `--disable`: leave the new plugin disabled. */
+	disable?: boolean;
+	/** logs' `--follow`, `--since DURATION` and `--daemon-log FILE`. */
+	follow?: boolean;
+	since?: string;
+	daemonLog?: string;
 	/** Where results go: standard output, or a test's buffer. */
 	print: (text: string) => void;
 	/** Where warnings and progress go: standard error. */

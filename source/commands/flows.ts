@@ -1,21 +1,22 @@
-import {BadInput, KasmTuiError, Refused} from '../errors.js';
+import {BadInput, KasmTuiError, NotPutBack, Refused} from '../errors.js';
+import {jsonText} from './json.js';
 import {autoUpdate} from '../flows/auto-update.js';
+import {buildChangeText} from '../flows/build-change.js';
 import {openFlowContext} from '../flows/context.js';
-import {planReinstall, planRollback, planUpgrade} from '../flows/planners.js';
 import {parseReference} from '../registry/reference.js';
 import {describeUnfinished, findUnfinished, recover} from '../flows/recover.js';
-import {confirm, confirmAndRun, openPlugin, progressPrinter, withInterruptsDeferred} from './change.js';
+import {confirm, confirmAndRun, planNamedChange, progressPrinter, withInterruptsDeferred} from './change.js';
 import type {CommandContext} from './context.js';
 import {table} from './table.js';
 
 export async function upgradeCommand(context: CommandContext, [name]: string[]): Promise<void> {
-	const {flow, plugin} = await openPlugin(context, name, 'upgrade <plugin>');
-	await confirmAndRun(context, flow, await planUpgrade(flow, plugin));
+	const {flow, plan} = await planNamedChange(context, name, 'upgrade <plugin>', plugin => ({kind: 'upgrade', plugin}));
+	await confirmAndRun(context, flow, plan);
 }
 
 export async function rollbackCommand(context: CommandContext, [name]: string[]): Promise<void> {
-	const {flow, plugin} = await openPlugin(context, name, 'rollback <plugin>');
-	await confirmAndRun(context, flow, await planRollback(flow, plugin));
+	const {flow, plan} = await planNamedChange(context, name, 'rollback <plugin>', plugin => ({kind: 'rollback', plugin}));
+	await confirmAndRun(context, flow, plan);
 }
 
 export async function reinstallCommand(context: CommandContext, [name]: string[]): Promise<void> {
@@ -23,8 +24,9 @@ export async function reinstallCommand(context: CommandContext, [name]: string[]
 		throw new BadInput('reinstall needs the version to install: kasm-tui reinstall <plugin> --version TAG [--alias NAME]');
 	}
 
-	const {flow, plugin} = await openPlugin(context, name, 'reinstall <plugin> --version TAG [--alias NAME]');
-	await confirmAndRun(context, flow, await planReinstall(flow, plugin, {version: context.tag, alias: context.alias}));
+	const {tag, alias} = context;
+	const {flow, plan} = await planNamedChange(context, name, 'reinstall <plugin> --version TAG [--alias NAME]', plugin => ({kind: 'reinstall', plugin, version: tag, alias}));
+	await confirmAndRun(context, flow, plan);
 }
 
 /** Finishes what a killed kasm-tui left half-done: the plugin goes back to what it was. */
@@ -52,7 +54,13 @@ export async function recoverCommand(context: CommandContext, [name]: string[]):
 	}
 
 	const plugin = await recover(flow, unfinished);
-	context.print(`${plugin.name} is back: ${plugin.enabled ? 'enabled' : 'disabled'} at ${plugin.tag || plugin.reference}`);
+	if (plugin) {
+		context.print(`${plugin.name} is back: ${plugin.enabled ? 'enabled' : 'disabled'} at ${plugin.tag || plugin.reference}`);
+	} else {
+		context.print(
+			unfinished.from.absent ? `${unfinished.from.name} is not installed, as before the install that did not finish` : `${unfinished.from.name} was removed, as asked: the ledger says so now`,
+		);
+	}
 }
 
 /** Kasm's automated updates, as the start-up script runs them. Exit 1 when any upgrade failed. */
@@ -71,18 +79,25 @@ export async function autoUpdateCommand(context: CommandContext, _positionals: s
 		autoUpdate(flow, (plugin, event) => progressPrinter(context, `${plugin}: `)(event), {signal}),
 	);
 	if (context.json) {
-		context.print(JSON.stringify(outcomes, null, 2));
+		context.print(jsonText(outcomes));
 	} else {
 		context.print(
 			table(outcomes, [
 				{title: 'PLUGIN', value: outcome => outcome.plugin, max: 60},
 				{title: 'RESULT', value: outcome => outcome.result},
-				{title: 'DETAIL', value: outcome => (outcome.result === 'upgraded' ? outcome.tag : outcome.reason), max: 120},
+				{title: 'DETAIL', value: outcome => (outcome.result === 'upgraded' ? buildChangeText({...outcome, same: outcome.sameBuild}) : outcome.reason), max: 120},
 			]),
 		);
 	}
 
 	const failed = outcomes.filter(outcome => outcome.result === 'failed');
+	const notPutBack = failed.filter(outcome => outcome.undoFailed);
+	if (notPutBack.length > 0) {
+		throw new NotPutBack(
+			`${notPutBack.length} of ${outcomes.length} plugins failed to update and could not be put back: ${notPutBack.map(outcome => `${outcome.state}; run "${outcome.recover}"`).join('; ')}`,
+		);
+	}
+
 	if (failed.length > 0) {
 		throw new KasmTuiError(`${failed.length} of ${outcomes.length} plugins failed to update: ${failed.map(outcome => outcome.plugin).join(', ')}`);
 	}

@@ -1,4 +1,5 @@
 import {Engine} from '../docker/engine.js';
+import {jsonText} from './json.js';
 import {listPlugins} from '../docker/plugins.js';
 import {BadInput} from '../errors.js';
 import type {LedgerEntry} from '../ledger/entry.js';
@@ -24,7 +25,7 @@ export async function historyCommand(context: CommandContext, positionals: strin
 
 	const newestFirst = [...entries].sort((a, b) => b.time.localeCompare(a.time));
 	if (context.json) {
-		context.print(JSON.stringify(newestFirst.map(entry => historyJson(entry)), null, 2));
+		context.print(jsonText(newestFirst.map(entry => historyJson(entry))));
 		return;
 	}
 
@@ -38,6 +39,8 @@ export async function historyCommand(context: CommandContext, positionals: strin
 			{title: 'TIME', value: entry => entry.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z')},
 			{title: 'ACTION', value: entry => entry.action},
 			{title: 'TAG', value: entry => entry.tag, max: 40},
+			// What `reinstall --version sha256:…` takes, for a build no tag names any more.
+			{title: 'BUILD', value: entry => entry.identity.digest?.replace(/^sha256:/, '').slice(0, 12) ?? ''},
 			{title: 'OUTCOME', value: entry => entry.outcome},
 			{title: 'NAME', value: entry => entry.name, max: 60},
 			{title: 'USER', value: entry => entry.user, max: 20},
@@ -57,6 +60,7 @@ export function historyJson(entry: LedgerEntry) {
 		tag: entry.tag,
 		identity: entry.identity,
 		outcome: entry.outcome,
+		...(entry.settings ? {settings: entry.settings} : {}),
 		error: entry.error ?? null,
 		user: entry.user,
 		version: entry.version,

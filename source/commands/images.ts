@@ -1,4 +1,5 @@
 import {readSettings} from '../config.js';
+import {jsonText} from './json.js';
 import {Engine} from '../docker/engine.js';
 import {ImageUpdateChecker, type ImageUpdate} from '../docker/image-updates.js';
 import {listImagesWithUsage, type ImageWithUsage} from '../docker/images.js';
@@ -51,7 +52,7 @@ export async function imagesCommand(context: CommandContext, positionals: string
 	const updates = await checker.checkAll(images, {timeoutMs});
 	const rows = images.map((image, index) => ({image, update: updates[index]!}));
 	if (context.json) {
-		context.print(JSON.stringify(rows.map(({image, update}) => imageJson(image, update)), null, 2));
+		context.print(jsonText(rows.map(({image, update}) => imageJson(image, update))));
 		return;
 	}
 
@@ -66,7 +67,7 @@ export async function imagesCommand(context: CommandContext, positionals: string
 			{title: 'REPOSITORY', value: ({image}) => image.repository, max: 60},
 			{title: 'TAG', value: ({image}) => image.tag, max: 40},
 			{title: 'ID', value: ({image}) => shortId(image.id)},
-			{title: 'SIZE', value: ({image}) => humanSize(image.size)},
+			{title: 'SIZE', value: ({image}) => (image.unlisted ? 'unknown' : humanSize(image.size))},
 			{title: 'CREATED', value: ({image}) => age(image.created, now)},
 			{title: 'IN USE BY', value: ({image}) => image.usedBy.containers.join(', '), max: 60},
 			{title: 'UPDATE', value: ({update}) => describeUpdate(update), max: 80},
@@ -95,10 +96,12 @@ export function imageJson(image: ImageWithUsage, update: ImageUpdate = notChecke
 		repository: image.repository,
 		tag: image.tag,
 		id: image.id,
-		size: image.size,
-		created: new Date(image.created * 1000).toISOString(),
+		// Unknown for a build the daemon no longer lists: a container still runs it.
+		size: image.unlisted ? null : image.size,
+		created: image.unlisted ? null : new Date(image.created * 1000).toISOString(),
 		repoDigests: image.repoDigests,
 		dangling: image.dangling,
+		...(image.unlisted ? {unlisted: true} : {}),
 		usedBy: {containers: image.usedBy.containers},
 		updateAvailable: update.updateAvailable,
 		updateError: update.updateAvailable === null ? update.updateError : null,

@@ -1,18 +1,21 @@
+import type {Engine} from '../docker/engine.js';
+import {shownValue} from '../docker/plugin-settings.js';
 import type {Plugin} from '../docker/plugins.js';
+import {jsonText} from './json.js';
 import {describeUsage, isInUse, type PluginWithUsage} from '../docker/usage.js';
 import {Ledger, currentUser} from '../ledger/ledger.js';
 import {ledgerDirectory} from '../ledger/location.js';
-import {observePlugins} from '../flows/observe.js';
+import {observePlugins, unobserved, type Observer} from '../flows/observe.js';
 import packageJson from '../../package.json' with {type: 'json'};
 import type {CommandContext} from './context.js';
 import {table} from './table.js';
 
-/** `listing`: the plugins with their usage, asked for by main before this module was loaded. */
-export async function pluginsCommand(context: CommandContext, listing: Promise<PluginWithUsage[]>): Promise<void> {
+/** `listing`: the plugins with their usage, asked for by main (on `engine`) before this module was loaded. */
+export async function pluginsCommand(context: CommandContext, listing: Promise<PluginWithUsage[]>, engine: Promise<Engine>): Promise<void> {
 	const plugins = await listing;
-	recordObserved(context, plugins);
+	await recordObserved(context, plugins, engine);
 	if (context.json) {
-		context.print(JSON.stringify(plugins.map(plugin => pluginJson(plugin)), null, 2));
+		context.print(jsonText(plugins.map(plugin => pluginJson(plugin))));
 		return;
 	}
 
@@ -38,13 +41,25 @@ export async function pluginsCommand(context: CommandContext, listing: Promise<P
  * rolled back even for a plugin installed by hand. Not in read-only mode; a ledger we cannot
  * write costs a warning, never the listing.
  */
-function recordObserved(context: CommandContext, plugins: Plugin[]): void {
+async function recordObserved(context: CommandContext, plugins: Plugin[], engine: Promise<Engine>): Promise<void> {
 	if (context.readOnly) {
 		return;
 	}
 
 	try {
-		observePlugins({ledger: new Ledger(ledgerDirectory(context.ledgerDir)), user: currentUser(), version: packageJson.version}, plugins);
+		const observer: Observer = {ledger: new Ledger(ledgerDirectory(context.ledgerDir)), user: currentUser(), version: packageJson.version};
+		if (unobserved(observer.ledger, plugins).length === 0) {
+			return;
+		}
+
+		// A build seen for the first time: its digest is proven now, while its tag still names it.
+		observer.registry = await import('../flows/context.js')
+			.then(async ({openFlowContext}) => openFlowContext({target: context.target, ledgerDir: context.ledgerDir, engine: await engine}))
+			.then(
+				flow => flow.registry,
+				() => undefined,
+			);
+		await observePlugins(observer, plugins);
 	} catch (error) {
 		context.warn(`kasm-tui: history not recorded: ${(error as Error).message}`);
 	}
@@ -65,5 +80,6 @@ export function pluginJson(plugin: PluginWithUsage) {
 		usedBy: plugin.usedBy,
 		socket: plugin.socket,
 		diffIds: plugin.diffIds,
+		settings: (plugin.settings ?? []).map(setting => ({...setting, value: shownValue(setting.key, setting.value)})),
 	};
 }

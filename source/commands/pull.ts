@@ -1,4 +1,5 @@
 import {readSettings} from '../config.js';
+import {jsonText} from './json.js';
 import {parseImageList, pullImages, refusePullWhenReadOnly, type ImagePullOutcome, type LayerProgress} from '../docker/image-pull.js';
 import {BadInput, KasmTuiError} from '../errors.js';
 import {Engine} from '../docker/engine.js';
@@ -41,7 +42,7 @@ export async function pullCommand(context: CommandContext, positionals: string[]
 	});
 
 	if (context.json) {
-		context.print(JSON.stringify(outcomes, null, 2));
+		context.print(jsonText(outcomes));
 	} else {
 		context.print(
 			table(outcomes, [

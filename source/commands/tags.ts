@@ -1,5 +1,7 @@
 import {Engine} from '../docker/engine.js';
-import {isRolling, listPlugins, type Plugin} from '../docker/plugins.js';
+import {jsonText} from './json.js';
+import {listPlugins, type Plugin} from '../docker/plugins.js';
+import {isRolling} from '../rolling.js';
 import {BadInput, DaemonUnreachable, KasmTuiError, PluginNotFound} from '../errors.js';
 import {RegistryClient, type RepositoryName} from '../registry/client.js';
 import {RegistryNotFound} from '../registry/errors.js';
@@ -44,7 +46,7 @@ export async function tagsCommand(context: CommandContext, positionals: string[]
 	const installed = plugin ? {plugin, build: await installedBuild(context, client, repository, plugin, tags)} : undefined;
 	const rows = tags.map(tag => tagJson(tag, installed));
 	if (context.json) {
-		context.print(JSON.stringify(rows, null, 2));
+		context.print(jsonText(rows));
 		return;
 	}
 

@@ -8,6 +8,9 @@
  * 24.0 never got it: 24.0.9 (2024-02-01) is its last release. 20.10 and older never did either.
  */
 
+/** The releases with the fix, as a refusal names them. */
+export const digestCapableReleases = '26.0 or newer, 25.0.3 or a later 25.0, or 23.0.11 or a later 23.0';
+
 /** The numeric release of a daemon's version string: `20.10.24+dfsg1`, `v25.0.3`, `24.0.7-0ubuntu4`. */
 export function releaseOf(engineVersion: string): [number, number, number] | undefined {
 	const match = /^\s*v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(engineVersion);

@@ -2,6 +2,7 @@ import {DaemonError, DaemonUnreachable, KasmTuiError} from '../errors.js';
 import {debug} from '../debug.js';
 import {safeText} from '../text.js';
 import type {EngineTarget} from './connection.js';
+import {apiVersionToSpeak, isApiVersionTooNew, versionedPath} from './generation.js';
 import type {ApiRequest} from './request.js';
 import {engineApi, ReadTimeout, type EngineApi} from './transport.js';
 
@@ -32,12 +33,17 @@ const unreachableCodes: Record<string, string> = {
 
 /**
  * The one door to the Docker Engine API: every request goes through `call`, which counts it,
- * logs it (--debug) and turns what goes wrong into a typed error with one line for people.
+ * logs it (--debug), sends it in the API version agreed with the daemon, and turns what goes
+ * wrong into a typed error with one line for people.
  */
 export class Engine {
-	/** Engine API requests made through `call`, so tests can prove a listing costs a fixed number of them. */
+	/**
+	 * Engine API requests made through `call`, so tests can prove a listing costs a fixed number
+	 * of them; the one `/_ping` that agrees the API version is not among them.
+	 */
 	calls = 0;
 	private knownVersion?: Promise<EngineVersion>;
+	private agreed?: Promise<{version: string; api: EngineApi}>;
 
 	private constructor(
 		readonly target: EngineTarget,
@@ -81,12 +87,51 @@ export class Engine {
 		return new DaemonError(`the daemon at ${this.target.address} answered "${what}" with ${answered}: is it a Docker daemon, or is something in between?`);
 	}
 
+	/** The Engine API version every request is sent in (generation.ts), agreed once per Engine. */
+	async apiVersion(): Promise<string> {
+		return (await this.versioned()).version;
+	}
+
+	private async versioned(): Promise<{version: string; api: EngineApi}> {
+		this.agreed ??= this.api.ping().then(daemonApi => {
+			const version = apiVersionToSpeak(daemonApi);
+			debug('engine', 'agree the API version', {daemon: daemonApi ?? 'none said', spoken: version});
+			const versioned = (request: ApiRequest): ApiRequest => ({...request, path: versionedPath(request.path, version)});
+			return {
+				version,
+				api: {
+					request: async request => this.api.request(versioned(request)),
+					stream: async request => this.api.stream(versioned(request)),
+					ping: async () => this.api.ping(),
+				},
+			};
+		});
+		try {
+			return await this.agreed;
+		} catch (error) {
+			this.agreed = undefined;
+			throw error;
+		}
+	}
+
 	/** Runs one API call and turns what goes wrong into an error people can act on. */
 	async call<T>(what: string, request: (api: EngineApi) => Promise<T>): Promise<T> {
 		this.calls++;
 		const began = performance.now();
 		try {
-			const answer = await request(this.api);
+			let answer: T;
+			try {
+				answer = await request((await this.versioned()).api);
+			} catch (error) {
+				// Refused before anything was done: a daemon replaced by an older one since we agreed.
+				if (!isApiVersionTooNew(error)) {
+					throw error;
+				}
+
+				this.agreed = undefined;
+				answer = await request((await this.versioned()).api);
+			}
+
 			debug('engine', what, {ms: Math.round(performance.now() - began)});
 			return answer;
 		} catch (error) {

@@ -1,5 +1,6 @@
 import {BadInput, DaemonError, Refused} from '../errors.js';
 import {safeText} from '../text.js';
+import {digestCapableReleases} from './digest-support.js';
 import {describeUsage, type PluginUsage} from './usage.js';
 
 /** Docker will not disable or upgrade a plugin that a network, volume or container uses. */
@@ -44,8 +45,11 @@ export class PluginAlreadyDisabled extends Refused {
 /** An install under a name the daemon already has. */
 export class PluginExists extends Refused {
 	override name = 'PluginExists';
-	constructor(readonly plugin: string) {
-		super(`a plugin named ${safeText(plugin)} is already installed: remove it first or install under another alias`);
+	constructor(
+		readonly plugin: string,
+		{state, nextStep = 'remove it first or install under another alias'}: {state?: string; nextStep?: string} = {},
+	) {
+		super(`a plugin named ${safeText(plugin)} is already installed${state ? ` (${state})` : ''}: ${nextStep}`);
 	}
 }
 
@@ -57,7 +61,7 @@ export class DigestReferenceUnsupported extends Refused {
 		readonly engineVersion: string,
 	) {
 		super(
-			`not sending ${safeText(remote).slice(0, 200)} to Docker ${safeText(engineVersion)}: a daemon of that version crashes on a plugin reference by digest (moby/moby#47299, fixed in 23.0.11, 25.0.3 and 26.0.0); use a tag instead`,
+			`not sending ${safeText(remote).slice(0, 200)} to Docker ${safeText(engineVersion)}: a daemon of that version crashes on a plugin reference by digest (moby/moby#47299; Docker ${digestCapableReleases} can); use a tag instead`,
 		);
 	}
 }

@@ -69,6 +69,14 @@ export interface WatchOptions {
 	firstRetryMs?: number;
 	/** Default 5000 ms. */
 	maxRetryMs?: number;
+	/**
+	 * While a live stream is quiet this long, ask the daemon on a fresh connection whether it still
+	 * answers (GET /_ping); default 1000 ms (0, never, over ssh://). dockerd 20.10 keeps the stream open for 10–15 s
+	 * while it shuts down, and a hung daemon forever: only asking tells it is gone.
+	 */
+	livenessMs?: number;
+	/** How long that ask may go unanswered before the stream counts as lost; default 2500 ms. */
+	pingTimeoutMs?: number;
 }
 
 export interface EventWatch {
@@ -88,6 +96,9 @@ export interface EventWatch {
 export function watchEvents(engine: Engine, options: WatchOptions): EventWatch {
 	const firstRetryMs = options.firstRetryMs ?? 250;
 	const maxRetryMs = options.maxRetryMs ?? 5000;
+	// Over ssh:// each request is a connection of its own through ssh today: too dear once a second.
+	const livenessMs = options.livenessMs ?? (engine.target.transport.kind === 'ssh' ? 0 : 1000);
+	const pingTimeoutMs = options.pingTimeoutMs ?? 2500;
 	const filters = JSON.stringify({type: [...(options.types ?? watchedTypes)]});
 	const replay = new ReplayFilter();
 	let state: EventWatch['state'] = 'connecting';
@@ -137,20 +148,48 @@ export function watchEvents(engine: Engine, options: WatchOptions): EventWatch {
 	const follow = (response: IncomingMessage, controller: AbortController) => {
 		const lines = new LineSplitter();
 		let ended = false;
+		let quiet: NodeJS.Timeout | undefined;
+		let ping: AbortController | undefined;
 		const end = (reason: string) => {
 			if (ended) {
 				return;
 			}
 
 			ended = true;
+			clearTimeout(quiet);
+			ping?.abort();
 			response.destroy();
 			if (!controller.signal.aborted) {
 				lose(reason);
 			}
 		};
 
+		// One ping after each quiet second, none while events flow: the cost is one small request a second when idle.
+		const check = async () => {
+			// Events arriving while it asks must not start a second ask.
+			quiet = undefined;
+			ping = new AbortController();
+			const timer = setTimeout(() => ping?.abort(), pingTimeoutMs);
+			const answered = await answers(engine, ping.signal);
+			clearTimeout(timer);
+			if (ended) {
+				return;
+			}
+
+			if (answered) {
+				quiet = setTimeout(check, livenessMs);
+			} else {
+				end(notAnswering);
+			}
+		};
+
+		if (livenessMs > 0) {
+			quiet = setTimeout(check, livenessMs);
+		}
+
 		response.setEncoding('utf8');
 		response.on('data', (chunk: string) => {
+			quiet?.refresh();
 			for (const line of lines.push(chunk)) {
 				const event = parseEvent(line);
 				if (event && state !== 'closed' && replay.accept(line, event.timeNano)) {
@@ -206,6 +245,23 @@ export function watchEvents(engine: Engine, options: WatchOptions): EventWatch {
 }
 
 const closedByDaemon = 'the daemon closed the event stream';
+const notAnswering = 'the daemon does not answer';
+
+/**
+ * Whether the daemon answers at all: any HTTP answer to /_ping counts (a proxy's 404 too), only a
+ * connection that fails or stays silent does not. Asked on a fresh connection (a daemon shutting
+ * down still answers on its kept-alive ones), outside Engine.call: it is no request of the
+ * operator's, so it is neither counted nor written to the debug log once a second.
+ */
+async function answers(engine: Engine, signal: AbortSignal): Promise<boolean> {
+	try {
+		const response = await engine.api.stream({method: 'GET', path: '/_ping', fresh: true, signal});
+		response.destroy();
+		return true;
+	} catch (error) {
+		return typeof (error as {statusCode?: unknown}).statusCode === 'number';
+	}
+}
 
 /** Milliseconds to wait before attempt `failures + 1`: doubling from `firstRetryMs`, capped. */
 export function retryDelay(failures: number, {firstRetryMs = 250, maxRetryMs = 5000}: {firstRetryMs?: number; maxRetryMs?: number} = {}): number {

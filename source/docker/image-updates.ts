@@ -1,9 +1,11 @@
 import {KasmTuiError} from '../errors.js';
 import type {RegistryClient} from '../registry/client.js';
+import {RegistryNotFound} from '../registry/errors.js';
 import {mapLimited} from '../registry/identity.js';
 import {defaultPlatform, describePlatform, pickPlatform, type Platform} from '../registry/manifest.js';
 import {parseReference, type Reference} from '../registry/reference.js';
 import {safeText} from '../text.js';
+import {repoDigestsFromRegistry} from './generation.js';
 import type {Image} from './images.js';
 
 /**
@@ -35,7 +37,10 @@ export interface CheckAllOptions {
 }
 
 /** What a row is checked as, or why it cannot be checked. */
-type Subject = {reference: Reference; localDigests: Set<string>} | {reason: string};
+type Subject = {reference: Reference; localDigests: Set<string>; fromRegistry: boolean} | {reason: string};
+
+const notFromRegistry = (registry: string) =>
+	`not from a registry: ${registry} has no build with its digest (built, imported or loaded here, never pulled or pushed)`;
 
 /** One checker per screen or command: it caches tag digests for `ttlSeconds`, and never throws. */
 export class ImageUpdateChecker {
@@ -47,6 +52,8 @@ export class ImageUpdateChecker {
 	private readonly tagDigests = new Map<string, {expires: number; digest: Promise<string>}>();
 	/** Index digest → this platform's build; content-addressed, so it never goes stale. */
 	private readonly platformDigests = new Map<string, Promise<string | undefined>>();
+	/** Repository@digest → the registry has that build (content-addressed: it stays so). */
+	private readonly heldDigests = new Map<string, Promise<boolean>>();
 
 	constructor(options: ImageUpdateCheckerOptions) {
 		this.registry = options.registry;
@@ -62,19 +69,70 @@ export class ImageUpdateChecker {
 			return {updateAvailable: null, updateError: subject.reason};
 		}
 
-		const {reference, localDigests} = subject;
+		const {reference, localDigests, fromRegistry} = subject;
 		try {
-			const digest = await this.tagDigest(reference);
+			let digest: string;
+			try {
+				digest = await this.tagDigest(reference);
+			} catch (error) {
+				// No such tag there, and the image is only named by the containerd store: it may never have been there at all.
+				if (!fromRegistry && error instanceof RegistryNotFound && !(await this.registryHasAny(reference, localDigests))) {
+					return {updateAvailable: null, updateError: notFromRegistry(reference.registry)};
+				}
+
+				throw error;
+			}
+
 			if (localDigests.has(digest)) {
 				return {updateAvailable: false, registryDigest: digest};
 			}
 
 			// A tag that became a multi-platform index still holds our build if its child for this platform is it.
 			const child = await this.platformDigest(reference, digest);
-			return {updateAvailable: !(child && localDigests.has(child)), registryDigest: digest};
+			if (child && localDigests.has(child)) {
+				return {updateAvailable: false, registryDigest: digest};
+			}
+
+			if (!fromRegistry && !(await this.registryHasAny(reference, localDigests))) {
+				return {updateAvailable: null, updateError: notFromRegistry(reference.registry)};
+			}
+
+			return {updateAvailable: true, registryDigest: digest};
 		} catch (error) {
 			return {updateAvailable: null, updateError: oneLine(error)};
 		}
+	}
+
+	/** Whether the tag's repository has any of these builds (a HEAD each): content-addressed, so never stale. */
+	private async registryHasAny(reference: Reference, digests: Set<string>): Promise<boolean> {
+		for (const digest of digests) {
+			const key = `${reference.registry}/${reference.repository}@${digest}`;
+			let known = this.heldDigests.get(key);
+			if (!known) {
+				known = this.registry.manifestDigest({registry: reference.registry, repository: reference.repository, digest}).then(
+					() => true,
+					(error: unknown) => {
+						if (error instanceof RegistryNotFound) {
+							return false;
+						}
+
+						throw error;
+					},
+				);
+				this.heldDigests.set(key, known);
+				// Only a build that is there stays known: one pushed later must be found then.
+				known.then(
+					held => held || this.heldDigests.delete(key),
+					() => this.heldDigests.delete(key),
+				);
+			}
+
+			if (await known) {
+				return true;
+			}
+		}
+
+		return false;
 	}
 
 	/** Every image, `concurrency` at a time, answers in the order of `images`. */
@@ -185,7 +243,7 @@ function checkSubject(image: Image): Subject {
 		return {reason: `not from a registry: the daemon has no digest of it from ${reference.registry} (built, imported or loaded here, never pulled or pushed)`};
 	}
 
-	return {reference, localDigests};
+	return {reference, localDigests, fromRegistry: repoDigestsFromRegistry(image)};
 }
 
 /** Registry errors are already one line without secrets; anything else is made so. */

@@ -1,6 +1,7 @@
 import {safeText} from '../text.js';
 import {containerName, listAllContainers, type RawContainer} from './containers.js';
 import type {Engine} from './engine.js';
+import {forgottenImages} from './generation.js';
 
 /** One tag of a local image (an untagged image is one row with repository and tag `<none>`). */
 export interface Image {
@@ -12,9 +13,11 @@ export interface Image {
 	created: number;
 	repoDigests: string[];
 	dangling: boolean;
+	/** A build containers still run that the daemon no longer lists (the containerd store forgets it): size and age unknown. */
+	unlisted?: true;
 }
 
-interface RawImage {
+export interface RawImage {
 	Id?: string;
 	RepoTags?: string[] | null;
 	RepoDigests?: string[] | null;
@@ -58,11 +61,19 @@ export async function listImagesWithUsage(engine: Engine): Promise<ImageWithUsag
 		engine.list<RawImage>('list images', '/images/json'),
 		listAllContainers(engine),
 	]);
+	return imagesWithUsage(raw, containers);
+}
+
+/** Each image row with the containers made from it, and a row for every build containers run that the listing forgot. */
+export function imagesWithUsage(raw: RawImage[], containers: RawContainer[]): ImageWithUsage[] {
+	const listed = Array.isArray(raw) ? raw : [];
 	const users = containersByImage(containers);
-	return (Array.isArray(raw) ? raw : []).flatMap(image => {
+	const rows = (image: RawImage, extra: Partial<Image> = {}) => {
 		const usedBy = {containers: users.get(image.Id ?? '') ?? []};
-		return toImages(image).map(row => ({...row, usedBy}));
-	});
+		return toImages(image).map(row => ({...row, ...extra, usedBy}));
+	};
+
+	return [...listed.flatMap(image => rows(image)), ...forgottenImages(listed, containers).flatMap(image => rows(image, {unlisted: true}))];
 }
 
 /** Image id → names of the containers made from it; a container names its image by id, whatever tag it used. */

@@ -114,6 +114,17 @@ export async function enablePlugin(engine: Engine, name: string, {timeout = 0}: 
 	);
 }
 
+/**
+ * Changes a disabled plugin's settings (`docker plugin set`): `KEY=VALUE` for an env variable,
+ * `NAME.source=…` / `NAME.path=…` for a mount or device, `NAME=…` for its args. The daemon
+ * refuses an enabled plugin (PluginEnabled) and a setting that is unknown or not settable.
+ */
+export async function setPluginSettings(engine: Engine, name: string, settings: string[]): Promise<void> {
+	await pluginCall(engine, `change the settings of the plugin ${name}`, {plugin: name, installed: true, action: 'change the settings of'}, async api =>
+		dial(api, {method: 'POST', path: `/plugins/${encodeName(name)}/set`, body: settings}),
+	);
+}
+
 /** Refused with PluginInUse, naming what uses it, while a network, volume or container does; unless forced. */
 export async function disablePlugin(engine: Engine, name: string, {force = false}: {force?: boolean} = {}): Promise<void> {
 	await explainInUse(

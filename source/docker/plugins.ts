@@ -1,6 +1,8 @@
 import {parseReference} from '../registry/reference.js';
+import {isRolling} from '../rolling.js';
 import {safeText} from '../text.js';
 import type {Engine} from './engine.js';
+import {settingsOf, type PluginSetting, type RawSettingsSource} from './plugin-settings.js';
 
 /** What the daemon asks an operator to grant, in the daemon's own shape (`docker plugin install`). */
 export interface Privilege {
@@ -29,6 +31,8 @@ export interface Plugin {
 	socket: string;
 	/** Content identity of the installed build: the rootfs layer digests. */
 	diffIds: string[];
+	/** Its env, mounts, devices and args, with what it runs with and which may be set (`docker plugin set`). */
+	settings?: PluginSetting[];
 }
 
 /** The Engine API's plugin object; every field optional, because the daemon's text is not trusted. */
@@ -38,6 +42,7 @@ export interface RawPlugin {
 	Enabled?: boolean;
 	PluginReference?: string;
 	Config?: RawPluginConfig;
+	Settings?: RawSettingsSource['Settings'];
 }
 
 export interface RawPluginConfig {
@@ -49,12 +54,6 @@ export interface RawPluginConfig {
 	Mounts?: Array<{Source?: string | null}>;
 	Linux?: {Capabilities?: string[] | null; AllowAllDevices?: boolean; Devices?: Array<{Path?: string | null}> | null};
 	rootfs?: {diff_ids?: string[]};
-}
-
-const rollingIdentifier = /-rolling.*$/;
-
-export function isRolling(name: string): boolean {
-	return rollingIdentifier.test(name);
 }
 
 export async function listPlugins(engine: Engine): Promise<Plugin[]> {
@@ -79,6 +78,7 @@ export function toPlugin(raw: RawPlugin): Plugin {
 		privileges: privilegesOf(config),
 		socket: safeText(config.Interface?.Socket ?? ''),
 		diffIds: (config.rootfs?.diff_ids ?? []).map(id => safeText(id)),
+		settings: settingsOf(raw as RawSettingsSource),
 	};
 }
 

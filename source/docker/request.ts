@@ -21,6 +21,8 @@ export interface ApiRequest {
 	body?: unknown;
 	auth?: RegistryAuth;
 	signal?: AbortSignal;
+	/** On a connection of its own, not a kept-alive one: a daemon shutting down still answers on those. */
+	fresh?: boolean;
 }
 
 /** A plugin name or reference as one path parameter; the daemon decodes it. */

@@ -44,6 +44,13 @@ export interface EngineApi {
 	request<T>(request: ApiRequest): Promise<T>;
 	/** The answer as a stream, once its status says success (pulls, events). */
 	stream(request: ApiRequest): Promise<IncomingMessage>;
+	/** The newest API version the daemon speaks, from `/_ping`'s API-Version header; none if it names none. */
+	ping(): Promise<string | undefined>;
+}
+
+function apiVersionHeader(response: IncomingMessage): string | undefined {
+	const value = response.headers['api-version'];
+	return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** The error shape callers read (the daemon's JSON `message` in `json`), as docker-modem's. */
@@ -145,6 +152,20 @@ class HttpApi implements EngineApi {
 		return response;
 	}
 
+	async ping(): Promise<string | undefined> {
+		let timedOut = false;
+		try {
+			const response = await this.open({method: 'GET', path: '/_ping'}, this.timeoutMs, () => {
+				timedOut = true;
+			});
+			// The headers say it all (a daemon still starting answers 500 with the header all the same).
+			response.resume();
+			return apiVersionHeader(response);
+		} catch (error) {
+			throw timedOut ? new ReadTimeout(this.timeoutMs) : error;
+		}
+	}
+
 	/** Sends the request; with `timeoutMs`, a socket silent that long (before or during the answer) is cut off. */
 	private open(request: ApiRequest, timeoutMs?: number, onTimeout?: () => void): Promise<IncomingMessage> {
 		const body = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
@@ -159,7 +180,8 @@ class HttpApi implements EngineApi {
 		}
 
 		return new Promise((resolve, reject) => {
-			const call = this.send({...this.base, method: request.method, path: request.path + encodeQuery(request.query), headers, signal: request.signal}, resolve);
+			const options = {...this.base, method: request.method, path: request.path + encodeQuery(request.query), headers, signal: request.signal};
+			const call = this.send(request.fresh ? {...options, agent: false} : options, resolve);
 			call.on('error', reject);
 			if (timeoutMs !== undefined) {
 				call.setTimeout(timeoutMs, () => {
@@ -185,6 +207,12 @@ class ModemApi implements EngineApi {
 
 	async stream(request: ApiRequest): Promise<IncomingMessage> {
 		return this.dial<IncomingMessage>(request, true);
+	}
+
+	async ping(): Promise<string | undefined> {
+		const response = await this.dial<IncomingMessage>({method: 'GET', path: '/_ping'}, true);
+		response.resume();
+		return apiVersionHeader(response);
 	}
 
 	private async dial<T>(request: ApiRequest, isStream: boolean): Promise<T> {
@@ -234,16 +262,14 @@ export async function engineApi(target: EngineTarget, env: NodeJS.ProcessEnv = p
 			}
 
 			const https = await import('node:https');
+			const tls = {ca: transport.tls.ca, cert: transport.tls.cert, key: transport.tls.key, rejectUnauthorized: transport.tls.verify};
 			return new HttpApi(
 				{
 					host: transport.host,
 					port: transport.port,
-					agent: new https.Agent({
-						ca: transport.tls.ca,
-						cert: transport.tls.cert,
-						key: transport.tls.key,
-						rejectUnauthorized: transport.tls.verify,
-					}),
+					// Also on the request itself, for the requests that take no agent (a fresh connection).
+					...tls,
+					agent: new https.Agent(tls),
 				},
 				https.request,
 				timeoutMs,

@@ -1,13 +1,16 @@
 import {describeUsage, isInUse, listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
+import {buildChange} from './build-change.js';
 import type {FlowContext} from './context.js';
 import {planUpgrade} from './planners.js';
 import {unfinishedRefusal} from './recover.js';
-import {recordRefusal, runPlan, type FlowEvent} from './run.js';
+import {FlowFailed, recordRefusal, runPlan, type FlowEvent} from './run.js';
 
 export type AutoUpdateOutcome =
-	| {plugin: string; result: 'upgraded'; tag: string}
+	/** `from` and `to` name the builds by release tag where one does (see buildChange). */
+	| {plugin: string; result: 'upgraded'; tag: string; from?: string; to: string; sameBuild: boolean}
 	| {plugin: string; result: 'skipped'; reason: string}
-	| {plugin: string; result: 'failed'; reason: string};
+	/** `undoFailed`: it could not be put back; `state` says what it is now, `recover` what to run. */
+	| {plugin: string; result: 'failed'; reason: string; undoFailed: boolean; state?: string; recover?: string};
 
 /** Why automated updates leave a plugin alone, or undefined when they may upgrade it. */
 export function skipReason(plugin: PluginWithUsage): string | undefined {
@@ -27,7 +30,7 @@ export function skipReason(plugin: PluginWithUsage): string | undefined {
 }
 
 /**
- * Kasm's automated updates: every plugin whose name matches /-rolling.*$/, that nothing uses and
+ * Kasm's automated updates: every plugin whose name is rolling (source/rolling.ts), that nothing uses and
  * that no dead change left half-done is upgraded; the rest are reported with the reason. One
  * failure does not stop the others.
  */
@@ -59,10 +62,19 @@ export async function autoUpdate(
 				continue;
 			}
 
-			await runPlan(context, plan, event => report(plugin.name, event), {signal});
-			outcomes.push({plugin: plugin.name, result: 'upgraded', tag: plugin.tag});
+			const done = await runPlan(context, plan, event => report(plugin.name, event), {signal});
+			// An upgrade keeps the plugin: only a remove ends without one.
+			const change = await buildChange(context, plan, done.plugin!, done.entry.identity.digest);
+			outcomes.push({plugin: plugin.name, result: 'upgraded', tag: plugin.tag, from: change.from, to: change.to, sameBuild: change.same});
 		} catch (error) {
-			outcomes.push({plugin: plugin.name, result: 'failed', reason: (error as Error).message});
+			const notPutBack = error instanceof FlowFailed && error.undoFailed;
+			outcomes.push({
+				plugin: plugin.name,
+				result: 'failed',
+				reason: (error as Error).message,
+				undoFailed: notPutBack,
+				...(notPutBack ? {state: error.state, recover: error.recover} : {}),
+			});
 		}
 	}
 

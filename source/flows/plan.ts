@@ -1,7 +1,9 @@
+import {shownValue} from '../docker/plugin-settings.js';
 import type {Privilege} from '../docker/plugins.js';
 import type {PluginWithUsage} from '../docker/usage.js';
 import type {Refused} from '../errors.js';
 import type {ContentIdentity, LedgerAction} from '../ledger/entry.js';
+import {isRolling} from '../rolling.js';
 
 /**
  * One change to the daemon. Steps are data, so a confirmation can show them and the docker
@@ -14,6 +16,8 @@ export type Step =
 	| {kind: 'upgrade'; name: string; remote: string; privileges: Privilege[]; restoreRemote?: string}
 	/** Install `remote` disabled under a new name; undone by removing it. */
 	| {kind: 'install'; name: string; remote: string; privileges: Privilege[]}
+	/** Change a disabled plugin's settings (`KEY=VALUE`); undone by setting `previous` back. */
+	| {kind: 'set'; name: string; settings: string[]; previous: string[]}
 	| {kind: 'remove'; name: string};
 
 /** What the plugin is before the flow: what a failure must bring back. */
@@ -25,6 +29,8 @@ export interface Origin {
 	identity: ContentIdentity;
 	/** An immutable reference holding the current build, to reinstall it if a later step fails. */
 	restoreRemote?: string;
+	/** Nothing is installed under `name` yet (an install): a failure must leave nothing behind. */
+	absent?: boolean;
 }
 
 /** What the flow installs. */
@@ -35,10 +41,12 @@ export interface Destination {
 	tag: string;
 	/** The build expected, when known (a rollback knows it; an upgrade finds out). */
 	identity?: ContentIdentity;
+	/** `remote` names the build by digest: no release tag names it any more. */
+	byDigest?: boolean;
 }
 
 export interface Plan {
-	action: Exclude<LedgerAction, 'observed' | 'install'>;
+	action: Exclude<LedgerAction, 'observed' | 'recover'>;
 	plugin: PluginWithUsage;
 	origin: Origin;
 	destination: Destination;
@@ -71,10 +79,25 @@ export function dockerCommand(step: Step): string {
 			return `docker plugin install --disable --grant-all-permissions --alias ${step.name} ${step.remote}`;
 		}
 
+		case 'set': {
+			return `docker plugin set ${step.name} ${step.settings.map(setting => shellWord(shownSetting(setting))).join(' ')}`;
+		}
+
 		case 'remove': {
 			return `docker plugin rm ${step.name}`;
 		}
 	}
+}
+
+/** `KEY=VALUE` as it may be shown and recorded: the value of a key that names a secret is not. */
+export function shownSetting(setting: string): string {
+	const equals = setting.indexOf('=');
+	return equals === -1 ? setting : `${setting.slice(0, equals)}=${shownValue(setting.slice(0, equals), setting.slice(equals + 1))}`;
+}
+
+/** A word as a shell would need it to read it back as one. */
+function shellWord(word: string): string {
+	return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 export function describeStep(step: Step): string {
@@ -93,6 +116,10 @@ export function describeStep(step: Step): string {
 
 		case 'install': {
 			return `install ${step.remote} as ${step.name} (disabled)`;
+		}
+
+		case 'set': {
+			return `set ${step.settings.map(setting => shownSetting(setting)).join(' ')} on ${step.name}`;
 		}
 
 		case 'remove': {
@@ -123,11 +150,9 @@ export function comparePrivileges(current: Privilege[], next: Privilege[]): Plan
 export function pinnedName(name: string, tag: string): string {
 	const colon = name.lastIndexOf(':');
 	let repository = colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
-	if (rollingIdentifier.test(`${repository}:${tag}`)) {
+	if (isRolling(`${repository}:${tag}`)) {
 		repository = repository.replaceAll(/-rolling[^/]*/g, '');
 	}
 
 	return `${repository}:${tag}`;
 }
-
-const rollingIdentifier = /-rolling.*$/;

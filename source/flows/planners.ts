@@ -4,9 +4,11 @@ import {isInUse, type PluginWithUsage} from '../docker/usage.js';
 import {BadInput, Refused} from '../errors.js';
 import {RegistryNotFound} from '../registry/errors.js';
 import {formatReference, normaliseReference, parseReference} from '../registry/reference.js';
+import {isRolling} from '../rolling.js';
 import {safeText} from '../text.js';
-import {currentBuildLocation, locateBuild, previousBuild, type BuildLocation} from './builds.js';
+import {currentBuildLocation, digestPinTag, knownDigest, locateBuild, previousBuild, type BuildLocation} from './builds.js';
 import {pullAuth, type FlowContext} from './context.js';
+import type {ContentIdentity} from '../ledger/entry.js';
 import {comparePrivileges, pinnedName, type Destination, type Origin, type Plan, type Step} from './plan.js';
 
 const tagPattern = /^[\w][\w.-]{0,127}$/;
@@ -19,7 +21,7 @@ export class ReadOnlyRefusal extends Refused {
 }
 
 /** The refusals every change shares: read-only, a ledger we cannot write, a plugin in use. */
-function commonRefusal(context: FlowContext, plugin: PluginWithUsage, action: string): Refused | undefined {
+export function commonRefusal(context: FlowContext, plugin: PluginWithUsage, action: string): Refused | undefined {
 	if (context.readOnly) {
 		return new ReadOnlyRefusal(action, plugin.name);
 	}
@@ -99,7 +101,7 @@ async function stepsTo(
 	return {steps, privileges, privilegeChanges};
 }
 
-function refusedPlan(action: Plan['action'], plugin: PluginWithUsage, refusal: Refused, destination?: Partial<Destination>): Plan {
+export function refusedPlan(action: Plan['action'], plugin: PluginWithUsage, refusal: Refused, destination?: Partial<Destination>): Plan {
 	return {
 		action,
 		plugin,
@@ -183,42 +185,57 @@ export async function planRollback(context: FlowContext, plugin: PluginWithUsage
 		);
 	}
 
-	const location = await locateBuild(context, previous.reference || plugin.reference, previous.identity, previous.tag);
-	if (!location) {
+	const identity = {diffIds: previous.identity.diffIds, digest: previous.identity.digest ?? knownDigest(history, previous.identity.diffIds)};
+	const search = await locateBuild(context, previous.reference || plugin.reference, identity, previous.tag);
+	if ('unavailable' in search) {
 		return refusedPlan(
 			'rollback',
 			plugin,
-			new Refused(
-				`the previous build of ${plugin.name} (from ${previous.tag || previous.reference}, ${previous.time.slice(0, 10)}) is no longer in its registry under any release tag; nothing was changed. ${pickVersion}`,
-			),
+			new Refused(`the previous build of ${plugin.name} (from ${previous.tag || previous.reference}, ${previous.time.slice(0, 10)}) ${search.unavailable}; nothing was changed. ${pickVersion}`),
 		);
 	}
 
+	const {location} = search;
 	const warnings: string[] = [];
 	const origin = await originOf(context, plugin, warnings);
 	const destination: Destination = {
-		name: pinnedName(plugin.name, location.tag || `pinned-${location.remote.split('@sha256:')[1]?.slice(0, 12) ?? 'build'}`),
+		name: pinnedName(plugin.name, location.byDigest ? digestPinTag(previous.tag, identity.digest!) : location.tag),
 		remote: location.remote,
 		tag: location.tag,
-		identity: previous.identity,
+		identity,
+		byDigest: location.byDigest,
 	};
-	if (location.tag !== previous.tag) {
-		warnings.push(`${previous.tag || 'the previous tag'} has moved since; the same build is ${location.tag || location.remote} now`);
+	if (location.byDigest) {
+		warnings.push(byDigestWarning(previous.tag, location.remote));
+	} else if (location.tag !== previous.tag) {
+		warnings.push(`${previous.tag || 'the previous tag'} has moved since; the same build is ${location.tag} now`);
 	}
 
 	warnings.push(`pinned: the plugin will be named ${destination.name}, so automated updates skip it`);
 	return {action: 'rollback', plugin, origin, destination, ...(await stepsTo(context, plugin, origin, destination, warnings)), warnings};
 }
 
+/** What every confirmation says of a build installed by digest. */
+function byDigestWarning(knownTag: string, remote: string): string {
+	return `by digest: no release tag names this build any more${knownTag ? ` (${knownTag} has moved on)` : ''}, so it is installed as ${remote}`;
+}
+
 export interface ReinstallOptions {
+	/** A tag, or `sha256:…`: a build of the plugin's history by (a unique prefix of) its digest. */
 	version: string;
 	alias?: string;
 }
 
+const digestVersion = /^sha256:[a-f\d]{12,64}$/;
+
 /** Install a chosen tag of the plugin's repository, under the alias given or, as Kasm's script does, the registry reference. */
 export async function planReinstall(context: FlowContext, plugin: PluginWithUsage, options: ReinstallOptions): Promise<Plan> {
+	if (digestVersion.test(options.version)) {
+		return planReinstallBuild(context, plugin, options);
+	}
+
 	if (!tagPattern.test(options.version)) {
-		throw new BadInput(`"${safeText(options.version).slice(0, 130)}" is not a tag: a tag holds letters, digits, _ . - (at most 128)`);
+		throw new BadInput(`"${safeText(options.version).slice(0, 130)}" is not a tag: a tag holds letters, digits, _ . - (at most 128), or a build's digest is sha256:HEX`);
 	}
 
 	const {registry, repository} = parseReference(plugin.reference || plugin.name);
@@ -246,11 +263,90 @@ export async function planReinstall(context: FlowContext, plugin: PluginWithUsag
 	}
 
 	const warnings: string[] = [];
-	if (/-rolling.*$/.test(name)) {
+	if (isRolling(name)) {
 		warnings.push(`the name ${name} is rolling: automated updates will upgrade it`);
 	}
 
 	const origin = await originOf(context, plugin, warnings);
 	const destination: Destination = {name, remote, tag: options.version};
+	return {action: 'reinstall', plugin, origin, destination, ...(await stepsTo(context, plugin, origin, destination, warnings)), warnings};
+}
+
+/** The alias an operator gave, checked as a name the daemon takes. */
+function checkedAlias(alias: string | undefined): string | undefined {
+	if (alias === undefined) {
+		return undefined;
+	}
+
+	parseReference(alias.trim());
+	return alias.trim();
+}
+
+/** The build of a digest the operator named: one in the plugin's history (a prefix will do), else the registry's. */
+async function buildOfDigest(context: FlowContext, plugin: PluginWithUsage, digest: string): Promise<{identity: ContentIdentity; tag: string; reference: string}> {
+	const history = context.ledger.read(plugin.name).entries.filter(entry => entry.outcome === 'ok' && entry.identity.digest && entry.identity.diffIds.length > 0);
+	const matches = [...new Map(history.filter(entry => entry.identity.digest!.startsWith(digest)).map(entry => [entry.identity.digest!, entry])).values()];
+	if (matches.length > 1) {
+		throw new BadInput(`${digest} names ${matches.length} builds in the history of ${plugin.name}: give more of the digest (see "kasm-tui history ${plugin.name}")`);
+	}
+
+	if (matches[0]) {
+		return {identity: matches[0].identity, tag: matches[0].tag, reference: matches[0].reference || plugin.reference};
+	}
+
+	const {registry, repository} = parseReference(plugin.reference || plugin.name);
+	if (digest.length < 'sha256:'.length + 64) {
+		throw new BadInput(`no build ${digest} in the history of ${plugin.name}: see "kasm-tui history ${plugin.name}", or give the whole digest`);
+	}
+
+	try {
+		const build = await context.registry.build({registry, repository, digest});
+		return {identity: {diffIds: build.diffIds, digest}, tag: '', reference: `${registry}/${repository}`};
+	} catch (error) {
+		if (error instanceof RegistryNotFound) {
+			throw new BadInput(`${repository} has no build ${digest} in ${registry}: see "kasm-tui history ${plugin.name}"`);
+		}
+
+		throw error;
+	}
+}
+
+/**
+ * Reinstall a build by its digest: from a release tag that still holds it if one does, else by
+ * the digest itself (a daemon with the moby/moby#47299 fix only), under a readable pinned name.
+ */
+async function planReinstallBuild(context: FlowContext, plugin: PluginWithUsage, options: ReinstallOptions): Promise<Plan> {
+	const alias = checkedAlias(options.alias);
+	const refusal = commonRefusal(context, plugin, 'reinstall');
+	if (refusal) {
+		return refusedPlan('reinstall', plugin, refusal, {name: alias ?? plugin.name, remote: options.version, tag: ''});
+	}
+
+	const build = await buildOfDigest(context, plugin, options.version);
+	const search = await locateBuild(context, build.reference, build.identity, build.tag);
+	if ('unavailable' in search) {
+		return refusedPlan(
+			'reinstall',
+			plugin,
+			new Refused(`the build ${build.identity.digest} of ${plugin.name}${build.tag ? ` (once ${build.tag})` : ''} ${search.unavailable}; nothing was changed`),
+		);
+	}
+
+	const {location} = search;
+	const warnings: string[] = [];
+	const name = alias ?? (location.byDigest ? pinnedName(plugin.name, digestPinTag(build.tag, build.identity.digest!)) : location.remote);
+	if (location.byDigest) {
+		warnings.push(byDigestWarning(build.tag, location.remote));
+		if (alias === undefined) {
+			warnings.push(`pinned: the plugin will be named ${name}, so automated updates skip it`);
+		}
+	}
+
+	if (isRolling(name)) {
+		warnings.push(`the name ${name} is rolling: automated updates will upgrade it`);
+	}
+
+	const origin = await originOf(context, plugin, warnings);
+	const destination: Destination = {name, remote: location.remote, tag: location.tag, identity: build.identity, byDigest: location.byDigest};
 	return {action: 'reinstall', plugin, origin, destination, ...(await stepsTo(context, plugin, origin, destination, warnings)), warnings};
 }

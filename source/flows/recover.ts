@@ -42,11 +42,20 @@ export async function findUnfinished(context: FlowContext, pluginName: string): 
 	const original = plugins.find(plugin => plugin.name === from.name);
 	const added = entry.into ? plugins.find(plugin => plugin.name === entry.into) : undefined;
 	const steps: string[] = [];
+	if (removalWentThrough(entry, original)) {
+		return {entry, from, steps: [`record that ${from.name} was removed: the removal went through before kasm-tui stopped`]};
+	}
+
 	if (added) {
 		steps.push(`remove ${added.name}, which the ${entry.action} had installed`);
 	}
 
-	if (!original) {
+	if (from.absent) {
+		// An install: there was nothing before, so nothing it left may stay.
+		if (original) {
+			steps.push(`remove ${original.name}, which the install had installed`);
+		}
+	} else if (!original) {
 		steps.push(`reinstall ${from.name} from ${from.restoreRemote ?? from.reference}`);
 	} else {
 		if (!sameBuild(original.diffIds, entry.identity.diffIds) && entry.identity.diffIds.length > 0) {
@@ -66,7 +75,7 @@ export async function findUnfinished(context: FlowContext, pluginName: string): 
  * original build goes back in, and it is enabled if it was. The outcome is recorded against
  * the dead attempt, so the ledger shows it settled.
  */
-export async function recover(context: FlowContext, unfinished: Unfinished): Promise<Plugin> {
+export async function recover(context: FlowContext, unfinished: Unfinished): Promise<Plugin | undefined> {
 	if (context.readOnly) {
 		throw new Refused(`kasm-tui is read-only (--read-only): it will not recover ${safeText(unfinished.from.name)}`);
 	}
@@ -76,6 +85,11 @@ export async function recover(context: FlowContext, unfinished: Unfinished): Pro
 	const lock = context.ledger.lock(from.name, 'recover');
 	try {
 		const plugins = await listPlugins(context.engine);
+		if (removalWentThrough(entry, plugins.find(plugin => plugin.name === from.name))) {
+			context.ledger.append({...settledFields(context, entry), action: 'remove', identity: entry.identity, outcome: 'ok'});
+			return undefined;
+		}
+
 		const added = entry.into ? plugins.find(plugin => plugin.name === entry.into) : undefined;
 		if (added) {
 			if (added.enabled) {
@@ -86,6 +100,16 @@ export async function recover(context: FlowContext, unfinished: Unfinished): Pro
 		}
 
 		let original = plugins.find(plugin => plugin.name === from.name);
+		if (from.absent) {
+			if (original) {
+				await removePlugin(context.engine, original.name, {force: true});
+			}
+
+			// Nothing was there before the install, and nothing is now.
+			context.ledger.append({...settledFields(context, entry), action: 'recover', identity: {diffIds: []}, outcome: 'restored'});
+			return undefined;
+		}
+
 		const wantBuild = entry.identity.diffIds;
 		if (!original || (wantBuild.length > 0 && !sameBuild(original.diffIds, wantBuild))) {
 			if (!from.restoreRemote) {
@@ -126,24 +150,31 @@ export async function recover(context: FlowContext, unfinished: Unfinished): Pro
 		}
 
 		const after = await inspectPlugin(context.engine, from.name);
-		context.ledger.append({
-			time: new Date().toISOString(),
-			action: 'recover',
-			name: from.name,
-			reference: from.reference,
-			tag: from.tag,
-			identity: {diffIds: after.diffIds},
-			pluginId: after.id,
-			outcome: 'restored',
-			attempt: entry.attempt,
-			error: `the ${entry.action} started ${entry.time} did not finish`,
-			user: context.user,
-			version: context.version,
-		});
+		context.ledger.append({...settledFields(context, entry), action: 'recover', identity: {diffIds: after.diffIds}, pluginId: after.id, outcome: 'restored'});
 		return after;
 	} finally {
 		lock.release();
 	}
+}
+
+/** A remove that died after the daemon removed the plugin: it did what was asked, and only its outcome is missing. */
+function removalWentThrough(entry: LedgerEntry, original: Plugin | undefined): boolean {
+	return entry.action === 'remove' && !original;
+}
+
+/** What every entry that settles a dead attempt says: whose, which attempt, and why it is written now. */
+function settledFields(context: FlowContext, entry: LedgerEntry) {
+	const from = entry.from!;
+	return {
+		time: new Date().toISOString(),
+		name: from.name,
+		reference: from.reference,
+		tag: from.tag,
+		attempt: entry.attempt,
+		error: `the ${entry.action} started ${entry.time} did not finish`,
+		user: context.user,
+		version: context.version,
+	};
 }
 
 /** `error creating containerd container: id already in use`: what an enable cut short by a daemon restart leaves. */

@@ -1,15 +1,16 @@
 import {randomUUID} from 'node:crypto';
 import {setTimeout as sleep} from 'node:timers/promises';
-import {PluginAlreadyDisabled, PluginAlreadyEnabled} from '../docker/errors.js';
-import {disablePlugin, enablePlugin, inspectPlugin, pluginPrivileges, pullPlugin, removePlugin, upgradePlugin, type PluginProgress} from '../docker/plugin-ops.js';
+import {PluginAlreadyDisabled, PluginAlreadyEnabled, PluginExists} from '../docker/errors.js';
+import {disablePlugin, enablePlugin, inspectPlugin, pluginPrivileges, pullPlugin, removePlugin, setPluginSettings, upgradePlugin, type PluginProgress} from '../docker/plugin-ops.js';
 import type {Plugin} from '../docker/plugins.js';
-import {DaemonError, DaemonUnreachable, KasmTuiError, PluginNotFound} from '../errors.js';
+import {DaemonError, DaemonUnreachable, KasmTuiError, PluginNotFound, type ExitCode} from '../errors.js';
 import type {LedgerEntry, LedgerOutcome} from '../ledger/entry.js';
 import {debug} from '../debug.js';
+import {sameBuild} from '../registry/same-build.js';
 import {safeText} from '../text.js';
 import {pullAuth, type FlowContext} from './context.js';
 import {isStaleContainer} from './recover.js';
-import {describeStep, type Plan, type Step} from './plan.js';
+import {describeStep, shownSetting, type Plan, type Step} from './plan.js';
 
 /** What a running flow reports: each step as it starts, pull progress, each undo. */
 export type FlowEvent =
@@ -19,20 +20,38 @@ export type FlowEvent =
 	| {kind: 'warning'; text: string};
 
 export interface FlowResult {
-	plugin: Plugin;
+	/** The plugin afterwards; undefined once removed. */
+	plugin?: Plugin;
 	entry: LedgerEntry;
 	/** Set when the flow succeeded but left something to tidy (the old plugin could not be removed). */
 	warnings: string[];
 }
 
-/** A flow that did not complete. `outcome` says whether the plugin was brought back as it was. */
+/**
+ * A flow that did not complete. `outcome` says whether the plugin was brought back as it was
+ * (`restored`, exit 1) or not (`failed`, exit 4: `state` says what it is now, `recover` what to run).
+ */
 export class FlowFailed extends KasmTuiError {
 	override name = 'FlowFailed';
+	override readonly exitCode: ExitCode;
 	constructor(
 		message: string,
 		readonly outcome: Extract<LedgerOutcome, 'failed' | 'restored'>,
+		readonly plugin: string,
+		/** What the plugin is now, in words. */
+		readonly state: string,
 	) {
 		super(message);
+		this.exitCode = outcome === 'failed' ? 4 : 1;
+	}
+
+	get undoFailed(): boolean {
+		return this.outcome === 'failed';
+	}
+
+	/** The command that puts the plugin back, when the undo could not. */
+	get recover(): string | undefined {
+		return this.undoFailed ? `kasm-tui recover ${this.plugin}` : undefined;
 	}
 }
 
@@ -62,6 +81,11 @@ async function execute(context: FlowContext, step: Step, report: (event: FlowEve
 				onProgress,
 				auth: await pullAuth(context, step.remote),
 			});
+		}
+
+		case 'set': {
+			await setPluginSettings(engine, step.name, step.settings);
+			return {};
 		}
 
 		case 'remove': {
@@ -101,6 +125,11 @@ async function undo(context: FlowContext, step: Step): Promise<void> {
 
 		case 'install': {
 			await removePlugin(engine, step.name, {force: true}).catch(alreadyDone(PluginNotFound));
+			return;
+		}
+
+		case 'set': {
+			await setPluginSettings(engine, step.name, step.previous);
 			return;
 		}
 
@@ -148,14 +177,40 @@ async function patiently<T>(work: () => Promise<T>, daemon: {lost: boolean; dead
 }
 
 function baseEntry(context: FlowContext, plan: Plan): Omit<LedgerEntry, 'time' | 'outcome' | 'name' | 'identity'> {
+	const settings = plan.steps.find(step => step.kind === 'set')?.settings.map(setting => shownSetting(setting));
 	return {
 		action: plan.action,
 		reference: plan.destination.remote,
 		tag: plan.destination.tag,
-		pluginId: plan.plugin.id,
+		...(settings ? {settings} : {}),
+		pluginId: plan.plugin.id || undefined,
 		user: context.user,
 		version: context.version,
 	};
+}
+
+/** What a plugin whose undo failed is now, from the daemon, for the operator who must put it back. */
+async function stateNow(context: FlowContext, plan: Plan): Promise<string> {
+	const {origin, destination} = plan;
+	const describe = async (name: string) => {
+		try {
+			const plugin = await inspectPlugin(context.engine, name);
+			const build = sameBuild(plugin.diffIds, origin.identity.diffIds) ? 'the build it had' : 'not the build it had';
+			return `${name} is ${plugin.enabled ? 'enabled' : 'disabled'}, at ${plugin.tag || plugin.reference || 'no reference'} (${build})`;
+		} catch (error) {
+			return error instanceof PluginNotFound ? `${name} is not installed` : `the daemon did not say what state ${name} is in`;
+		}
+	};
+
+	const states = [await describe(origin.name)];
+	if (destination.name !== origin.name) {
+		const added = await describe(destination.name);
+		if (!added.endsWith('is not installed')) {
+			states.push(added);
+		}
+	}
+
+	return states.join('; ');
 }
 
 /** A refused attempt is part of the history too: who tried what, and why nothing was done. */
@@ -205,7 +260,7 @@ export async function runPlan(
 			identity: origin.identity,
 			outcome: 'started',
 			attempt,
-			from: {name: origin.name, reference: origin.reference, tag: origin.tag, enabled: origin.enabled, restoreRemote: origin.restoreRemote},
+			from: {name: origin.name, reference: origin.reference, tag: origin.tag, enabled: origin.enabled, restoreRemote: origin.restoreRemote, absent: origin.absent},
 			into: destination.name === origin.name ? undefined : destination.name,
 		});
 
@@ -251,8 +306,10 @@ export async function runPlan(
 				}
 			};
 
-			// An enable whose answer was lost may have happened: take it back too.
-			const toUndo = failedStep?.kind === 'enable' ? [failedStep, ...[...done].reverse()] : [...done].reverse();
+			// An enable whose answer was lost may have happened, a set may have half-happened, a failed
+			// install may have left the plugin: take those back too (never a name that was there before).
+			const halfDone = failedStep?.kind === 'enable' || failedStep?.kind === 'set' || (failedStep?.kind === 'install' && !(failure instanceof PluginExists));
+			const toUndo = halfDone && failedStep ? [failedStep, ...[...done].reverse()] : [...done].reverse();
 			const undoErrors: string[] = [];
 			for (const step of toUndo) {
 				report({kind: 'undo', step});
@@ -265,10 +322,12 @@ export async function runPlan(
 
 			const outcome = undoErrors.length === 0 ? 'restored' : 'failed';
 			const cause = safeText((failure as Error).message ?? failure);
-			const state =
+			const asItWas = origin.absent ? `nothing was left installed as ${origin.name}` : `${origin.name} is as it was (${origin.enabled ? 'enabled' : 'disabled'}, ${origin.tag || origin.reference})`;
+			const state = outcome === 'restored' ? asItWas : await stateNow(context, plan);
+			const said =
 				outcome === 'restored'
-					? `${origin.name} is as it was (${origin.enabled ? 'enabled' : 'disabled'}, ${origin.tag || origin.reference})`
-					: `could not put ${origin.name} back (${undoErrors.join('; ')}): run "kasm-tui recover ${origin.name}" once the daemon and registry answer`;
+					? state
+					: `could not put ${origin.name} back (${undoErrors.join('; ')}): ${state}; run "kasm-tui recover ${origin.name}" once the daemon and registry answer`;
 			context.ledger.append({
 				...baseEntry(context, plan),
 				time: new Date().toISOString(),
@@ -278,11 +337,12 @@ export async function runPlan(
 				error: cause,
 				attempt,
 			});
-			throw new FlowFailed(`${plan.action} of ${origin.name} failed: ${cause}; ${state}`, outcome);
+			throw new FlowFailed(`${plan.action} of ${origin.name} failed: ${cause}; ${said}`, outcome, origin.name, state);
 		}
 
 		// Every step is done: a daemon restarting this instant must not turn that into an unfinished flow.
-		const after = await patiently(async () => inspectPlugin(context.engine, destination.name), {lost: false});
+		const removed = plan.steps.at(-1)?.kind === 'remove' && destination.name === origin.name;
+		const after = removed ? undefined : await patiently(async () => inspectPlugin(context.engine, destination.name), {lost: false});
 		if (destination.name !== origin.name) {
 			context.ledger.rename(origin.name, destination.name);
 		}
@@ -292,8 +352,8 @@ export async function runPlan(
 			time: new Date().toISOString(),
 			name: destination.name,
 			previousName: destination.name === origin.name ? undefined : origin.name,
-			identity: {diffIds: after.diffIds, digest},
-			pluginId: after.id,
+			identity: after ? {diffIds: after.diffIds, digest} : origin.identity,
+			pluginId: after?.id ?? plan.plugin.id,
 			outcome: 'ok',
 			attempt,
 		};

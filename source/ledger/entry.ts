@@ -1,5 +1,5 @@
 /** What happened to a plugin, one line of its ledger. Field names are part of the JSON output. */
-export type LedgerAction = 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'auto-update' | 'observed' | 'recover';
+export type LedgerAction = 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'auto-update' | 'set' | 'enable' | 'disable' | 'remove' | 'observed' | 'recover';
 /**
  * `started` is written before a flow changes anything and paired (by `attempt`) with the outcome;
  * `refused` records an attempt that changed nothing because it must not (in use, no previous version).
@@ -30,8 +30,13 @@ export interface LedgerEntry {
 	replaced?: string;
 	/** Pairs a flow's `started` entry with its outcome; a `started` left alone means a flow died. */
 	attempt?: string;
-	/** On a `started` entry: the plugin as it was, so a run that finds the flow dead can bring it back. */
-	from?: {name: string; reference: string; tag: string; enabled: boolean; restoreRemote?: string};
+	/**
+	 * On a `started` entry: the plugin as it was, so a run that finds the flow dead can bring it back;
+	 * `absent` when there was none (an install: bringing it back is removing what was installed).
+	 */
+	from?: {name: string; reference: string; tag: string; enabled: boolean; restoreRemote?: string; absent?: boolean};
+	/** A `set`: the settings changed (`KEY=VALUE`, a secret's value left out). */
+	settings?: string[];
 	/** On a `started` entry: the name the flow installs under, when it is not `from.name`. */
 	into?: string;
 	outcome: LedgerOutcome;

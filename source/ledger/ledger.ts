@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {KasmTuiError} from '../errors.js';
+import {redact} from '../secrets.js';
 import {safeText} from '../text.js';
 import type {LedgerEntry} from './entry.js';
 import {ledgerFileName} from './location.js';
@@ -51,7 +52,8 @@ export class Ledger {
 			const isNew = !fs.existsSync(file);
 			const descriptor = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
 			try {
-				fs.writeSync(descriptor, JSON.stringify(entry) + '\n');
+				// Cleaned as it is written, as it is when read: an error may quote a registry or a secret.
+				fs.writeSync(descriptor, JSON.stringify(cleanEntry(entry)) + '\n');
 				fs.fsyncSync(descriptor);
 			} finally {
 				fs.closeSync(descriptor);
@@ -235,11 +237,13 @@ function cleanEntry(entry: LedgerEntry): LedgerEntry {
 						tag: safeText(entry.from.tag),
 						enabled: Boolean(entry.from.enabled),
 						restoreRemote: entry.from.restoreRemote === undefined ? undefined : safeText(entry.from.restoreRemote),
+						absent: entry.from.absent === true ? true : undefined,
 					}
 				: undefined,
+		settings: Array.isArray(entry.settings) ? entry.settings.map(setting => safeText(setting)) : undefined,
 		into: entry.into === undefined ? undefined : safeText(entry.into),
 		outcome: safeText(entry.outcome) as LedgerEntry['outcome'],
-		error: entry.error === undefined ? undefined : safeText(entry.error),
+		error: entry.error === undefined ? undefined : redact(safeText(entry.error)),
 		user: safeText(entry.user),
 		version: safeText(entry.version),
 	};

@@ -187,7 +187,7 @@ interface HelperAnswer {
 /**
  * `docker-credential-<name> get` with the server address on stdin, as the docker CLI runs it.
  * "credentials not found" is no credentials, not a failure. The helper's output is never
- * quoted on success, and on failure only its first line, which is its error message.
+ * quoted, on success or on failure: a helper that fails may still print what it holds.
  */
 export async function runCredentialHelper(name: string, serverAddress: string, options: CredentialOptions = {}): Promise<Credentials | undefined> {
 	const helper = `docker-credential-${safeText(name)}`;
@@ -210,8 +210,11 @@ export async function runCredentialHelper(name: string, serverAddress: string, o
 			return undefined;
 		}
 
-		const firstLine = safeText(said.trim().split('\n')[0] ?? '').slice(0, 160);
-		throw new CredentialHelperFailed(`the credential helper ${helper} failed for ${safeText(serverAddress)} (exit ${code})${firstLine ? `: ${firstLine}` : ''}`, helper);
+		// What a failing helper says may be what it holds: never quoted, only how to see it.
+		throw new CredentialHelperFailed(
+			`the credential helper ${helper} failed for ${safeText(serverAddress)} (exit ${code}): run "echo ${safeText(serverAddress)} | ${helper} get" to see what it says`,
+			helper,
+		);
 	}
 
 	let answer: HelperAnswer;

@@ -2,6 +2,7 @@ import type {RegistryClient, RepositoryName} from './client.js';
 import {RegistryNotFound} from './errors.js';
 import type {Platform} from './manifest.js';
 import {sameBuild} from './same-build.js';
+import {parseReference} from './reference.js';
 import {parseVersionTag} from './versions.js';
 
 export {sameBuild} from './same-build.js';
@@ -90,4 +91,27 @@ export async function tagsHoldingBuild(
 		}
 	});
 	return tags.filter((_, index) => matches[index]);
+}
+
+/**
+ * The manifest digest of the build a plugin runs, proven: the registry's build behind the
+ * plugin's reference has the plugin's very diff_ids. Undefined when the reference names another
+ * build now (its tag has moved on) or no build: a digest is never guessed.
+ */
+export async function provenDigest(client: Pick<RegistryClient, 'build'>, reference: string, diffIds: readonly string[]): Promise<string | undefined> {
+	if (diffIds.length === 0) {
+		return undefined;
+	}
+
+	const named = parseReference(reference);
+	try {
+		const build = await client.build(named);
+		return sameBuild(build.diffIds, diffIds) ? build.manifestDigest : undefined;
+	} catch (error) {
+		if (error instanceof RegistryNotFound) {
+			return undefined;
+		}
+
+		throw error;
+	}
 }

@@ -67,20 +67,21 @@ export function transportError(error: unknown, url: URL, registry: string, timeo
 export async function send(url: URL, init: RegistryRequest, options: SendOptions): Promise<{response: Response; url: URL}> {
 	const signal = AbortSignal.timeout(options.timeoutMs);
 	let current = url;
+	let {method, body} = init;
 	let headers = {...init.headers};
 	for (let hop = 0; hop <= maxRedirects; hop++) {
 		let response: Response;
 		const began = performance.now();
 		try {
-			response = await fetch(current, {method: init.method, headers, body: init.body, redirect: 'manual', signal});
+			response = await fetch(current, {method, headers, body, redirect: 'manual', signal});
 		} catch (error) {
 			const failure = transportError(error, current, options.registry, options.timeoutMs);
-			debug('registry', `${init.method} ${describeUrl(current)}`, {error: failure});
+			debug('registry', `${method} ${describeUrl(current)}`, {error: failure});
 			throw failure;
 		}
 
 		// Never the headers: they carry the credentials.
-		debug('registry', `${init.method} ${describeUrl(current)}`, {status: response.status, ms: Math.round(performance.now() - began)});
+		debug('registry', `${method} ${describeUrl(current)}`, {status: response.status, ms: Math.round(performance.now() - began)});
 
 		const location = response.headers.get('location');
 		if (response.status < 300 || response.status >= 400 || response.status === 304 || !location) {
@@ -103,7 +104,24 @@ export async function send(url: URL, init: RegistryRequest, options: SendOptions
 			);
 		}
 
+		// As fetch does: a 303 (and a 301 or 302 after a POST) is fetched with GET, and without the body.
+		if ((response.status === 303 && method !== 'HEAD') || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+			method = 'GET';
+			body = undefined;
+			const {'Content-Type': _type, ...rest} = headers;
+			headers = rest;
+		}
+
 		if (next.origin !== current.origin) {
+			// The token request's body holds the refresh token: a body never goes to another origin.
+			if (body !== undefined) {
+				throw new RegistryBadAnswer(
+					`registry ${safeText(options.registry)} redirected a ${method} with its body to another origin (${safeText(describeUrl(next)).slice(0, 200)}): refusing to send it there`,
+					options.registry,
+					response.status,
+				);
+			}
+
 			// Blob storage (S3, a CDN) gets signed URLs, never our credentials.
 			const {Authorization: _dropped, ...rest} = headers;
 			headers = rest;

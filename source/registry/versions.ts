@@ -1,10 +1,12 @@
 import semver from 'semver';
 import {BadInput} from '../errors.js';
+import {rollingIdentifier as rollingSuffix} from '../rolling.js';
 import {safeText} from '../text.js';
 
 /**
  * Kasm's tags carry the architecture and a version: `amd64-1.2.10`, `arm64-1.3.0-rc.1`,
- * `amd64-1.2-rolling`. The numbers are compared as versions (1.2.10 > 1.2.9), never as text.
+ * `amd64-1.2-rolling`; most images' tags are the version alone (`1.16.0`, `2`). The numbers are
+ * compared as versions (1.2.10 > 1.2.9), never as text.
  */
 export interface TagVersion {
 	tag: string;
@@ -21,18 +23,19 @@ export interface TagVersion {
 	version: string;
 }
 
-/** A prefix asked for by `latest`: `amd64-1.2`, `amd64-1`, `amd64`. */
+/** A prefix asked for by `latest`: `amd64-1.2`, `amd64-1`, `amd64`, or without an architecture `1.16`, `2`. */
 export interface VersionPrefix {
+	/** '' for a plain version prefix: only tags without an architecture match it. */
 	arch: string;
 	major?: number;
 	minor?: number;
 	patch?: number;
 }
 
-const rollingSuffix = /-rolling.*$/;
 // Nine digits at most: semver refuses numbers past MAX_SAFE_INTEGER.
 const versionTag = /^(?:([a-z][a-z\d_]*)-)?(\d{1,9})(?:\.(\d{1,9})(?:\.(\d{1,9}))?)?(?:-([\da-zA-Z-]+(?:\.[\da-zA-Z-]+)*))?$/;
 const prefixTag = /^([a-z][a-z\d_]*)(?:-(\d{1,9})(?:\.(\d{1,9})(?:\.(\d{1,9}))?)?)?$/;
+const plainPrefixTag = /^(\d{1,9})(?:\.(\d{1,9})(?:\.(\d{1,9}))?)?$/;
 
 /** `kasmweb/sidecar:amd64-1.2` → `amd64-1.2`; a bare tag stays as it is. */
 function tagPart(text: string): string {
@@ -82,15 +85,30 @@ export function isRelease(version: TagVersion): boolean {
  */
 export function parseVersionPrefix(input: string): VersionPrefix {
 	const tag = tagPart(input.trim()).replace(rollingSuffix, '');
+	const plain = plainPrefixTag.exec(tag);
+	if (plain) {
+		const [, major, minor, patch] = plain;
+		return {arch: '', major: Number(major), minor: optionalNumber(minor), patch: optionalNumber(patch)};
+	}
+
 	const match = prefixTag.exec(tag);
 	if (!match) {
 		throw new BadInput(
-			`"${safeText(input).slice(0, 140)}" is not a version prefix: write <arch>[-<major>[.<minor>]], e.g. amd64-1.2, amd64-1 or amd64`,
+			`"${safeText(input).slice(0, 140)}" is not a version prefix: write [<arch>-]<major>[.<minor>] or <arch>, e.g. amd64-1.2, amd64, 1.16 or 2`,
 		);
 	}
 
 	const [, arch = '', major, minor, patch] = match;
 	return {arch, major: optionalNumber(major), minor: optionalNumber(minor), patch: optionalNumber(patch)};
+}
+
+/**
+ * The line a tag belongs to, as a prefix `latest` takes: `amd64-1.2.9` and `amd64-1.2-rolling`
+ * → `amd64-1.2`, `1.16.0` → `1.16`, `2` → `2`.
+ */
+export function lineOf(version: TagVersion): string {
+	const numbers = version.minor === undefined ? `${version.major}` : `${version.major}.${version.minor}`;
+	return version.arch ? `${version.arch}-${numbers}` : numbers;
 }
 
 function matchesPrefix(version: TagVersion, prefix: VersionPrefix): boolean {
@@ -129,11 +147,12 @@ export function compareNewestFirst(a: TagVersion, b: TagVersion): number {
 
 /**
  * The newest release tag under a prefix: `amd64-1.2` → the newest `amd64-1.2.N`, `amd64-1` →
- * the newest `amd64-1.x.y`, `amd64` → the newest for that architecture. Pre-releases, rolling
- * tags, other architectures and tags that are not versions never win.
+ * the newest `amd64-1.x.y`, `amd64` → the newest for that architecture; `2` → the newest `2.x.y`
+ * without an architecture. Pre-releases, rolling tags, other architectures and tags that are not
+ * versions never win.
  */
-export function latestTag(tags: Iterable<string>, prefix: string): string | undefined {
-	const wanted = parseVersionPrefix(prefix);
+export function latestTag(tags: Iterable<string>, prefix: string | VersionPrefix): string | undefined {
+	const wanted = typeof prefix === 'string' ? parseVersionPrefix(prefix) : prefix;
 	let newest: TagVersion | undefined;
 	for (const tag of tags) {
 		const version = parseVersionTag(tag);

@@ -56,3 +56,31 @@ export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; input?
 		child.stdin.end(options.input ?? '');
 	});
 }
+
+/**
+ * Runs the built `kasm-tui` with no terminal and sends it SIGINT (ctrl-c) as soon as its standard
+ * error says `when` (e.g. `[2/3]`, a step beginning), as an operator interrupting a change would.
+ */
+export function runCliInterrupted(args: string[], when: string): Promise<CliResult> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(kasmTuiCommand[0]!, [...kasmTuiCommand.slice(1), ...args], {
+			stdio: ['ignore', 'pipe', 'pipe'],
+			env: {...process.env, DOCKER_HOST: '', DOCKER_CONTEXT: '', KASM_TUI_LEDGER_DIR: testLedgerDir, KASM_TUI_CONFIG_DIR: testConfigDir},
+		});
+		let stdout = '';
+		let stderr = '';
+		let sent = false;
+		child.stdout.on('data', chunk => {
+			stdout += chunk;
+		});
+		child.stderr.on('data', chunk => {
+			stderr += chunk;
+			if (!sent && stderr.includes(when)) {
+				sent = true;
+				child.kill('SIGINT');
+			}
+		});
+		child.on('error', reject);
+		child.on('close', code => resolve({code, stdout, stderr}));
+	});
+}

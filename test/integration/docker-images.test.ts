@@ -13,7 +13,9 @@ const {sandbox} = await useSandbox();
 const target = parseHost(sandbox.host, 'flag');
 const engine = await Engine.open(target);
 
-const repository = `kt-images/${uniqueName('app')}`;
+// Named in the sandbox's registry, which never had it: the containerd store names an imported
+// image by its digest too, so only the registry can say the build was never there.
+const repository = `${sandbox.registry}/kt-images/${uniqueName('app')}`;
 const used = `${repository}:used`;
 const idle = `${repository}:idle`;
 const alias = `${repository}:alias`;

@@ -7,26 +7,17 @@ import {openFlowContext} from '../../source/flows/context.js';
 import {planUpgrade} from '../../source/flows/planners.js';
 import {FlowFailed, runPlan} from '../../source/flows/run.js';
 import {Ledger} from '../../source/ledger/ledger.js';
-import {kasmTuiCommand, runCli} from '../helpers/cli.js';
+import {kasmTuiCommand, runCli, runCliInterrupted} from '../helpers/cli.js';
 import {installPlugin, moveTag, pushPluginBuild, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {startExtraRegistry} from '../sandbox/sandbox.js';
-import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
+import {installedPlugins, uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
 
 const {sandbox} = await useSandbox();
 const leftovers = useLeftovers(sandbox);
 const ledgerFolder = () => leftovers.folder('kasm-tui-flows-');
 const created = {push: (...names: string[]) => names.forEach(name => leftovers.plugin(name))};
 
-interface InspectedPlugin {
-	Name: string;
-	Enabled: boolean;
-	PluginReference: string;
-}
-
-async function installed(): Promise<InspectedPlugin[]> {
-	const ids = (await sandbox.docker(['plugin', 'ls', '-q', '--no-trunc'])).trim().split('\n').filter(Boolean);
-	return ids.length === 0 ? [] : (JSON.parse(await sandbox.docker(['plugin', 'inspect', ...ids])) as InspectedPlugin[]);
-}
+const installed = async () => installedPlugins(sandbox);
 
 /** A rolling plugin from a repository of the test's own, with 1.2.9 and 1.2.10 builds. */
 async function rollingPlugin(stem: string) {
@@ -303,24 +294,8 @@ test('kasm-tui killed with SIGKILL mid-upgrade: the next run finds the half-done
 });
 
 /** `upgrade --yes`, sent SIGINT (ctrl-c) as its step `step` of 3 begins. */
-async function upgradeInterrupted(ledgerDir: string, name: string, step: number): Promise<{code: number | null; stderr: string}> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(kasmTuiCommand[0]!, [...kasmTuiCommand.slice(1), '--host', sandbox.host, '--ledger-dir', ledgerDir, 'upgrade', name, '--yes'], {
-			stdio: ['ignore', 'pipe', 'pipe'],
-			env: {...process.env, DOCKER_HOST: ''},
-		});
-		let stderr = '';
-		let sent = false;
-		child.stderr.on('data', chunk => {
-			stderr += chunk;
-			if (!sent && stderr.includes(`[${step}/3]`)) {
-				sent = true;
-				child.kill('SIGINT');
-			}
-		});
-		child.on('error', reject);
-		child.on('close', code => resolve({code, stderr}));
-	});
+async function upgradeInterrupted(ledgerDir: string, name: string, step: number) {
+	return runCliInterrupted(['--host', sandbox.host, '--ledger-dir', ledgerDir, 'upgrade', name, '--yes'], `[${step}/3]`);
 }
 
 test('an upgrade undone after its pull leaves the plugin named by the tag that held its build; the next upgrade follows the rolling tag again', async () => {
@@ -351,7 +326,7 @@ test('a reinstall whose build asks for more privileges says so in the plan, and 
 	const result = await kasmTui(ledgerDir, 'reinstall', name, '--version', 'amd64-2.0.0', '--alias', name.replace('1.2.9', '2.0.0'), '--yes');
 	assert.equal(result.code, 0, result.stderr);
 	created.push(name.replace('1.2.9', '2.0.0'));
-	assert.match(result.stdout, /privileges\s+network: host; capabilities: CAP_NET_ADMIN/);
+	assert.match(result.stdout, /privileges {2}! network: host\n {14}! capabilities: CAP_NET_ADMIN {2}\(new: this build asks for it/);
 	assert.match(result.stdout, /asks for more than this one: capabilities CAP_NET_ADMIN/);
 	assert.equal(await runningVersion(sandbox, name.replace('1.2.9', '2.0.0')), '2.0.0');
 });

@@ -453,7 +453,7 @@ test('a daemon that takes a read and never answers, or stops halfway through it:
 			},
 		};
 		for (const [how, rule] of Object.entries(silent)) {
-			proxy.rule = request => (request.method === 'GET' && request.url?.startsWith('/containers/json') ? rule : undefined);
+			proxy.rule = request => (request.method === 'GET' && /^\/(v[\d.]+\/)?containers\/json/.test(request.url ?? '') ? rule : undefined);
 			const result = await runCli(['--host', host, '--ledger-dir', ledgerDir, 'plugins'], {env: {KASM_TUI_API_TIMEOUT: '1'}, timeoutMs: 30_000});
 			assert.equal(result.code, 1, `a daemon that ${how}: ${result.stderr}`);
 			assert.match(assertOneErrorLine(result.stderr, how), /did not answer "list containers" within 1 s: .*KASM_TUI_API_TIMEOUT/);

@@ -71,6 +71,11 @@ test('a tag rebuilt and pushed again shows an update; pulling it brings the imag
 	assert.equal(rows[0]?.updateAvailable, false, 'after the pull the tag holds the registry\'s build');
 
 	const dangling = (await listImages(engine)).find(image => image.dangling && image.repoDigests.some(digest => digest.startsWith(`${sandbox.registry}/${repositoryPath}@`)));
+	if (sandbox.state.engine.imageStore === 'containerd') {
+		assert.equal(dangling, undefined, 'the containerd store keeps nothing of a build that lost its tag and that nothing uses');
+		return;
+	}
+
 	assert.ok(dangling, 'the first build stays behind as a dangling image');
 	const checker = new ImageUpdateChecker({registry: new RegistryClient()});
 	assert.deepEqual(await checker.check(dangling), {updateAvailable: null, updateError: 'dangling: it has no tag to look up in a registry'});
@@ -78,7 +83,8 @@ test('a tag rebuilt and pushed again shows an update; pulling it brings the imag
 });
 
 test('an image imported here, with no registry behind it, is not guessed about: null and the reason', async () => {
-	const reference = `kt-updates/${uniqueName('local')}:v1`;
+	// In a registry that can be asked: the containerd store names an imported image by a digest too.
+	const reference = `${sandbox.registry}/kt-updates/${uniqueName('local')}:v1`;
 	created.push(reference);
 	await importImage(sandbox, reference, 'imported build');
 	const [row] = await imagesJson(reference);
@@ -167,12 +173,14 @@ test('answers are reused for the cache time, and asked again once it is over or 
 	assert.equal(heads, 1, 'one registry request for two checks');
 	now += 2000;
 	assert.equal((await checker.check(image)).updateAvailable, true, 'after 60 s the registry is asked again');
-	assert.equal(heads, 2);
+	// The containerd store names every image by a digest: once, the registry is asked whether it has ours.
+	const proof = sandbox.state.engine.imageStore === 'containerd' ? 1 : 0;
+	assert.equal(heads, 2 + proof);
 
 	await pushNewBuildUnder(sandbox, repositoryPath, 'latest', 'cached build three');
 	checker.forget();
 	assert.equal((await checker.check(image)).updateAvailable, true);
-	assert.equal(heads, 3, 'forget() drops the cache');
+	assert.equal(heads, 3 + proof, 'forget() drops the cache of tags, not what a digest is');
 });
 
 test('checks run at most `concurrency` at a time, and every image gets an answer in its order', async () => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {runCli, type CliResult} from '../helpers/cli.js';
 import {copyTag, startPasswordRegistry, type AuthRegistry} from '../sandbox/auth-registry.js';
-import {installPlugin, kasmRepositoryPath, rollingTag} from '../sandbox/fixtures.js';
+import {importImage, installPlugin, kasmRepositoryPath, pushPluginBuild, rollingTag} from '../sandbox/fixtures.js';
 import {uniqueName, useSandbox} from '../sandbox/shared.js';
 
 const {sandbox, kasm} = await useSandbox();
@@ -60,6 +60,38 @@ test('kasm-tui latest REPO:amd64-1.2 prints REPO:amd64-1.2.10, and --json its pa
 	assert.equal(json.code, 0, json.stderr);
 	assert.deepEqual(JSON.parse(json.stdout), {reference: kasm.ref('amd64-1.2.10'), tag: 'amd64-1.2.10', repository: kasm.repository});
 	assert.equal((await runCli(['latest', kasm.ref('amd64')], {env})).stdout, `${kasm.ref('amd64-2.0.0')}\n`);
+});
+
+test('kasm-tui latest understands plain version tags, for images and plugins alike: repo:2 → repo:2.0.3', async () => {
+	const images = `${sandbox.registry}/${uniqueName('private/app')}`;
+	for (const tag of ['2.0.1', '2.0.3', '2.1.0-rc.1', '2.0.4-rolling', '1.9.0']) {
+		await importImage(sandbox, `${images}:${tag}`, tag);
+		await sandbox.docker(['push', `${images}:${tag}`]);
+		await sandbox.docker(['rmi', `${images}:${tag}`]);
+	}
+
+	const plugins = `${sandbox.registry}/${uniqueName('kasmweb/plain')}`;
+	for (const tag of ['1.16.0', '1.16.2', '1.17.0-rc.1', '1.16-rolling']) {
+		await pushPluginBuild(sandbox, `${plugins}:${tag}`, {version: tag});
+	}
+
+	for (const [argument, expected] of [
+		[`${images}:2`, `${images}:2.0.3`],
+		[`${images}:2.0`, `${images}:2.0.3`],
+		[`${images}:1`, `${images}:1.9.0`],
+		// No tag: nothing for this host's architecture, so the newest plain release.
+		[images, `${images}:2.0.3`],
+		[`${plugins}:1.16`, `${plugins}:1.16.2`],
+		[`${plugins}:1.16-rolling`, `${plugins}:1.16.2`],
+	]) {
+		const result = await runCli(['latest', argument!], {env});
+		assert.equal(result.code, 0, `${argument}: ${result.stderr}`);
+		assert.equal(result.stdout, `${expected}\n`, argument);
+	}
+
+	// Only a release candidate on 1.17, and an architecture's tags are not plain versions.
+	assertOneLineFailure(await runCli(['latest', `${plugins}:1.17`], {env}), 1, /no release tag under 1\.17 in /);
+	assertOneLineFailure(await runCli(['latest', `${plugins}:amd64-1.16`], {env}), 1, /no release tag under amd64-1\.16 in /);
 });
 
 test('kasm-tui latest with no release under the prefix exits 1 with one line', async () => {

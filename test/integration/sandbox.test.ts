@@ -8,6 +8,19 @@ import {uniqueName, useSandbox} from '../sandbox/shared.js';
 
 const {sandbox, kasm} = await useSandbox();
 
+test('the sandbox runs the engine generation it was asked for, with its own image store', async () => {
+	const expected = {
+		'20.10': {version: /^20\.10\./, apiVersion: '1.41', imageStore: 'classic'},
+		'26.1': {version: /^26\.1\./, apiVersion: '1.45', imageStore: 'classic'},
+		'26.1-containerd': {version: /^26\.1\./, apiVersion: '1.45', imageStore: 'containerd'},
+	}[sandbox.state.kind];
+	assert.match(sandbox.state.engine.version, expected.version);
+	assert.equal(sandbox.state.engine.apiVersion, expected.apiVersion);
+	assert.equal(sandbox.state.engine.imageStore, expected.imageStore);
+	const server = JSON.parse(await sandbox.docker(['version', '--format', '{{json .Server}}'])) as {Version: string};
+	assert.equal(server.Version, sandbox.state.engine.version, 'the docker CLI reaches that daemon and no other');
+});
+
 test('the registry holds the Kasm-like repository: patch levels, a pre-release, another major, arm64 and a rolling tag', async () => {
 	const response = await fetch(`http://${sandbox.registry}/v2/kasmweb/sidecar/tags/list`);
 	const {tags} = (await response.json()) as {tags: string[]};
@@ -52,6 +65,7 @@ test('an installed fixture plugin serves volumes: created ones are listed, and i
 
 test('a second sandbox runs beside the first and, stopped, leaves no process and no folder behind', async () => {
 	const second = await startSandbox();
+	assert.equal(second.state.kind, sandbox.state.kind, 'a test\'s own sandbox runs the kind its file runs on');
 	assert.notEqual(second.state.socket, sandbox.state.socket);
 	assert.notEqual(second.registry, sandbox.registry);
 	// An enabled plugin outlives its daemon unless the sandbox ends it: the hard case.

@@ -156,25 +156,43 @@ test('the screen follows a change made elsewhere, and lives through a daemon res
 	}
 });
 
-test('an image with a newer build behind its tag is marked, and p pulls it from the screen', async () => {
+/** `kasm-tui images --json` for one repository, as a script would read it. */
+async function imagesJson(repository?: string) {
+	const result = await runCli(['--host', sandbox.host, 'images', '--json', ...(repository ? [repository] : [])], {env: {DOCKER_CONFIG: sandbox.state.dockerConfig}});
+	assert.equal(result.code, 0, result.stderr);
+	return JSON.parse(result.stdout) as Array<{tag: string; id: string; usedBy: {containers: string[]}; updateAvailable: boolean | null; unlisted?: boolean}>;
+}
+
+test('after its tag moves, an image in use shows in use and an update; p pulls it, and the old build stays listed while its container runs: the screen and images --json alike', async () => {
 	const ledgerDir = leftovers.folder('kasm-tui-e2e-');
 	const repositoryPath = uniqueName('e2e-image');
-	const reference = `${sandbox.registry}/${repositoryPath}:rolling`;
-	// Build 1 is pushed and kept here; build 2 is pushed under the same tag, and the local tag goes back to build 1.
+	const repository = `${sandbox.registry}/${repositoryPath}`;
+	const reference = `${repository}:rolling`;
+	const container = uniqueName('e2e-web');
+	// Build 1 is pushed and run here; build 2 goes up under a tag of its own, and the registry's tag moves to it.
 	const first = await importImage(sandbox, reference, 'build 1');
 	await sandbox.docker(['push', reference]);
-	const second = await importImage(sandbox, reference, 'build 2');
-	await sandbox.docker(['push', reference]);
-	await sandbox.docker(['tag', first, reference]);
+	await sandbox.docker(['create', '--name', container, '--network', 'none', reference]);
+	const second = `${repository}:next`;
+	await importImage(sandbox, second, 'build 2');
+	await sandbox.docker(['push', second]);
 	await sandbox.docker(['rmi', second]);
+	await moveTag(sandbox, repositoryPath, 'rolling', 'next');
 	const screen = await TmuxScreen.open([...kasmTuiCommand, '--host', sandbox.host, '--ledger-dir', ledgerDir], {columns: 130, rows: 36});
 	try {
+		assert.deepEqual(
+			(await imagesJson(repository)).map(row => [row.tag, row.id, row.usedBy.containers, row.updateAvailable]),
+			[['rolling', first, [container], true]],
+		);
 		await screen.waitFor(text => /Images \(\d+\)/.test(text));
 		await screen.keys('Tab', '/');
 		await screen.typeText(repositoryPath);
 		await screen.keys('Enter');
-		let shown = await screen.waitFor(text => new RegExp(`${repositoryPath}:.*↑`).test(text), 30_000);
+		// The row in focus in the images pane (names may be cut short to fit).
+		const imageRow = (text: string) => text.split('\n').find(line => line.startsWith('▸ ')) ?? '';
+		let shown = await screen.waitFor(text => imageRow(text).includes('↑ ● in use'), 30_000);
 		assert.match(shown, /a newer build is behind this tag/);
+		assert.match(shown, new RegExp(`used by\\s+${container}`));
 		await screen.keys('p');
 		shown = await screen.waitFor(text => text.includes('y go ahead'));
 		assert.match(shown, new RegExp(`\\$ docker pull ${reference.replaceAll('.', '\\.')}`));
@@ -182,11 +200,29 @@ test('an image with a newer build behind its tag is marked, and p pulls it from 
 		shown = await screen.waitFor(text => /Pull .*: (done|failed)/.test(text), 60_000);
 		assert.match(shown, /: done/);
 		await screen.keys('Enter');
-		await screen.waitFor(text => text.includes('up to date with its registry'), 30_000);
+		shown = await screen.waitFor(text => text.includes('up to date with its registry'), 30_000);
+		assert.doesNotMatch(imageRow(shown), /↑|●/, 'the pulled build: current, and used by nothing');
+		assert.match(shown, /used by\s+no container/);
+		// The old build is no tag's now; the classic store lists it untagged, the containerd store not at all: both show it, in use.
+		const shortId = first.replace('sha256:', '').slice(0, 12);
+		await screen.keys('/', ...Array.from(repositoryPath, () => 'BSpace'));
+		await screen.typeText(shortId);
+		await screen.keys('Enter');
+		shown = await screen.waitFor(text => text.includes(`<none> ${shortId} ● in use`), 30_000);
+		assert.match(shown, new RegExp(`used by\\s+${container}`));
 		await screen.keys('q');
 		assert.equal(await screen.exitCode(), 0);
+
+		const rows = await imagesJson();
+		const current = rows.find(row => row.tag === 'rolling' && row.id !== first);
+		assert.deepEqual([current?.usedBy.containers, current?.updateAvailable], [[], false], 'the pulled build: used by nothing, up to date');
+		const old = rows.find(row => row.id === first);
+		assert.deepEqual([old?.tag, old?.usedBy.containers, old?.updateAvailable], ['<none>', [container], null], 'the old build: no tag, still in use');
+		assert.equal(old?.unlisted, sandbox.state.engine.imageStore === 'containerd' ? true : undefined, 'only the containerd store had forgotten it');
 	} finally {
 		await screen.close();
+		await sandbox.docker(['rm', '--force', container]).catch(() => {});
+		await sandbox.docker(['rmi', '--force', reference, first]).catch(() => {});
 	}
 });
 

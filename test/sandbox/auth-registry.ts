@@ -5,6 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import {startExtraRegistry, type ExtraRegistry, type Sandbox} from './sandbox.js';
+import {anyManifest} from './fixtures.js';
 
 /**
  * Registries that want a password, beside the sandbox's open one: a second docker-registry on a
@@ -147,7 +148,7 @@ export async function copyTag(sandbox: Sandbox, target: AuthRegistry, repository
 	const source = `http://${sandbox.registry}/v2/${repository}`;
 	const destination = `http://${target.address}/v2/${repository}`;
 	const authorization = target.pushAuthorization(repository);
-	const manifestResponse = await fetch(`${source}/manifests/${tag}`, {headers: {Accept: manifestV2}});
+	const manifestResponse = await fetch(`${source}/manifests/${tag}`, {headers: {Accept: anyManifest}});
 	if (!manifestResponse.ok) {
 		throw new Error(`no manifest for ${repository}:${tag} in the sandbox registry: HTTP ${manifestResponse.status}`);
 	}

@@ -23,6 +23,12 @@ export interface PluginBuild {
 	capabilities?: string[];
 	/** `host` (the default, as Kasm's network plugins need) or `none`. */
 	network?: 'host' | 'none';
+	/** Another entrypoint: one that is not in the rootfs makes a build that installs but cannot start. */
+	entrypoint?: string[];
+	/** Settings (`docker plugin set`): env variables, mounts from the host, and args, each settable or not. */
+	env?: Array<{name: string; value: string; description?: string; settable?: boolean}>;
+	mounts?: Array<{name: string; source: string; destination: string; settable?: boolean}>;
+	args?: {name: string; value: string[]; settable?: boolean};
 }
 
 /** The Kasm-like repository: patch levels where string order and version order disagree. */
@@ -93,12 +99,27 @@ function buildFolder(sandbox: Sandbox, build: PluginBuild): string {
 	const config = {
 		description: build.description ?? `Kasm-like sidecar fixture ${build.version}: a volume and network driver`,
 		documentation: 'https://kasm-tui.invalid/fixture',
-		entrypoint: ['/plugin'],
+		entrypoint: build.entrypoint ?? ['/plugin'],
 		workdir: '/',
 		interface: {types: ['docker.volumedriver/1.0', 'docker.networkdriver/1.0', 'docker.ipamdriver/1.0'], socket: 'kasm.sock'},
 		network: {type: build.network ?? 'host'},
 		linux: {capabilities: build.capabilities ?? []},
+		env: (build.env ?? []).map(item => ({name: item.name, description: item.description ?? '', value: item.value, settable: item.settable === false ? [] : ['value']})),
+		mounts: (build.mounts ?? []).map(item => ({
+			name: item.name,
+			description: '',
+			source: item.source,
+			destination: item.destination,
+			type: 'bind',
+			options: ['rbind', 'ro'],
+			settable: item.settable === false ? [] : ['source'],
+		})),
+		...(build.args ? {args: {name: build.args.name, description: '', value: build.args.value, settable: build.args.settable === false ? [] : ['value']}} : {}),
 	};
+	for (const mount of build.mounts ?? []) {
+		fs.mkdirSync(path.join(rootfs, mount.destination), {recursive: true});
+	}
+
 	fs.writeFileSync(path.join(folder, 'config.json'), JSON.stringify(config, null, 2));
 	return folder;
 }
@@ -131,11 +152,13 @@ export async function seedKasmRepository(sandbox: Sandbox): Promise<KasmReposito
 }
 
 const manifestV2 = 'application/vnd.docker.distribution.manifest.v2+json';
+/** Plugins are pushed as Docker manifests; images from the containerd store as OCI ones, which the registry only serves to who accepts them. */
+export const anyManifest = [manifestV2, 'application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.oci.image.index.v1+json'].join(', ');
 
 /** Points `tag` at the build `target` points at, without a new build: a rolling tag moving. */
 export async function moveTag(sandbox: Sandbox, repositoryPath: string, tag: string, target: string): Promise<void> {
 	const base = `http://${sandbox.registry}/v2/${repositoryPath}/manifests`;
-	const response = await fetch(`${base}/${target}`, {headers: {Accept: manifestV2}});
+	const response = await fetch(`${base}/${target}`, {headers: {Accept: anyManifest}});
 	if (!response.ok) {
 		throw new Error(`could not read the manifest of ${repositoryPath}:${target}: HTTP ${response.status}`);
 	}
@@ -155,7 +178,7 @@ export async function moveTag(sandbox: Sandbox, repositoryPath: string, tag: str
 export async function manifestDigest(sandbox: Sandbox, repositoryPath: string, tag: string): Promise<string> {
 	const response = await fetch(`http://${sandbox.registry}/v2/${repositoryPath}/manifests/${tag}`, {
 		method: 'HEAD',
-		headers: {Accept: manifestV2},
+		headers: {Accept: anyManifest},
 	});
 	const digest = response.headers.get('docker-content-digest');
 	if (!response.ok || !digest) {

@@ -4,6 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import {currentEngineKind, engineLaunch, type EngineKind} from './engines.js';
 import {isAlive, processesInCgroups, processesMentioning, signal, sleep, waitForExit} from './processes.js';
 
 /**
@@ -26,6 +27,19 @@ export interface SandboxState {
 	pids: {dockerd: number; registry: number};
 	/** The process that started it: when it is gone, the sandbox is stale (1: kept on purpose). */
 	owner: number;
+	/** Which engine generation runs (engines.ts), and what the daemon itself says it is. */
+	kind: EngineKind;
+	engine: EngineFacts;
+}
+
+/** What the daemon says of itself once it is up, for tests that assert a kind's own behaviour. */
+export interface EngineFacts {
+	/** `20.10.24+dfsg1`, `26.1.5+dfsg1`. */
+	version: string;
+	/** The newest Engine API it speaks: `1.41`, `1.45`. */
+	apiVersion: string;
+	/** `containerd` when images live in containerd's store (the snapshotter), else `classic`. */
+	imageStore: 'classic' | 'containerd';
 }
 
 const prefix = 'kt-';
@@ -148,6 +162,8 @@ function start(command: string, args: string[], logFile: string, extra: SpawnOpt
 
 export interface StartOptions {
 	log?: (line: string) => void;
+	/** Default: the kind this process runs on (KASM_TUI_ENGINE, else 20.10). */
+	kind?: EngineKind;
 }
 
 export class Sandbox {
@@ -209,12 +225,14 @@ function dockerCli(): string {
 	return fs.existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
 }
 
-export async function startSandbox({log = () => {}}: StartOptions = {}): Promise<Sandbox> {
+export async function startSandbox({log = () => {}, kind = currentEngineKind()}: StartOptions = {}): Promise<Sandbox> {
 	if (process.getuid?.() !== 0) {
 		throw new Error('the sandbox runs its own dockerd, which needs root: run the tests or the demo as root (e.g. with sudo)');
 	}
 
 	ensurePrerequisites(log);
+	// Fetched (once) before anything starts, so a failed fetch leaves nothing running.
+	engineLaunch(kind, log);
 	await reapStaleSandboxes(log);
 	const startedAt = Date.now();
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -230,6 +248,8 @@ export async function startSandbox({log = () => {}}: StartOptions = {}): Promise
 		dockerConfig: path.join(dir, 'docker-config'),
 		pids: {dockerd: 0, registry: 0},
 		owner: process.pid,
+		kind,
+		engine: {version: '', apiVersion: '', imageStore: 'classic'},
 	};
 	fs.mkdirSync(state.dockerConfig);
 	fs.writeFileSync(path.join(state.dockerConfig, 'config.json'), '{"auths":{}}\n');
@@ -247,12 +267,14 @@ export async function startSandbox({log = () => {}}: StartOptions = {}): Promise
 			(await httpStatus({host: '127.0.0.1', port, path: '/v2/'})) === 200,
 		);
 		await waitForDaemon(state);
+		state.engine = await engineFacts(state.socket);
+		writeState();
 	} catch (error) {
 		await stopSandbox(state);
 		throw error;
 	}
 
-	log(`sandbox up in ${Date.now() - startedAt} ms: daemon ${state.host}, registry ${state.registry}`);
+	log(`sandbox up in ${Date.now() - startedAt} ms: Docker ${state.engine.version} (${kind}) ${state.host}, registry ${state.registry}`);
 	return new Sandbox(state);
 }
 
@@ -333,9 +355,11 @@ export async function startExtraRegistry(sandbox: Sandbox, options: ExtraRegistr
 
 function startDaemon(state: SandboxState): number {
 	const {dir} = state;
+	const launch = engineLaunch(state.kind);
 	return start(
-		which('dockerd') ?? 'dockerd',
+		launch.dockerd,
 		[
+			...launch.args(dir),
 			'--host',
 			state.host,
 			'--data-root',
@@ -359,12 +383,41 @@ function startDaemon(state: SandboxState): number {
 			`kasmtui-${path.basename(dir)}`,
 			'--containerd-plugins-namespace',
 			`kasmtui-${path.basename(dir)}-plugins`,
+			// Info, as a host's daemon logs: a plugin's stdout reaches the log at that level (kasm-tui logs).
 			'--log-level',
-			'warn',
+			'info',
 		],
 		path.join(dir, 'dockerd.log'),
-		{env: {...process.env, DOCKER_CONFIG: state.dockerConfig}},
+		{env: {...process.env, PATH: launch.path, DOCKER_CONFIG: state.dockerConfig}},
 	);
+}
+
+function getJson(socketPath: string, apiPath: string): Promise<unknown> {
+	return new Promise((resolve, reject) => {
+		const request = http.get({socketPath, path: apiPath, timeout: 10_000}, response => {
+			let body = '';
+			response.setEncoding('utf8');
+			response.on('data', chunk => {
+				body += chunk;
+			});
+			response.on('end', () => {
+				try {
+					resolve(JSON.parse(body));
+				} catch (error) {
+					reject(error as Error);
+				}
+			});
+		});
+		request.on('error', reject);
+		request.on('timeout', () => request.destroy(new Error(`no answer to ${apiPath}`)));
+	});
+}
+
+async function engineFacts(socketPath: string): Promise<EngineFacts> {
+	const version = (await getJson(socketPath, '/version')) as {Version: string; ApiVersion: string};
+	const info = (await getJson(socketPath, '/info')) as {DriverStatus?: string[][] | null};
+	const snapshotter = (info.DriverStatus ?? []).some(([key, value]) => key === 'driver-type' && value === 'io.containerd.snapshotter.v1');
+	return {version: version.Version, apiVersion: version.ApiVersion, imageStore: snapshotter ? 'containerd' : 'classic'};
 }
 
 async function waitForDaemon(state: SandboxState): Promise<void> {

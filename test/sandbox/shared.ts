@@ -68,3 +68,21 @@ export function useLeftovers(sandbox: Sandbox) {
 		},
 	};
 }
+
+/** The status a pull's progress ends a layer with: the containerd store has no extract step to report. */
+export function layerDoneStatus(sandbox: Sandbox): string {
+	return sandbox.state.engine.imageStore === 'containerd' ? 'Download complete' : 'Pull complete';
+}
+
+/** What `docker plugin inspect` says of every installed plugin. */
+export interface InspectedPlugin {
+	Id: string;
+	Name: string;
+	Enabled: boolean;
+	PluginReference: string;
+}
+
+export async function installedPlugins(sandbox: Sandbox): Promise<InspectedPlugin[]> {
+	const ids = (await sandbox.docker(['plugin', 'ls', '-q', '--no-trunc'])).trim().split('\n').filter(Boolean);
+	return ids.length === 0 ? [] : (JSON.parse(await sandbox.docker(['plugin', 'inspect', ...ids])) as InspectedPlugin[]);
+}

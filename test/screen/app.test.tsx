@@ -4,8 +4,9 @@ import {setTimeout as delay} from 'node:timers/promises';
 import {cleanup, render} from 'ink-testing-library';
 import {App} from '../../source/app/app.js';
 import {keymap} from '../../source/app/keymap.js';
+import {FlowFailed} from '../../source/flows/run.js';
 import {answerPrompt, keys, press, waitForFrame} from '../helpers/frames.js';
-import {fixtureServices} from './fixture-services.js';
+import {entry, fixtureServices} from './fixture-services.js';
 
 afterEach(() => cleanup());
 
@@ -236,6 +237,32 @@ test('i picks a version from the tags and history, asks for an alias, and confir
 	assert.equal(recorded.runs.length, 1);
 });
 
+test('i offers a build a moving tag named in the history by its digest, since the tag names another build now', async () => {
+	const digest = `sha256:${'7'.repeat(64)}`;
+	const observed = {...entry('2026-09-01T08:00:00.000Z', 'observed', 'amd64-1.2-rolling', '7'), identity: {diffIds: [`sha256:${'7'.repeat(64)}`], digest}};
+	const {ui, recorded} = open({earlierHistory: [observed]}, {columns: 120, rows: 40});
+	await waitForFrame(ui.lastFrame, ready);
+	await press(ui.stdin, ui.lastFrame, 'j');
+	await press(ui.stdin, ui.lastFrame, 'j');
+	await waitForFrame(ui.lastFrame, text => text.includes('(this build, latest patch)'));
+	let frame = await press(ui.stdin, ui.lastFrame, 'i');
+	assert.match(frame, /amd64-1\.2-rolling @ 777777777777 {2}\(history build, 2026-09-01\)/);
+	// Down to the history build (ink-select-input marks the highlighted choice with ❯), then pick it.
+	const highlighted = (text: string) => text.split('\n').find(row => row.includes('❯')) ?? '';
+	for (let presses = 0; !highlighted(frame).includes('history build') && presses < 12; presses++) {
+		await delay(50);
+		frame = await press(ui.stdin, ui.lastFrame, keys.down);
+	}
+
+	await delay(50);
+	frame = await press(ui.stdin, ui.lastFrame, keys.enter);
+	assert.match(frame, /under which name\?/);
+	await press(ui.stdin, ui.lastFrame, keys.enter);
+	await waitForFrame(ui.lastFrame, text => /Reinstall/.test(text));
+	assert.equal(recorded.plans.at(-1)?.kind, 'reinstall');
+	assert.equal((recorded.plans.at(-1) as {version: string}).version, digest, 'the build is asked for by its digest, not by the tag that moved');
+});
+
 test('a lists what auto-update will upgrade and skip, and runs only on y', async () => {
 	const {ui, recorded} = open({}, {columns: 120, rows: 40});
 	await waitForFrame(ui.lastFrame, ready);
@@ -252,28 +279,75 @@ test('a lists what auto-update will upgrade and skip, and runs only on y', async
 	assert.equal(recorded.autoUpdates, 1);
 });
 
-test('d and e ask before disabling or enabling, showing the docker command', async () => {
+test('d and e ask before disabling or enabling, showing the docker command, and run the plan they showed', async () => {
 	const {ui, recorded} = open();
 	await waitForFrame(ui.lastFrame, ready);
+	await press(ui.stdin, ui.lastFrame, 'j');
 	await press(ui.stdin, ui.lastFrame, 'd');
-	await answerPrompt(ui, {title: /Disable kasmweb\/kasm-network-plugin:amd64-1\.2\.9\?/, body: [/\$ docker plugin disable kasmweb\/kasm-network-plugin:amd64-1\.2\.9/]}, 'y');
+	await waitForFrame(ui.lastFrame, text => text.includes('already disabled'));
+	await press(ui.stdin, ui.lastFrame, keys.escape);
+	await press(ui.stdin, ui.lastFrame, 'e');
+	await answerPrompt(ui, {title: /Enable kasmweb\/sidecar-edge:amd64-1\.2\.1\?/, body: [/\$ docker plugin enable kasmweb\/sidecar-edge:amd64-1\.2\.1/]}, 'y');
 	await waitForFrame(ui.lastFrame, text => /: done/.test(text));
-	assert.deepEqual(recorded.enabled, [['kasmweb/kasm-network-plugin:amd64-1.2.9', false]]);
+	assert.deepEqual(
+		recorded.runs.map(plan => [plan.action, plan.origin.name, plan.steps.map(step => step.kind).join(',')]),
+		[['enable', 'kasmweb/sidecar-edge:amd64-1.2.1', 'enable']],
+	);
 });
 
-test('read-only refuses every change with the reason, and asks the daemon for nothing', async () => {
+test('yy at a confirmation, as a paste or fast typing sends it, starts the change once; a change key while it runs is refused with the reason', async () => {
+	const {ui, recorded, release} = open({holdRuns: true});
+	await waitForFrame(ui.lastFrame, ready);
+	await press(ui.stdin, ui.lastFrame, 'u');
+	await waitForFrame(ui.lastFrame, text => /y go ahead/.test(text));
+	ui.stdin.write('yy');
+	let frame = await waitForFrame(ui.lastFrame, text => /one change at a time/.test(text));
+	assert.match(frame, /Upgrade kasmweb\/kasm-network-plugin:amd64-1\.2\.9…/, 'the first change runs');
+	assert.equal(recorded.runs.length, 1, 'the second y did not start it again');
+	ui.stdin.write('d');
+	frame = await waitForFrame(ui.lastFrame, text => /one change at a time: "d" was not taken while Upgrade/.test(text.replaceAll(/\s+/g, ' ')));
+	assert.equal(recorded.plans.length, 1, 'd planned nothing while the upgrade ran');
+	release();
+	frame = await waitForFrame(ui.lastFrame, text => /Upgrade .*: done/.test(text));
+	assert.equal(recorded.runs.length, 1);
+});
+
+test('a change whose undo failed says it was not put back, what state the plugin is in, and how to recover it', async () => {
+	const failure = new FlowFailed(
+		'upgrade of kasmweb/kasm-network-plugin:amd64-1.2.9 failed: interrupted (SIGTERM) before step 3 of 3; could not put it back (no tag holds its build)',
+		'failed',
+		'kasmweb/kasm-network-plugin:amd64-1.2.9',
+		'kasmweb/kasm-network-plugin:amd64-1.2.9 is disabled, at amd64-1.2.9 (not the build it had)',
+	);
+	const {ui} = open({failRun: failure});
+	await waitForFrame(ui.lastFrame, ready);
+	await press(ui.stdin, ui.lastFrame, 'u');
+	await answerPrompt(ui, {title: /Upgrade kasmweb\/kasm-network-plugin/, body: [/docker plugin upgrade/]}, 'y');
+	const frame = (await waitForFrame(ui.lastFrame, text => /Upgrade .*: failed/.test(text))).replaceAll(/\s+/g, ' ');
+	assert.match(frame, /Upgrade kasmweb\/kasm-network-plugin:amd64-1\.2\.9: failed, not put back/);
+	assert.match(frame, /now kasmweb\/kasm-network-plugin:amd64-1\.2\.9 is disabled, at amd64-1\.2\.9 \(not the build it had\)/);
+	assert.match(frame, /run kasm-tui recover kasmweb\/kasm-network-plugin:amd64-1\.2\.9/);
+});
+
+test('read-only refuses every change with the reason, and asks the services to change nothing of any kind', async () => {
 	const {ui, recorded} = open({readOnly: true});
 	const first = await waitForFrame(ui.lastFrame, ready);
 	assert.match(first.split('\n')[0]!, /READ-ONLY/);
 	assert.doesNotMatch(first.split('\n').at(-1)!, /u upgrade/, 'the footer offers no change');
-	for (const letter of ['u', 'r', 'i', 'a', 'd', 'x']) {
-		const frame = await press(ui.stdin, ui.lastFrame, letter).catch(() => ui.lastFrame() ?? '');
-		assert.match(frame, /read-only \(--read-only\)/, `${letter} is refused`);
-		ui.stdin.write(keys.escape);
+	for (const key of ['u', 'r', 'i', 'a', 'e', 'd', 'x', keys.tab, 'p', 'x']) {
+		if (key === keys.tab) {
+			await press(ui.stdin, ui.lastFrame, key);
+			continue;
+		}
+
+		ui.stdin.write(key);
+		await waitForFrame(ui.lastFrame, text => /read-only \(--read-only\)/.test(text));
+		// The next key clears the message first.
+		await press(ui.stdin, ui.lastFrame, 'k');
 	}
 
-	assert.equal(recorded.plans.length, 0);
-	assert.equal(recorded.runs.length, 0);
+	const {loads: _loads, ...changes} = recorded;
+	assert.deepEqual(changes, {pulls: [], removedImages: [], plans: [], runs: [], autoUpdates: 0});
 });
 
 test('when the daemon goes away a banner says so over the last state, and it goes when the daemon is back', async () => {

@@ -5,7 +5,11 @@ import {Refused} from '../../source/errors.js';
 import type {Plan} from '../../source/flows/plan.js';
 import type {FlowEvent, FlowResult} from '../../source/flows/run.js';
 import type {LedgerEntry} from '../../source/ledger/entry.js';
-import type {HostServices, HostSnapshot, PlanRequest, PluginDetails} from '../../source/app/services.js';
+import {isRolling} from '../../source/rolling.js';
+import type {HostServices, HostSnapshot, PluginDetails} from '../../source/app/services.js';
+import type {FlowContext} from '../../source/flows/context.js';
+import type {ChangeRequest} from '../../source/flows/open-change.js';
+import {planStateChange} from '../../source/flows/state-changes.js';
 
 /**
  * A fixed state of a Kasm host for the views: views get state, they never call the daemon.
@@ -19,7 +23,7 @@ const plugin = (fields: Partial<PluginWithUsage> & Pick<PluginWithUsage, 'name' 
 	tag: fields.reference.split(':').pop() ?? '',
 	id: 'a'.repeat(64),
 	enabled: true,
-	rolling: /-rolling.*$/.test(fields.name),
+	rolling: isRolling(fields.name),
 	description: 'Kasm sidecar network plugin',
 	types: ['docker.networkdriver/1.0'],
 	privileges: [{name: 'network', description: 'permissions to access a network', value: ['host']}],
@@ -49,6 +53,9 @@ export const plugins: PluginWithUsage[] = [
 	}),
 ];
 
+/** The fixture's own now: the ages it shows never change with the date the tests run on. */
+export const fixtureClock = () => Date.parse('2026-12-01T00:00:00.000Z');
+
 export const images: ImageWithUsage[] = Array.from({length: 60}, (_, index) => ({
 	repository: `kasmweb/workspace-${String(index).padStart(2, '0')}`,
 	tag: '1.16.0',
@@ -60,7 +67,7 @@ export const images: ImageWithUsage[] = Array.from({length: 60}, (_, index) => (
 	usedBy: {containers: index === 0 ? ['kasm-session-ops'] : []},
 }));
 
-const entry = (time: string, action: LedgerEntry['action'], tag: string, id: string, outcome: LedgerEntry['outcome'] = 'ok'): LedgerEntry => ({
+export const entry = (time: string, action: LedgerEntry['action'], tag: string, id: string, outcome: LedgerEntry['outcome'] = 'ok'): LedgerEntry => ({
 	time,
 	action,
 	name: 'kasmweb/sidecar:amd64-1.2-rolling',
@@ -104,16 +111,27 @@ export function upgradePlan(target: PluginWithUsage): Plan {
 export interface Recorded {
 	pulls: string[];
 	removedImages: string[];
-	plans: PlanRequest[];
+	plans: ChangeRequest[];
 	runs: Plan[];
 	autoUpdates: number;
-	enabled: Array<[string, boolean]>;
-	removed: string[];
 	loads: number;
 }
 
-export function fixtureServices(options: {readOnly?: boolean; failLoad?: string; refuse?: PlanRequest['kind']} = {}) {
-	const recorded: Recorded = {pulls: [], removedImages: [], plans: [], runs: [], autoUpdates: 0, enabled: [], removed: [], loads: 0};
+export interface FixtureOptions {
+	readOnly?: boolean;
+	failLoad?: string;
+	refuse?: ChangeRequest['kind'];
+	/** Each run waits for `release()`, as a real change takes its time. */
+	holdRuns?: boolean;
+	/** Each run fails with this. */
+	failRun?: Error;
+	/** Entries of the rolling plugin's history before those of rollingDetails. */
+	earlierHistory?: LedgerEntry[];
+}
+
+export function fixtureServices(options: FixtureOptions = {}) {
+	const recorded: Recorded = {pulls: [], removedImages: [], plans: [], runs: [], autoUpdates: 0, loads: 0};
+	const held: Array<() => void> = [];
 	const watchers: Array<{onChange: () => void; onState: (state: 'live' | 'lost') => void}> = [];
 	const snapshot: HostSnapshot = {engine: {version: '20.10.24', apiVersion: '1.41'}, plugins, images};
 	const services: HostServices = {
@@ -133,10 +151,16 @@ export function fixtureServices(options: {readOnly?: boolean; failLoad?: string;
 			return () => watchers.splice(watchers.indexOf(watcher), 1);
 		},
 		async details(target) {
-			return target.name === 'kasmweb/sidecar:amd64-1.2-rolling' ? rollingDetails : {history: [], tags: ['amd64-1.2.9', 'amd64-1.2.1']};
+			return target.name === 'kasmweb/sidecar:amd64-1.2-rolling'
+				? {...rollingDetails, history: [...rollingDetails.history, ...(options.earlierHistory ?? [])]}
+				: {history: [], tags: ['amd64-1.2.9', 'amd64-1.2.1']};
 		},
 		async plan(request) {
 			recorded.plans.push(request);
+			if (request.kind === 'enable' || request.kind === 'disable' || request.kind === 'remove') {
+				return planStateChange({readOnly: false} as FlowContext, request.plugin, request.kind);
+			}
+
 			const plan = upgradePlan(request.plugin);
 			if (request.kind === 'reinstall') {
 				const remote = `kasmweb/sidecar:${request.version}`;
@@ -155,6 +179,14 @@ export function fixtureServices(options: {readOnly?: boolean; failLoad?: string;
 				onEvent({kind: 'step', step, index, count: plan.steps.length});
 			}
 
+			if (options.holdRuns) {
+				await new Promise<void>(resolve => held.push(resolve));
+			}
+
+			if (options.failRun) {
+				throw options.failRun;
+			}
+
 			return {plugin: plan.plugin, entry: entry(new Date().toISOString(), 'upgrade', plan.destination.tag, '3'), warnings: []};
 		},
 		autoUpdatePreview(list) {
@@ -162,13 +194,7 @@ export function fixtureServices(options: {readOnly?: boolean; failLoad?: string;
 		},
 		async autoUpdate() {
 			recorded.autoUpdates++;
-			return [{plugin: 'kasmweb/sidecar:amd64-1.2-rolling', result: 'upgraded', tag: 'amd64-1.2-rolling'}];
-		},
-		async setEnabled(target, enabled) {
-			recorded.enabled.push([target.name, enabled]);
-		},
-		async remove(target) {
-			recorded.removed.push(target.name);
+			return [{plugin: 'kasmweb/sidecar:amd64-1.2-rolling', result: 'upgraded', tag: 'amd64-1.2-rolling', from: 'amd64-1.2.9', to: 'amd64-1.2.10', sameBuild: false}];
 		},
 		async health(target) {
 			return target.enabled ? 'healthy (answers in 2 ms)' : 'unresponsive: no answer in 2000 ms';
@@ -191,5 +217,6 @@ export function fixtureServices(options: {readOnly?: boolean; failLoad?: string;
 			recorded.removedImages.push(image);
 		},
 	};
-	return {services, recorded, emit: (state: 'live' | 'lost') => watchers.forEach(watcher => watcher.onState(state)), change: () => watchers.forEach(watcher => watcher.onChange())};
+	const release = () => held.splice(0).forEach(resolve => resolve());
+	return {services, recorded, release, emit: (state: 'live' | 'lost') => watchers.forEach(watcher => watcher.onState(state)), change: () => watchers.forEach(watcher => watcher.onChange())};
 }

@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import {afterEach, test} from 'node:test';
+import {afterEach, mock, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {cleanup, render} from 'ink-testing-library';
 import {App} from '../../source/app/app.js';
 import {press, waitForFrame} from '../helpers/frames.js';
-import {fixtureServices} from './fixture-services.js';
+import {matchGolden} from '../helpers/golden.js';
+import {fixtureClock, fixtureServices} from './fixture-services.js';
 
 /**
  * Golden frames, as dry and oxker keep them: each view drawn from a fixed state at three sizes
  * and compared with the frame stored beside this file. A change to the layout shows up as a
- * diff to read, not as a surprise on an operator's screen. UPDATE_GOLDEN=1 writes them anew.
+ * diff to read, not as a surprise on an operator's screen. UPDATE_GOLDEN=1 writes them anew;
+ * a missing one fails. The screen is drawn at the fixture's own time, whatever the date.
  */
 const folder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
 afterEach(() => cleanup());
@@ -33,7 +34,7 @@ for (const size of [
 		test(`the ${view.name} view at ${size.columns}×${size.rows} matches its golden frame`, async () => {
 			const draw = async () => {
 				const {services} = fixtureServices();
-				const ui = render(<App services={services} size={size} />);
+				const ui = render(<App services={services} size={size} now={fixtureClock} />);
 				// Every background answer is in before the picture is taken: details, plugin and image updates.
 				await waitForFrame(ui.lastFrame, text => text.includes('no history yet') && /sidecar:amd64-1\.2.*↑/.test(text) && /workspace-01.*↑/.test(text));
 				for (const key of view.keys) {
@@ -47,13 +48,23 @@ for (const size of [
 
 			const frame = await draw();
 			assert.equal(await draw(), frame, 'the same state draws the same frame');
-			const file = path.join(folder, `${view.name}-${size.columns}x${size.rows}.txt`);
-			if (process.env.UPDATE_GOLDEN === '1' || !fs.existsSync(file)) {
-				fs.mkdirSync(folder, {recursive: true});
-				fs.writeFileSync(file, frame + '\n');
-			}
-
-			assert.equal(frame + '\n', fs.readFileSync(file, 'utf8'));
+			matchGolden(path.join(folder, `${view.name}-${size.columns}x${size.rows}.txt`), frame);
 		});
 	}
 }
+
+test('the images view draws the same golden frame years from now: the age of an image is told by the clock it is given', async () => {
+	// Only the date moves: Ink's timers stay real.
+	mock.timers.enable({apis: ['Date'], now: Date.parse('2035-06-01T00:00:00Z')});
+	try {
+		const {services} = fixtureServices();
+		const ui = render(<App services={services} size={{columns: 80, rows: 24}} now={fixtureClock} />);
+		await waitForFrame(ui.lastFrame, text => text.includes('no history yet') && /workspace-01.*↑/.test(text));
+		const frame = await press(ui.stdin, ui.lastFrame, '\t');
+		await waitForFrame(ui.lastFrame, text => /update\s+up to date/.test(text));
+		assert.match(ui.lastFrame() ?? frame, /created 3y ago/);
+		matchGolden(path.join(folder, 'images-80x24.txt'), ui.lastFrame() ?? '');
+	} finally {
+		mock.timers.reset();
+	}
+});

@@ -125,16 +125,21 @@ test('a replay delivers only what was not delivered, starting a second before th
 	assert.equal(replay.accept(first, '10000000000'), true);
 });
 
-test('a burst of events is delivered as one batch; flush delivers early; close drops what is pending', async () => {
+test('a burst of events is delivered as one batch; flush delivers early; close drops what is pending', t => {
+	// The test's own clock: the window is exact, however loaded the machine.
+	t.mock.timers.enable({apis: ['setTimeout']});
 	const batches: EngineEvent[][] = [];
 	const batcher = batchEvents(batch => batches.push(batch), {windowMs: 30});
 	const event = parseEvent(pluginEnable)!;
 	for (let index = 0; index < 5; index++) {
 		batcher.push(event);
+		t.mock.timers.tick(5);
 	}
 
 	assert.equal(batches.length, 0, 'nothing before the window ends');
-	await sleep(80);
+	t.mock.timers.tick(4);
+	assert.equal(batches.length, 0, 'the window runs from the first event of the burst');
+	t.mock.timers.tick(1);
 	assert.deepEqual(
 		batches.map(batch => batch.length),
 		[5],
@@ -150,7 +155,7 @@ test('a burst of events is delivered as one batch; flush delivers early; close d
 	batcher.push(event);
 	batcher.close();
 	batcher.push(event);
-	await sleep(80);
+	t.mock.timers.tick(1000);
 	assert.equal(batches.length, 2);
 });
 
@@ -166,6 +171,11 @@ async function fakeDaemon(name: string, serve: (response: http.ServerResponse, i
 	const socketPath = path.join(folder, `${name}.sock`);
 	const requests: URLSearchParams[] = [];
 	const server = http.createServer((request, response) => {
+		if (request.url === '/_ping') {
+			response.writeHead(200, {'Api-Version': '1.41'}).end('OK');
+			return;
+		}
+
 		const query = new URL(request.url ?? '/', 'http://daemon').searchParams;
 		requests.push(query);
 		response.writeHead(200, {'Content-Type': 'application/json'});
@@ -278,8 +288,14 @@ test('a daemon that is not there is retried with a growing wait until closed, an
 test('closing while the daemon has not answered yet ends the attempt quietly; an aborted signal closes too', async () => {
 	const held: http.ServerResponse[] = [];
 	const socketPath = path.join(folder, 'silent.sock');
-	// Accepts and never answers, as a daemon busy starting up might.
-	const server = http.createServer((_request, response) => held.push(response));
+	// Answers its ping, then never answers the stream, as a daemon busy starting up might.
+	const server = http.createServer((request, response) => {
+		if (request.url === '/_ping') {
+			response.writeHead(200, {'Api-Version': '1.41'}).end('OK');
+		} else {
+			held.push(response);
+		}
+	});
 	await new Promise<void>(resolve => server.listen(socketPath, resolve));
 	try {
 		const engine = await Engine.open(parseHost(`unix://${socketPath}`, 'flag'));
@@ -318,6 +334,82 @@ test('a stream cut before any event is reopened from the second it first opened,
 		await until('live again', () => seen.states.filter(([state]) => state === 'live').length === 2);
 		const since = Number(daemon.requests[1]?.get('since'));
 		assert.ok(Number.isInteger(since) && Math.abs(since - Date.now() / 1000) < 5, `since ${since} is the Date header's second`);
+	} finally {
+		watch.close();
+		await daemon.close();
+	}
+});
+
+/** A fake whose /events stays open (`streams`); /_ping answers while `answering` says so, else never. */
+async function fakeWithPing(name: string) {
+	const socketPath = path.join(folder, `${name}.sock`);
+	const state = {answering: true, pings: 0};
+	const streams: http.ServerResponse[] = [];
+	const server = http.createServer((request, response) => {
+		if (request.url?.startsWith('/_ping')) {
+			state.pings++;
+			if (state.answering) {
+				response.end('OK');
+			}
+
+			return;
+		}
+
+		response.writeHead(200, {'Content-Type': 'application/json'});
+		response.flushHeaders();
+		streams.push(response);
+	});
+	await new Promise<void>(resolve => server.listen(socketPath, resolve));
+	return {
+		socketPath,
+		state,
+		streams,
+		close: async () => {
+			server.closeAllConnections();
+			await new Promise(resolve => server.close(resolve));
+		},
+	};
+}
+
+test('a daemon that stops answering while its stream stays open is reported lost within one quiet window and one ping', async () => {
+	const daemon = await fakeWithPing('hung');
+	const engine = await Engine.open(parseHost(`unix://${daemon.socketPath}`, 'flag'));
+	const seen = recorder();
+	const watch = watchEvents(engine, {...seen, livenessMs: 100, pingTimeoutMs: 200, firstRetryMs: 5000});
+	try {
+		await until('live', () => seen.states.some(([state]) => state === 'live'));
+		await sleep(350);
+		assert.deepEqual(seen.states.map(([state]) => state), ['live'], 'a quiet daemon that answers stays live');
+		assert.ok(daemon.state.pings >= 3, `asked ${daemon.state.pings} times (once to agree the API version)`);
+
+		daemon.state.answering = false;
+		const stoppedAt = Date.now();
+		await until('lost', () => seen.states.some(([state]) => state === 'lost'));
+		assert.equal(seen.states.find(([state]) => state === 'lost')?.[1].reason, 'the daemon does not answer');
+		assert.ok(Date.now() - stoppedAt < 100 + 200 + 250, `lost after ${Date.now() - stoppedAt} ms`);
+		assert.equal(engine.calls, 1, 'the pings are not counted as calls: only the stream was opened');
+	} finally {
+		watch.close();
+		await daemon.close();
+	}
+});
+
+test('while events flow nothing else is asked: the ping waits for a quiet window', async () => {
+	const daemon = await fakeWithPing('busy');
+	const engine = await Engine.open(parseHost(`unix://${daemon.socketPath}`, 'flag'));
+	const seen = recorder();
+	const watch = watchEvents(engine, {...seen, livenessMs: 200, pingTimeoutMs: 200});
+	try {
+		await until('live', () => seen.states.some(([state]) => state === 'live'));
+		for (let index = 0; index < 12; index++) {
+			daemon.streams[0]?.write(`${volumeEvent(`busy-${index}`, 1_700_000_000_000_000_000n + BigInt(index))}\n`);
+			await sleep(50);
+		}
+
+		await until('every event', () => seen.events.length === 12);
+		// The one ping before the stream agreed the API version; none came while events flowed.
+		assert.equal(daemon.state.pings, 1);
+		await until('a quiet window brings one ask', () => daemon.state.pings === 2, 2000);
 	} finally {
 		watch.close();
 		await daemon.close();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {EventEmitter} from 'node:events';
 import {test} from 'node:test';
-import {FrameWriter, frameUpdate} from '../../source/app/frame-writer.js';
+import {FrameWriter, frameUpdate} from '../../source/app/terminal/frame-writer.js';
 
 test('an unchanged frame sends nothing', () => {
 	assert.equal(frameUpdate(['a', 'b'], ['a', 'b'], 24), '');

@@ -9,6 +9,7 @@ import {ImageUpdateChecker} from '../../source/docker/image-updates.js';
 import type {Image} from '../../source/docker/images.js';
 import {BadInput} from '../../source/errors.js';
 import {RegistryClient} from '../../source/registry/client.js';
+import {RegistryNotFound} from '../../source/registry/errors.js';
 
 const digest = (hex: string) => `sha256:${hex.repeat(64)}`;
 
@@ -147,4 +148,39 @@ test('progress prints a line when a layer\'s status changes, not for every chunk
 		'kt/app:v1: abc: Pull complete',
 		'kt/app:v1: Digest: sha256:x',
 	]);
+});
+
+test('an image the containerd store names by its own digest counts as a registry\'s build only if that registry has the digest', async () => {
+	const asked: string[] = [];
+	/** A registry whose `tags` point at builds, and that holds the builds in `held`. */
+	const registryWith = (tags: Record<string, string>, held: string[]) => ({
+		manifestDigest: async (reference: {registry: string; repository: string; tag?: string; digest?: string}) => {
+			asked.push(reference.digest ?? `:${reference.tag}`);
+			const found = reference.digest ? held.find(known => known === reference.digest) : tags[reference.tag ?? ''];
+			if (!found) {
+				throw new RegistryNotFound(`registry ${reference.registry} has no manifest`, reference.registry);
+			}
+
+			return found;
+		},
+		manifest: async () => ({digest: digest('e'), manifest: {kind: 'manifest' as const, mediaType: '', config: {digest: digest('f')}, layers: []}}),
+	});
+	const named = (id: string) => image({repository: '127.0.0.1:5000/kt/app', tag: 'v1', id, repoDigests: [`127.0.0.1:5000/kt/app@${id}`]});
+
+	const imported = await new ImageUpdateChecker({registry: registryWith({v1: digest('e')}, [digest('e')])}).check(named(digest('d')));
+	assert.equal(imported.updateAvailable, null);
+	assert.match(imported.updateAvailable === null ? imported.updateError : '', /^not from a registry: 127\.0\.0\.1:5000 has no build with its digest/);
+	const noSuchTag = await new ImageUpdateChecker({registry: registryWith({}, [])}).check(named(digest('d')));
+	assert.match(noSuchTag.updateAvailable === null ? noSuchTag.updateError : '', /^not from a registry/);
+
+	const pulled = await new ImageUpdateChecker({registry: registryWith({v1: digest('e')}, [digest('d'), digest('e')])}).check(named(digest('d')));
+	assert.deepEqual(pulled, {updateAvailable: true, registryDigest: digest('e')}, 'the registry has it: the tag moved on from it');
+	const current = await new ImageUpdateChecker({registry: registryWith({v1: digest('d')}, [digest('d')])}).check(named(digest('d')));
+	assert.deepEqual(current, {updateAvailable: false, registryDigest: digest('d')});
+
+	asked.length = 0;
+	// Classic: the id is the config digest, and the RepoDigest a registry's record: no need to ask about it.
+	const classic = image({repository: '127.0.0.1:5000/kt/app', tag: 'v1', id: digest('c'), repoDigests: [`127.0.0.1:5000/kt/app@${digest('d')}`]});
+	assert.deepEqual(await new ImageUpdateChecker({registry: registryWith({v1: digest('e')}, [])}).check(classic), {updateAvailable: true, registryDigest: digest('e')});
+	assert.deepEqual(asked, [':v1']);
 });

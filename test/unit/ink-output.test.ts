@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import stringWidth from 'string-width';
-import Output, {widestLine} from '../../source/app/ink-output.js';
+import Output, {widestLine} from '../../source/app/terminal/ink-output.js';
 
 // The Output the build swaps out, and the measure it replaces, straight from the installed ink:
 // what the screen draws must not change by a single byte.

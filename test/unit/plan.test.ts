@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {isRolling} from '../../source/docker/plugins.js';
+import {isRolling} from '../../source/rolling.js';
 import {isImmutableTag, previousBuild} from '../../source/flows/builds.js';
 import {comparePrivileges, dockerCommand, pinnedName} from '../../source/flows/plan.js';
 import type {LedgerEntry} from '../../source/ledger/entry.js';

@@ -115,11 +115,15 @@ test('a missing helper is one line naming it, and never a secret', async () => {
 	);
 });
 
-test('a failing helper is one line with its own first line of complaint', async () => {
-	const options = configFolder({credsStore: 'broken'}, {broken: 'cat >/dev/null; echo "gpg: decryption failed: No secret key" >&2; echo more >&2; exit 3'});
+test('a failing helper is one line that quotes nothing it said, and says how to see it', async () => {
+	// A helper may print what it holds when it fails (a half-decrypted store, a debug trace).
+	const options = configFolder({credsStore: 'broken'}, {broken: 'cat >/dev/null; echo "decrypt failed for {\\"Secret\\":\\"hunter2-helper\\"}" >&2; echo hunter2-helper; exit 3'});
 	await assert.rejects(new DockerCredentials(options).get('r.example'), (error: unknown) => {
 		assert.ok(error instanceof CredentialHelperFailed);
-		assert.equal(error.message, 'the credential helper docker-credential-broken failed for r.example (exit 3): gpg: decryption failed: No secret key');
+		assert.equal(
+			error.message,
+			'the credential helper docker-credential-broken failed for r.example (exit 3): run "echo r.example | docker-credential-broken get" to see what it says',
+		);
 		return true;
 	});
 });

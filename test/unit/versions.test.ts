@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {BadInput} from '../../source/errors.js';
-import {hostArch, latestTag, parseVersionPrefix, parseVersionTag, sortTagsNewestFirst} from '../../source/registry/versions.js';
+import {hostArch, latestTag, lineOf, parseVersionPrefix, parseVersionTag, sortTagsNewestFirst} from '../../source/registry/versions.js';
 
 const kasmTags = [
 	'amd64-1.1.0',
@@ -84,7 +84,7 @@ test('a rolling tag asks about the line it rolls on', () => {
 });
 
 test('a prefix that is no architecture and version is bad input with one line', () => {
-	for (const prefix of ['latest-', '1.2', 'amd64-1.2.3-rc.1', 'amd64-x', '']) {
+	for (const prefix of ['latest-', '1.2-', 'amd64-1.2.3-rc.1', '1.2.3-rc.1', 'amd64-x', '1.x', '']) {
 		assert.throws(
 			() => latestTag(kasmTags, prefix),
 			(error: unknown) => error instanceof BadInput && error.exitCode === 2 && !error.message.includes('\n'),
@@ -125,4 +125,31 @@ test('the host architecture is spelled as registries spell it', () => {
 	assert.equal(hostArch('x64'), 'amd64');
 	assert.equal(hostArch('arm64'), 'arm64');
 	assert.match(hostArch(), /^[a-z\d_]+$/);
+});
+
+const plainTags = ['1.15.2', '1.16.0', '1.16.1', '1.16.10', '1.16.9', '1.17.0-rc.1', '1.16-rolling', '1.16.11-rolling', '2', '2.0.1', '2.0.3', '2.1.0-beta', 'amd64-2.9.9', 'latest'];
+
+test('latest understands tags without an architecture: repo:2 is the newest 2.x.y, repo:1.16 the newest 1.16.x', () => {
+	assert.equal(latestTag(plainTags, 'registry/private/app:2'), '2.0.3');
+	assert.equal(latestTag(plainTags, 'kasmweb/chrome:1.16'), '1.16.10');
+	assert.equal(latestTag(plainTags, '1'), '1.16.10');
+	assert.equal(latestTag(plainTags, '1.15'), '1.15.2');
+	assert.equal(latestTag(plainTags, '1.16-rolling'), '1.16.10', 'a rolling tag asks about its line');
+	assert.deepEqual(parseVersionPrefix('2'), {arch: '', major: 2, minor: undefined, patch: undefined});
+});
+
+test('for plain versions too, rolling tags, pre-releases and tags of an architecture never win', () => {
+	assert.equal(latestTag(plainTags, '1.17'), undefined, 'only a release candidate exists for 1.17');
+	assert.equal(latestTag(['2.0.1', '2.0.9-rolling', '2.1.0-beta'], '2'), '2.0.1');
+	assert.equal(latestTag(['amd64-2.0.3'], '2'), undefined, 'a Kasm tag is not a plain version');
+	assert.equal(latestTag(['2.0.3'], 'amd64-2'), undefined, 'and a plain version is not a Kasm tag');
+	assert.equal(latestTag(kasmTags, 'amd64-1.2'), 'amd64-1.2.10', "Kasm's tags read as before");
+});
+
+test('the line of a tag is the prefix latest takes, with or without an architecture', () => {
+	assert.equal(lineOf(parseVersionTag('amd64-1.2.9')!), 'amd64-1.2');
+	assert.equal(lineOf(parseVersionTag('amd64-1.2-rolling')!), 'amd64-1.2');
+	assert.equal(lineOf(parseVersionTag('1.16.0')!), '1.16');
+	assert.equal(lineOf(parseVersionTag('2')!), '2');
+	assert.equal(latestTag(plainTags, lineOf(parseVersionTag('1.16.0-rolling')!)), '1.16.10');
 });

@@ -21,6 +21,10 @@
  * screen, colours, a C1 CSI, CR LF, BEL), for tests of what the daemon
  * passes on from a plugin.
  *
+ * At start it prints its version, every KASM_* variable and its arguments to
+ * stdout (dockerd logs those at info level, tagged plugin=<id>), so tests can
+ * read a plugin's settings back from the daemon's log.
+ *
  * Environment:
  *   PLUGIN_SOCKET        socket path (default /run/docker/plugins/kasm.sock)
  *   PLUGIN_VERSION_FILE  version file (default /VERSION; testing aid)
@@ -1338,7 +1342,24 @@ static void on_term(int sig)
 	_exit(0);
 }
 
-int main(void)
+extern char **environ;
+
+/* What a plugin prints to stdout, dockerd logs at info level with plugin=<id>: the settings it runs with. */
+static void print_settings(int argc, char **argv)
+{
+	char **e;
+	int i;
+
+	printf("kasm-fixture: ready, version %s\n", version);
+	for (e = environ; *e; e++)
+		if (strncmp(*e, "KASM_", 5) == 0)
+			printf("kasm-fixture: setting %s\n", *e);
+	for (i = 1; i < argc; i++)
+		printf("kasm-fixture: argument %s\n", argv[i]);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
 {
 	const char *env;
 	struct sockaddr_un addr;
@@ -1402,6 +1423,7 @@ int main(void)
 		return 1;
 	}
 	fprintf(stderr, "kasm-fixture: version %s listening on %s\n", version, sock_path);
+	print_settings(argc, argv);
 
 	for (;;) {
 		int fd = accept(lfd, NULL, NULL);

@@ -14,6 +14,7 @@ import type {Session} from 'node:inspector';
  */
 export class IdleCollector {
 	private timer: NodeJS.Timeout | undefined;
+	private lastActivity = 0;
 	private session: Session | undefined;
 	private unavailable = false;
 
@@ -25,17 +26,25 @@ export class IdleCollector {
 
 	/** Something was drawn: collect once, `delayMs` after the last frame of a burst. */
 	activity(): void {
-		if (this.timer) {
-			this.timer.refresh();
-			return;
-		}
+		this.lastActivity = Date.now();
+		this.timer ??= this.waitFor(this.delayMs);
+	}
 
-		this.timer = setTimeout(() => {
+	/** One timer per quiet period, not one per frame: when it fires early (frames came since), it waits the rest. */
+	private waitFor(ms: number): NodeJS.Timeout {
+		const timer = setTimeout(() => {
+			const left = this.lastActivity + this.delayMs - Date.now();
+			if (left > 0) {
+				this.timer = this.waitFor(left);
+				return;
+			}
+
 			this.timer = undefined;
 			(this.collect ?? this.shrinkingCollection)();
-		}, this.delayMs);
+		}, ms);
 		// A pending collection never keeps the process alive.
-		this.timer.unref();
+		timer.unref();
+		return timer;
 	}
 
 	stop(): void {

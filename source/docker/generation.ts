@@ -1,0 +1,125 @@
+import {daemonSupportsDigestReferences, digestCapableReleases} from './digest-support.js';
+
+/**
+ * What the engine generations kasm-tui runs on disagree about, and how it evens them out, in
+ * one place. Checked on Docker 20.10 (Engine API 1.41) and 26.1 (1.45), with the classic image
+ * store and the containerd one (the default for new installs from Docker 29):
+ *
+ * - The API version. A path without a version is answered in the daemon's newest, whose shapes
+ *   we may never have seen (Docker 29 speaks 1.52 and refuses anything below 1.44), so every
+ *   request names the version: the daemon's newest, but no newer than the newest we tested
+ *   (`apiVersionToSpeak`). `/_ping` says it in a header at no cost; `/version` costs the daemon
+ *   a run of `runc --version` on 26.1 (8-40 ms).
+ * - Plugins by digest (`repo@sha256:…`): 26.1 installs them; 20.10 dies of them (moby/moby#47299,
+ *   digest-support.ts). `generationOf(...).digestReferences` is the one answer to "may we send one".
+ * - Image identity on the containerd store: an image's `Id` is its manifest (or index) digest, not
+ *   its config digest; `Size` counts content differently from `docker image inspect`; the
+ *   `Containers` count of /images/json is -1 there (and on 26.1 with either store; counted from
+ *   the containers instead, by `ImageID`, which is the image's `Id` on every kind).
+ * - An image whose tag moved on (a re-pull) while a container still uses the old build: the
+ *   classic store keeps the old build as an untagged row; the containerd store of 26.1 drops it
+ *   from /images/json and from inspect, though the container runs on. `forgottenImages` puts the
+ *   row back, so the images pane and `images --json` say the same on every kind.
+ * - RepoDigests: the classic store records one only when an image is pulled or pushed, so it is
+ *   a registry's word; the containerd store names every image by its manifest digest, imported
+ *   and built ones too (`repoDigestsFromRegistry`), so "is there an update?" asks the registry
+ *   whether it has that digest at all before calling the image one of its builds.
+ * - Pull progress: the containerd store reports `Download complete` per layer and no
+ *   `Extracting` or `Pull complete`; an image id there is the digest the pull printed.
+ * - Image events: the containerd store sends no `tag` event after an `import`, and an `untag`
+ *   names the tag that went where the classic store names the image; the screen reloads on any
+ *   image event, so it reads neither.
+ * - A refused registry login is worded by the daemon: "unauthorized: authentication required"
+ *   from the classic store, "failed to resolve reference …: 401 Unauthorized" from the
+ *   containerd one; kasm-tui's hint after it is the same on both.
+ * - Plugins, their privileges, their errors ("is in use", "is enabled") and their events read
+ *   the same on 20.10 and 26.1, with either store.
+ * - The docker CLI of 20.10 pushes an imported image as a Docker manifest; from the containerd
+ *   store it goes out as an OCI one, which a registry only serves to a client that accepts it:
+ *   every manifest read accepts both (registry/manifest.ts).
+ */
+
+/** The Engine API versions kasm-tui has been run against. */
+export const testedApiVersions = {oldest: '1.41', newest: '1.45'} as const;
+
+/** What a daemon that names no API version is spoken to in, as the docker CLI does. */
+const fallbackApiVersion = '1.24';
+
+/** `1.41` → [1, 41]; anything else is no API version. */
+function apiRelease(text: string | undefined): [number, number] | undefined {
+	const match = /^\s*(\d{1,3})\.(\d{1,3})\s*$/.exec(text ?? '');
+	return match ? [Number(match[1]), Number(match[2])] : undefined;
+}
+
+/** Negative when `a` is older than `b`, as API versions compare (1.9 < 1.41). */
+export function compareApiVersions(a: string, b: string): number {
+	const [aMajor, aMinor] = apiRelease(a) ?? [0, 0];
+	const [bMajor, bMinor] = apiRelease(b) ?? [0, 0];
+	return aMajor - bMajor || aMinor - bMinor;
+}
+
+/** The version to put in every path: the daemon's newest, capped at the newest we have tested. */
+export function apiVersionToSpeak(daemonApiVersion: string | undefined): string {
+	const daemon = apiRelease(daemonApiVersion);
+	if (!daemon) {
+		return fallbackApiVersion;
+	}
+
+	const spoken = `${daemon[0]}.${daemon[1]}`;
+	return compareApiVersions(spoken, testedApiVersions.newest) > 0 ? testedApiVersions.newest : spoken;
+}
+
+/** `/plugins` → `/v1.45/plugins`; `/_ping` stays as it is, since it is how the version is learned. */
+export function versionedPath(path: string, apiVersion: string): string {
+	return path === '/_ping' || /^\/v\d+\.\d+\//.test(path) ? path : `/v${apiVersion}${path}`;
+}
+
+/** The daemon's "client version 1.45 is too new": it was downgraded under us, so the version is learned again. */
+export function isApiVersionTooNew(error: unknown): boolean {
+	const cause = error as {statusCode?: unknown; json?: unknown; message?: unknown};
+	const words = cause.json && typeof cause.json === 'object' && 'message' in cause.json ? String((cause.json as {message: unknown}).message) : String(cause.message ?? '');
+	return cause.statusCode === 400 && /client version \S+ is too new/i.test(words);
+}
+
+/** False when the RepoDigests are only the containerd store's names for the image: its `Id` is one of them. */
+export function repoDigestsFromRegistry(image: {id: string; repoDigests: readonly string[]}): boolean {
+	return !image.repoDigests.some(repoDigest => repoDigest.endsWith(`@${image.id}`));
+}
+
+/** What a flow must know of the daemon's generation before it plans. */
+export interface Generation {
+	/** May a plugin reference by digest be sent (moby/moby#47299)? */
+	digestReferences: boolean;
+	/** The releases that can, for a refusal to name: `23.0.11+, 25.0.3+ and 26.0.0+`. */
+	digestCapableReleases: string;
+}
+
+export function generationOf(engineVersion: string): Generation {
+	return {digestReferences: daemonSupportsDigestReferences(engineVersion), digestCapableReleases};
+}
+
+/** The fields of /images/json that forgottenImages fills in. */
+export interface ForgottenImage {
+	Id: string;
+	RepoTags: string[];
+	RepoDigests: string[];
+	Size: number;
+	Created: number;
+}
+
+/**
+ * Rows for builds that containers still run but the image listing no longer names (the
+ * containerd store forgets a build whose tag moved on; the classic one keeps it untagged):
+ * untagged, of unknown size and age, as `docker image ls -a` would show them there.
+ */
+export function forgottenImages(listed: ReadonlyArray<{Id?: string}>, containers: ReadonlyArray<{ImageID?: string}>): ForgottenImage[] {
+	const known = new Set(listed.map(image => image.Id));
+	const missing = new Set<string>();
+	for (const container of containers) {
+		if (container.ImageID && /^sha256:[a-f\d]{64}$/.test(container.ImageID) && !known.has(container.ImageID)) {
+			missing.add(container.ImageID);
+		}
+	}
+
+	return [...missing].sort().map(id => ({Id: id, RepoTags: [], RepoDigests: [], Size: 0, Created: 0}));
+}

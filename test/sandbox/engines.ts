@@ -1,0 +1,163 @@
+import {execFileSync} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+/**
+ * The engine generations the sandbox runs (../shared/engine-sandbox.md): Debian 12's dockerd 20.10
+ * (Engine API 1.41, no moby#47299 fix), and Debian 13's 26.1 (API 1.45) with the classic image
+ * store or the containerd one, which Docker 29 turns on by default.
+ */
+export const engineKinds = ['20.10', '26.1', '26.1-containerd'] as const;
+export type EngineKind = (typeof engineKinds)[number];
+
+/** The kind a test process runs on: what test/run.ts set for it, else the machine's own 20.10. */
+export function currentEngineKind(env: NodeJS.ProcessEnv = process.env): EngineKind {
+	const text = env.KASM_TUI_ENGINE?.trim();
+	if (!text) {
+		return '20.10';
+	}
+
+	return parseEngineKinds(text)[0]!;
+}
+
+/** `KASM_TUI_ENGINES=26.1,20.10`: the kinds `npm test` runs on; unset, all of them. */
+export function parseEngineKinds(text: string | undefined): EngineKind[] {
+	if (text === undefined || text.trim() === '') {
+		return [...engineKinds];
+	}
+
+	const kinds = text.split(',').map(kind => kind.trim()).filter(Boolean);
+	for (const kind of kinds) {
+		if (!(engineKinds as readonly string[]).includes(kind)) {
+			throw new Error(`unknown engine kind "${kind}": the kinds are ${engineKinds.join(', ')}`);
+		}
+	}
+
+	return [...new Set(kinds)] as EngineKind[];
+}
+
+/** How to start a kind's dockerd: the binary, the PATH it finds containerd on, and its extra flags. */
+export interface EngineLaunch {
+	dockerd: string;
+	/** The PATH for dockerd: the generation's containerd first, and Debian 12's runc after it. */
+	path: string;
+	/** Flags beyond the sandbox's own, e.g. `--config-file` for the containerd image store. */
+	args: (dir: string) => string[];
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cacheRoot = path.join(here, '..', '..', 'node_modules', '.cache', 'kasm-tui', 'engines');
+const trixieSource = 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main';
+const systemPath = process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin';
+
+export function engineLaunch(kind: EngineKind, log: (line: string) => void = () => {}): EngineLaunch {
+	if (kind === '20.10') {
+		return {dockerd: findOnPath('dockerd') ?? 'dockerd', path: systemPath, args: () => []};
+	}
+
+	const folder = docker26Folder(log);
+	const launch: EngineLaunch = {
+		dockerd: path.join(folder, 'usr', 'sbin', 'dockerd'),
+		path: [path.join(folder, 'usr', 'bin'), path.join(folder, 'usr', 'sbin'), systemPath].join(':'),
+		args: () => [],
+	};
+	if (kind === '26.1-containerd') {
+		launch.args = dir => {
+			const file = path.join(dir, 'daemon.json');
+			fs.writeFileSync(file, JSON.stringify({features: {'containerd-snapshotter': true}}) + '\n');
+			return ['--config-file', file];
+		};
+	}
+
+	return launch;
+}
+
+function findOnPath(command: string): string | undefined {
+	for (const folder of systemPath.split(':').concat(['/usr/sbin', '/sbin'])) {
+		const candidate = path.join(folder, command);
+		if (fs.existsSync(candidate)) {
+			return candidate;
+		}
+	}
+
+	return undefined;
+}
+
+/**
+ * Debian 13's docker.io and containerd, unpacked once into node_modules/.cache and reused. apt
+ * fetches them under a sources list, lists and cache of their own (the machine's apt state is
+ * left alone) and checks their signatures with the keyring Debian 12 already has. Debian 13's
+ * runc needs glibc 2.38, so it is not fetched: Debian 12's /usr/sbin/runc runs the plugins.
+ */
+export function docker26Folder(log: (line: string) => void = () => {}): string {
+	const folder = path.join(cacheRoot, 'trixie');
+	if (fs.existsSync(path.join(folder, 'ready'))) {
+		return folder;
+	}
+
+	fs.mkdirSync(cacheRoot, {recursive: true});
+	const work = fs.mkdtempSync(path.join(cacheRoot, 'fetch-'));
+	try {
+		log('fetching Docker 26.1 and containerd 1.7 from Debian 13 with apt-get download…');
+		const apt = path.join(work, 'apt');
+		const debs = path.join(work, 'debs');
+		for (const sub of ['lists/partial', 'cache/archives/partial']) {
+			fs.mkdirSync(path.join(apt, sub), {recursive: true});
+		}
+
+		fs.mkdirSync(debs);
+		// apt downloads as its own user, which must be able to write there.
+		try {
+			execFileSync('chown', ['-R', '_apt', apt, debs], {stdio: 'ignore'});
+		} catch {}
+
+		fs.writeFileSync(path.join(apt, 'sources.list'), trixieSource + '\n');
+		const options = [
+			'-qq',
+			'-o', `Dir::Etc::sourcelist=${path.join(apt, 'sources.list')}`,
+			'-o', 'Dir::Etc::sourceparts=/dev/null',
+			'-o', `Dir::State::Lists=${path.join(apt, 'lists')}`,
+			'-o', `Dir::Cache=${path.join(apt, 'cache')}`,
+		];
+		const run = (args: string[], cwd?: string) => {
+			try {
+				execFileSync('apt-get', [...options, ...args], {cwd, stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, DEBIAN_FRONTEND: 'noninteractive'}});
+			} catch (error) {
+				const stderr = String((error as {stderr?: Buffer}).stderr ?? '').trim().split('\n').slice(-3).join(' ');
+				throw new Error(`could not fetch Docker 26.1 from Debian 13 (apt-get ${args[0]}): ${stderr || (error as Error).message}; KASM_TUI_ENGINES=20.10 tests on Debian 12's engine only`);
+			}
+		};
+
+		run(['update']);
+		run(['download', 'docker.io', 'containerd'], debs);
+		const unpacked = path.join(work, 'engine');
+		for (const deb of fs.readdirSync(debs).filter(name => name.endsWith('.deb'))) {
+			execFileSync('dpkg-deb', ['-x', path.join(debs, deb), unpacked]);
+		}
+
+		// docker-init points at a tini-static that is another package: Debian 12's is found on PATH instead.
+		fs.rmSync(path.join(unpacked, 'usr', 'bin', 'docker-init'), {force: true});
+		const version = execFileSync(path.join(unpacked, 'usr', 'sbin', 'dockerd'), ['--version'], {encoding: 'utf8'}).trim();
+		fs.writeFileSync(path.join(unpacked, 'ready'), `${version}\n${fs.readdirSync(debs).join('\n')}\n`);
+		if (fs.existsSync(path.join(folder, 'ready'))) {
+			// Another run finished first: use theirs.
+			return folder;
+		}
+
+		fs.rmSync(folder, {recursive: true, force: true});
+		try {
+			fs.renameSync(unpacked, folder);
+		} catch (error) {
+			// Another run unpacked it at the same moment: theirs is as good as ours.
+			if (!fs.existsSync(path.join(folder, 'ready'))) {
+				throw error;
+			}
+		}
+
+		log(`${version} ready in ${path.relative(process.cwd(), folder) || folder}`);
+		return folder;
+	} finally {
+		fs.rmSync(work, {recursive: true, force: true});
+	}
+}

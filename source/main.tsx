@@ -20,6 +20,7 @@ interface CommandSpec {
 	options?: Array<[string, string]>;
 }
 
+/** The commands' code, loaded on demand; the executable loads all of it to make its code cache. */
 const load = {
 	plugins: async () => import('./commands/plugins.js'),
 	history: async () => import('./commands/history.js'),
@@ -204,6 +205,11 @@ const commands: CommandSpec[] = [
 	},
 ];
 
+/** Defined only in the single executable's bundle (source/build.ts). */
+declare const KASM_TUI_EXECUTABLE: boolean | undefined;
+
+export {load as commandModules};
+
 /** Commands where `--version` is the tag to install, as in Kasm's script, not kasm-tui's own version. */
 const takesVersionTag = new Set(['reinstall', 'upgrade-plugins']);
 
@@ -320,7 +326,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 	}
 
 	if (values.version === true) {
-		output.stdout(packageJson.version + '\n');
+		output.stdout(`kasm-tui ${packageJson.version} (node ${process.version}${typeof KASM_TUI_EXECUTABLE === 'boolean' ? ', single executable' : ''})\n`);
 		return 0;
 	}
 

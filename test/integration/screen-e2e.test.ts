@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {cliPath, runCli} from '../helpers/cli.js';
+import {kasmTuiCommand, runCli} from '../helpers/cli.js';
 import {TmuxScreen} from '../helpers/tmux.js';
 import {importImage, installPlugin, moveTag, pushPluginBuild, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {restartDaemon, startSandbox} from '../sandbox/sandbox.js';
@@ -22,7 +22,7 @@ async function setUp(stem: string) {
 }
 
 async function openOn(ledgerDir: string, filter: string, options: {columns?: number; rows?: number; env?: Record<string, string>} = {}) {
-	const screen = await TmuxScreen.open([process.execPath, cliPath, '--host', sandbox.host, '--ledger-dir', ledgerDir], {columns: 120, rows: 36, ...options});
+	const screen = await TmuxScreen.open([...kasmTuiCommand, '--host', sandbox.host, '--ledger-dir', ledgerDir], {columns: 120, rows: 36, ...options});
 	await screen.waitFor(text => /Plugins \(\d+\)/.test(text));
 	// Other tests share the daemon: narrow the list to this test's plugins, as an operator would.
 	await screen.keys('/');
@@ -125,7 +125,7 @@ test('the screen follows a change made elsewhere, and lives through a daemon res
 	// A sandbox of the test's own: restarting the shared daemon would disturb other tests.
 	const own = await startSandbox();
 	const ledgerDir = leftovers.folder('kasm-tui-e2e-');
-	const screen = await TmuxScreen.open([process.execPath, cliPath, '--host', own.host, '--ledger-dir', ledgerDir], {columns: 120, rows: 36});
+	const screen = await TmuxScreen.open([...kasmTuiCommand, '--host', own.host, '--ledger-dir', ledgerDir], {columns: 120, rows: 36});
 	try {
 		await screen.waitFor(text => text.includes('Plugins (0)'));
 		await pushPluginBuild(own, `${own.registry}/live/plugin:1.0`, {version: 'live'});
@@ -171,7 +171,7 @@ test('after its tag moves, an image in use shows in use and an update; p pulls i
 	await sandbox.docker(['push', second]);
 	await sandbox.docker(['rmi', second]);
 	await moveTag(sandbox, repositoryPath, 'rolling', 'next');
-	const screen = await TmuxScreen.open([process.execPath, cliPath, '--host', sandbox.host, '--ledger-dir', ledgerDir], {columns: 130, rows: 36});
+	const screen = await TmuxScreen.open([...kasmTuiCommand, '--host', sandbox.host, '--ledger-dir', ledgerDir], {columns: 130, rows: 36});
 	try {
 		assert.deepEqual(
 			(await imagesJson(repository)).map(row => [row.tag, row.id, row.usedBy.containers, row.updateAvailable]),

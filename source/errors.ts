@@ -2,7 +2,7 @@
  * Errors people read. Each carries the exit code of the command surface (product.md):
  * 1 failed (and the plugin was left as it was), 2 bad input, 3 refused, 4 failed and could not
  * be put back (the plugin is not as it was: `kasm-tui recover <plugin>`).
- * The CLI maps them to exit codes in one place (cli.tsx); nobody else calls process.exit.
+ * The CLI maps them to exit codes in one place (reportError in main.tsx); nobody else calls process.exit.
  */
 export type ExitCode = 0 | 1 | 2 | 3 | 4;
 

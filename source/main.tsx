@@ -21,6 +21,7 @@ interface CommandSpec {
 	options?: Array<[string, string]>;
 }
 
+/** The commands' code, loaded on demand; the executable loads all of it to make its code cache. */
 const load = {
 	plugins: async () => import('./commands/plugins.js'),
 	history: async () => import('./commands/history.js'),
@@ -229,6 +230,11 @@ const commands: CommandSpec[] = [
 	},
 ];
 
+/** Defined only in the single executable's bundle (source/build.ts). */
+declare const KASM_TUI_EXECUTABLE: boolean | undefined;
+
+export {load as commandModules};
+
 /** Commands where `--version` is the tag to install, as in Kasm's script, not kasm-tui's own version. */
 const takesVersionTag = new Set(['reinstall', 'upgrade-plugins', 'fleet']);
 
@@ -302,7 +308,7 @@ function helpText(): string {
 		'      --max-pulls N    with pull: image pulls at once (default 2, or the settings)',
 		'  -f, --follow         with logs: keep printing new lines',
 		'      --since D        with logs: only the last D (90s, 10m, 2h, 1d)',
-		'      --daemon-log F   with logs: read the daemon\'s log from the file F',
+		'      --daemon-log F   with logs and the screen: the daemon\'s log is the file F',
 		'      --debug FILE     log what kasm-tui asks the daemon and registries to FILE,',
 		'                       owner-only, with every secret removed',
 		'',
@@ -358,7 +364,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 	}
 
 	if (values.version === true) {
-		output.stdout(packageJson.version + '\n');
+		output.stdout(`kasm-tui ${packageJson.version} (node ${process.version}${typeof KASM_TUI_EXECUTABLE === 'boolean' ? ', single executable' : ''})\n`);
 		return 0;
 	}
 
@@ -382,7 +388,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 	const target = name === 'fleet' ? undefined : resolveTarget({host: hosts[0] === undefined ? undefined : splitHostFlag(hosts[0]).address});
 	if (name === undefined) {
 		const {openScreen} = await import('./app/open-screen.js');
-		return openScreen({target: target!, readOnly: Boolean(values['read-only']), ledgerDir: values['ledger-dir']});
+		return openScreen({target: target!, readOnly: Boolean(values['read-only']), ledgerDir: values['ledger-dir'], daemonLog: values['daemon-log']});
 	}
 
 	const command = commands.find(candidate => candidate.name === name);

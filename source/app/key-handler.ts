@@ -2,7 +2,7 @@ import type {Key as InkKey} from 'ink';
 import {bindingFor, type Key} from './keymap.js';
 import {line, type Line} from './lines.js';
 import {handleModeKey} from './mode-keys.js';
-import type {ModeStore} from './mode.js';
+import type {Mode, ModeStore} from './mode.js';
 import {navigation, type Navigation, type NavigationAction} from './navigation.js';
 import type {Store} from './store.js';
 import type {ScreenFlows, Selection} from './use-screen-flows.js';
@@ -20,6 +20,10 @@ export interface KeyTarget {
 	page: number;
 	/** How far the prompt or result shown may scroll, and a page of it. */
 	dialog: {limit: number; page: number};
+	/** The history entry on a line of the detail, opened whole; none on other lines. */
+	entryAt: (line: number) => Extract<Mode, {kind: 'view'}> | undefined;
+	/** Log lines a log dialog shows at once. */
+	logRows: number;
 	say: (message: Line | undefined) => void;
 	reload: () => void;
 	quit: () => void;
@@ -44,11 +48,11 @@ export function handleKey(input: string, key: InkKey, target: KeyTarget): void {
 		mode,
 		filter: {text: () => target.nav.get().filter[pane], set: text => navigate(target, {type: 'filter', pane, text})},
 		accept: () => flows.accept(),
-		reinstallAs: (plugin, version, alias) => flows.reinstallAs(plugin, version, alias),
 		startsChange: (text, inkKey) => Boolean(bindingFor(nav.focus, text, inkKey as Key)?.changes),
 		refuseWhileChanging: text => flows.refuseWhileChanging(text),
 		say: target.say,
 		dialog: target.dialog,
+		logRows: target.logRows,
 	});
 	if (inMode) {
 		return;
@@ -79,6 +83,15 @@ export function handleKey(input: string, key: InkKey, target: KeyTarget): void {
 
 		case 'reload': {
 			target.reload();
+			return;
+		}
+
+		case 'open-entry': {
+			const entry = target.entryAt(nav.cursor);
+			if (entry) {
+				mode.set(entry);
+			}
+
 			return;
 		}
 

@@ -1,5 +1,4 @@
 import type {Key as InkKey} from 'ink';
-import type {PluginWithUsage} from '../docker/usage.js';
 import {safeText} from '../text.js';
 import {line, type Line} from './lines.js';
 import type {ModeStore} from './mode.js';
@@ -11,13 +10,14 @@ export interface ModeKeyTarget {
 	filter: {text: () => string; set: (text: string) => void};
 	/** `y` at a confirmation. */
 	accept(): void;
-	reinstallAs(plugin: PluginWithUsage, version: string, alias: string): void;
 	/** Whether the key would start a change in the pane in focus. */
 	startsChange(input: string, key: InkKey): boolean;
 	refuseWhileChanging(key: string): void;
 	say(message: Line | undefined): void;
 	/** How far the prompt or result shown may scroll, and a page of it. */
 	dialog: {limit: number; page: number};
+	/** Log lines a log dialog shows at once (a screen without one: any). */
+	logRows?: number;
 }
 
 /** The scroll a key asks of a long prompt: arrows and j/k a line, page keys a page. */
@@ -79,6 +79,8 @@ export function handleModeKey(input: string, key: InkKey, target: ModeKeyTarget)
 				current.cancel?.();
 				mode.set({kind: 'browse'});
 				target.say(line({text: 'cancelled: nothing was changed', dim: true}));
+			} else if (current.kind === 'result' && current.next && input === current.next.key) {
+				current.next.run();
 			} else if (current.kind === 'result' && (key.escape || key.return || input === 'q' || input === ' ')) {
 				mode.set({kind: 'browse'});
 			}
@@ -86,7 +88,8 @@ export function handleModeKey(input: string, key: InkKey, target: ModeKeyTarget)
 			return true;
 		}
 
-		case 'pick-version': {
+		case 'pick': {
+			// The picker takes its own keys (ink-select-input); esc is ours.
 			if (key.escape) {
 				mode.set({kind: 'browse'});
 			}
@@ -94,15 +97,51 @@ export function handleModeKey(input: string, key: InkKey, target: ModeKeyTarget)
 			return true;
 		}
 
-		case 'alias': {
+		case 'ask': {
 			if (key.return) {
-				target.reinstallAs(current.plugin, current.version, current.text.trim());
+				current.then(current.text);
 			} else if (key.escape) {
 				mode.set({kind: 'browse'});
+			} else if (key.tab && current.complete !== undefined) {
+				mode.set({...current, text: current.complete});
+			} else if (key.ctrl && input === 'u') {
+				mode.set({...current, text: ''});
 			} else if (key.backspace || key.delete) {
-				mode.set({...current, text: current.text.slice(0, -1)});
+				mode.set({...current, text: [...current.text].slice(0, -1).join('')});
 			} else if (input && !key.ctrl && !key.meta) {
 				mode.set({...current, text: current.text + safeText(input)});
+			}
+
+			return true;
+		}
+
+		case 'logs': {
+			const rows = target.logRows ?? 1;
+			const last = Math.max(0, current.lines.length - rows);
+			const scroll = (by: number) => mode.set({...current, back: Math.min(last, Math.max(0, current.back + by))});
+			if (key.escape || input === 'q' || input === 'l') {
+				current.stop();
+				mode.set({kind: 'browse'});
+			} else if (key.upArrow || input === 'k') {
+				scroll(1);
+			} else if (key.downArrow || input === 'j') {
+				scroll(-1);
+			} else if (key.pageUp) {
+				scroll(rows);
+			} else if (key.pageDown) {
+				scroll(-rows);
+			} else if (key.home || input === 'g') {
+				scroll(last);
+			} else if (key.end || input === 'G') {
+				scroll(-current.back);
+			}
+
+			return true;
+		}
+
+		case 'view': {
+			if (key.escape || key.return || input === 'q') {
+				mode.set({kind: 'browse'});
 			}
 
 			return true;

@@ -4,6 +4,7 @@ import {App} from './app.js';
 import {FrameWriter} from './terminal/frame-writer.js';
 import {IdleCollector} from './terminal/idle-collect.js';
 import type {HostServices} from './services.js';
+import {loadLayoutEngine} from './yoga.js';
 
 export interface ScreenRun {
 	services: HostServices & {busy: () => boolean};
@@ -15,6 +16,7 @@ export interface ScreenRun {
 
 /** Draws the screen until the operator quits. Everything React and Ink lives behind this import. */
 export async function showScreen({services, interrupted, onQuit}: ScreenRun): Promise<void> {
+	await loadLayoutEngine();
 	const writer = new FrameWriter(process.stdout);
 	const idle = new IdleCollector();
 	writer.on('drawn', () => idle.activity());

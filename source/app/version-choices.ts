@@ -1,41 +1,82 @@
 import type {PluginWithUsage} from '../docker/usage.js';
-import {isImmutableTag} from '../flows/builds.js';
-import {sameBuild} from '../registry/same-build.js';
+import {parseVersionTag} from '../registry/versions.js';
 import type {Choice} from './dialogs.js';
-import type {DetailState} from './plugin-detail.js';
+import type {LedgerEntry} from '../ledger/entry.js';
+import {sameBuild} from '../registry/same-build.js';
+import {versionOfEntry} from './releases.js';
+import type {PluginDetails} from './services.js';
+
+export interface VersionChoicesInput {
+	/** The registry's tags, newest version first. */
+	tags: string[];
+	/** The daemon's architecture as tags spell it (`amd64`): a tag of another is marked. */
+	arch?: string;
+	/** The plugin being reinstalled, with what is known of it; none for a new install. */
+	plugin?: PluginWithUsage;
+	details?: PluginDetails;
+	/**
+	 * Offer the history's builds that only a digest names (default true). A fleet's rollout leaves
+	 * them out: one host's history builds are not another's, and its registry may hold none of them.
+	 */
+	builds?: boolean;
+}
 
 /**
- * What a reinstall may pick for a plugin: the registry's tags and the history's, each marked
- * (installed, previous, latest patch), and the history's builds no tag names any more, by digest.
- * A fleet leaves the digests out (`builds: false`): one host's history is not another's.
+ * The versions a picker offers, each with what to know before picking it: which is installed and
+ * which tags hold its build, the latest patch, the build before, pre-releases, rolling tags,
+ * another architecture, and the day its history last had it; then the versions of its history
+ * that the registry no longer has, and the builds a moving tag named that only a digest names now.
  */
-export function versionChoices(plugin: PluginWithUsage, details: DetailState | undefined, {builds: withBuilds = true}: {builds?: boolean} = {}): {choices: Choice[]} | {missing: string} {
-	const known = details?.status === 'ready' ? details.details : undefined;
-	const settled = (known?.history ?? []).filter(entry => entry.outcome === 'ok' && entry.tag);
-	// A moving tag names today's build, not the one in the history: that one is offered by its digest.
-	const fromHistory = settled.filter(entry => isImmutableTag(entry.tag) || !entry.identity.digest).map(entry => entry.tag);
-	const builds = withBuilds
-		? [
-				...new Map(
-					settled
-						.filter(entry => !isImmutableTag(entry.tag) && entry.identity.digest && !sameBuild(entry.identity.diffIds, plugin.diffIds))
-						.map(entry => [entry.identity.digest!, entry]),
-				).values(),
-			].map(entry => ({
-				label: `${entry.tag} @ ${entry.identity.digest!.slice(7, 19)}  (history build, ${entry.time.slice(0, 10)})`,
-				value: entry.identity.digest!,
-			}))
-		: [];
-	const choices = [
-		...[...new Set([...(known?.tags ?? []), ...fromHistory])].map(tag => ({
-			label: `${tag}${tag === plugin.tag ? '  (installed)' : ''}${tag === known?.previousTag ? '  (previous)' : ''}${tag === known?.latestPatch ? '  (latest patch)' : ''}${fromHistory.includes(tag) && !(known?.tags ?? []).includes(tag) ? '  (history)' : ''}`,
-			value: tag,
-		})),
-		...builds,
-	];
-	if (choices.length === 0) {
-		return {missing: known ? 'no versions known for this plugin: its registry listed no tags' : 'still reading its tags: try again in a moment'};
+export function versionMarks({tags, arch, plugin, details, builds: withBuilds = true}: VersionChoicesInput): Array<{value: string; label: string; marks: string[]}> {
+	// Newest entry first: the first date seen for a version is the last time it was installed.
+	const inHistory = new Map<string, string>();
+	const byDigest = new Map<string, LedgerEntry>();
+	for (const entry of details?.history ?? []) {
+		const version = versionOfEntry(entry, details);
+		if (entry.outcome !== 'ok' || !version || inHistory.has(version) || byDigest.has(version)) {
+			continue;
+		}
+
+		if (version === entry.identity.digest) {
+			// The build it runs is no choice to reinstall.
+			if (withBuilds && !sameBuild(entry.identity.diffIds, plugin?.diffIds ?? [])) {
+				byDigest.set(version, entry);
+			}
+		} else {
+			inHistory.set(version, entry.time.slice(0, 10));
+		}
 	}
 
-	return {choices};
+	const listed = new Set(tags);
+	const holding = new Set(details?.installedBuild ?? []);
+	const byTag = [...tags, ...[...inHistory.keys()].filter(tag => !listed.has(tag))].map(tag => {
+		const version = parseVersionTag(tag);
+		const installed = plugin !== undefined && tag === plugin.tag;
+		const marks = [
+			installed && (details?.installedBuild === undefined || holding.has(tag) ? 'installed' : 'installed from, has moved on since'),
+			!installed && holding.has(tag) && 'installed build',
+			tag === details?.latestPatch && 'latest patch',
+			tag === details?.previousTag && 'previous',
+			version?.prerelease && 'pre-release',
+			version?.rolling && 'rolling',
+			arch && version?.arch && version.arch !== arch && `another architecture (${version.arch})`,
+			inHistory.has(tag) && `history ${inHistory.get(tag)}`,
+			!listed.has(tag) && 'no longer in the registry',
+		].filter((mark): mark is string => typeof mark === 'string' && mark !== '');
+		return {value: tag, label: tag, marks};
+	});
+	// A build a moving tag named once, which no release tag holds: offered by its digest.
+	const builds = [...byDigest].map(([digest, entry]) => ({
+		value: digest,
+		label: `${entry.tag} @ ${digest.slice(7, 19)}`,
+		marks: [digest === details?.previousTag ? 'previous' : '', `history build ${entry.time.slice(0, 10)}`].filter(Boolean),
+	}));
+	return [...byTag, ...builds];
+}
+
+/** The versions as a picker lists them: the tag (or a build's digest), then its marks in a column. */
+export function versionChoices(input: VersionChoicesInput): Choice[] {
+	const versions = versionMarks(input);
+	const width = Math.max(0, ...versions.map(({label}) => label.length));
+	return versions.map(({value, label, marks}) => ({label: marks.length > 0 ? `${label.padEnd(width)}  ${marks.join(' · ')}` : label, value}));
 }

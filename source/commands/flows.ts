@@ -53,14 +53,7 @@ export async function recoverCommand(context: CommandContext, [name]: string[]):
 		throw new Refused(`nothing was changed: the recovery of ${name} was not confirmed`);
 	}
 
-	const plugin = await recover(flow, unfinished);
-	if (plugin) {
-		context.print(`${plugin.name} is back: ${plugin.enabled ? 'enabled' : 'disabled'} at ${plugin.tag || plugin.reference}`);
-	} else {
-		context.print(
-			unfinished.from.absent ? `${unfinished.from.name} is not installed, as before the install that did not finish` : `${unfinished.from.name} was removed, as asked: the ledger says so now`,
-		);
-	}
+	context.print((await recover(flow, unfinished)).said);
 }
 
 /** Kasm's automated updates, as the start-up script runs them. Exit 1 when any upgrade failed. */

@@ -56,10 +56,18 @@ export async function findUnfinished(context: FlowContext, pluginName: string): 
 			steps.push(`remove ${original.name}, which the install had installed`);
 		}
 	} else if (!original) {
-		steps.push(`reinstall ${from.name} from ${from.restoreRemote ?? from.reference}`);
+		steps.push(
+			from.restoreRemote
+				? `reinstall ${from.name} from ${from.restoreRemote}`
+				: `record that ${from.name} is not installed: no tag in the registry holds the build it had; install a version with kasm-tui install`,
+		);
 	} else {
 		if (!sameBuild(original.diffIds, entry.identity.diffIds) && entry.identity.diffIds.length > 0) {
-			steps.push(`put the build ${from.name} had back (${from.restoreRemote ?? 'no tag holds it'})`);
+			steps.push(
+				from.restoreRemote
+					? `put the build ${from.name} had back (${from.restoreRemote})`
+					: `keep the build it runs now (${original.tag || original.reference}): no tag in the registry holds the one it had; pick a version afterwards with kasm-tui reinstall`,
+			);
 		}
 
 		if (from.enabled && !original.enabled) {
@@ -70,12 +78,20 @@ export async function findUnfinished(context: FlowContext, pluginName: string): 
 	return {entry, from, steps};
 }
 
+/** What recovering did: the plugin now (none when it is not installed), in one sentence for people. */
+export interface Recovered {
+	plugin?: Plugin;
+	said: string;
+}
+
+const backAs = (plugin: Plugin): Recovered => ({plugin, said: `${plugin.name} is back: ${plugin.enabled ? 'enabled' : 'disabled'} at ${plugin.tag || plugin.reference}`});
+
 /**
  * Brings a plugin back to what it was before a flow died: the plugin the flow added goes, the
  * original build goes back in, and it is enabled if it was. The outcome is recorded against
  * the dead attempt, so the ledger shows it settled.
  */
-export async function recover(context: FlowContext, unfinished: Unfinished): Promise<Plugin | undefined> {
+export async function recover(context: FlowContext, unfinished: Unfinished): Promise<Recovered> {
 	if (context.readOnly) {
 		throw new Refused(`kasm-tui is read-only (--read-only): it will not recover ${safeText(unfinished.from.name)}`);
 	}
@@ -87,7 +103,7 @@ export async function recover(context: FlowContext, unfinished: Unfinished): Pro
 		const plugins = await listPlugins(context.engine);
 		if (removalWentThrough(entry, plugins.find(plugin => plugin.name === from.name))) {
 			context.ledger.append({...settledFields(context, entry), action: 'remove', identity: entry.identity, outcome: 'ok'});
-			return undefined;
+			return {said: `${from.name} was removed, as asked: the ledger says so now`};
 		}
 
 		const added = entry.into ? plugins.find(plugin => plugin.name === entry.into) : undefined;
@@ -107,15 +123,15 @@ export async function recover(context: FlowContext, unfinished: Unfinished): Pro
 
 			// Nothing was there before the install, and nothing is now.
 			context.ledger.append({...settledFields(context, entry), action: 'recover', identity: {diffIds: []}, outcome: 'restored'});
-			return undefined;
+			return {said: `${from.name} is not installed, as before the install that did not finish`};
 		}
 
 		const wantBuild = entry.identity.diffIds;
 		if (!original || (wantBuild.length > 0 && !sameBuild(original.diffIds, wantBuild))) {
 			if (!from.restoreRemote) {
-				throw new Refused(
-					`cannot put back the build ${safeText(from.name)} had: no tag in the registry holds it; reinstall a version with kasm-tui reinstall`,
-				);
+				// The build it had is in no registry: nothing can bring it back, and refusing would leave
+				// the plugin locked out of every change. Settle on what is there, and say so in the ledger.
+				return settleWithout(context, entry, original);
 			}
 
 			const auth = await pullAuth(context, from.restoreRemote);
@@ -151,10 +167,42 @@ export async function recover(context: FlowContext, unfinished: Unfinished): Pro
 
 		const after = await inspectPlugin(context.engine, from.name);
 		context.ledger.append({...settledFields(context, entry), action: 'recover', identity: {diffIds: after.diffIds}, pluginId: after.id, outcome: 'restored'});
-		return after;
+		return backAs(after);
 	} finally {
 		lock.release();
 	}
+}
+
+/**
+ * Recovering when the build the plugin had is in no registry: it keeps the build it runs now (enabled
+ * if it was), or, when none is installed, the ledger records that. Either way the dead attempt is
+ * settled (outcome `ok`, the reason in `error`), so a reinstall of a chosen version can follow.
+ */
+async function settleWithout(context: FlowContext, entry: LedgerEntry, installed: Plugin | undefined): Promise<Recovered> {
+	const from = entry.from!;
+	const settled = {...settledFields(context, entry), action: 'recover' as const, outcome: 'ok' as const};
+	if (!installed) {
+		context.ledger.append({...settled, identity: {diffIds: []}, error: `${settled.error}; the build ${from.name} had is in no registry, and it is not installed`});
+		return {said: `${from.name} is not installed, and the build it had is in no registry: install a version with kasm-tui install`};
+	}
+
+	if (from.enabled && !installed.enabled) {
+		await enablePlugin(context.engine, from.name, {timeout: 30});
+	}
+
+	const after = await inspectPlugin(context.engine, from.name);
+	context.ledger.append({
+		...settled,
+		reference: after.reference,
+		tag: after.tag,
+		identity: {diffIds: after.diffIds},
+		pluginId: after.id,
+		error: `${settled.error}; the build ${from.name} had is in no registry, so it keeps the one it runs now (${after.tag || after.reference})`,
+	});
+	return {
+		plugin: after,
+		said: `${after.name} is ${after.enabled ? 'enabled' : 'disabled'} at ${after.tag || after.reference}, the build it runs now: the one it had is in no registry; pick a version with kasm-tui reinstall`,
+	};
 }
 
 /** A remove that died after the daemon removed the plugin: it did what was asked, and only its outcome is missing. */

@@ -10,8 +10,34 @@ export interface ApiCount {
 	timeline?: string[];
 }
 
+export interface ScreenFigures {
+	size: string;
+	ptyFloor: Stats;
+	firstByte: Stats;
+	firstFullFrame: Stats;
+	settled: Stats;
+	framesUntilFull: Stats;
+	exitCodes: Array<number | null | undefined>;
+}
+
 export interface BenchResults {
-	machine: {date: string; cpu: string; memoryGiB: number; kernel: string; node: string; dockerd: string; dockerCli: string; cli: string; cliBytes: number; commit: string};
+	machine: {
+		date: string;
+		cpu: string;
+		memoryGiB: number;
+		kernel: string;
+		node: string;
+		/** The Node inside the single executable. */
+		executableNode: string;
+		dockerd: string;
+		dockerCli: string;
+		cli: string;
+		cliBytes: number;
+		executable: string;
+		executableBytes: number;
+		executableSha256: string;
+		commit: string;
+	};
 	seed: {
 		scale: {plugins: number; manyPlugins: number; images: number; containers: number; networks: number; imageBuilds: number};
 		counted: Record<string, number>;
@@ -21,19 +47,17 @@ export interface BenchResults {
 	/** Label → whole-process wall time (ms). */
 	headless: Record<string, Stats>;
 	headlessMany?: Record<string, Stats>;
-	screen: {
-		size: string;
-		ptyFloor: Stats;
-		firstByte: Stats;
-		firstFullFrame: Stats;
-		settled: Stats;
-		framesUntilFull: Stats;
-		exitCodes: Array<number | null | undefined>;
-	};
+	/** `node dist/cli.js` in a pseudo-terminal; the pty floor is node -e. */
+	screen: ScreenFigures;
+	/** The single executable the same way; its pty floor is its own Node's node -e. */
+	screenExecutable: ScreenFigures;
 	screenMany?: {firstFullFrame: Stats; settled: Stats};
+	screenManyExecutable?: {firstFullFrame: Stats; settled: Stats};
 	session: SessionResult;
+	sessionExecutable: SessionResult;
 	/** Memory after forced garbage collections (--inspect); absent when ws could not be loaded. */
 	memory?: MemoryResult;
+	memoryExecutable?: MemoryResult;
 	/** Plugin count → API requests. */
 	apiCalls: Record<number, {pluginsJson: ApiCount; imagesJson: ApiCount; dockerPluginLs: ApiCount; bareRequest: ApiCount; bareListings: ApiCount; screenLoad: ApiCount}>;
 	wallSeconds?: number;
@@ -68,6 +92,7 @@ export function printReport(results: BenchResults): void {
 		`kasm-tui benchmark  ${machine.date}`,
 		`${machine.cpu}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}`,
 		`${machine.dockerd}; client ${machine.dockerCli}; kasm-tui ${machine.commit}, ${machine.cli} bundle ${Math.round(machine.cliBytes / 1024)} KiB`,
+		`${machine.executable}: ${mib(machine.executableBytes / 1024 ** 2)} (${machine.executableBytes} bytes), Node ${machine.executableNode} inside, sha256 ${machine.executableSha256}`,
 		'',
 		`Seed: ${seed.counted.plugins} plugins enabled, ${seed.counted.imageRows} image rows (${seed.counted.imageIds} builds), ${seed.counted.containers} containers, ${seed.counted.networks} networks in ${ms(seed.ms.total)}` +
 			` (push builds ${ms(seed.ms.pushBuilds ?? 0)}, install plugins ${ms(seed.ms.installPlugins ?? 0)}, import ${ms(seed.ms.importImages ?? 0)}, tag ${ms(seed.ms.tagImages ?? 0)},` +
@@ -79,6 +104,8 @@ export function printReport(results: BenchResults): void {
 	const bare = h('bare node:http GET /plugins').median;
 	const plugins = h('kasm-tui plugins --json').median;
 	const listings = h('bare node:http, the four listings').median;
+	const listings24 = h('bare node:http, the four listings, node 24').median;
+	const executablePlugins = h('executable plugins --json').median;
 	const many = (label: string) => results.headlessMany?.[label]?.median ?? Number.NaN;
 	const pluginLs = h('docker plugin ls').median;
 	const imagesJson = h('kasm-tui images --json').median;
@@ -88,13 +115,22 @@ export function printReport(results: BenchResults): void {
 		table(
 			[
 				stat('node -e 0', h('node -e 0'), 'Node start, the floor of any Node tool'),
+				stat('node 24 -e 0', h('node 24 -e 0'), "the executable's Node: its start"),
 				stat('bare node:http GET /plugins', h('bare node:http GET /plugins'), 'the floor for one Engine request'),
 				stat('bare node:http, the four listings', h('bare node:http, the four listings'), `the floor for what plugins shows: ${times(listings / bare)} bare (the daemon listing what uses them)`),
+				stat('bare node:http, the four listings, node 24', h('bare node:http, the four listings, node 24'), "the same floor on the executable's Node"),
 				stat('dockerode GET /plugins', h('dockerode GET /plugins'), `${times(h('dockerode GET /plugins').median / bare)} bare: importing dockerode`),
 				stat('kasm-tui --help', h('kasm-tui --help'), `${ms(h('kasm-tui --help').median - h('node -e 0').median)} over node -e 0: the bundle's own start`),
 				stat('kasm-tui plugins --json', h('kasm-tui plugins --json'), `${times(plugins / bare)} bare (target ≤ 1.50×), ${times(plugins / listings)} the four listings, ${times(plugins / pluginLs)} docker`),
+				stat('executable --help', h('executable --help'), `${ms(h('executable --help').median - h('node 24 -e 0').median)} over node 24 -e 0: the app script and its code cache`),
+				stat(
+					'executable plugins --json',
+					h('executable plugins --json'),
+					`${times(executablePlugins / listings24)} the four listings on Node 24 (target ≤ 1.20×); ${times(executablePlugins / plugins)} node dist/cli.js`,
+				),
 				stat('docker plugin ls', h('docker plugin ls')),
 				stat('kasm-tui images --json', h('kasm-tui images --json'), `${times(imagesJson / imageLs)} docker image ls`),
+				stat('executable images --json', h('executable images --json'), `${times(h('executable images --json').median / imageLs)} docker image ls`),
 				stat('docker image ls', h('docker image ls')),
 				...Object.entries(results.headlessMany ?? {}).map(([label, value]) =>
 					stat(
@@ -102,7 +138,9 @@ export function printReport(results: BenchResults): void {
 						value,
 						label.startsWith('kasm-tui')
 							? `${times(value.median / bare)} bare, ${times(value.median / many('bare node:http, the four listings'))} the four listings, ${times(value.median / many('docker plugin ls'))} docker`
-							: '',
+							: label.startsWith('executable')
+								? `${times(value.median / many('bare node:http, the four listings, node 24'))} the four listings on Node 24, ${times(value.median / many('docker plugin ls'))} docker`
+								: '',
 					),
 				),
 			],
@@ -111,51 +149,69 @@ export function printReport(results: BenchResults): void {
 		'',
 	);
 
+	const exe = results.sessionExecutable;
+	const twoBuilds = (label: string, node: Stats | undefined, onExecutable: Stats | undefined, note = '') => [
+		label,
+		node ? `${ms(node.median)} (p95 ${ms(node.p95)})` : '',
+		onExecutable ? `${ms(onExecutable.median)} (p95 ${ms(onExecutable.p95)})` : '',
+		note,
+	];
+	const both = (label: string, pick: (figures: {session: SessionResult; memory?: MemoryResult}) => string, note = '') => [
+		label,
+		pick({session, memory: results.memory}),
+		pick({session: exe, memory: results.memoryExecutable}),
+		note,
+	];
+	const afterGc = (memory: MemoryResult | undefined, phase: 'afterLoad' | 'afterKeys') =>
+		memory ? `heap ${mib(memory[phase].heapUsedMiB)}, RSS ${mib(memory[phase].rssMiB)} → ${mib(memory[phase].rssAfterGcMiB)}` : 'skipped (no ws)';
+	const many24 = results.screenManyExecutable;
 	out.push(
-		`Screen in a pseudo-terminal (${screen.size}), from spawn`,
+		`Screen in a pseudo-terminal (${screen.size}), from spawn: median (p95), ${screen.firstFullFrame.runs} starts of each, in turn`,
 		table(
 			[
-				stat('pty floor: script+stty+node -e', screen.ptyFloor, 'what the harness and Node cost before any app code'),
-				stat('first byte (alternate screen)', screen.firstByte),
-				stat('first full frame', screen.firstFullFrame, `target ≤ 500 ms; lazydocker 175 ms; ${ms(screen.firstFullFrame.median - screen.ptyFloor.median)} over the pty floor`),
-				stat('settled (1 s quiet after)', screen.settled, 'registry checks and details done'),
+				twoBuilds('pty floor: script+stty+node -e', screen.ptyFloor, results.screenExecutable.ptyFloor, 'the harness and the Node start (Node 20, Node 24), before any app code'),
+				twoBuilds('first byte (alternate screen)', screen.firstByte, results.screenExecutable.firstByte),
+				twoBuilds(
+					'first full frame',
+					screen.firstFullFrame,
+					results.screenExecutable.firstFullFrame,
+					`executable: target ≤ 175 ms (lazydocker 175 ms); ${ms(results.screenExecutable.firstFullFrame.median - results.screenExecutable.ptyFloor.median)} over its pty floor`,
+				),
+				twoBuilds('settled (1 s quiet after)', screen.settled, results.screenExecutable.settled, 'registry checks and details done'),
 				...(results.screenMany
-					? [stat(`first full frame @${seed.scale.manyPlugins} plugins`, results.screenMany.firstFullFrame), stat(`settled @${seed.scale.manyPlugins} plugins`, results.screenMany.settled)]
+					? [
+							twoBuilds(`first full frame @${seed.scale.manyPlugins} plugins`, results.screenMany.firstFullFrame, many24?.firstFullFrame),
+							twoBuilds(`settled @${seed.scale.manyPlugins} plugins`, results.screenMany.settled, many24?.settled),
+						]
 					: []),
-				stat(
+				twoBuilds(
 					`key → frame (${session.keys} keys, images)`,
 					session.keyLatency,
-					`target p95 ≤ 30 ms; other processes meanwhile: ${(session.otherCpuDuringKeys * 100).toFixed(0)} % of a core`,
+					exe.keyLatency,
+					`target p95 ≤ 30 ms; other processes meanwhile: ${(session.otherCpuDuringKeys * 100).toFixed(0)} % / ${(exe.otherCpuDuringKeys * 100).toFixed(0)} % of a core`,
 				),
 			],
-			['measure', 'median', 'p95', 'min', 'runs', 'note'],
+			['measure', 'node dist/cli.js', 'executable', 'note'],
 		),
 		'',
 		table(
 			[
-				['bytes per key press', `${session.bytesPerKey.median.toFixed(0)} B median, ${session.bytesPerKey.p95.toFixed(0)} B p95`, `${session.rowsPerKey.median} rows rewritten per key (median); extra frames ${session.extraFrames}, keys without a frame ${session.keysWithoutFrame}`],
-				['RSS after load', mib(session.rssAfterLoadMiB), 'target ≤ 120 MB; lazydocker 19.5 MiB'],
-				[`RSS after ${session.keys} keys`, mib(session.rssAfterKeysMiB), `growth ${mib(session.rssAfterKeysMiB - session.rssAfterLoadMiB)} (target: none)`],
-				['RSS every 100 keys', session.rssEvery100Keys.map(value => value.toFixed(0)).join(' '), 'MiB: a leak climbs steadily, heap headroom levels off'],
-				[`RSS after ${session.idleSeconds.toFixed(0)} s idle`, mib(session.rssAfterIdleMiB), ''],
-				...(results.memory
-					? [
-							[
-								'after a forced GC: load',
-								`heap ${mib(results.memory.afterLoad.heapUsedMiB)}`,
-								`RSS ${mib(results.memory.afterLoad.rssMiB)} → ${mib(results.memory.afterLoad.rssAfterGcMiB)} after GC; V8 heap total ${mib(results.memory.afterLoad.heapTotalMiB)}, external ${mib(results.memory.afterLoad.externalMiB)} (another session, --inspect)`,
-							],
-							[
-								`after a forced GC: ${results.memory.keys} keys`,
-								`heap ${mib(results.memory.afterKeys.heapUsedMiB)}`,
-								`RSS ${mib(results.memory.afterKeys.rssMiB)} → ${mib(results.memory.afterKeys.rssAfterGcMiB)} after GC; live heap growth ${mib(results.memory.afterKeys.heapUsedMiB - results.memory.afterLoad.heapUsedMiB)}`,
-							],
-						]
-					: [['after a forced GC', 'skipped', 'ws (an ink dependency) could not be loaded']]),
-				[`CPU over ${session.idleSeconds.toFixed(0)} s idle`, `${session.idleCpuPercent.toFixed(2)} % of a core`, `target < 1 %; lazydocker 0.85 %; CPU ms per 5 s: ${session.idleCpuMsEvery5s.join(' ')}; ${session.idleFrames} frames, ${session.idleBytes} B drawn`],
-				['exit with q', `codes ${[...new Set([...screen.exitCodes, session.exitCode])].join(', ')}`, `size seen ${session.sizeSeen.columns}×${session.sizeSeen.rows}`],
+				both('bytes per key press', ({session: run}) => `${run.bytesPerKey.median.toFixed(0)} B, p95 ${run.bytesPerKey.p95.toFixed(0)} B`, `rows rewritten per key (median) ${session.rowsPerKey.median} / ${exe.rowsPerKey.median}; extra frames ${session.extraFrames} / ${exe.extraFrames}, keys without a frame ${session.keysWithoutFrame} / ${exe.keysWithoutFrame}`),
+				both('RSS after load', ({session: run}) => mib(run.rssAfterLoadMiB), 'targets: ≤ 120 MB (npm), ≤ 80 MB (executable); lazydocker 19.5 MiB'),
+				both(`RSS after ${session.keys} keys`, ({session: run}) => `${mib(run.rssAfterKeysMiB)} (+${(run.rssAfterKeysMiB - run.rssAfterLoadMiB).toFixed(1)})`, 'growth over load in brackets'),
+				both('RSS every 100 keys', ({session: run}) => run.rssEvery100Keys.map(value => value.toFixed(0)).join(' '), 'MiB: a leak climbs steadily, heap headroom levels off'),
+				both(`RSS after ${session.idleSeconds.toFixed(0)} s idle`, ({session: run}) => mib(run.rssAfterIdleMiB)),
+				both('after a forced GC: load', ({memory}) => afterGc(memory, 'afterLoad'), 'live heap; RSS before → after the GC (another session, --inspect)'),
+				both(`after a forced GC: ${session.keys} keys`, ({memory}) => afterGc(memory, 'afterKeys')),
+				both(`CPU over ${session.idleSeconds.toFixed(0)} s idle`, ({session: run}) => `${run.idleCpuPercent.toFixed(2)} % (${run.idleFrames} frames)`, `target < 1 %; lazydocker 0.85 %; CPU ms per 5 s: ${session.idleCpuMsEvery5s.join(' ')} / ${exe.idleCpuMsEvery5s.join(' ')}`),
+				[
+					'exit with q',
+					`codes ${[...new Set([...screen.exitCodes, session.exitCode])].join(', ')}`,
+					`codes ${[...new Set([...results.screenExecutable.exitCodes, exe.exitCode])].join(', ')}`,
+					`size seen ${session.sizeSeen.columns}×${session.sizeSeen.rows} / ${exe.sizeSeen.columns}×${exe.sizeSeen.rows}`,
+				],
 			],
-			['measure', 'value', 'note'],
+			['measure', 'node dist/cli.js', 'executable', 'note'],
 		),
 		'',
 	);

@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
+import {createHash} from 'node:crypto';
+import {nodeBinary} from '../../source/package.js';
 import {isAlive, processesInCgroups} from '../sandbox/processes.js';
 import {startSandbox, type Sandbox} from '../sandbox/sandbox.js';
 import {ApiProxy} from './api-proxy.js';
@@ -18,7 +20,7 @@ import {commandLine, processesWith, waitForQuietMachine} from './proc.js';
 import {buildWithSourceMaps, profileIn, summariseProfile} from './profile.js';
 import {PtyScreen} from './pty-screen.js';
 import {printReport, type ApiCount, type BenchResults} from './report.js';
-import {firstFrameRun, memorySession, openScreens, ptyFloorRun, screens, session, type ScreenTarget} from './screen-bench.js';
+import {firstFrameRun, memorySession, openScreens, ptyFloorRun, screens, session, type FirstFrameRun, type ScreenTarget} from './screen-bench.js';
 import {createContainers, createNetworks, installPlugins, pluginName, pushBuilds, seedImages, type SeedTimes} from './seed.js';
 import {stats, timeCommands, timeOnce, type Command} from './timing.js';
 
@@ -29,6 +31,7 @@ const {values: options} = parseArgs({
 	options: {
 		'json-out': {type: 'string'},
 		cli: {type: 'string'},
+		executable: {type: 'string'},
 		runs: {type: 'string', default: '15'},
 		'screen-runs': {type: 'string', default: '9'},
 		keys: {type: 'string', default: '1000'},
@@ -49,6 +52,7 @@ if (options.help) {
 			'npm run bench [-- options]',
 			'  --json-out FILE      where the JSON results go (default: a file in the OS temp folder)',
 			'  --cli FILE           the kasm-tui bin to measure (default: dist/cli.js)',
+			'  --executable FILE    the single executable to measure beside it (default: dist/kasm-tui-linux-x64)',
 			'  --runs N             runs per headless command, after one warm-up (default 15)',
 			'  --screen-runs N      screen starts for the first-frame time (default 9)',
 			'  --keys N             key presses in the long screen session (default 1000)',
@@ -72,6 +76,10 @@ const builtCli = path.resolve(options.cli ?? path.join(root, 'dist', 'cli.js'));
  */
 const snapshotDir = path.join(root, 'node_modules', '.cache', 'kasm-tui', `bench-dist-${process.pid}`);
 const cli = path.join(snapshotDir, path.basename(builtCli));
+const builtExecutable = path.resolve(options.executable ?? path.join(root, 'dist', 'kasm-tui-linux-x64'));
+const executable = path.join(snapshotDir, 'executable', path.basename(builtExecutable));
+/** The Node inside the executable, for its floors: the same binary the package step put in it. */
+const node24 = nodeBinary();
 /** The checkout the measured bin was built from (this one, unless --cli names another): profiling builds it again. */
 const treeRoot = (() => {
 	for (let folder = path.dirname(builtCli); folder !== path.dirname(folder); folder = path.dirname(folder)) {
@@ -94,8 +102,8 @@ let stopping: Promise<void> | undefined;
 async function stopEverything(): Promise<void> {
 	stopping ??= (async () => {
 		screens.closing = true;
-		for (const {screen, cli: needle} of openScreens) {
-			await screen.kill(needle).catch(() => {});
+		for (const {screen, program} of openScreens) {
+			await screen.kill(program).catch(() => {});
 		}
 
 		api?.close();
@@ -140,13 +148,17 @@ function machine() {
 		memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
 		kernel: os.release(),
 		node: process.version,
+		executableNode: execFileSync(node24, ['--version'], {encoding: 'utf8'}).trim(),
 		dockerd: version('dockerd', ['--version']),
 		dockerCli: version('docker', ['--version']),
 		cli: builtCli.startsWith(root + path.sep) ? path.relative(root, builtCli) : builtCli,
 		/** The bundle: the bin and its chunks. */
 		cliBytes: fs.readdirSync(path.dirname(cli), {recursive: true, withFileTypes: true})
-			.filter(entry => entry.isFile())
+			.filter(entry => entry.isFile() && !entry.parentPath.startsWith(path.dirname(executable)))
 			.reduce((sum, entry) => sum + fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name)).size, 0),
+		executable: builtExecutable.startsWith(root + path.sep) ? path.relative(root, builtExecutable) : builtExecutable,
+		executableBytes: fs.statSync(executable).size,
+		executableSha256: createHash('sha256').update(fs.readFileSync(executable)).digest('hex'),
 		commit: version('git', ['-C', treeRoot, 'describe', '--always', '--dirty']),
 	};
 }
@@ -163,6 +175,9 @@ function benchEnv(box: Sandbox): NodeJS.ProcessEnv {
 	};
 	// Ink draws nothing interactive when CI is set; DOCKER_HOST must not override --host / -H.
 	delete env.CI;
+	// This machine's NODE_EXTRA_CA_CERTS makes Node 20 read the CA bundle at every start (≈ 45 ms;
+	// Node 24 reads it when TLS is first used); an operator's host has none.
+	delete env.NODE_EXTRA_CA_CERTS;
 	delete env.DOCKER_HOST;
 	delete env.NO_COLOR;
 	return env;
@@ -187,13 +202,18 @@ function headlessCommands(host: string, env: NodeJS.ProcessEnv, expect: {plugins
 
 	return [
 		{label: 'node -e 0', file: node, args: ['-e', '0'], env},
+		{label: 'node 24 -e 0', file: node24, args: ['-e', '0'], env},
 		{label: 'bare node:http GET /plugins', file: node, args: [path.join(here, 'floors', 'bare-request.mjs'), socket], env, check: jsonLength('the bare request', expect.plugins)},
 		{label: 'bare node:http, the four listings', file: node, args: [path.join(here, 'floors', 'bare-usage-requests.mjs'), socket], env, check: jsonLength('the bare listings', expect.plugins)},
+		{label: 'bare node:http, the four listings, node 24', file: node24, args: [path.join(here, 'floors', 'bare-usage-requests.mjs'), socket], env, check: jsonLength('the bare listings', expect.plugins)},
 		{label: 'dockerode GET /plugins', file: node, args: [path.join(here, 'floors', 'dockerode-request.mjs'), socket], env, check: jsonLength('dockerode', expect.plugins)},
 		{label: 'kasm-tui --help', file: node, args: [cli, '--help'], env},
 		{label: 'kasm-tui plugins --json', file: node, args: [cli, '--host', host, 'plugins', '--json'], env, check: jsonLength('plugins --json', expect.plugins)},
+		{label: 'executable --help', file: executable, args: ['--help'], env},
+		{label: 'executable plugins --json', file: executable, args: ['--host', host, 'plugins', '--json'], env, check: jsonLength('the executable\'s plugins --json', expect.plugins)},
 		{label: 'docker plugin ls', file: 'docker', args: ['-H', host, 'plugin', 'ls'], env, check: lines('docker plugin ls', expect.plugins)},
 		{label: 'kasm-tui images --json', file: node, args: [cli, '--host', host, 'images', '--json'], env, check: jsonLength('images --json', expect.images)},
+		{label: 'executable images --json', file: executable, args: ['--host', host, 'images', '--json'], env, check: jsonLength('the executable\'s images --json', expect.images)},
 		{label: 'docker image ls', file: 'docker', args: ['-H', host, 'image', 'ls'], env, check: lines('docker image ls', expect.images)},
 	];
 }
@@ -239,7 +259,15 @@ async function main(): Promise<BenchResults> {
 		throw new Error(`${builtCli} does not exist: run "npm run build" first (npm run bench does)`);
 	}
 
-	fs.cpSync(path.dirname(builtCli), snapshotDir, {recursive: true});
+	if (!fs.existsSync(builtExecutable)) {
+		throw new Error(`${builtExecutable} does not exist: run "npm run package" first (npm run bench does)`);
+	}
+
+	// The bundle only: an executable beside it in dist/ is copied on its own.
+	fs.cpSync(path.dirname(builtCli), snapshotDir, {recursive: true, filter: file => !file.endsWith('kasm-tui-linux-x64')});
+	fs.mkdirSync(path.dirname(executable), {recursive: true});
+	fs.copyFileSync(builtExecutable, executable);
+	fs.chmodSync(executable, 0o755);
 
 	const results: BenchResults = {machine: machine()} as BenchResults;
 	log(`starting a sandbox…`);
@@ -286,34 +314,25 @@ async function main(): Promise<BenchResults> {
 	const expect = {plugins: scale.plugins, images: scale.images};
 	results.headless = Object.fromEntries(await timeCommands(headlessCommands(box.host, env, expect), runs));
 
-	const target: ScreenTarget = {cli, host: box.host, env, columns: 120, rows: 40, ...expect};
+	const target: ScreenTarget = {command: [process.execPath, cli], host: box.host, env, columns: 120, rows: 40, ...expect};
+	const onExecutable: ScreenTarget = {...target, command: [executable]};
 	if (options.profile) {
 		results.profiles = await profileRuns(path.resolve(options.profile), box, env, target);
 	}
 
-	// --- Screen: first frame ----------------------------------------------------------------
+	// --- Screen: first frame, both builds, one start of each in turn ----------------------------
 	const screenRuns = count('screen-runs');
-	log(`screen: ${screenRuns} starts to the first full frame…`);
+	log(`screen: ${screenRuns} starts of each build to the first full frame…`);
 	const floors: number[] = [];
+	const floors24: number[] = [];
 	for (let run = 0; run < screenRuns; run++) {
-		floors.push(await ptyFloorRun(env, target.columns, target.rows));
+		floors.push(await ptyFloorRun(process.execPath, env, target.columns, target.rows));
+		floors24.push(await ptyFloorRun(node24, env, target.columns, target.rows));
 	}
 
-	await firstFrameRun(target); // warm-up: the ledger's first "observed" entries
-	const starts = [];
-	for (let run = 0; run < screenRuns; run++) {
-		starts.push(await firstFrameRun(target));
-	}
-
-	results.screen = {
-		size: `${target.columns}×${target.rows}`,
-		ptyFloor: stats(floors),
-		firstByte: stats(starts.map(run => run.firstByteMs)),
-		firstFullFrame: stats(starts.map(run => run.firstFullFrameMs)),
-		settled: stats(starts.map(run => run.settledMs)),
-		framesUntilFull: stats(starts.map(run => run.framesUntilFull)),
-		exitCodes: [...new Set(starts.map(run => run.exitCode))],
-	};
+	const starts = await firstFramesInTurn([target, onExecutable], screenRuns);
+	results.screen = screenFigures(target, floors, starts[0]!);
+	results.screenExecutable = screenFigures(onExecutable, floors24, starts[1]!);
 
 	// --- Screen: a long session through the counting proxy ---------------------------------------
 	proxy = await ApiProxy.start(path.join(box.state.dir, 'count.sock'), box.state.socket);
@@ -335,9 +354,12 @@ async function main(): Promise<BenchResults> {
 	);
 	long.apiCalls = {load: marks.loaded ?? 0, keys: (marks.keys ?? 0) - (marks.loaded ?? 0), idle: (marks.idle ?? 0) - (marks.keys ?? 0), loadByEndpoint};
 	results.session = long;
+	log(`screen on the executable: one session of ${count('keys')} keys and ${count('idle-seconds')} s idle…`);
+	results.sessionExecutable = await session(onExecutable, {keys: count('keys'), idleSeconds: count('idle-seconds')}, {log});
 
-	log(`screen: memory after a forced garbage collection, after load and after ${count('keys')} keys…`);
+	log(`screen: memory after a forced garbage collection, after load and after ${count('keys')} keys, both builds…`);
 	results.memory = await memorySession(target, count('keys'));
+	results.memoryExecutable = await memorySession(onExecutable, count('keys'));
 
 	// --- API calls at 20 plugins -----------------------------------------------------------
 	log('counting Engine API calls at the first scale…');
@@ -355,18 +377,14 @@ async function main(): Promise<BenchResults> {
 	log(`counting Engine API calls at ${scale.manyPlugins} plugins…`);
 	results.apiCalls[scale.manyPlugins] = await countApiCalls(env, {...target, ...many});
 	log(`timing plugins --json and the first frame at ${scale.manyPlugins} plugins…`);
-	const manyCommands = headlessCommands(box.host, env, many).filter(command => ['kasm-tui plugins --json', 'bare node:http, the four listings', 'docker plugin ls'].includes(command.label));
+	const manyCommands = headlessCommands(box.host, env, many).filter(command =>
+		['kasm-tui plugins --json', 'executable plugins --json', 'bare node:http, the four listings', 'bare node:http, the four listings, node 24', 'docker plugin ls'].includes(command.label),
+	);
 	results.headlessMany = Object.fromEntries(await timeCommands(manyCommands, runs));
-	await firstFrameRun({...target, ...many});
-	const manyStarts = [];
-	for (let run = 0; run < screenRuns; run++) {
-		manyStarts.push(await firstFrameRun({...target, ...many}));
-	}
-
-	results.screenMany = {
-		firstFullFrame: stats(manyStarts.map(run => run.firstFullFrameMs)),
-		settled: stats(manyStarts.map(run => run.settledMs)),
-	};
+	const [manyStarts, manyStartsExecutable] = await firstFramesInTurn([{...target, ...many}, {...onExecutable, ...many}], screenRuns);
+	const manyFigures = (runs: FirstFrameRun[]) => ({firstFullFrame: stats(runs.map(run => run.firstFullFrameMs)), settled: stats(runs.map(run => run.settledMs))});
+	results.screenMany = manyFigures(manyStarts!);
+	results.screenManyExecutable = manyFigures(manyStartsExecutable!);
 	return results;
 }
 
@@ -383,7 +401,7 @@ async function profileRuns(dir: string, box: Sandbox, env: NodeJS.ProcessEnv, ta
 	// The same build with source maps, so time in the minified bundle is charged to the package it came from.
 	const profiled = buildWithSourceMaps(treeRoot, profileBuildDir);
 	await timeOnce({label: 'profile plugins --json', file: process.execPath, args: ['--cpu-prof', '--cpu-prof-dir', pluginsDir, profiled, '--host', box.host, 'plugins', '--json'], env});
-	const run = await firstFrameRun({...target, cli: profiled, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', screenDir]});
+	const run = await firstFrameRun({...target, command: [process.execPath, profiled], nodeOptions: ['--cpu-prof', '--cpu-prof-dir', screenDir]});
 	const summary = (folder: string, fromMs?: number, toMs?: number) => {
 		const file = profileIn(folder);
 		const us = (ms: number | undefined) => (ms === undefined ? undefined : run.beganMonotonicUs + ms * 1000);
@@ -396,6 +414,34 @@ async function profileRuns(dir: string, box: Sandbox, env: NodeJS.ProcessEnv, ta
 		[`screen, spawn → first byte (${Math.round(run.firstByteMs)} ms)`]: summary(screenDir, 0, run.firstByteMs),
 		[`screen, first byte → full frame (${Math.round(run.firstFullFrameMs)} ms)`]: summary(screenDir, run.firstByteMs, run.firstFullFrameMs),
 		[`screen, full frame → settled (${Math.round(run.settledMs)} ms)`]: summary(screenDir, run.firstFullFrameMs, run.settledMs),
+	};
+}
+
+/** `runs` starts of each target to its first full frame, after one warm-up each, one of each in turn. */
+async function firstFramesInTurn(targets: ScreenTarget[], runs: number): Promise<FirstFrameRun[][]> {
+	for (const target of targets) {
+		await firstFrameRun(target); // warm-up: the ledger's first "observed" entries, the page cache
+	}
+
+	const starts: FirstFrameRun[][] = targets.map(() => []);
+	for (let run = 0; run < runs; run++) {
+		for (const [index, target] of targets.entries()) {
+			starts[index]!.push(await firstFrameRun(target));
+		}
+	}
+
+	return starts;
+}
+
+function screenFigures(target: ScreenTarget, floors: number[], starts: FirstFrameRun[]): BenchResults['screen'] {
+	return {
+		size: `${target.columns}×${target.rows}`,
+		ptyFloor: stats(floors),
+		firstByte: stats(starts.map(run => run.firstByteMs)),
+		firstFullFrame: stats(starts.map(run => run.firstFullFrameMs)),
+		settled: stats(starts.map(run => run.settledMs)),
+		framesUntilFull: stats(starts.map(run => run.framesUntilFull)),
+		exitCodes: [...new Set(starts.map(run => run.exitCode))],
 	};
 }
 
@@ -448,7 +494,7 @@ try {
 	const leftovers = [
 		...(dir ? processesWith(dir) : []),
 		...processesInCgroups(pluginIds),
-		...PtyScreen.started.filter(pid => isAlive(pid) && /^script |node/.test(commandLine(pid))),
+		...PtyScreen.started.filter(pid => isAlive(pid) && /^script |node|kasm-tui-linux-x64/.test(commandLine(pid))),
 	];
 	if (results) {
 		results.leftoverProcesses = leftovers.length;

@@ -6,7 +6,8 @@ import {imagePrefix, pluginPrefix} from './seed.js';
 import {stats, type Stats} from './timing.js';
 
 export interface ScreenTarget {
-	cli: string;
+	/** What starts kasm-tui, before its own arguments: `[node, dist/cli.js]`, or `[the executable]`. */
+	command: string[];
 	host: string;
 	env: NodeJS.ProcessEnv;
 	columns: number;
@@ -14,12 +15,17 @@ export interface ScreenTarget {
 	/** What the header must count before the screen is "full". */
 	plugins: number;
 	images: number;
-	/** Options for node itself, e.g. --cpu-prof. */
-	nodeArgs?: string[];
+	/** Options for Node itself (--cpu-prof, --inspect): node's arguments, or the executable's NODE_OPTIONS. */
+	nodeOptions?: string[];
+}
+
+/** The file whose path is in the kasm-tui process's command line: dist/cli.js or the executable. */
+export function programOf(target: Pick<ScreenTarget, 'command'>): string {
+	return target.command.at(-1)!;
 }
 
 /** Every screen opened, so an interrupted run can end them by process id. */
-export const openScreens = new Set<{screen: PtyScreen; cli: string}>();
+export const openScreens = new Set<{screen: PtyScreen; program: string}>();
 /** Set when the run is being stopped: no screen may start after that. */
 export const screens = {closing: false};
 
@@ -28,12 +34,15 @@ export function openScreen(target: ScreenTarget): PtyScreen {
 		throw new Error('the benchmark is stopping');
 	}
 
-	const screen = PtyScreen.open([process.execPath, ...(target.nodeArgs ?? []), target.cli, '--host', target.host], {
+	const [program, ...rest] = target.command;
+	const options = target.nodeOptions ?? [];
+	const onNode = rest.length > 0;
+	const screen = PtyScreen.open([program!, ...(onNode ? options : []), ...rest, '--host', target.host], {
 		columns: target.columns,
 		rows: target.rows,
-		env: target.env,
+		env: !onNode && options.length > 0 ? {...target.env, NODE_OPTIONS: options.join(' ')} : target.env,
 	});
-	const entry = {screen, cli: target.cli};
+	const entry = {screen, program: programOf(target)};
 	openScreens.add(entry);
 	void screen.exit(24 * 3600 * 1000).then(() => openScreens.delete(entry));
 	return screen;
@@ -99,13 +108,13 @@ export async function firstFrameRun(target: ScreenTarget, quietMs = 1000): Promi
 		const frames = screen.frames.filter(frame => frame.at <= settledMs).map(frame => ({at: Math.round(frame.at), rows: frame.rows}));
 		return {firstFullFrameMs, firstByteMs, settledMs, framesUntilFull, exitCode, began: screen.began, beganMonotonicUs: screen.beganMonotonicUs, frames};
 	} finally {
-		await screen.kill(target.cli);
+		await screen.kill(programOf(target));
 	}
 }
 
-/** What `script` + `stty` + exec of node cost before any program code runs: node -e writing one byte. */
-export async function ptyFloorRun(env: NodeJS.ProcessEnv, columns: number, rows: number): Promise<number> {
-	const screen = PtyScreen.open([process.execPath, '-e', 'process.stdout.write("ready")'], {columns, rows, env});
+/** What `script` + `stty` + exec of `node` cost before any program code runs: node -e writing one byte. */
+export async function ptyFloorRun(node: string, env: NodeJS.ProcessEnv, columns: number, rows: number): Promise<number> {
+	const screen = PtyScreen.open([node, '-e', 'process.stdout.write("ready")'], {columns, rows, env});
 	try {
 		await screen.waitFor(current => current.raw.includes('ready'), 10_000, '"ready"');
 		return screen.lastDataAt;
@@ -165,7 +174,7 @@ export async function session(target: ScreenTarget, options: {keys: number; idle
 		const firstFullFrameMs = screen.frames.at(-1)!.at;
 		const settledMs = await screen.waitQuiet(1500, 30_000);
 		hooks.mark?.('loaded');
-		const pid = screen.programPid(target.cli);
+		const pid = screen.programPid(programOf(target));
 		if (!pid) {
 			throw new Error('could not find the screen process under script');
 		}
@@ -282,7 +291,7 @@ export async function session(target: ScreenTarget, options: {keys: number; idle
 			exitCode,
 		};
 	} finally {
-		await screen.kill(target.cli);
+		await screen.kill(programOf(target));
 	}
 }
 
@@ -315,13 +324,13 @@ export interface MemoryResult {
  * Undefined when `ws` cannot be loaded.
  */
 export async function memorySession(target: ScreenTarget, keys: number): Promise<MemoryResult | undefined> {
-	const screen = openScreen({...target, nodeArgs: [...(target.nodeArgs ?? []), '--inspect=127.0.0.1:0']});
+	const screen = openScreen({...target, nodeOptions: [...(target.nodeOptions ?? []), '--inspect=127.0.0.1:0']});
 	let inspector: InspectorClient | undefined;
 	try {
 		await screen.waitFor(isFullFrame(target), 30_000, 'a full frame');
 		await screen.waitQuiet(1500, 30_000);
 		const url = /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/.exec(screen.raw)?.[0];
-		const pid = screen.programPid(target.cli);
+		const pid = screen.programPid(programOf(target));
 		if (!url || !pid) {
 			throw new Error('the inspector address or the screen process was not found');
 		}
@@ -349,7 +358,7 @@ export async function memorySession(target: ScreenTarget, keys: number): Promise
 		return {afterLoad, afterKeys, keys};
 	} finally {
 		inspector?.close();
-		await screen.kill(target.cli);
+		await screen.kill(programOf(target));
 	}
 }
 

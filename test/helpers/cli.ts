@@ -6,6 +6,14 @@ import {fileURLToPath} from 'node:url';
 
 export const cliPath = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli.js');
 
+/**
+ * The kasm-tui under test, as the start of an argv: `node dist/cli.js`, or the single executable
+ * that KASM_TUI_BIN names (`npm run package`), so the same tests run on both builds.
+ */
+export const kasmTuiCommand: readonly string[] = process.env.KASM_TUI_BIN ? [path.resolve(process.env.KASM_TUI_BIN)] : [process.execPath, cliPath];
+/** The file whose path is in the command line of every kasm-tui process a test starts. */
+export const kasmTuiProgram = kasmTuiCommand.at(-1)!;
+
 export interface CliResult {
 	code: number | null;
 	stdout: string;
@@ -27,7 +35,7 @@ process.on('exit', () => {
 /** Runs the built `kasm-tui` as an operator would, with no terminal. */
 export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number} = {}): Promise<CliResult> {
 	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [cliPath, ...args], {
+		const child = spawn(kasmTuiCommand[0]!, [...kasmTuiCommand.slice(1), ...args], {
 			env: {...process.env, DOCKER_HOST: '', DOCKER_CONTEXT: '', KASM_TUI_LEDGER_DIR: testLedgerDir, KASM_TUI_CONFIG_DIR: testConfigDir, ...options.env},
 			stdio: ['pipe', 'pipe', 'pipe'],
 		});
@@ -55,7 +63,7 @@ export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; input?
  */
 export function runCliInterrupted(args: string[], when: string): Promise<CliResult> {
 	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [cliPath, ...args], {
+		const child = spawn(kasmTuiCommand[0]!, [...kasmTuiCommand.slice(1), ...args], {
 			stdio: ['ignore', 'pipe', 'pipe'],
 			env: {...process.env, DOCKER_HOST: '', DOCKER_CONTEXT: '', KASM_TUI_LEDGER_DIR: testLedgerDir, KASM_TUI_CONFIG_DIR: testConfigDir},
 		});

@@ -6,7 +6,7 @@ import path from 'node:path';
 import {Ledger} from '../../source/ledger/ledger.js';
 import {runningVersion} from '../sandbox/fixtures.js';
 import type {Sandbox} from '../sandbox/sandbox.js';
-import {cliPath} from './cli.js';
+import {kasmTuiProgram} from './cli.js';
 
 /**
  * What the hardening tests share: the checks on everything kasm-tui printed (no terminal
@@ -90,7 +90,7 @@ export function kasmTuiProcess(uniqueArgument: string): number | undefined {
 
 		try {
 			const argv = fs.readFileSync(path.join('/proc', entry, 'cmdline'), 'utf8').split('\0');
-			if (argv.includes(cliPath) && argv.includes(uniqueArgument)) {
+			if (argv.includes(kasmTuiProgram) && argv.includes(uniqueArgument)) {
 				return Number(entry);
 			}
 		} catch {}

@@ -3,7 +3,7 @@ import {after, before, test} from 'node:test';
 import {parseHost} from '../../source/docker/connection.js';
 import {Engine} from '../../source/docker/engine.js';
 import {watchEvents, type StreamState, type StreamStateInfo} from '../../source/docker/events.js';
-import {cliPath} from '../helpers/cli.js';
+import {kasmTuiCommand} from '../helpers/cli.js';
 import {TmuxScreen} from '../helpers/tmux.js';
 import {installPlugin, pushPluginBuild} from '../sandbox/fixtures.js';
 import {signal, sleep} from '../sandbox/processes.js';
@@ -64,7 +64,7 @@ test('a daemon that stops answering (its stream left open) is lost within 5 s, a
 
 test('the screen says the daemon is gone while it does not answer, and clears the banner once it does', async () => {
 	const ledgerDir = leftovers.folder('kasm-tui-gone-');
-	const screen = await TmuxScreen.open([process.execPath, cliPath, '--host', own.host, '--ledger-dir', ledgerDir], {columns: 120, rows: 30});
+	const screen = await TmuxScreen.open([...kasmTuiCommand, '--host', own.host, '--ledger-dir', ledgerDir], {columns: 120, rows: 30});
 	try {
 		await screen.waitFor(text => text.includes('Plugins (1)') && text.includes('gone/plugin:1.0'));
 		await sleep(1500);

@@ -7,7 +7,7 @@ import {openFlowContext} from '../../source/flows/context.js';
 import {planUpgrade} from '../../source/flows/planners.js';
 import {FlowFailed, runPlan} from '../../source/flows/run.js';
 import {Ledger} from '../../source/ledger/ledger.js';
-import {cliPath, runCli, runCliInterrupted} from '../helpers/cli.js';
+import {kasmTuiCommand, runCli, runCliInterrupted} from '../helpers/cli.js';
 import {installPlugin, moveTag, pushPluginBuild, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {startExtraRegistry} from '../sandbox/sandbox.js';
 import {installedPlugins, uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
@@ -266,7 +266,7 @@ test('kasm-tui killed with SIGKILL mid-upgrade: the next run finds the half-done
 
 	// Kill it as soon as it says it is replacing the build: the plugin is disabled by then.
 	await new Promise<void>((resolve, reject) => {
-		const child = spawn(process.execPath, [cliPath, '--host', sandbox.host, '--ledger-dir', ledgerDir, 'upgrade', name, '--yes'], {
+		const child = spawn(kasmTuiCommand[0]!, [...kasmTuiCommand.slice(1), '--host', sandbox.host, '--ledger-dir', ledgerDir, 'upgrade', name, '--yes'], {
 			stdio: ['ignore', 'pipe', 'pipe'],
 			env: {...process.env, DOCKER_HOST: ''},
 		});

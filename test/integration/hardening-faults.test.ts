@@ -5,7 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import {after, test} from 'node:test';
 import {Ledger} from '../../source/ledger/ledger.js';
-import {cliPath, runCli} from '../helpers/cli.js';
+import {kasmTuiCommand, runCli} from '../helpers/cli.js';
 import {answer, assertNoControl, assertOneErrorLine, assertSettled, inspectPlugin, kasmTuiProcess, startProxy, waitUntil} from '../helpers/hardening.js';
 import {TmuxScreen} from '../helpers/tmux.js';
 import {installPlugin, moveTag, pushPluginBuild, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
@@ -166,7 +166,7 @@ test('the daemon restarted in the middle of upgrades (as the pull starts, once i
 
 			let restart: Promise<void> | undefined;
 			const run = await new Promise<{code: number | null; stderr: string}>((resolve, reject) => {
-				const child = spawn(process.execPath, [cliPath, '--host', own.host, '--ledger-dir', ledgerDir, 'upgrade', name, '--yes'], {
+				const child = spawn(kasmTuiCommand[0]!, [...kasmTuiCommand.slice(1), '--host', own.host, '--ledger-dir', ledgerDir, 'upgrade', name, '--yes'], {
 					stdio: ['ignore', 'ignore', 'pipe'],
 					env: {...process.env, DOCKER_HOST: ''},
 				});
@@ -271,13 +271,13 @@ test('a full disk under the ledger is refused before the daemon is touched: the 
 test('SIGHUP to the screen while an upgrade runs: the plugin ends enabled at a build its ledger names, nothing unfinished, the terminal given back', async () => {
 	const {repositoryPath, name} = await movedRollingPlugin('faults-hup');
 	const ledgerDir = leftovers.folder('kasm-tui-faults-hup-');
-	const screen = await TmuxScreen.open([process.execPath, cliPath, '--host', sandbox.host, '--ledger-dir', ledgerDir], {columns: 120, rows: 36});
+	const screen = await TmuxScreen.open([...kasmTuiCommand, '--host', sandbox.host, '--ledger-dir', ledgerDir], {columns: 120, rows: 36});
 	try {
 		await screen.waitFor(text => /Plugins \(\d+\)/.test(text));
 		await screen.keys('/');
 		await screen.typeText(repositoryPath);
 		await screen.keys('Enter');
-		await screen.waitFor(text => text.includes('enabled · rolling') && text.includes('(installed)'), 30_000);
+		await screen.waitFor(text => text.includes('enabled · rolling') && text.includes('(installed'), 30_000);
 		await screen.keys('u');
 		await screen.waitFor(text => /Upgrade .*\?/.test(text) && text.includes('y go ahead'), 30_000);
 		const pid = kasmTuiProcess(ledgerDir);

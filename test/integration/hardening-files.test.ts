@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {test} from 'node:test';
 import {Ledger} from '../../source/ledger/ledger.js';
-import {cliPath, runCli, type CliResult} from '../helpers/cli.js';
+import {kasmTuiCommand, runCli, type CliResult} from '../helpers/cli.js';
 import {assertOneErrorLine, inspectPlugin} from '../helpers/hardening.js';
 import {installPlugin, moveTag, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
@@ -31,7 +31,7 @@ async function movedRollingPlugin(stem: string) {
 /** kasm-tui as root under `umask 000`, so nothing but kasm-tui itself keeps its files private. */
 function underOpenUmask(args: string[]): Promise<CliResult> {
 	return new Promise((resolve, reject) => {
-		const child = spawn('/bin/sh', ['-c', 'umask 000 && exec "$@"', 'sh', process.execPath, cliPath, '--host', sandbox.host, ...args], {
+		const child = spawn('/bin/sh', ['-c', 'umask 000 && exec "$@"', 'sh', ...kasmTuiCommand, '--host', sandbox.host, ...args], {
 			env: {...process.env, DOCKER_HOST: '', DOCKER_CONTEXT: ''},
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});

@@ -4,7 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import {test} from 'node:test';
 import {Ledger} from '../../source/ledger/ledger.js';
-import {cliPath, runCli, type CliResult} from '../helpers/cli.js';
+import {kasmTuiCommand, runCli, type CliResult} from '../helpers/cli.js';
 import {answer, assertNoControl, assertOneErrorLine, cutShort, huge, inspectPlugin, rawAnswer, startProxy, type MisbehavingServer} from '../helpers/hardening.js';
 import {TmuxScreen} from '../helpers/tmux.js';
 import {installPlugin, pushPluginBuild, rollingTag, runningVersion} from '../sandbox/fixtures.js';
@@ -161,7 +161,7 @@ test('the screen shows a hostile volume name, description, registry error and hi
 
 		// From now on kasm-tui's own registry reads get hostile errors.
 		proxy.rule = request => (String(request.headers['user-agent']).startsWith('kasm-tui') ? answer(500, hostileError) : undefined);
-		screen = await TmuxScreen.open([process.execPath, cliPath, '--host', sandbox.host, '--ledger-dir', ledgerDir], {columns: 200, rows: 50});
+		screen = await TmuxScreen.open([...kasmTuiCommand, '--host', sandbox.host, '--ledger-dir', ledgerDir], {columns: 200, rows: 50});
 		const titleBefore = await screen.paneTitle();
 		await screen.waitFor(text => /Plugins \(\d+\)/.test(text));
 		await screen.keys('/');

@@ -4,7 +4,7 @@ import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {test} from 'node:test';
-import {cliPath, runCli, type CliResult} from '../helpers/cli.js';
+import {kasmTuiCommand, runCli, type CliResult} from '../helpers/cli.js';
 import {TmuxScreen} from '../helpers/tmux.js';
 import {copyTag, startPasswordRegistry} from '../sandbox/auth-registry.js';
 import {importImage, kasmRepositoryPath, runningVersion} from '../sandbox/fixtures.js';
@@ -159,7 +159,7 @@ test('a planted password and _json_key are in 0 bytes of anything kasm-tui print
 		assert.equal(await runningVersion(sandbox, pinned), '1.2.9');
 
 		// The screen reads tags and builds with the password too.
-		const screen = await TmuxScreen.open([process.execPath, cliPath, '--host', sandbox.host, '--ledger-dir', ledgerDir, '--debug', path.join(debugDir, 'screen.log')], {
+		const screen = await TmuxScreen.open([...kasmTuiCommand, '--host', sandbox.host, '--ledger-dir', ledgerDir, '--debug', path.join(debugDir, 'screen.log')], {
 			columns: 160,
 			rows: 40,
 			env: {DOCKER_CONFIG: passwordConfig, KASM_TUI_CONFIG_DIR: settingsDir, KASM_TUI_LEDGER_DIR: ledgerDir},
@@ -169,7 +169,7 @@ test('a planted password and _json_key are in 0 bytes of anything kasm-tui print
 			await screen.keys('/');
 			await screen.typeText(pinned);
 			await screen.keys('Enter');
-			printed.push({what: 'the screen', text: await screen.waitFor(text => text.includes('(installed)'), 30_000)});
+			printed.push({what: 'the screen', text: await screen.waitFor(text => text.includes('(installed'), 30_000)});
 			await screen.keys('Tab');
 			printed.push({what: 'the screen, images', text: await screen.waitFor(text => text.includes(imagePath), 30_000)});
 			printed.push({what: 'the screen with escapes', text: await screen.captureWithEscapes()});

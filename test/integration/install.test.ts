@@ -7,7 +7,7 @@ import {openFlowContext} from '../../source/flows/context.js';
 import {planInstall} from '../../source/flows/install.js';
 import {FlowFailed, runPlan} from '../../source/flows/run.js';
 import {Ledger} from '../../source/ledger/ledger.js';
-import {cliPath, runCli} from '../helpers/cli.js';
+import {kasmTuiCommand, runCli} from '../helpers/cli.js';
 import {inspectPlugin} from '../helpers/hardening.js';
 import {manifestDigest, pushPluginBuild, runningVersion} from '../sandbox/fixtures.js';
 import {startExtraRegistry} from '../sandbox/sandbox.js';
@@ -120,7 +120,7 @@ test('an install killed half-way is refused again until recover, which removes w
 	const ledgerDir = leftovers.folder('kasm-tui-install-');
 	const name = leftovers.plugin(`${uniqueName('install/killed')}:amd64-1.2.9`);
 	await new Promise<void>((resolve, reject) => {
-		const child = spawn(process.execPath, [cliPath, '--host', sandbox.host, '--ledger-dir', ledgerDir, 'install', kasm.ref('amd64-1.2.9'), '--alias', name, '--yes'], {
+		const child = spawn(kasmTuiCommand[0]!, [...kasmTuiCommand.slice(1), '--host', sandbox.host, '--ledger-dir', ledgerDir, 'install', kasm.ref('amd64-1.2.9'), '--alias', name, '--yes'], {
 			stdio: ['ignore', 'pipe', 'pipe'],
 			env: {...process.env, DOCKER_HOST: ''},
 		});

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {test} from 'node:test';
-import {cliPath, runCli, testConfigDir, testLedgerDir} from '../helpers/cli.js';
+import {kasmTuiCommand, runCli, testConfigDir, testLedgerDir} from '../helpers/cli.js';
 import {inspectPlugin} from '../helpers/hardening.js';
 import {installPlugin, pushPluginBuild} from '../sandbox/fixtures.js';
 import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
@@ -68,7 +68,7 @@ test('--since leaves out what the plugin said before; a duration that is no dura
 
 test('--follow prints new lines as the daemon writes them, and ctrl-c ends it with exit 0', async () => {
 	const {name} = await greetingPlugin('logs-follow', 'first');
-	const child = spawn(process.execPath, [cliPath, '--host', sandbox.host, 'logs', name, '--follow', '--daemon-log', daemonLog], {
+	const child = spawn(kasmTuiCommand[0]!, [...kasmTuiCommand.slice(1), '--host', sandbox.host, 'logs', name, '--follow', '--daemon-log', daemonLog], {
 		env: {...process.env, DOCKER_HOST: '', KASM_TUI_LEDGER_DIR: testLedgerDir, KASM_TUI_CONFIG_DIR: testConfigDir},
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});

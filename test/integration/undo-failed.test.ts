@@ -48,6 +48,22 @@ test('ctrl-c after the new build is in, with no tag holding the old one: exit 4,
 
 	const again = await runCli(['--host', sandbox.host, '--ledger-dir', ledgerDir, 'upgrade', name, '--yes']);
 	assert.equal(again.code, 3, 'no other change piles on before it is recovered');
+
+	// The way out: recover keeps the build it runs now, since none can bring the old one back, and
+	// says so; the change is settled, so a version can be chosen next.
+	const recovered = await runCli(['--host', sandbox.host, '--ledger-dir', ledgerDir, 'recover', name, '--yes']);
+	assert.equal(recovered.code, 0, recovered.stderr);
+	assert.match(recovered.stderr, /keep the build it runs now \(amd64-1\.2-rolling\): no tag in the registry holds the one it had/, 'the confirmation said what it would do');
+	assert.match(recovered.stdout, new RegExp(`^${escape(name)} is enabled at amd64-1\\.2-rolling, the build it runs now: the one it had is in no registry`));
+	assert.equal(await runningVersion(sandbox, name), '1.2.10');
+	assert.equal(ledger.unfinished(name), undefined, 'settled');
+	const settled = ledger.read(name).entries.at(-1)!;
+	assert.equal(settled.action, 'recover');
+	assert.equal(settled.outcome, 'ok');
+	assert.match(settled.error ?? '', /in no registry, so it keeps the one it runs now/);
+
+	const reinstalled = await runCli(['--host', sandbox.host, '--ledger-dir', ledgerDir, 'reinstall', name, '--version', 'amd64-1.2.10', '--alias', name, '--yes']);
+	assert.equal(reinstalled.code, 0, `a chosen version can follow: ${reinstalled.stderr}`);
 });
 
 test('with --json the failure is a document: undoFailed, the state the plugin is in, and the command that recovers it', async () => {

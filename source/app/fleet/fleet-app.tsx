@@ -153,7 +153,7 @@ export function FleetApp({services, size}: Props) {
 			) : null}
 		</Box>
 	) : (
-		<ModeDialog mode={mode} width={columns} height={layout.bodyHeight} keys={fleetKeys} onPick={choice => mode.kind === 'pick-version' && flows.pickVersion(mode.plugin, choice)} />
+		<ModeDialog mode={mode} width={columns} height={layout.bodyHeight} keys={fleetKeys} />
 	);
 
 	const footer = mode.kind === 'filter' ? ' type to filter  enter keep  esc clear' : mode.kind === 'browse' ? footerOf(fleetKeys, nav.focus, columns, services.readOnly) : '';

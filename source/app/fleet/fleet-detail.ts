@@ -92,7 +92,7 @@ export function cellDetailLines({entry, matrix, row, canary, details, width}: Ce
 			lines.push(drift);
 		}
 
-		lines.push(...pluginDetailLines(plugin, details));
+		lines.push(...pluginDetailLines(plugin, details, {arch: entry.reading?.engine.arch}).lines);
 	}
 
 	return wrapLines(lines, width);

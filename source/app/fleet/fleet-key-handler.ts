@@ -39,7 +39,6 @@ export function handleFleetKey(input: string, key: InkKey, target: FleetKeyTarge
 		mode,
 		filter: {text: () => target.nav.get().filter, set: text => navigate(target, {type: 'filter', text})},
 		accept: () => flows.accept(),
-		reinstallAs: (plugin, version, alias) => flows.reinstallAs(plugin, version, alias),
 		startsChange: (text, inkKey) => Boolean(bindingIn(fleetKeys, nav.focus, text, inkKey as Key)?.changes),
 		refuseWhileChanging: text => flows.refuseWhileChanging(text),
 		say: target.say,

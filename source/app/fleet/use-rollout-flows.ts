@@ -1,15 +1,13 @@
 import {useApp} from 'ink';
 import {useRef, useState} from 'react';
-import type {PluginWithUsage} from '../../docker/usage.js';
 import {Refused} from '../../errors.js';
 import type {FleetPlugin} from '../../flows/fleet.js';
 import type {RolloutPlan, RolloutRequest} from '../../flows/rollout.js';
 import {rolloutExitCode} from '../../flows/rollout-plan.js';
-import type {Choice} from '../dialogs.js';
+import {pickReinstall} from '../change-prompts.js';
 import {line, type Line} from '../lines.js';
 import {isChanging, type ModeStore, type Outcome} from '../mode.js';
 import type {DetailState} from '../plugin-detail.js';
-import {versionChoices} from '../version-choices.js';
 import type {FleetAction} from './fleet-keymap.js';
 import type {FleetServices} from './fleet-services.js';
 import type {FleetHostState} from './fleet-state.js';
@@ -40,8 +38,6 @@ export interface RolloutFlows {
 	canaries: readonly string[];
 	act(action: FleetAction, selection: FleetSelection): void;
 	accept(): void;
-	pickVersion(plugin: PluginWithUsage, choice: Choice): void;
-	reinstallAs(plugin: PluginWithUsage, version: string, alias: string): void;
 	/** ctrl-c: quits; during a rollout, stops it (the hosts under way finish or undo), and a second one quits once they have. */
 	interrupt(): void;
 	refuseWhileChanging(key: string): void;
@@ -60,26 +56,28 @@ export function useRolloutFlows(options: RolloutFlowsOptions): RolloutFlows {
 	const quitWhenDone = useRef(false);
 	const stop = useRef<AbortController | undefined>(undefined);
 
-	const finish = (title: string, outcome: Outcome, lines: Line[]) => {
+	/** `Fleet upgrade done: kasmweb/sidecar:…`, as a single change's result says it. */
+	const finish = (request: RolloutRequest, outcome: Outcome, lines: Line[]) => {
 		stop.current = undefined;
 		if (quitWhenDone.current) {
 			exit();
 			return;
 		}
 
-		mode.set({kind: 'result', title, outcome, lines});
+		mode.set({kind: 'result', action: `Fleet ${request.action}`, subject: request.action === 'auto-update' ? undefined : request.plugin, outcome, lines});
 		refresh();
 	};
 
-	const fail = (title: string, error: unknown) => {
+	const fail = (request: RolloutRequest, error: unknown) => {
 		if (error instanceof Refused) {
-			finish(title, 'refused', [line({text: error.message, color: 'yellow'}), line({text: 'nothing was changed', dim: true})]);
+			finish(request, 'refused', [line({text: error.message, color: 'yellow'}), line({text: 'nothing was changed', dim: true})]);
 		} else {
-			finish(title, 'failed', [line({text: String((error as Error)?.message ?? error), color: 'red'})]);
+			finish(request, 'failed', [line({text: String((error as Error)?.message ?? error), color: 'red'})]);
 		}
 	};
 
 	const run = (title: string, plan: RolloutPlan) => {
+		const {request} = plan;
 		if (mode.get().kind === 'running') {
 			return;
 		}
@@ -99,8 +97,8 @@ export function useRolloutFlows(options: RolloutFlowsOptions): RolloutFlows {
 				controller.signal,
 			)
 			.then(
-				report => finish(title, reportOutcome(report), reportLines(plan, report)),
-				(error: unknown) => fail(title, error),
+				report => finish(request, reportOutcome(report), reportLines(plan, report)),
+				(error: unknown) => fail(request, error),
 			);
 	};
 
@@ -113,7 +111,7 @@ export function useRolloutFlows(options: RolloutFlowsOptions): RolloutFlows {
 			const skipped = plan.jobs.map(job => ({host: job.host.name, result: 'skipped' as const, skipKind: job.verdict.skip?.kind}));
 			const outcome = plan.order.refusal || rolloutExitCode(skipped) === 3 ? 'refused' : 'done';
 			const why = plan.order.refusal ? `nothing was changed: ${plan.order.refusal}` : 'nothing was changed: every host is left alone';
-			finish(title, outcome, [line({text: why, color: 'yellow'}), [], ...lines]);
+			finish(plan.request, outcome, [line({text: why, color: 'yellow'}), [], ...lines]);
 			return;
 		}
 
@@ -132,7 +130,7 @@ export function useRolloutFlows(options: RolloutFlowsOptions): RolloutFlows {
 		mode.set({kind: 'busy', title: `Planning the fleet ${subject} on ${services.hosts.length} hosts…`});
 		services.plan(request, {...services.rollout, canaries}).then(
 			plan => confirmPlan(title, plan),
-			(error: unknown) => fail(title, error),
+			(error: unknown) => fail(request, error),
 		);
 	};
 
@@ -185,13 +183,11 @@ export function useRolloutFlows(options: RolloutFlowsOptions): RolloutFlows {
 						return;
 					}
 
-					const offered = versionChoices(selection.plugin, selection.details, {builds: false});
-					if ('missing' in offered) {
-						say(line({text: offered.missing, color: 'yellow'}));
-					} else {
-						mode.set({kind: 'pick-version', plugin: selection.plugin, choices: offered.choices});
-					}
-
+					const {plugin} = selection;
+					// The choices are this host's; its history's builds by digest are not offered to the others.
+					pickReinstall({mode, say}, {plugin, details: selection.details, arch: selection.host?.reading?.engine.arch, builds: false}, (version, alias) =>
+						startRollout({action: 'reinstall', plugin: plugin.name, version, alias}),
+					);
 					return;
 				}
 
@@ -203,12 +199,6 @@ export function useRolloutFlows(options: RolloutFlowsOptions): RolloutFlows {
 			if (current.kind === 'confirm') {
 				current.run();
 			}
-		},
-		pickVersion(plugin, choice) {
-			mode.set({kind: 'alias', plugin, version: choice.value, text: ''});
-		},
-		reinstallAs(plugin, version, alias) {
-			startRollout({action: 'reinstall', plugin: plugin.name, version, alias: alias === '' ? undefined : alias});
 		},
 		interrupt() {
 			if (mode.get().kind !== 'running') {

@@ -1,0 +1,22 @@
+import {loadLayoutEngine} from '../app/yoga.js';
+import {commandModules} from '../main.js';
+import {runCli} from '../run-cli.js';
+
+/** The single executable's app script: the CLI, and the warm-up its code cache is made after. */
+export {runCli};
+
+/**
+ * Loads every module the CLI loads on demand and draws one frame, without a terminal, a daemon
+ * or the environment: what V8 compiled doing so is what the code cache holds. A code cache is
+ * compiled code, never state: colours, terminal and environment are still read when a run starts.
+ */
+export async function warmUp(): Promise<void> {
+	await Promise.all(Object.values(commandModules).map(async load => load()));
+	await import('../app/open-screen.js');
+	await import('../app/services.js');
+	await import('../app/screen.js');
+	// The settings' store (config.ts loads it on demand); only loaded, no folder is read.
+	await import('conf');
+	await loadLayoutEngine();
+	(await import('./warm-frame.js')).drawWarmFrame();
+}

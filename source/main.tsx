@@ -209,10 +209,11 @@ const commands: CommandSpec[] = [
 	},
 	{
 		name: 'fleet',
-		usage: 'fleet plugins|upgrade|rollback|reinstall|auto-update …',
-		summary: 'many hosts: their builds side by side, or a rollout host by host',
+		usage: 'fleet [plugins|upgrade|rollback|reinstall|auto-update …]',
+		summary: 'many hosts: the fleet screen, their builds side by side, or a rollout host by host',
 		maxArguments: 1024,
 		options: [
+			['(no command)', 'the fleet screen: the hosts, the plugins × hosts matrix, rollouts from keys'],
 			['plugins [HOST…]', "each host: engine, reachable, builds (! marks drift)"],
 			['upgrade <plugin> [HOST…]', 'a rollout; also rollback, and reinstall --version TAG'],
 			['auto-update [HOST…]', 'auto-update on every host, as a rollout'],
@@ -226,7 +227,7 @@ const commands: CommandSpec[] = [
 			...changeOptions,
 			['--json', 'the matrix, or each host\'s outcome, as JSON'],
 		],
-		run: async (context, positionals) => (await load.fleet()).fleetCommand(context, positionals),
+		run: async (context, positionals) => (positionals.length === 0 ? openFleet(context) : (await load.fleet()).fleetCommand(context, positionals)),
 	},
 ];
 
@@ -234,6 +235,21 @@ const commands: CommandSpec[] = [
 declare const KASM_TUI_EXECUTABLE: boolean | undefined;
 
 export {load as commandModules};
+
+/** `kasm-tui fleet` alone: the fleet screen, on the hosts the other fleet commands take. */
+async function openFleet(context: CommandContext): Promise<void> {
+	if (context.json) {
+		throw new BadInput('"kasm-tui fleet" alone opens the fleet screen: for the matrix as JSON use "kasm-tui fleet plugins --json"');
+	}
+
+	const {openFleetScreen} = await import('./app/fleet/open-fleet-screen.js');
+	await openFleetScreen({
+		hosts: async () => (await load.fleet()).fleetHosts(context, []),
+		readOnly: context.readOnly,
+		ledgerDir: context.ledgerDir,
+		rollout: {canaries: context.canaries, batch: context.batch, maxFailed: context.maxFailed},
+	});
+}
 
 /** Commands where `--version` is the tag to install, as in Kasm's script, not kasm-tui's own version. */
 const takesVersionTag = new Set(['reinstall', 'upgrade-plugins', 'fleet']);
@@ -281,6 +297,7 @@ function helpText(): string {
 		'',
 		'Usage:',
 		'  kasm-tui [options]              open the screen',
+		'  kasm-tui fleet [options]        open the fleet screen: many hosts (--host… --context…)',
 		'  kasm-tui <command> [options]    run one command headless',
 		'',
 		'Commands:',

@@ -8,7 +8,7 @@ import type {CommandContext} from './context.js';
 import {pluginJson} from './plugins.js';
 import {table} from './table.js';
 
-export const fleetUsage = 'fleet plugins [HOST…] | fleet upgrade|rollback|reinstall <plugin> [HOST…] | fleet auto-update [HOST…]';
+export const fleetUsage = 'fleet (the screen) | fleet plugins [HOST…] | fleet upgrade|rollback|reinstall <plugin> [HOST…] | fleet auto-update [HOST…]';
 
 /** `kasm-tui fleet …`: the matrix, or a rollout over the hosts. */
 export async function fleetCommand(context: CommandContext, [what, ...rest]: string[]): Promise<void> {
@@ -25,10 +25,6 @@ export async function fleetCommand(context: CommandContext, [what, ...rest]: str
 			const {rolloutCommand} = await import('./rollout.js');
 			await rolloutCommand(context, what, rest);
 			return;
-		}
-
-		case undefined: {
-			throw new BadInput('the fleet screen is not here yet: use "kasm-tui fleet plugins" for the matrix, or a rollout (see kasm-tui --help)');
 		}
 
 		default: {

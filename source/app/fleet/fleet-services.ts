@@ -44,8 +44,17 @@ export interface FleetServiceOptions {
 	onIdle?: () => void;
 }
 
-export function createFleetServices(hosts: readonly FleetHost[], options: FleetServiceOptions): FleetServices & {busy: () => boolean} {
+/** A read begun before the screen was there to draw it: what arrived is handed over when it asks. */
+interface EarlyRead {
+	seen: HostReading[];
+	onHost?: (reading: HostReading) => void;
+	done: Promise<HostReading[]>;
+}
+
+export function createFleetServices(hosts: readonly FleetHost[], options: FleetServiceOptions): FleetServices & {busy: () => boolean; prefetch: () => void} {
 	let running = 0;
+	let early: EarlyRead | undefined;
+	const readAll = async (onHost: (reading: HostReading) => void) => readFleet(hosts, {ledgerDir: options.ledgerDir, readOnly: options.readOnly, onHost});
 	// Each host's single-host services, opened the first time its detail is asked for.
 	const perHost = new Map<string, HostServices>();
 	const hostServices = (name: string) => {
@@ -68,7 +77,18 @@ export function createFleetServices(hosts: readonly FleetHost[], options: FleetS
 		readOnly: options.readOnly,
 		rollout: {canaries: options.rollout?.canaries ?? [], batch: options.rollout?.batch, maxFailed: options.rollout?.maxFailed},
 		async read(onHost) {
-			return readFleet(hosts, {ledgerDir: options.ledgerDir, readOnly: options.readOnly, onHost});
+			if (!early) {
+				return readAll(onHost);
+			}
+
+			const started = early;
+			early = undefined;
+			for (const reading of started.seen) {
+				onHost(reading);
+			}
+
+			started.onHost = onHost;
+			return started.done;
 		},
 		async details(host, plugin) {
 			return hostServices(host).details(plugin);
@@ -100,5 +120,12 @@ export function createFleetServices(hosts: readonly FleetHost[], options: FleetS
 			closeRollout(plan);
 		},
 		busy: () => running > 0,
+		prefetch() {
+			const started: EarlyRead = {seen: [], done: Promise.resolve([])};
+			started.done = readAll(reading => (started.onHost ? started.onHost(reading) : started.seen.push(reading)));
+			// Read again by the screen; an early failure must not be reported as unhandled.
+			started.done.catch(() => {});
+			early = started;
+		},
 	};
 }

@@ -121,8 +121,9 @@ export function helpLines(width = 120, height = 40, table: KeyTable = screenKeys
 		line({text: 'While filtering: type to narrow the list, enter keeps it, esc clears it.', dim: true}),
 	];
 	if (bindings.length + notes.length + 1 <= height) {
+		const describe = Math.max(32, ...bindings.map(binding => binding.description.length + 2));
 		return [
-			...bindings.map(binding => line({text: binding.label.padEnd(11), bold: true}, binding.description.padEnd(32), {text: panes(binding), dim: true})),
+			...bindings.map(binding => line({text: binding.label.padEnd(11), bold: true}, binding.description.padEnd(describe), {text: panes(binding), dim: true})),
 			[],
 			...notes,
 		];

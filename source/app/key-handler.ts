@@ -1,7 +1,7 @@
 import type {Key as InkKey} from 'ink';
-import {bindingFor, type Key} from './keymap.js';
-import {line, type Line} from './lines.js';
-import {handleModeKey} from './mode-keys.js';
+import {screenKeys} from './keymap.js';
+import type {Line} from './lines.js';
+import {handleScreenKey} from './screen-key.js';
 import type {Mode, ModeStore} from './mode.js';
 import {navigation, type Navigation, type NavigationAction} from './navigation.js';
 import type {Store} from './store.js';
@@ -38,81 +38,55 @@ const navigate = (target: KeyTarget, action: NavigationAction) => target.nav.set
 export function handleKey(input: string, key: InkKey, target: KeyTarget): void {
 	const {mode, flows} = target;
 	const nav = target.nav.get();
-	if (key.ctrl && input === 'c') {
-		flows.interrupt();
-		return;
-	}
-
 	const pane = nav.focus === 'images' ? 'images' : 'plugins';
-	const inMode = handleModeKey(input, key, {
-		mode,
-		filter: {text: () => target.nav.get().filter[pane], set: text => navigate(target, {type: 'filter', pane, text})},
-		accept: () => flows.accept(),
-		startsChange: (text, inkKey) => Boolean(bindingFor(nav.focus, text, inkKey as Key)?.changes),
-		refuseWhileChanging: text => flows.refuseWhileChanging(text),
-		say: target.say,
-		dialog: target.dialog,
-		logRows: target.logRows,
-	});
-	if (inMode) {
-		return;
-	}
+	handleScreenKey(input, key, {
+		keys: screenKeys,
+		pane: nav.focus,
+		readOnly: target.readOnly,
+		changes: 'the daemon',
+		modeKeys: {
+			mode,
+			filter: {text: () => target.nav.get().filter[pane], set: text => navigate(target, {type: 'filter', pane, text})},
+			accept: () => flows.accept(),
+			refuseWhileChanging: text => flows.refuseWhileChanging(text),
+			say: target.say,
+			dialog: target.dialog,
+			logRows: target.logRows,
+		},
+		interrupt: () => flows.interrupt(),
+		reload: target.reload,
+		quit: target.quit,
+		act(action) {
+			switch (action) {
+				case 'open-entry': {
+					const entry = target.entryAt(nav.cursor);
+					if (entry) {
+						mode.set(entry);
+					}
 
-	target.say(undefined);
-	const binding = bindingFor(nav.focus, input, key as Key);
-	if (!binding) {
-		return;
-	}
+					return;
+				}
 
-	if (binding.changes && target.readOnly) {
-		target.say(line({text: `read-only (--read-only): "${binding.description}" would change the daemon, so it is refused`, color: 'yellow'}));
-		return;
-	}
+				case 'back': {
+					navigate(target, {type: 'back'});
+					return;
+				}
 
-	switch (binding.action) {
-		case 'quit': {
-			target.quit();
-			return;
-		}
+				case 'next-pane':
+				case 'previous-pane':
+				case 'open':
+				case 'up':
+				case 'down':
+				case 'page-up':
+				case 'page-down': {
+					navigate(target, {type: action, counts: target.lists(nav).counts, page: target.page, detailLength: target.detailLength});
+					return;
+				}
 
-		case 'help':
-		case 'filter': {
-			mode.set({kind: binding.action});
-			return;
-		}
-
-		case 'reload': {
-			target.reload();
-			return;
-		}
-
-		case 'open-entry': {
-			const entry = target.entryAt(nav.cursor);
-			if (entry) {
-				mode.set(entry);
+				default: {
+					flows.act(action, target.lists(nav).selection);
+				}
 			}
-
-			return;
-		}
-
-		case 'back': {
-			navigate(target, {type: 'back'});
-			return;
-		}
-
-		case 'next-pane':
-		case 'previous-pane':
-		case 'open':
-		case 'up':
-		case 'down':
-		case 'page-up':
-		case 'page-down': {
-			navigate(target, {type: binding.action, counts: target.lists(nav).counts, page: target.page, detailLength: target.detailLength});
-			return;
-		}
-
-		default: {
-			flows.act(binding.action, target.lists(nav).selection);
-		}
-	}
+		},
+	});
 }

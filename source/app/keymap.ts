@@ -67,17 +67,26 @@ const everywhere: Pane[] = ['plugins', 'images', 'detail'];
 const pluginPanes: Pane[] = ['plugins', 'detail'];
 export const char = (letter: string) => (input: string, key: Key) => input === letter && !key.ctrl;
 
+type Moving = 'up' | 'down' | 'page-down' | 'page-up' | 'next-pane' | 'previous-pane';
+
+/** The keys that move, the same on every screen: up and down, a page, the next and the previous pane. */
+export function movingKeys<P extends string>(panes: P[]): Array<Binding<P, Moving>> {
+	return [
+		{label: '↑/k', description: 'move up', action: 'up', panes, matches: (input, key) => key.upArrow || input === 'k'},
+		{label: '↓/j', description: 'move down', action: 'down', panes, matches: (input, key) => key.downArrow || input === 'j'},
+		{label: 'pgdn', description: 'move a page down', action: 'page-down', panes, matches: (_input, key) => key.pageDown},
+		{label: 'pgup', description: 'move a page up', action: 'page-up', panes, matches: (_input, key) => key.pageUp},
+		{label: 'tab', description: 'next pane', action: 'next-pane', panes, matches: (_input, key) => key.tab && !key.shift, footer: 'pane'},
+		{label: 'shift-tab', description: 'previous pane', action: 'previous-pane', panes, matches: (_input, key) => key.tab && key.shift},
+	];
+}
+
 /**
  * The one table of keys, in the spirit of lazydocker and k9s: the footer, the help screen and
  * the input handling are all generated from it, so they can never disagree.
  */
 export const keymap: Binding[] = [
-	{label: '↑/k', description: 'move up', action: 'up', panes: everywhere, matches: (input, key) => key.upArrow || input === 'k'},
-	{label: '↓/j', description: 'move down', action: 'down', panes: everywhere, matches: (input, key) => key.downArrow || input === 'j'},
-	{label: 'pgdn', description: 'move a page down', action: 'page-down', panes: everywhere, matches: (_input, key) => key.pageDown},
-	{label: 'pgup', description: 'move a page up', action: 'page-up', panes: everywhere, matches: (_input, key) => key.pageUp},
-	{label: 'tab', description: 'next pane', action: 'next-pane', panes: everywhere, matches: (_input, key) => key.tab && !key.shift, footer: 'pane'},
-	{label: 'shift-tab', description: 'previous pane', action: 'previous-pane', panes: everywhere, matches: (_input, key) => key.tab && key.shift},
+	...movingKeys(everywhere),
 	{label: 'enter', description: 'open the detail', action: 'open', panes: lists, matches: (_input, key) => key.return, footer: 'detail'},
 	{label: 'enter', description: 'open a history entry', action: 'open-entry', panes: ['detail'], matches: (_input, key) => key.return, footer: 'open entry'},
 	{label: '/', description: 'filter the list', action: 'filter', panes: lists, matches: char('/'), footer: 'filter'},

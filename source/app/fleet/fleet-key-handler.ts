@@ -1,7 +1,6 @@
 import type {Key as InkKey} from 'ink';
-import {bindingIn, type Key} from '../keymap.js';
-import {line, type Line} from '../lines.js';
-import {handleModeKey} from '../mode-keys.js';
+import type {Line} from '../lines.js';
+import {handleScreenKey} from '../screen-key.js';
 import type {ModeStore} from '../mode.js';
 import type {Store} from '../store.js';
 import {fleetKeys} from './fleet-keymap.js';
@@ -30,72 +29,46 @@ const navigate = (target: FleetKeyTarget, action: FleetNavigationAction) => targ
 export function handleFleetKey(input: string, key: InkKey, target: FleetKeyTarget): void {
 	const {mode, flows} = target;
 	const nav = target.nav.get();
-	if (key.ctrl && input === 'c') {
-		flows.interrupt();
-		return;
-	}
+	handleScreenKey(input, key, {
+		keys: fleetKeys,
+		pane: nav.focus,
+		readOnly: target.readOnly,
+		changes: 'the hosts',
+		modeKeys: {
+			mode,
+			filter: {text: () => target.nav.get().filter, set: text => navigate(target, {type: 'filter', text})},
+			accept: () => flows.accept(),
+			refuseWhileChanging: text => flows.refuseWhileChanging(text),
+			say: target.say,
+			dialog: target.dialog,
+		},
+		interrupt: () => flows.interrupt(),
+		reload: target.reload,
+		quit: target.quit,
+		act(action) {
+			switch (action) {
+				case 'back': {
+					navigate(target, {type: 'back'});
+					return;
+				}
 
-	const inMode = handleModeKey(input, key, {
-		mode,
-		filter: {text: () => target.nav.get().filter, set: text => navigate(target, {type: 'filter', text})},
-		accept: () => flows.accept(),
-		startsChange: (text, inkKey) => Boolean(bindingIn(fleetKeys, nav.focus, text, inkKey as Key)?.changes),
-		refuseWhileChanging: text => flows.refuseWhileChanging(text),
-		say: target.say,
-		dialog: target.dialog,
+				case 'up':
+				case 'down':
+				case 'left':
+				case 'right':
+				case 'page-up':
+				case 'page-down':
+				case 'next-pane':
+				case 'previous-pane':
+				case 'open': {
+					navigate(target, {type: action, counts: target.lists(nav).counts, page: target.page, detailLength: target.detailLength});
+					return;
+				}
+
+				default: {
+					flows.act(action, target.lists(nav).selection);
+				}
+			}
+		},
 	});
-	if (inMode) {
-		return;
-	}
-
-	target.say(undefined);
-	const binding = bindingIn(fleetKeys, nav.focus, input, key as Key);
-	if (!binding) {
-		return;
-	}
-
-	if (binding.changes && target.readOnly) {
-		target.say(line({text: `read-only (--read-only): "${binding.description}" would change the hosts, so it is refused`, color: 'yellow'}));
-		return;
-	}
-
-	switch (binding.action) {
-		case 'quit': {
-			target.quit();
-			return;
-		}
-
-		case 'help':
-		case 'filter': {
-			mode.set({kind: binding.action});
-			return;
-		}
-
-		case 'reload': {
-			target.reload();
-			return;
-		}
-
-		case 'back': {
-			navigate(target, {type: 'back'});
-			return;
-		}
-
-		case 'up':
-		case 'down':
-		case 'left':
-		case 'right':
-		case 'page-up':
-		case 'page-down':
-		case 'next-pane':
-		case 'previous-pane':
-		case 'open': {
-			navigate(target, {type: binding.action, counts: target.lists(nav).counts, page: target.page, detailLength: target.detailLength});
-			return;
-		}
-
-		default: {
-			flows.act(binding.action, target.lists(nav).selection);
-		}
-	}
 }

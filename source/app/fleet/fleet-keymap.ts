@@ -1,4 +1,4 @@
-import {char, type Binding, type KeyTable} from '../keymap.js';
+import {char, movingKeys, type Binding, type KeyTable} from '../keymap.js';
 import type {FleetPane} from './fleet-navigation.js';
 
 export type FleetAction =
@@ -31,14 +31,9 @@ const onPlugin: FleetPane[] = ['matrix', 'detail'];
  * The same letters as the single-host screen where they mean the same: u r i a, now across hosts.
  */
 export const fleetKeymap: Array<Binding<FleetPane, FleetAction>> = [
-	{label: '↑/k', description: 'move up', action: 'up', panes: everywhere, matches: (input, key) => key.upArrow || input === 'k'},
-	{label: '↓/j', description: 'move down', action: 'down', panes: everywhere, matches: (input, key) => key.downArrow || input === 'j'},
+	...movingKeys(everywhere),
 	{label: '←/h', description: 'previous host', action: 'left', panes: lists, matches: (input, key) => key.leftArrow || input === 'h'},
 	{label: '→/l', description: 'next host', action: 'right', panes: lists, matches: (input, key) => key.rightArrow || input === 'l'},
-	{label: 'pgdn', description: 'move a page down', action: 'page-down', panes: everywhere, matches: (_input, key) => key.pageDown},
-	{label: 'pgup', description: 'move a page up', action: 'page-up', panes: everywhere, matches: (_input, key) => key.pageUp},
-	{label: 'tab', description: 'next pane', action: 'next-pane', panes: everywhere, matches: (_input, key) => key.tab && !key.shift, footer: 'pane'},
-	{label: 'shift-tab', description: 'previous pane', action: 'previous-pane', panes: everywhere, matches: (_input, key) => key.tab && key.shift},
 	{label: 'enter', description: 'open the detail', action: 'open', panes: lists, matches: (_input, key) => key.return, footer: 'detail'},
 	{label: '/', description: 'filter the plugins', action: 'filter', panes: lists, matches: char('/'), footer: 'filter'},
 	{label: 'u', description: 'upgrade on every host', action: 'upgrade', panes: onPlugin, matches: char('u'), changes: true, footer: 'upgrade'},

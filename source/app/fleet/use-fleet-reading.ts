@@ -1,7 +1,8 @@
-import {useCallback, useEffect, useRef, useState} from 'react';
+import {useEffect, useState} from 'react';
 import {createStore, useStore, type Store} from '../store.js';
 import {fleetStart, hostRead, readFailed, readFinished, readStarted, type FleetState} from './fleet-state.js';
 import type {FleetServices} from './fleet-services.js';
+import {useSerialReload} from '../use-serial-reload.js';
 
 export interface FleetReading {
 	store: Store<FleetState>;
@@ -18,39 +19,16 @@ export interface FleetReading {
 export function useFleetReading(services: FleetServices): FleetReading {
 	const [store] = useState(() => createStore(fleetStart(services.hosts)));
 	const state = useStore(store);
-	const loading = useRef(false);
-	const again = useRef(false);
-	const mounted = useRef(true);
-
-	const reload = useCallback(() => {
-		if (loading.current) {
-			again.current = true;
-			return;
-		}
-
-		loading.current = true;
+	const reload = useSerialReload(async mounted => {
 		store.set(readStarted(store.get()));
-		services
-			.read(reading => mounted.current && store.set(hostRead(store.get(), reading)))
-			.then(
-				readings => mounted.current && store.set(readFinished(store.get(), readings)),
-				() => mounted.current && store.set(readFailed(store.get())),
-			)
-			.finally(() => {
-				loading.current = false;
-				if (again.current && mounted.current) {
-					again.current = false;
-					reload();
-				}
-			});
-	}, [services, store]);
+		return services.read(reading => mounted() && store.set(hostRead(store.get(), reading))).then(
+			readings => mounted() && store.set(readFinished(store.get(), readings)),
+			() => mounted() && store.set(readFailed(store.get())),
+		);
+	});
 
 	useEffect(() => {
-		mounted.current = true;
 		reload();
-		return () => {
-			mounted.current = false;
-		};
 	}, [reload]);
 
 	return {store, state, reload};

@@ -1,9 +1,11 @@
 import process from 'node:process';
 import {parseArgs} from 'node:util';
+import v8 from 'node:v8';
 import packageJson from '../package.json' with {type: 'json'};
 import type {CommandContext} from './commands/context.js';
 import {resolveTarget} from './docker/connection.js';
-import {splitHostFlag} from './docker/hosts.js';
+import {hostsFromFlags, pickHosts, selectHosts, splitHostFlag} from './docker/hosts.js';
+import {fleetTimeoutMs} from './docker/transport.js';
 import {Engine} from './docker/engine.js';
 import {listPluginsWithUsage} from './docker/usage.js';
 import {BadInput, KasmTuiError, type ExitCode} from './errors.js';
@@ -227,7 +229,14 @@ const commands: CommandSpec[] = [
 			...changeOptions,
 			['--json', 'the matrix, or each host\'s outcome, as JSON'],
 		],
-		run: async (context, positionals) => (positionals.length === 0 ? openFleet(context) : (await load.fleet()).fleetCommand(context, positionals)),
+		run: async (context, positionals) => {
+			if (positionals.length === 0) {
+				return openFleet(context);
+			}
+
+			const early = positionals[0] === 'plugins' ? openHostsEarly(context, positionals.slice(1)) : undefined;
+			return (await load.fleet()).fleetCommand(context, positionals, early);
+		},
 	},
 ];
 
@@ -235,6 +244,27 @@ const commands: CommandSpec[] = [
 declare const KASM_TUI_EXECUTABLE: boolean | undefined;
 
 export {load as commandModules};
+
+/**
+ * `fleet plugins` on hosts named on the command line: each host's connection opens (an ssh
+ * handshake is most of the run) while the command's code loads, as `plugins` sends its requests.
+ */
+function openHostsEarly(context: CommandContext, names: string[]): Map<string, Promise<Engine>> | undefined {
+	const selection = context.hostSelection ?? {};
+	if (!hostsFromFlags(selection)) {
+		return undefined;
+	}
+
+	const engines = new Map<string, Promise<Engine>>();
+	for (const host of pickHosts(selectHosts(selection), names)) {
+		const engine = Engine.open(host.target, {timeoutMs: fleetTimeoutMs()});
+		// The version is the first thing the fleet asks; a failure is reported where it is awaited.
+		engine.then(async opened => opened.version()).catch(() => {});
+		engines.set(host.name, engine);
+	}
+
+	return engines;
+}
 
 /** `kasm-tui fleet` alone: the fleet screen, on the hosts the other fleet commands take. */
 async function openFleet(context: CommandContext): Promise<void> {
@@ -443,8 +473,22 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 		print: text => output.stdout(printableLines(text)),
 		warn: text => output.stderr(printableLines(text)),
 	};
+	if (!(name === 'fleet' && rest.length === 0)) {
+		compileWebAssemblyOnce();
+	}
+
 	await command.run(context, rest);
 	return 0;
+}
+
+/**
+ * For headless commands: V8 compiles undici's WebAssembly HTTP parser (fetch: the registry
+ * client) a second time with TurboFan in the background, and a process that used it then waits
+ * ~100 ms at exit for that to finish. Liftoff's first code is fast enough for a registry's few
+ * answers. Not for a screen, whose layout (yoga) is WebAssembly that runs at every frame.
+ */
+function compileWebAssemblyOnce(): void {
+	v8.setFlagsFromString('--liftoff-only');
 }
 
 /** Every line a command prints, cleaned where it leaves: whatever made it, no escape and no secret reach the terminal. */

@@ -65,6 +65,11 @@ export function hostNameOf(target: EngineTarget): string {
 	}
 }
 
+/** Whether the command line names the hosts (`--host`, `--context`, `--all-contexts`): then the settings' are not read. */
+export function hostsFromFlags(selection: HostSelection): boolean {
+	return (selection.hosts?.length ?? 0) > 0 || (selection.contexts?.length ?? 0) > 0 || Boolean(selection.allContexts);
+}
+
 /**
  * The hosts a fleet command acts on, in the order given. Without flags: the settings' hosts (all,
  * or `--group`'s); without those either, a fleet of one, the daemon a single-host command uses.
@@ -72,7 +77,7 @@ export function hostNameOf(target: EngineTarget): string {
 export function selectHosts(selection: HostSelection, sources: HostSources = {}): FleetHost[] {
 	const env = sources.env ?? process.env;
 	const folder = sources.configDir ?? dockerConfigDir(env);
-	const fromFlags = (selection.hosts?.length ?? 0) > 0 || (selection.contexts?.length ?? 0) > 0 || Boolean(selection.allContexts);
+	const fromFlags = hostsFromFlags(selection);
 	if (fromFlags && selection.group !== undefined) {
 		throw new BadInput('--group picks from the settings\' hosts: give it without --host, --context and --all-contexts');
 	}

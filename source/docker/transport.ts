@@ -25,6 +25,11 @@ export function readTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
 	return Math.round(seconds * 1000);
 }
 
+/** How long a host of a fleet may take to answer: KASM_TUI_API_TIMEOUT when set, else 10 s. */
+export function fleetTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+	return env.KASM_TUI_API_TIMEOUT?.trim() ? readTimeoutMs(env) : 10_000;
+}
+
 /** A read the daemon left unanswered (or half answered) for the whole read timeout. */
 export class ReadTimeout extends Error {
 	override name = 'ReadTimeout';

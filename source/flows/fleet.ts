@@ -1,11 +1,12 @@
 import packageJson from '../../package.json' with {type: 'json'};
 import {Engine, type EngineVersion} from '../docker/engine.js';
 import type {FleetHost} from '../docker/hosts.js';
-import {readTimeoutMs} from '../docker/transport.js';
+import {fleetTimeoutMs} from '../docker/transport.js';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import {DaemonUnreachable, KasmTuiError} from '../errors.js';
 import {currentUser} from '../ledger/ledger.js';
 import {RegistryClient} from '../registry/client.js';
+import {loadTransport} from '../registry/transport.js';
 import {DockerCredentials} from '../registry/credentials.js';
 import {parseReference} from '../registry/reference.js';
 import {safeText} from '../text.js';
@@ -44,11 +45,8 @@ export interface FleetOptions {
 	readOnly?: boolean;
 	/** Each host as soon as it answered (or was given up), before the builds are named. */
 	onHost?: (reading: HostReading) => void;
-}
-
-/** How long a host of the fleet may take to answer: KASM_TUI_API_TIMEOUT when set, else 10 s. */
-export function fleetTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-	return env.KASM_TUI_API_TIMEOUT?.trim() ? readTimeoutMs(env) : 10_000;
+	/** Connections already opening, by host name (main opens them while this code loads). */
+	engines?: ReadonlyMap<string, Promise<Engine>>;
 }
 
 /** A host's failure in a few words: the transport's reason, or the error's one line. */
@@ -82,7 +80,7 @@ interface Answered {
 }
 
 async function readHost(host: FleetHost, options: FleetOptions & {timeoutMs: number}): Promise<Answered | HostReading> {
-	const engine = await Engine.open(host.target, {timeoutMs: options.timeoutMs});
+	const engine = await (options.engines?.get(host.name) ?? Engine.open(host.target, {timeoutMs: options.timeoutMs}));
 	try {
 		const [version, info, daemonId, plugins] = await withDeadline(
 			Promise.all([engine.version(), engine.info(), engine.daemonId(), listPluginsWithUsage(engine)]),
@@ -129,9 +127,10 @@ async function observeHost(engine: Engine, plugins: PluginWithUsage[], insecureR
  */
 export async function readFleet(hosts: readonly FleetHost[], options: FleetOptions = {}): Promise<HostReading[]> {
 	const timeoutMs = options.timeoutMs ?? fleetTimeoutMs();
-	const answers = await Promise.all(
-		hosts.map(async host => readHost(host, {...options, timeoutMs})),
-	);
+	const answering = hosts.map(async host => readHost(host, {...options, timeoutMs}));
+	// While the hosts answer, the registry client's code loads: the builds are named right after.
+	loadTransport();
+	const answers = await Promise.all(answering);
 	// Copies: what onHost was handed is never changed afterwards (the screen keeps it as it was drawn).
 	const readings = answers.map((answer): HostReading => ('reading' in answer ? {...answer.reading, plugins: answer.reading.plugins.map(plugin => ({...plugin}))} : answer));
 	const registry = new RegistryClient({

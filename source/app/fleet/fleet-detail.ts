@@ -7,6 +7,11 @@ import {cellText, type Matrix} from './matrix.js';
 
 const label = (text: string) => ({text: text.padEnd(8), dim: true});
 
+/** A daemon's ID as far as people tell two apart (`MEJU:76N2:MZ2O…`); `fleet plugins --json` has it whole. */
+function shortDaemonId(id: string): string {
+	return id.length > 19 ? `${id.slice(0, 14)}…` : id;
+}
+
 /** The host's own lines: where it is, whether it answered, its engine. */
 function hostLines(entry: FleetHostState, canary: boolean): Line[] {
 	const {host, reading} = entry;
@@ -21,7 +26,7 @@ function hostLines(entry: FleetHostState, canary: boolean): Line[] {
 	} else {
 		lines.push(
 			line(label('engine'), `docker ${reading.engine.version} (API ${reading.engine.apiVersion})`),
-			line(label('daemon'), {text: reading.daemonId, dim: true}, reading.sameDaemonAs ? {text: `  the same daemon as ${reading.sameDaemonAs}`, color: 'yellow'} : undefined),
+			line(label('daemon'), {text: shortDaemonId(reading.daemonId), dim: true}, reading.sameDaemonAs ? {text: `  the same daemon as ${reading.sameDaemonAs}`, color: 'yellow'} : undefined),
 		);
 	}
 

@@ -270,7 +270,7 @@ function helpText(): string {
 		'      --max-pulls N    with pull: image pulls at once (default 2, or the settings)',
 		'  -f, --follow         with logs: keep printing new lines',
 		'      --since D        with logs: only the last D (90s, 10m, 2h, 1d)',
-		'      --daemon-log F   with logs: read the daemon\'s log from the file F',
+		'      --daemon-log F   with logs and the screen: the daemon\'s log is the file F',
 		'      --debug FILE     log what kasm-tui asks the daemon and registries to FILE,',
 		'                       owner-only, with every secret removed',
 		'',
@@ -344,7 +344,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 	const [name, ...rest] = positionals;
 	if (name === undefined) {
 		const {openScreen} = await import('./app/open-screen.js');
-		return openScreen({target, readOnly: Boolean(values['read-only']), ledgerDir: values['ledger-dir']});
+		return openScreen({target, readOnly: Boolean(values['read-only']), ledgerDir: values['ledger-dir'], daemonLog: values['daemon-log']});
 	}
 
 	const command = commands.find(candidate => candidate.name === name);

@@ -1,16 +1,20 @@
 import {Box, Text, useApp} from 'ink';
-import {useMemo, useRef, useState} from 'react';
+import {useEffect, useMemo, useRef, useState} from 'react';
 import {printable, truncate} from '../text.js';
+import type {Choice} from './dialogs.js';
 import {Header} from './header.js';
+import {historyEntryLines} from './history-entry.js';
 import {imageName} from './image-detail.js';
 import {handleKey, type KeyTarget} from './key-handler.js';
 import {footerText} from './keymap.js';
 import {layoutFor} from './layout.js';
+import {logLayout} from './log-dialog.js';
 import {Lines, type Line} from './lines.js';
 import {ModeDialog} from './mode-dialog.js';
 import {createModeStore} from './mode.js';
 import type {Navigation} from './navigation.js';
 import {detailLines, filterRows, imageRows, pluginRows} from './pane-content.js';
+import {releaseOfEntry} from './releases.js';
 import {Panes} from './panes.js';
 import type {ImageWithUsage} from '../docker/images.js';
 import type {PluginWithUsage} from '../docker/usage.js';
@@ -22,6 +26,7 @@ import {useImageUpdates} from './use-image-updates.js';
 import {useKeys} from './use-keys.js';
 import {usePluginUpdates} from './use-plugin-updates.js';
 import {useScreenFlows} from './use-screen-flows.js';
+import {shortTime} from './time.js';
 import {useTerminalSize, type TerminalSize} from './use-terminal-size.js';
 
 interface Props {
@@ -32,7 +37,7 @@ interface Props {
 	now?: () => number;
 }
 
-const startAt: Navigation = {focus: 'plugins', selected: {plugins: 0, images: 0}, filter: {plugins: '', images: ''}, scroll: 0};
+const startAt: Navigation = {focus: 'plugins', selected: {plugins: 0, images: 0}, filter: {plugins: '', images: ''}, cursor: 0};
 
 /** What a navigation selects in the lists as filtered. */
 function selectionIn(nav: Navigation, plugins: PluginWithUsage[], images: ImageWithUsage[]) {
@@ -58,6 +63,16 @@ export function App({services, size, now = Date.now}: Props) {
 	const [modeStore] = useState(createModeStore);
 	const [navStore] = useState(() => createStore(startAt));
 	const mode = useStore(modeStore);
+	// A log followed when the screen closes (q, ctrl-c, SIGHUP) is let go, or its watch keeps the process alive.
+	useEffect(
+		() => () => {
+			const last = modeStore.get();
+			if (last.kind === 'logs') {
+				last.stop();
+			}
+		},
+		[modeStore],
+	);
 	const nav = useStore(navStore);
 	const [message, setMessage] = useState<Line>();
 	const [detailsVersion, setDetailsVersion] = useState(0);
@@ -78,7 +93,7 @@ export function App({services, size, now = Date.now}: Props) {
 	const layout = layoutFor(columns, rows, {banner: bannerShown, message: Boolean(message)});
 	const flows = useScreenFlows({services, mode: modeStore, say: setMessage, refresh, room: {lines: layout.bodyHeight - 3, columns}});
 
-	const detail = detailLines({onPlugins, plugin, image, details, health: flows.health, updates, imageUpdates, loaded: Boolean(snapshot), now: now(), width: layout.rightWidth});
+	const detail = detailLines({onPlugins, plugin, image, details, health: flows.health, updates, imageUpdates, loaded: Boolean(snapshot), now: now(), width: layout.rightWidth, arch: snapshot?.engine.arch});
 	// Built again only when what they show changes: a key press that moves the selection reuses them.
 	const pluginList = useMemo(() => pluginRows(plugins, updates, flows.health), [plugins, updates, flows.health]);
 	const imageList = useMemo(() => imageRows(images, imageUpdates), [images, imageUpdates]);
@@ -100,22 +115,31 @@ export function App({services, size, now = Date.now}: Props) {
 				selection: {...selection, snapshot, details: selection.plugin === plugin ? details : undefined},
 			};
 		},
-		detailLength: detail.length,
+		detailLength: detail.lines.length,
 		page: Math.max(1, layout.bodyHeight - 2),
+		entryAt(index) {
+			const entry = onPlugins && plugin ? detail.entries.get(index) : undefined;
+			const known = details?.status === 'ready' ? details.details : undefined;
+			return entry && {kind: 'view', title: `${plugin!.name}: ${entry.action} of ${shortTime(entry.time)}`, lines: historyEntryLines(entry, releaseOfEntry(entry, known))};
+		},
+		logRows: mode.kind === 'logs' ? logLayout(mode, columns, layout.bodyHeight).rows : 1,
 		say: setMessage,
 		reload: refresh,
 		quit: exit,
 	};
 	useKeys((input, key) => handleKey(input, key, target.current));
 
+	// The picker's enter reaches our keys too, in either order: what it leads to starts after this
+	// key, or the prompt it opens would take the same enter as its answer.
+	const onPick = (choice: Choice) => mode.kind === 'pick' && queueMicrotask(() => mode.then(choice));
 	const body = !snapshot ? (
 		<Box height={layout.bodyHeight} width={columns}>
 			<Text color={host.error ? 'red' : undefined}>{truncate(printable(host.error ?? `reading ${services.target.address}…`), columns * 3)}</Text>
 		</Box>
 	) : mode.kind === 'browse' || mode.kind === 'filter' ? (
-		<Panes layout={layout} nav={nav} filtering={mode.kind === 'filter'} rows={{plugins: pluginList, images: imageList}} detail={detail} />
+		<Panes layout={layout} nav={nav} filtering={mode.kind === 'filter'} rows={{plugins: pluginList, images: imageList}} detail={detail.lines} />
 	) : (
-		<ModeDialog mode={mode} width={columns} height={layout.bodyHeight} onPick={choice => mode.kind === 'pick-version' && flows.pickVersion(mode.plugin, choice)} />
+		<ModeDialog mode={mode} width={columns} height={layout.bodyHeight} onPick={onPick} />
 	);
 
 	// A prompt says its own keys; the footer speaks only for the panes.

@@ -46,6 +46,10 @@ export function planLines(summary: PlanSummary): Line[] {
 		);
 	}
 
+	if (summary.grants && summary.privileges.some(privilege => privilege.sensitive)) {
+		lines.push(line({text: '            ', dim: true}, {text: '! reaches into the host; each is granted exactly as listed', dim: true}));
+	}
+
 	if (summary.usedBy) {
 		lines.push(line({text: 'used by     ', dim: true}, {text: summary.usedBy, color: 'magenta'}));
 	}
@@ -116,14 +120,16 @@ export interface Choice {
 	value: string;
 }
 
-/** Picks a version (ink-select-input: a small, static menu is what it is good at). */
-export function VersionPicker({title, choices, width, height, onSelect}: {title: string; choices: Choice[]; width: number; height: number; onSelect: (choice: Choice) => void}) {
+/** Picks one of a few (a version, a setting): ink-select-input, as a small, static menu is what it is good at. */
+export function Picker({title, choices, width, height, onSelect}: {title: string; choices: Choice[]; width: number; height: number; onSelect: (choice: Choice) => void}) {
+	// Each choice one row: its marks are cut where the screen ends rather than wrapped under it.
+	const items = choices.map(choice => ({...choice, label: truncate(printable(choice.label), Math.max(4, width - 3)), key: choice.value}));
 	return (
 		<Box flexDirection="column" width={width} height={height}>
 			<Text bold inverse>
 				{truncate(` ${printable(title)} `, width).padEnd(width)}
 			</Text>
-			<SelectInput items={choices.map(choice => ({...choice, label: printable(choice.label), key: choice.value}))} limit={Math.max(3, height - 4)} onSelect={onSelect} />
+			<SelectInput items={items} limit={Math.max(3, height - 4)} onSelect={onSelect} />
 			<Box flexGrow={1} />
 			<Text bold>{truncate('↑↓ choose  enter pick  esc cancel', width)}</Text>
 		</Box>

@@ -2,7 +2,7 @@ import type {Key as InkKey} from 'ink';
 import {safeText} from '../text.js';
 import {bindingFor, type Key} from './keymap.js';
 import {line, type Line} from './lines.js';
-import type {ModeStore} from './mode.js';
+import type {Mode, ModeStore} from './mode.js';
 import {navigation, type Navigation, type NavigationAction} from './navigation.js';
 import type {Store} from './store.js';
 import type {ScreenFlows, Selection} from './use-screen-flows.js';
@@ -18,6 +18,10 @@ export interface KeyTarget {
 	/** From the last render: how long the detail is, and what a page is. */
 	detailLength: number;
 	page: number;
+	/** The history entry on a line of the detail, opened whole; none on other lines. */
+	entryAt: (line: number) => Extract<Mode, {kind: 'view'}> | undefined;
+	/** Log lines a log dialog shows at once. */
+	logRows: number;
 	say: (message: Line | undefined) => void;
 	reload: () => void;
 	quit: () => void;
@@ -74,7 +78,8 @@ export function handleKey(input: string, key: InkKey, target: KeyTarget): void {
 			return;
 		}
 
-		case 'pick-version': {
+		case 'pick': {
+			// The picker takes its own keys (ink-select-input); esc is ours.
 			if (key.escape) {
 				mode.set({kind: 'browse'});
 			}
@@ -82,15 +87,50 @@ export function handleKey(input: string, key: InkKey, target: KeyTarget): void {
 			return;
 		}
 
-		case 'alias': {
+		case 'ask': {
 			if (key.return) {
-				flows.reinstallAs(current.plugin, current.version, current.text.trim());
+				current.then(current.text);
 			} else if (key.escape) {
 				mode.set({kind: 'browse'});
+			} else if (key.tab && current.complete !== undefined) {
+				mode.set({...current, text: current.complete});
+			} else if (key.ctrl && input === 'u') {
+				mode.set({...current, text: ''});
 			} else if (key.backspace || key.delete) {
-				mode.set({...current, text: current.text.slice(0, -1)});
+				mode.set({...current, text: [...current.text].slice(0, -1).join('')});
 			} else if (input && !key.ctrl && !key.meta) {
 				mode.set({...current, text: current.text + safeText(input)});
+			}
+
+			return;
+		}
+
+		case 'logs': {
+			const last = Math.max(0, current.lines.length - target.logRows);
+			const scroll = (by: number) => mode.set({...current, back: Math.min(last, Math.max(0, current.back + by))});
+			if (key.escape || input === 'q' || input === 'l') {
+				current.stop();
+				mode.set({kind: 'browse'});
+			} else if (key.upArrow || input === 'k') {
+				scroll(1);
+			} else if (key.downArrow || input === 'j') {
+				scroll(-1);
+			} else if (key.pageUp) {
+				scroll(target.logRows);
+			} else if (key.pageDown) {
+				scroll(-target.logRows);
+			} else if (key.home || input === 'g') {
+				scroll(last);
+			} else if (key.end || input === 'G') {
+				scroll(-current.back);
+			}
+
+			return;
+		}
+
+		case 'view': {
+			if (key.escape || key.return || input === 'q') {
+				mode.set({kind: 'browse'});
 			}
 
 			return;
@@ -107,7 +147,9 @@ export function handleKey(input: string, key: InkKey, target: KeyTarget): void {
 		}
 
 		case 'result': {
-			if (key.escape || key.return || input === 'q' || input === ' ') {
+			if (current.next && input === current.next.key) {
+				current.next.run();
+			} else if (key.escape || key.return || input === 'q' || input === ' ') {
 				mode.set({kind: 'browse'});
 			}
 
@@ -144,6 +186,15 @@ export function handleKey(input: string, key: InkKey, target: KeyTarget): void {
 
 		case 'reload': {
 			target.reload();
+			return;
+		}
+
+		case 'open-entry': {
+			const entry = target.entryAt(nav.cursor);
+			if (entry) {
+				mode.set(entry);
+			}
+
 			return;
 		}
 

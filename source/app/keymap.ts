@@ -14,7 +14,11 @@ export type Action =
 	| 'upgrade'
 	| 'rollback'
 	| 'reinstall'
+	| 'install'
 	| 'auto-update'
+	| 'logs'
+	| 'set'
+	| 'open-entry'
 	| 'pull'
 	| 'enable'
 	| 'disable'
@@ -67,13 +71,17 @@ export const keymap: Binding[] = [
 	{label: 'tab', description: 'next pane', action: 'next-pane', panes: everywhere, matches: (_input, key) => key.tab && !key.shift, footer: 'pane'},
 	{label: 'shift-tab', description: 'previous pane', action: 'previous-pane', panes: everywhere, matches: (_input, key) => key.tab && key.shift},
 	{label: 'enter', description: 'open the detail', action: 'open', panes: lists, matches: (_input, key) => key.return, footer: 'detail'},
+	{label: 'enter', description: 'open a history entry', action: 'open-entry', panes: ['detail'], matches: (_input, key) => key.return, footer: 'open entry'},
 	{label: '/', description: 'filter the list', action: 'filter', panes: lists, matches: char('/'), footer: 'filter'},
 	{label: 'u', description: 'upgrade', action: 'upgrade', panes: pluginPanes, matches: char('u'), changes: true, footer: 'upgrade'},
 	{label: 'r', description: 'rollback', action: 'rollback', panes: pluginPanes, matches: char('r'), changes: true, footer: 'rollback'},
 	{label: 'i', description: 'reinstall a version', action: 'reinstall', panes: pluginPanes, matches: char('i'), changes: true, footer: 'reinstall'},
+	{label: 'I', description: 'install a plugin', action: 'install', panes: pluginPanes, matches: char('I'), changes: true, footer: 'install'},
 	{label: 'a', description: 'auto-update rolling plugins', action: 'auto-update', panes: pluginPanes, matches: char('a'), changes: true, footer: 'auto-update'},
 	{label: 'e', description: 'enable', action: 'enable', panes: pluginPanes, matches: char('e'), changes: true},
 	{label: 'd', description: 'disable', action: 'disable', panes: pluginPanes, matches: char('d'), changes: true},
+	{label: 's', description: 'change a setting', action: 'set', panes: pluginPanes, matches: char('s'), changes: true},
+	{label: 'l', description: 'its lines in the daemon log', action: 'logs', panes: pluginPanes, matches: char('l'), footer: 'logs'},
 	{label: 'h', description: 'health check', action: 'health', panes: pluginPanes, matches: char('h'), footer: 'health'},
 	{label: 'p', description: 'pull', action: 'pull', panes: ['images'], matches: char('p'), changes: true, footer: 'pull'},
 	{label: 'x', description: 'remove', action: 'remove', panes: everywhere, matches: char('x'), changes: true},

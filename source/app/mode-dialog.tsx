@@ -1,6 +1,7 @@
-import {Dialog, helpLines, VersionPicker, type Choice} from './dialogs.js';
+import {Dialog, helpLines, Picker, type Choice} from './dialogs.js';
 import {line} from './lines.js';
-import type {Mode} from './mode.js';
+import {LogDialog} from './log-dialog.js';
+import {resultTitle, type Mode} from './mode.js';
 
 /** The dialog a mode shows in place of the panes; none while browsing or filtering. */
 export function ModeDialog({mode, width, height, onPick}: {mode: Mode; width: number; height: number; onPick: (choice: Choice) => void}) {
@@ -22,30 +23,33 @@ export function ModeDialog({mode, width, height, onPick}: {mode: Mode; width: nu
 		}
 
 		case 'result': {
-			return <Dialog title={`${mode.title}: ${mode.outcome}`} lines={mode.lines} hint="enter or esc back" width={width} height={height} />;
+			const hint = `${mode.next ? `${mode.next.key} ${mode.next.label}   ` : ''}enter or esc back`;
+			return <Dialog title={resultTitle(mode)} lines={mode.lines} hint={hint} width={width} height={height} />;
 		}
 
-		case 'pick-version': {
-			return <VersionPicker title={`Reinstall ${mode.plugin.name}: which version?`} choices={mode.choices} width={width} height={height} onSelect={onPick} />;
+		case 'view': {
+			return <Dialog title={mode.title} lines={mode.lines} hint="enter or esc back" width={width} height={height} />;
 		}
 
-		case 'alias': {
+		case 'pick': {
+			return <Picker title={mode.title} choices={mode.choices} width={width} height={height} onSelect={onPick} />;
+		}
+
+		case 'ask': {
+			const typed = mode.secret ? '•'.repeat([...mode.text].length) : mode.text;
 			return (
 				<Dialog
-					title={`Reinstall ${mode.plugin.name} at ${mode.version.startsWith('sha256:') ? mode.version.slice(0, 19) : mode.version}: under which name?`}
-					lines={[
-						line({text: 'alias: ', dim: true}, {text: mode.text}, {text: '█'}),
-						line({
-							text: mode.version.startsWith('sha256:') ? 'empty: a pinned name, unless a release tag still holds the build' : `empty: the registry reference, as Kasm's script does`,
-							dim: true,
-						}),
-						line({text: 'a name ending in -rolling… turns automated updates on', dim: true}),
-					]}
-					hint="enter continue   esc cancel"
+					title={mode.title}
+					lines={[line({text: mode.label, dim: true}, {text: typed}, {text: '█'}), [], ...mode.notes]}
+					hint={`enter continue${mode.complete ? '   tab fill in' : ''}   esc cancel`}
 					width={width}
 					height={height}
 				/>
 			);
+		}
+
+		case 'logs': {
+			return <LogDialog mode={mode} width={width} height={height} />;
 		}
 
 		default: {

@@ -9,8 +9,8 @@ export interface Navigation {
 	detailOf?: List;
 	selected: Record<List, number>;
 	filter: Record<List, string>;
-	/** The first detail line shown while the detail has focus. */
-	scroll: number;
+	/** The detail line at the cursor while the detail has focus; the pane scrolls to keep it in view. */
+	cursor: number;
 }
 
 export type NavigationAction =
@@ -30,16 +30,16 @@ export function navigation(state: Navigation, action: NavigationAction): Navigat
 			const step = action.type === 'next-pane' ? 1 : order.length - 1;
 			const focus = order[(order.indexOf(state.focus) + step) % order.length]!;
 			const detailOf = focus === 'detail' ? (state.focus === 'detail' ? state.detailOf : (state.focus as List)) : state.detailOf;
-			return {...state, focus, detailOf, scroll: 0};
+			return {...state, focus, detailOf, cursor: 0};
 		}
 
 		case 'open': {
-			return state.focus === 'detail' ? state : {...state, focus: 'detail', detailOf: state.focus, scroll: 0};
+			return state.focus === 'detail' ? state : {...state, focus: 'detail', detailOf: state.focus, cursor: 0};
 		}
 
 		case 'back': {
 			if (state.focus === 'detail') {
-				return {...state, focus: state.detailOf ?? 'plugins', scroll: 0};
+				return {...state, focus: state.detailOf ?? 'plugins', cursor: 0};
 			}
 
 			return state.filter[state.focus] === '' ? state : {...state, filter: {...state.filter, [state.focus]: ''}, selected: {...state.selected, [state.focus]: 0}};
@@ -52,7 +52,7 @@ export function navigation(state: Navigation, action: NavigationAction): Navigat
 		default: {
 			const by = action.type === 'up' ? -1 : action.type === 'down' ? 1 : action.type === 'page-up' ? -action.page : action.page;
 			if (state.focus === 'detail') {
-				return {...state, scroll: clamp(state.scroll + by, action.detailLength - 1)};
+				return {...state, cursor: clamp(state.cursor + by, action.detailLength - 1)};
 			}
 
 			const list = state.focus;

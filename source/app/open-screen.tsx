@@ -6,6 +6,8 @@ export interface ScreenOptions {
 	target: EngineTarget;
 	readOnly: boolean;
 	ledgerDir?: string;
+	/** `--daemon-log FILE`: where the logs key reads the daemon's log. */
+	daemonLog?: string;
 }
 
 // The alternate screen keeps the operator's scrollback; the cursor is hidden while we draw.
@@ -31,6 +33,7 @@ export async function openScreen(options: ScreenOptions): Promise<ExitCode> {
 	const services = createHostServices(options.target, {
 		readOnly: options.readOnly,
 		ledgerDir: options.ledgerDir,
+		daemonLog: options.daemonLog,
 		signal: interrupted.signal,
 		onIdle: () => interrupted.signal.aborted && quit(),
 	});

@@ -1,4 +1,5 @@
 import type {ImageWithUsage} from '../docker/images.js';
+import type {LedgerEntry} from '../ledger/entry.js';
 import type {PluginWithUsage} from '../docker/usage.js';
 import {imageDetailLines, imageName} from './image-detail.js';
 import {line, type Line} from './lines.js';
@@ -6,7 +7,7 @@ import type {ListRow} from './list-pane.js';
 import {pluginDetailLines, type DetailState} from './plugin-detail.js';
 import type {ImageUpdateState} from './use-image-updates.js';
 import {imageKey} from './use-image-updates.js';
-import {wrapLines} from './wrap.js';
+import {wrapLine, wrapLines} from './wrap.js';
 
 /** What the panes show, from state alone: the rows of each list and the detail of the selection. */
 export function filterRows<Row>(rows: Row[], filter: string, text: (row: Row) => string): Row[] {
@@ -50,19 +51,43 @@ export interface DetailInput {
 	/** Now, for ages: given, so the same state draws the same frame whenever it is drawn. */
 	now: number;
 	width: number;
+	/** The daemon's architecture: tags of another are marked. */
+	arch?: string;
 }
 
-/** The detail of the selection, wrapped to the width of its pane. */
-export function detailLines(input: DetailInput): Line[] {
+/** What the detail pane draws: its rows, and the history entry on each row that shows one. */
+export interface Detail {
+	lines: Line[];
+	entries: Map<number, LedgerEntry>;
+}
+
+/**
+ * The detail of the selection, wrapped to the width of its pane; a history entry stays one row
+ * (cut where the pane ends), so the row at the cursor is the entry enter opens.
+ */
+export function detailLines(input: DetailInput): Detail {
 	const {plugin, image} = input;
-	return wrapLines(
-		input.onPlugins
-			? plugin
-				? pluginDetailLines(plugin, input.details, input.health[plugin.id], input.updates.get(plugin.name))
-				: [line({text: input.loaded ? 'no plugin selected' : '', dim: true})]
+	if (!input.onPlugins || !plugin) {
+		const lines = input.onPlugins
+			? [line({text: input.loaded ? 'no plugin selected' : '', dim: true})]
 			: image
 				? imageDetailLines(image, input.imageUpdates.get(imageKey(image)), input.now)
-				: [line({text: 'no image selected', dim: true})],
-		input.width,
-	);
+				: [line({text: 'no image selected', dim: true})];
+		return {lines: wrapLines(lines, input.width), entries: new Map()};
+	}
+
+	const detail = pluginDetailLines(plugin, input.details, {health: input.health[plugin.id], updateAvailable: input.updates.get(plugin.name), arch: input.arch});
+	const lines: Line[] = [];
+	const entries = new Map<number, LedgerEntry>();
+	for (const [index, row] of detail.lines.entries()) {
+		const entry = detail.entries.get(index);
+		if (entry) {
+			entries.set(lines.length, entry);
+			lines.push(row);
+		} else {
+			lines.push(...wrapLine(row, input.width));
+		}
+	}
+
+	return {lines, entries};
 }

@@ -2,12 +2,21 @@ import type {PluginWithUsage} from '../docker/usage.js';
 import {describeUsage, isInUse} from '../docker/usage.js';
 import {settingText} from '../docker/plugin-settings.js';
 import {isSensitive, privilegeText} from '../flows/describe.js';
-import {sameBuild} from '../registry/identity.js';
+import {sameBuild} from '../registry/same-build.js';
 import {line, type Line} from './lines.js';
+import {releaseOfEntry} from './releases.js';
 import type {PluginDetails} from './services.js';
 import {shortTime} from './time.js';
+import {versionMarks} from './version-choices.js';
+import type {LedgerEntry} from '../ledger/entry.js';
 
 export type DetailState = {status: 'loading'} | {status: 'ready'; details: PluginDetails};
+
+/** The detail's lines, and the history entry each history line shows (by line index), to open it whole. */
+export interface PluginDetailLines {
+	lines: Line[];
+	entries: Map<number, LedgerEntry>;
+}
 
 const label = (text: string) => ({text: text.padEnd(7), dim: true});
 
@@ -15,7 +24,11 @@ const label = (text: string) => ({text: text.padEnd(7), dim: true});
  * What one plugin is and has been: state, reference, the build it runs, what it may do, who
  * uses it, its history and the registry's tags. A pure function of state: views never call out.
  */
-export function pluginDetailLines(plugin: PluginWithUsage, detail: DetailState | undefined, healthText?: string, updateAvailable?: boolean | null): Line[] {
+export function pluginDetailLines(
+	plugin: PluginWithUsage,
+	detail: DetailState | undefined,
+	{health: healthText, updateAvailable, arch}: {health?: string; updateAvailable?: boolean | null; arch?: string} = {},
+): PluginDetailLines {
 	const details = detail?.status === 'ready' ? detail.details : undefined;
 	const state: Line = [
 		plugin.enabled ? {text: 'enabled', color: 'green'} : {text: 'disabled', color: 'yellow'},
@@ -32,6 +45,7 @@ export function pluginDetailLines(plugin: PluginWithUsage, detail: DetailState |
 	}
 
 	const lines: Line[] = [line({text: plugin.name, bold: true}), line(...state), line(label('ref'), plugin.reference || '(none)')];
+	const entries = new Map<number, LedgerEntry>();
 	const build = details?.installedBuild?.filter(tag => tag !== plugin.tag);
 	if (build && build.length > 0) {
 		lines.push(line(label('build'), `= ${build.join(', ')}`));
@@ -71,14 +85,18 @@ export function pluginDetailLines(plugin: PluginWithUsage, detail: DetailState |
 		lines.push(line({text: '  no history yet', dim: true}));
 	} else {
 		const current = details.history.find(entry => entry.outcome === 'ok' && sameBuild(entry.identity.diffIds, plugin.diffIds));
+		// One line per entry, a long error cut where the pane ends: enter on it shows it whole.
 		for (const entry of details.history.filter(item => item.outcome !== 'started')) {
 			const outcomeColor = entry.outcome === 'ok' ? undefined : entry.outcome === 'restored' ? ('yellow' as const) : ('red' as const);
+			const release = releaseOfEntry(entry, details);
+			entries.set(lines.length, entry);
 			lines.push(
 				line(
 					entry === current ? {text: '▸ ', bold: true} : {text: '  '},
 					{text: `${shortTime(entry.time)} `, dim: true},
 					{text: entry.action.padEnd(12)},
 					{text: `${entry.tag || entry.reference} `},
+					release ? {text: `(${release}) `, dim: true} : undefined,
 					{text: entry.outcome, color: outcomeColor},
 					entry === current ? {text: '  (current)', bold: true} : undefined,
 					entry.error ? {text: `  ${entry.error}`, dim: true} : undefined,
@@ -93,17 +111,11 @@ export function pluginDetailLines(plugin: PluginWithUsage, detail: DetailState |
 	} else if (details.tagsError) {
 		lines.push(line({text: `  ${details.tagsError}`, color: 'red'}));
 	} else {
-		const holding = new Set(details.installedBuild ?? []);
-		for (const tag of details.tags ?? []) {
-			const marks = [
-				tag === plugin.tag ? 'installed' : undefined,
-				holding.has(tag) && tag !== plugin.tag ? 'this build' : undefined,
-				tag === details.previousTag ? 'previous' : undefined,
-				tag === details.latestPatch ? 'latest patch' : undefined,
-			].filter(Boolean);
+		// Marked as the version picker marks them: the two can never disagree. (A build only its digest names is no tag.)
+		for (const {value: tag, marks} of versionMarks({tags: details.tags ?? [], arch, plugin, details}).filter(({value, label}) => value === label)) {
 			lines.push(line({text: `  ${tag}`, bold: marks.length > 0}, marks.length > 0 ? {text: `  (${marks.join(', ')})`, color: 'cyan'} : undefined));
 		}
 	}
 
-	return lines;
+	return {lines, entries};
 }

@@ -5,6 +5,8 @@ import {pullImage, refusePullWhenReadOnly, type LayerProgress} from '../docker/i
 import {removeImage} from '../docker/image-remove.js';
 import {ImageUpdateChecker, type ImageUpdate} from '../docker/image-updates.js';
 import {readSettings, type Settings} from '../config.js';
+import {describeLogSource, findDaemonLog, readPluginLog, remoteLogHint, type PluginLogLine} from '../docker/daemon-log.js';
+import {hideSecretSettings} from '../docker/plugin-settings.js';
 import {Engine, type EngineVersion} from '../docker/engine.js';
 import {imagesWithUsage, type ImageWithUsage, type RawImage} from '../docker/images.js';
 import {listPlugins, type Plugin} from '../docker/plugins.js';
@@ -12,15 +14,17 @@ import {buildUsageIndex, emptyUsage, fetchUsageListings, type PluginWithUsage} f
 import {Refused} from '../errors.js';
 import {autoUpdate, skipReason, type AutoUpdateOutcome} from '../flows/auto-update.js';
 import {openFlowContext, pullAuth, type FlowContext} from '../flows/context.js';
+import {buildChangeOfResult, type BuildChange} from '../flows/build-change.js';
 import {previousBuild} from '../flows/builds.js';
 import {observePlugins} from '../flows/observe.js';
 import type {Plan} from '../flows/plan.js';
 import {planChange, type ChangeRequest} from '../flows/open-change.js';
 import {runPlan, type FlowEvent, type FlowResult} from '../flows/run.js';
 import type {LedgerEntry} from '../ledger/entry.js';
-import {candidateTags, mapLimited, sameBuild, tagsHoldingBuild} from '../registry/identity.js';
+import {buildsOfTags, candidateTags, mapLimited, sameBuild} from '../registry/identity.js';
 import {parseReference} from '../registry/reference.js';
 import {latestTag, lineOf, parseVersionTag, sortTagsNewestFirst} from '../registry/versions.js';
+import {releasesOf, versionOfEntry} from './releases.js';
 
 /** What the screen draws: the daemon read in one go. */
 export interface HostSnapshot {
@@ -40,10 +44,18 @@ export interface PluginDetails {
 	installedBuild?: string[];
 	/** The newest release on the plugin's line (`amd64-1.2` → `amd64-1.2.10`). */
 	latestPatch?: string;
-	/** The tag of the build before this one, from the history. */
+	/** The version of the build before this one, from the history: the release that holds it, else its tag or digest (versionOfEntry). */
 	previousTag?: string;
+	/** The newest release tag holding each build (by buildKey) of the tags read: what a rolling entry's build was. */
+	releaseOf?: Record<string, string>;
 	tagsError?: string;
 }
+
+/** A change that went through, and which builds it went between (by release tag), as the commands say it. */
+export type ChangeResult = FlowResult & {builds?: BuildChange};
+
+/** Where a plugin's log is read: a daemon elsewhere has only the line saying where its log is. */
+export type LogReading = {remote: string} | {source: string; done: Promise<void>};
 
 
 /**
@@ -60,7 +72,11 @@ export interface HostServices {
 	/** Every change from the screen is planned here, as the commands plan theirs (planChange). */
 	plan(request: ChangeRequest): Promise<Plan>;
 	/** Runs a plan; counted as work in progress until it has finished or been undone. */
-	run(plan: Plan, onEvent: (event: FlowEvent) => void): Promise<FlowResult>;
+	run(plan: Plan, onEvent: (event: FlowEvent) => void): Promise<ChangeResult>;
+	/** A repository's tags, newest version first (`registry/repository`, no tag): what an install picks from. */
+	tags?(repository: string): Promise<string[]>;
+	/** The plugin's lines in the daemon's log, oldest first, then each new one until `signal` aborts. */
+	logs?(plugin: Plugin, onLine: (line: PluginLogLine) => void, signal: AbortSignal): Promise<LogReading>;
 	autoUpdatePreview(plugins: PluginWithUsage[]): Array<{plugin: string; reason?: string}>;
 	autoUpdate(onEvent: (plugin: string, event: FlowEvent) => void): Promise<AutoUpdateOutcome[]>;
 	/** One line on whether the plugin answers on its socket, and how fast. */
@@ -98,7 +114,7 @@ export function healthText(health: PluginHealth): string {
 
 export function createHostServices(
 	target: EngineTarget,
-	options: {readOnly: boolean; ledgerDir?: string; signal?: AbortSignal; onIdle?: () => void},
+	options: {readOnly: boolean; ledgerDir?: string; signal?: AbortSignal; onIdle?: () => void; /** `--daemon-log FILE`. */ daemonLog?: string},
 ): HostServices & {busy: () => boolean; prefetch: () => void} {
 	let running = 0;
 	// Bumped as each change begins and ends: a listing taken across one may show a build already gone.
@@ -256,11 +272,13 @@ export function createHostServices(
 		async details(plugin) {
 			const flow = await context();
 			const details: PluginDetails = {history: []};
+			let previous: LedgerEntry | undefined;
 			try {
 				const {entries} = flow.ledger.read(plugin.name);
 				details.history = [...entries].reverse();
 				// The very build a rollback goes back to, fallback included: the picker and the rollback agree.
-				details.previousTag = previousBuild(entries, plugin)?.tag;
+				previous = previousBuild(entries, plugin);
+				details.previousTag = previous && versionOfEntry(previous, details);
 			} catch (error) {
 				details.historyError = (error as Error).message;
 			}
@@ -279,7 +297,13 @@ export function createHostServices(
 					details.latestPatch = latestTag(tags, lineOf(line));
 				}
 
-				details.installedBuild = await tagsHoldingBuild(flow.registry, repo, plugin.diffIds, {tags: candidateTags(tags, plugin.tag)});
+				// Each tag of its line read once: which hold the build it runs, and what each build of its history was.
+				const candidates = candidateTags(tags, plugin.tag);
+				const builds = await buildsOfTags(flow.registry, repo, candidates);
+				details.installedBuild = candidates.filter(tag => sameBuild(builds.get(tag) ?? [], plugin.diffIds));
+				details.releaseOf = releasesOf(builds);
+
+				details.previousTag = previous && versionOfEntry(previous, details);
 			} catch (error) {
 				details.tagsError = (error as Error).message;
 			}
@@ -292,7 +316,25 @@ export function createHostServices(
 		},
 
 		async run(plan, onEvent) {
-			return asWork(async () => runPlan(await context(), plan, onEvent, {signal: options.signal}));
+			const flow = await context();
+			const result = await asWork(async () => runPlan(flow, plan, onEvent, {signal: options.signal}));
+			return {...result, builds: await buildChangeOfResult(flow, plan, result)};
+		},
+
+		async tags(repository) {
+			const {registry, repository: path} = parseReference(repository);
+			return sortTagsNewestFirst(await (await context()).registry.listTags({registry, repository: path}));
+		},
+
+		async logs(plugin, onLine, signal) {
+			const {settings} = await readSettings();
+			const source = findDaemonLog({target, file: options.daemonLog, setting: settings.daemonLog});
+			if (source.kind === 'remote') {
+				return {remote: remoteLogHint(source, plugin.name)};
+			}
+
+			hideSecretSettings(plugin);
+			return {source: describeLogSource(source), done: readPluginLog(source, plugin.id, {follow: true, signal, onLine})};
 		},
 
 		busy: () => running > 0,

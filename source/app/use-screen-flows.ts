@@ -3,19 +3,22 @@ import {useRef, useState} from 'react';
 import type {LayerProgress} from '../docker/image-pull.js';
 import type {ImageWithUsage} from '../docker/images.js';
 import type {PluginWithUsage} from '../docker/usage.js';
-import {NotPutBack, Refused} from '../errors.js';
-import {isImmutableTag} from '../flows/builds.js';
+import {PluginExists} from '../docker/errors.js';
+import {BadInput, NotPutBack, Refused} from '../errors.js';
+import {buildChangeText} from '../flows/build-change.js';
 import {describeResult, summarisePlan} from '../flows/describe.js';
-import type {ChangeRequest} from '../flows/open-change.js';
+import {requestSubject, type ChangeRequest} from '../flows/open-change.js';
 import type {Plan} from '../flows/plan.js';
-import {sameBuild} from '../registry/same-build.js';
+import {NoPreviousBuild} from '../flows/planners.js';
 import {FlowFailed, type FlowEvent} from '../flows/run.js';
-import {planLines, progressLine, type Choice} from './dialogs.js';
+import {changePrompts} from './change-prompts.js';
+import {planLines, progressLine} from './dialogs.js';
 import {imageName} from './image-detail.js';
 import type {Action} from './keymap.js';
 import {line, type Line} from './lines.js';
-import {isChanging, type ModeStore, type Outcome} from './mode.js';
+import {isChanging, type ModeStore, type NextStep, type Outcome} from './mode.js';
 import type {DetailState} from './plugin-detail.js';
+import {showPluginLog} from './plugin-log.js';
 import type {HostServices, HostSnapshot} from './services.js';
 
 /** What the keys act on: the selection of the moment. */
@@ -44,18 +47,29 @@ export interface ScreenFlows {
 	act(action: Action, selection: Selection): void;
 	/** `y` at a confirmation. */
 	accept(): void;
-	pickVersion(plugin: PluginWithUsage, choice: Choice): void;
-	reinstallAs(plugin: PluginWithUsage, version: string, alias: string): void;
 	/** ctrl-c: quits, or, while a change runs, quits once it has finished or been undone. */
 	interrupt(): void;
 	/** A key that would start a change while one is planned or runs: refused, with the reason. */
 	refuseWhileChanging(key: string): void;
 }
 
+/** What each change is called in its titles: `Rollback refused: …`. */
+const actionWords: Record<ChangeRequest['kind'], string> = {
+	upgrade: 'Upgrade',
+	rollback: 'Rollback',
+	reinstall: 'Reinstall',
+	install: 'Install',
+	set: 'Set',
+	enable: 'Enable',
+	disable: 'Disable',
+	remove: 'Remove',
+};
+
 const planning: Record<ChangeRequest['kind'], string> = {
 	upgrade: 'the upgrade of',
 	rollback: 'the rollback of',
 	reinstall: 'the reinstall of',
+	install: 'the install of',
 	set: 'the settings of',
 	enable: 'to enable',
 	disable: 'to disable',
@@ -71,29 +85,42 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 	const [health, setHealth] = useState<Record<string, string>>({});
 	const quitWhenDone = useRef(false);
 	const {services, mode, say, refresh, room} = options;
+	// What is asked before a change can be planned; each answer comes back through startPlan.
+	const {askInstallName, askInstallReference, changeSetting, reinstallChoices} = changePrompts({
+		services,
+		mode,
+		say,
+		startPlan: (request, selection) => startPlan(request, selection),
+	});
 
-	const finish = (title: string, outcome: Outcome, lines: Line[]) => {
+	const finish = (action: string, subject: string | undefined, outcome: Outcome, lines: Line[], next?: NextStep) => {
 		if (quitWhenDone.current) {
 			exit();
 			return;
 		}
 
-		mode.set({kind: 'result', title, outcome, lines});
+		mode.set({kind: 'result', action, subject, outcome, lines, next});
 		refresh();
 	};
 
-	const fail = (title: string, error: unknown) => {
+	/** How a change that did not go through ends; a refusal says why and offers the next step on the screen. */
+	const fail = (action: string, subject: string | undefined, error: unknown, next?: NextStep) => {
 		const message = line({text: String((error as Error)?.message ?? error), color: 'red'});
 		if (error instanceof Refused) {
-			finish(title, 'refused', [line({text: error.message, color: 'yellow'}), line({text: 'nothing was changed', dim: true})]);
+			const reason = error instanceof NoPreviousBuild || error instanceof PluginExists ? error.reason : error.message;
+			finish(action, subject, 'refused', [
+				line({text: reason, color: 'yellow'}),
+				line({text: 'nothing was changed', dim: true}),
+				...(next ? [[], line({text: 'next  ', dim: true}, {text: `press ${next.key} to ${next.label}`, bold: true})] : []),
+			], next);
 		} else if (error instanceof FlowFailed && error.undoFailed) {
-			finish(title, 'failed, not put back', [
+			finish(action, subject, 'failed, not put back', [
 				message,
 				line({text: 'now  ', dim: true}, {text: error.state, color: 'yellow'}),
 				line({text: 'run  ', dim: true}, {text: error.recover ?? '', bold: true}),
 			]);
 		} else {
-			finish(title, error instanceof NotPutBack ? 'failed, not put back' : 'failed', [message]);
+			finish(action, subject, error instanceof NotPutBack ? 'failed, not put back' : 'failed', [message]);
 		}
 	};
 
@@ -108,7 +135,8 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 	};
 
 	/** Shows work under way, one line per event, the newest at the bottom. */
-	const runWithProgress = (title: string, work: (report: (event: FlowEvent) => void) => Promise<Line[]>) => {
+	const runWithProgress = (action: string, subject: string | undefined, work: (report: (event: FlowEvent) => void) => Promise<Line[]>) => {
+		const title = subject ? `${action} ${subject}` : action;
 		if (!begin(title)) {
 			return;
 		}
@@ -123,8 +151,8 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 		};
 
 		work(report).then(
-			lines => finish(title, 'done', lines),
-			(error: unknown) => fail(title, error),
+			lines => finish(action, subject, 'done', lines),
+			(error: unknown) => fail(action, subject, error),
 		);
 	};
 
@@ -140,42 +168,69 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 			layers.set(progress.id ?? progress.status, progress);
 			mode.set({kind: 'running', title, lines: [...layers.values()].slice(-Math.max(1, room.lines)).map(layer => layerLine(layer, room.columns))});
 		}).then(
-			pulled => finish(title, 'done', [line({text: pulled.upToDate ? `${reference} was already up to date` : `${reference} is pulled`, color: 'green'})]),
-			(error: unknown) => fail(title, error),
+			pulled => finish('Pull', reference, 'done', [line({text: pulled.upToDate ? `${reference} was already up to date` : `${reference} is pulled`, color: 'green'})]),
+			(error: unknown) => fail('Pull', reference, error),
 		);
 	};
 
-	const confirmPlan = (plan: Plan) => {
-		const title = `${capitalise(plan.action)} ${plan.origin.name}`;
+	/** The step a refusal leaves on the screen: pick a version, or another name for an install. */
+	const nextStepAfter = (refusal: unknown, request: ChangeRequest, selection?: Selection): NextStep | undefined => {
+		if (refusal instanceof NoPreviousBuild && request.kind !== 'install') {
+			return {key: 'i', label: 'pick a version to reinstall', run: () => reinstallChoices(request.plugin, selection)};
+		}
+
+		if (refusal instanceof PluginExists && request.kind === 'install') {
+			return {key: 'a', label: 'install it under another name', run: () => askInstallName(request.reference)};
+		}
+
+		return undefined;
+	};
+
+	const confirmPlan = (plan: Plan, request: ChangeRequest, selection?: Selection) => {
+		const action = actionWords[request.kind];
+		const subject = plan.origin.name;
 		if (plan.refusal) {
-			fail(title, plan.refusal);
+			fail(action, subject, plan.refusal, nextStepAfter(plan.refusal, request, selection));
 			return;
 		}
 
 		mode.set({
 			kind: 'confirm',
-			title: `${title}?`,
+			title: `${action} ${subject}?`,
 			lines: planLines(summarisePlan(plan)),
 			run: () =>
-				runWithProgress(title, async report => {
+				runWithProgress(action, subject, async report => {
 					const result = await services.run(plan, report);
-					return [line({text: `done: ${describeResult(plan, result)}`, color: 'green'})];
+					// Which build it left and which it runs now, by release tag, as the commands say it.
+					return [line({text: `done: ${describeResult(plan, result, result.builds && buildChangeText(result.builds))}`, color: 'green'})];
 				}),
 		});
 	};
 
-	const startPlan = (request: ChangeRequest) => {
-		mode.set({kind: 'busy', title: `Preparing ${planning[request.kind]} ${request.plugin.name}…`});
-		services.plan(request).then(confirmPlan, (error: unknown) => fail(`${capitalise(request.kind)} ${request.plugin.name}`, error));
+	const startPlan = (request: ChangeRequest, selection?: Selection) => {
+		const subject = requestSubject(request);
+		mode.set({kind: 'busy', title: `Preparing ${planning[request.kind]} ${subject}…`});
+		services.plan(request).then(
+			plan => confirmPlan(plan, request, selection),
+			(error: unknown) => {
+				// A reference that is not there, or not a reference: said over the prompt, to be corrected.
+				if (request.kind === 'install' && error instanceof BadInput) {
+					askInstallReference(request.reference);
+					say(line({text: error.message, color: 'red'}));
+				} else {
+					fail(actionWords[request.kind], subject, error, nextStepAfter(error, request, selection));
+				}
+			},
+		);
 	};
 
-	const simpleChange = (title: string, lines: Line[], change: () => Promise<void>, done: string) => {
+	const simpleChange = (action: string, subject: string, question: string, lines: Line[], change: () => Promise<void>, done: string) => {
 		mode.set({
 			kind: 'confirm',
-			title,
+			title: question,
 			lines,
 			run: () =>
-				runWithProgress(title.replace(/\?$/, ''), async () => {
+				runWithProgress(action, subject, async () => {
 					await change();
 					return [line({text: done, color: 'green'})];
 				}),
@@ -191,7 +246,7 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 			title: 'Auto-update every rolling plugin that nothing uses?',
 			lines: [line({text: 'each upgrade: docker plugin disable → docker plugin upgrade → docker plugin enable', dim: true}), ...preview],
 			run: () =>
-				runWithProgress('Auto-update', async report => {
+				runWithProgress('Auto-update', undefined, async report => {
 					const outcomes = await services.autoUpdate((_plugin, event) => report(event));
 					const failed = outcomes.filter(outcome => outcome.result === 'failed');
 					const notPutBack = failed.filter(outcome => outcome.undoFailed);
@@ -207,40 +262,13 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 						line(
 							{text: `${outcome.result.padEnd(9)}`, color: outcome.result === 'upgraded' ? 'green' : undefined},
 							outcome.plugin,
-							outcome.result === 'upgraded' ? '' : {text: `  ${outcome.reason}`, dim: true},
+							outcome.result === 'upgraded'
+								? {text: `  ${buildChangeText({from: outcome.from, to: outcome.to, same: outcome.sameBuild})}`}
+								: {text: `  ${outcome.reason}`, dim: true},
 						),
 					);
 				}),
 		});
-	};
-
-	const reinstallChoices = (plugin: PluginWithUsage, details: DetailState | undefined) => {
-		const known = details?.status === 'ready' ? details.details : undefined;
-		const settled = (known?.history ?? []).filter(entry => entry.outcome === 'ok' && entry.tag);
-		// A moving tag names today's build, not the one in the history: that one is offered by its digest.
-		const fromHistory = settled.filter(entry => isImmutableTag(entry.tag) || !entry.identity.digest).map(entry => entry.tag);
-		const builds = [
-			...new Map(
-				settled
-					.filter(entry => !isImmutableTag(entry.tag) && entry.identity.digest && !sameBuild(entry.identity.diffIds, plugin.diffIds))
-					.map(entry => [entry.identity.digest!, entry]),
-			).values(),
-		].map(entry => ({
-			label: `${entry.tag} @ ${entry.identity.digest!.slice(7, 19)}  (history build, ${entry.time.slice(0, 10)})`,
-			value: entry.identity.digest!,
-		}));
-		const choices = [
-			...[...new Set([...(known?.tags ?? []), ...fromHistory])].map(tag => ({
-				label: `${tag}${tag === plugin.tag ? '  (installed)' : ''}${tag === known?.previousTag ? '  (previous)' : ''}${tag === known?.latestPatch ? '  (latest patch)' : ''}${fromHistory.includes(tag) && !(known?.tags ?? []).includes(tag) ? '  (history)' : ''}`,
-				value: tag,
-			})),
-			...builds,
-		];
-		if (choices.length === 0) {
-			say(line({text: known ? 'no versions known for this plugin: its registry listed no tags' : 'still reading its tags: try again in a moment', color: 'yellow'}));
-		} else {
-			mode.set({kind: 'pick-version', plugin, choices});
-		}
 	};
 
 	const actOnPlugin = (action: Action, plugin: PluginWithUsage, selection: Selection) => {
@@ -248,7 +276,7 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 			case 'upgrade':
 			case 'rollback':
 			case 'remove': {
-				startPlan({kind: action, plugin});
+				startPlan({kind: action, plugin}, selection);
 				break;
 			}
 
@@ -258,14 +286,24 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 				if (plugin.enabled === (action === 'enable')) {
 					say(line({text: `${plugin.name} is already ${action}d`, dim: true}));
 				} else {
-					startPlan({kind: action, plugin});
+					startPlan({kind: action, plugin}, selection);
 				}
 
 				break;
 			}
 
 			case 'reinstall': {
-				reinstallChoices(plugin, selection.details);
+				reinstallChoices(plugin, selection);
+				break;
+			}
+
+			case 'set': {
+				changeSetting(plugin, selection);
+				break;
+			}
+
+			case 'logs': {
+				showPluginLog(services, mode, plugin);
 				break;
 			}
 
@@ -301,7 +339,7 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 				return;
 			}
 
-			simpleChange(`Remove the image ${reference}?`, [line({text: `$ docker image rm ${reference}`, dim: true})], async () => services.removeImage!(reference), `${reference} is removed`);
+			simpleChange('Remove', `the image ${reference}`, `Remove the image ${reference}?`, [line({text: `$ docker image rm ${reference}`, dim: true})], async () => services.removeImage!(reference), `${reference} is removed`);
 		} else if (action === 'pull' && !image.dangling && services.pullImage) {
 			mode.set({
 				kind: 'confirm',
@@ -315,7 +353,10 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 	return {
 		health,
 		act(action, selection) {
-			if (selection.onPlugins && selection.plugin) {
+			// An install needs no plugin selected: there may be none yet.
+			if (action === 'install' && services.tags) {
+				askInstallReference('', selection.onPlugins ? selection : undefined);
+			} else if (selection.onPlugins && selection.plugin) {
 				actOnPlugin(action, selection.plugin, selection);
 			} else if (!selection.onPlugins && selection.image) {
 				actOnImage(action, selection.image);
@@ -326,12 +367,6 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 			if (current.kind === 'confirm') {
 				current.run();
 			}
-		},
-		pickVersion(plugin, choice) {
-			mode.set({kind: 'alias', plugin, version: choice.value, text: ''});
-		},
-		reinstallAs(plugin, version, alias) {
-			startPlan({kind: 'reinstall', plugin, version, alias: alias === '' ? undefined : alias});
 		},
 		interrupt() {
 			if (mode.get().kind === 'running') {
@@ -356,8 +391,4 @@ function layerLine(layer: LayerProgress, width: number): Line {
 	const barWidth = Math.max(10, Math.min(30, width - 60));
 	const bar = share === undefined ? '' : ` [${'='.repeat(Math.round(share * barWidth)).padEnd(barWidth)}] ${Math.round(share * 100)}%`;
 	return line({text: `  ${(layer.id ?? '').padEnd(13)}`, dim: true}, layer.status, bar ? {text: bar, color: 'cyan'} : undefined);
-}
-
-function capitalise(text: string): string {
-	return text.charAt(0).toUpperCase() + text.slice(1);
 }

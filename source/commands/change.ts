@@ -4,7 +4,7 @@ import {BadInput, Refused} from '../errors.js';
 import {openFlowContext, type FlowContext} from '../flows/context.js';
 import {describeResult, keepsBuild, summarisePlan} from '../flows/describe.js';
 import {findPlugin} from '../flows/find-plugin.js';
-import {buildChange, buildChangeText} from '../flows/build-change.js';
+import {buildChangeOfResult, buildChangeText} from '../flows/build-change.js';
 import {planChange, type ChangeRequest} from '../flows/open-change.js';
 import {describeStep, type Plan} from '../flows/plan.js';
 import {FlowFailed, runPlan, type FlowEvent, type FlowResult} from '../flows/run.js';
@@ -178,8 +178,7 @@ export async function confirmAndRun(context: CommandContext, flow: FlowContext, 
 		throw error;
 	}
 
-	// Enable, disable and remove keep the build: only the changes that install one name two.
-	const change = result.plugin && !keepsBuild(plan) ? await buildChange(flow, plan, result.plugin, result.entry.identity.digest) : undefined;
+	const change = await buildChangeOfResult(flow, plan, result);
 	if (context.json) {
 		context.print(
 			jsonText({

@@ -1,8 +1,6 @@
-import {listPlugins} from '../docker/plugins.js';
 import {BadInput} from '../errors.js';
 import {openFlowContext} from '../flows/context.js';
-import {planInstall} from '../flows/install.js';
-import {unfinishedRefusal} from '../flows/recover.js';
+import {planChange} from '../flows/open-change.js';
 import {confirmAndRun} from './change.js';
 import type {CommandContext} from './context.js';
 
@@ -13,15 +11,5 @@ export async function installCommand(context: CommandContext, [reference]: strin
 	}
 
 	const flow = await openFlowContext({target: context.target, ledgerDir: context.ledgerDir, readOnly: context.readOnly});
-	const plan = await planInstall(flow, await listPlugins(flow.engine), {reference, alias: context.alias, disable: context.disable});
-	if (!flow.readOnly) {
-		flow.ledger.assertUsable();
-		// A change of this name that died half-way is put right first (an install may have left the plugin).
-		const unfinished = unfinishedRefusal(flow, plan.destination.name);
-		if (unfinished) {
-			throw unfinished;
-		}
-	}
-
-	await confirmAndRun(context, flow, plan);
+	await confirmAndRun(context, flow, await planChange(flow, {kind: 'install', reference, alias: context.alias, disable: context.disable}));
 }

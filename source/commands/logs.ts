@@ -1,11 +1,11 @@
 import {readSettings} from '../config.js';
 import {describeLogSource, findDaemonLog, parseDuration, readPluginLog, remoteLogHint, type PluginLogLine} from '../docker/daemon-log.js';
 import {Engine} from '../docker/engine.js';
-import {isSecretSetting} from '../docker/plugin-settings.js';
+import {hideSecretSettings} from '../docker/plugin-settings.js';
 import {listPlugins} from '../docker/plugins.js';
 import {BadInput} from '../errors.js';
 import {findPlugin} from '../flows/find-plugin.js';
-import {redact, registerSecret} from '../secrets.js';
+import {redact} from '../secrets.js';
 import {parseReference} from '../registry/reference.js';
 import {safeText} from '../text.js';
 import type {CommandContext} from './context.js';
@@ -37,12 +37,7 @@ export async function logsCommand(context: CommandContext, [name]: string[]): Pr
 
 	const plugin = findPlugin(await listPlugins(await Engine.open(context.target)), name);
 
-	// A plugin may print its own settings: the value of one that names a secret is not shown again.
-	for (const setting of plugin.settings ?? []) {
-		if (isSecretSetting(setting.key)) {
-			registerSecret(setting.value);
-		}
-	}
+	hideSecretSettings(plugin);
 
 	let count = 0;
 	const print = (line: PluginLogLine) => {

@@ -45,11 +45,15 @@ export class PluginAlreadyDisabled extends Refused {
 /** An install under a name the daemon already has. */
 export class PluginExists extends Refused {
 	override name = 'PluginExists';
+	/** The refusal without its next step, for the screen to offer its own. */
+	readonly reason: string;
 	constructor(
 		readonly plugin: string,
 		{state, nextStep = 'remove it first or install under another alias'}: {state?: string; nextStep?: string} = {},
 	) {
-		super(`a plugin named ${safeText(plugin)} is already installed${state ? ` (${state})` : ''}: ${nextStep}`);
+		const reason = `a plugin named ${safeText(plugin)} is already installed${state ? ` (${state})` : ''}`;
+		super(`${reason}: ${nextStep}`);
+		this.reason = reason;
 	}
 }
 

@@ -1,3 +1,4 @@
+import {registerSecret} from '../secrets.js';
 import {safeText} from '../text.js';
 
 /**
@@ -112,6 +113,15 @@ export function settingsOf(raw: RawSettingsSource): PluginSetting[] {
 /** A key that names a secret (a password, a token): its value is never shown or recorded. */
 export function isSecretSetting(key: string): boolean {
 	return /pass|secret|token|credential|private|(^|[^a-z])key/i.test(key);
+}
+
+/** A plugin may print its own settings: the values of those that name a secret are never shown again. */
+export function hideSecretSettings(plugin: {settings?: PluginSetting[]}): void {
+	for (const setting of plugin.settings ?? []) {
+		if (isSecretSetting(setting.key)) {
+			registerSecret(setting.value);
+		}
+	}
 }
 
 /** The value as it may be shown: `***` for a secret's. */

@@ -3,7 +3,9 @@ import {sameBuild} from '../registry/identity.js';
 import {parseReference} from '../registry/reference.js';
 import {isImmutableTag, locateBuild, type BuildLocation} from './builds.js';
 import type {FlowContext} from './context.js';
+import {keepsBuild} from './describe.js';
 import type {Plan} from './plan.js';
+import type {FlowResult} from './run.js';
 
 /**
  * Which build a change left and which one the plugin runs now, each as the release tag that
@@ -82,4 +84,9 @@ export function buildChangeText(change: BuildChange): string {
 	}
 
 	return change.same ? `${change.to}, the same build as before` : `${change.from} → ${change.to}`;
+}
+
+/** The builds a change that went through went between; none for one that keeps its build (enable, disable, remove). */
+export async function buildChangeOfResult(context: FlowContext, plan: Plan, result: FlowResult): Promise<BuildChange | undefined> {
+	return result.plugin && !keepsBuild(plan) ? buildChange(context, plan, result.plugin, result.entry.identity.digest) : undefined;
 }

@@ -1,5 +1,7 @@
+import {listPlugins} from '../docker/plugins.js';
 import type {PluginWithUsage} from '../docker/usage.js';
 import type {FlowContext} from './context.js';
+import {planInstall, type InstallOptions} from './install.js';
 import {observePlugins} from './observe.js';
 import type {Plan} from './plan.js';
 import {planReinstall, planRollback, planUpgrade} from './planners.js';
@@ -13,7 +15,14 @@ export type ChangeRequest =
 	| {kind: 'upgrade' | 'rollback' | 'enable' | 'disable' | 'remove'; plugin: PluginWithUsage}
 	| {kind: 'reinstall'; plugin: PluginWithUsage; version: string; alias?: string}
 	/** `KEY=VALUE` words, as `docker plugin set` takes them. */
-	| {kind: 'set'; plugin: PluginWithUsage; assignments: string[]};
+	| {kind: 'set'; plugin: PluginWithUsage; assignments: string[]}
+	/** A new plugin: nothing is installed under its name yet. */
+	| ({kind: 'install'} & InstallOptions);
+
+/** The name a change is of: the plugin's, or for an install the reference asked for. */
+export function requestSubject(request: ChangeRequest): string {
+	return request.kind === 'install' ? request.alias || request.reference : request.plugin.name;
+}
 
 /**
  * The one way a change is opened, by the screen and the headless commands alike: the ledger
@@ -21,6 +30,10 @@ export type ChangeRequest =
  * first: thrown, and not written over); then its plan, a refusal recorded in the ledger.
  */
 export async function planChange(flow: FlowContext, request: ChangeRequest): Promise<Plan> {
+	if (request.kind === 'install') {
+		return planNewPlugin(flow, request);
+	}
+
 	if (!flow.readOnly) {
 		flow.ledger.assertUsable();
 		await observePlugins(flow, [request.plugin]);
@@ -35,7 +48,22 @@ export async function planChange(flow: FlowContext, request: ChangeRequest): Pro
 	return plan;
 }
 
-async function planFor(flow: FlowContext, request: ChangeRequest): Promise<Plan> {
+/** An install: its name is known once planned (the alias, else the reference); a dead change of that name is put right first. */
+async function planNewPlugin(flow: FlowContext, options: InstallOptions): Promise<Plan> {
+	const plan = await planInstall(flow, await listPlugins(flow.engine), options);
+	if (!flow.readOnly) {
+		flow.ledger.assertUsable();
+		// A killed install may have left the plugin behind: recovering it comes first.
+		const unfinished = unfinishedRefusal(flow, plan.destination.name);
+		if (unfinished) {
+			throw unfinished;
+		}
+	}
+
+	return plan;
+}
+
+async function planFor(flow: FlowContext, request: Exclude<ChangeRequest, {kind: 'install'}>): Promise<Plan> {
 	switch (request.kind) {
 		case 'upgrade': {
 			return planUpgrade(flow, request.plugin);

@@ -20,6 +20,20 @@ export class ReadOnlyRefusal extends Refused {
 	}
 }
 
+/**
+ * Rollback cannot tell which build to go back to, so the operator picks one. `reason` says why
+ * without the commands the message adds, for the screen to offer its own picker instead.
+ */
+export class NoPreviousBuild extends Refused {
+	override name = 'NoPreviousBuild';
+	constructor(
+		readonly plugin: string,
+		readonly reason: string,
+	) {
+		super(`${reason}; nothing was changed. pick a version with "kasm-tui tags ${plugin}" and install it with "kasm-tui reinstall ${plugin} --version TAG"`);
+	}
+}
+
 /** The refusals every change shares: read-only, a ledger we cannot write, a plugin in use. */
 export function commonRefusal(context: FlowContext, plugin: PluginWithUsage, action: string): Refused | undefined {
 	if (context.readOnly) {
@@ -176,12 +190,11 @@ export async function planRollback(context: FlowContext, plugin: PluginWithUsage
 
 	const history = context.ledger.read(plugin.name).entries;
 	const previous = previousBuild(history, plugin);
-	const pickVersion = `pick a version with "kasm-tui tags ${plugin.name}" and install it with "kasm-tui reinstall ${plugin.name} --version TAG"`;
 	if (!previous) {
 		return refusedPlan(
 			'rollback',
 			plugin,
-			new Refused(`the previous version of ${plugin.name} cannot be determined: its history (${history.length} entries) holds no earlier build; nothing was changed. ${pickVersion}`),
+			new NoPreviousBuild(plugin.name, `the previous version of ${plugin.name} cannot be determined: its history (${history.length} entries) holds no earlier build`),
 		);
 	}
 
@@ -191,7 +204,7 @@ export async function planRollback(context: FlowContext, plugin: PluginWithUsage
 		return refusedPlan(
 			'rollback',
 			plugin,
-			new Refused(`the previous build of ${plugin.name} (from ${previous.tag || previous.reference}, ${previous.time.slice(0, 10)}) ${search.unavailable}; nothing was changed. ${pickVersion}`),
+			new NoPreviousBuild(plugin.name, `the previous build of ${plugin.name} (from ${previous.tag || previous.reference}, ${previous.time.slice(0, 10)}) ${search.unavailable}`),
 		);
 	}
 

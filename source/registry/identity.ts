@@ -63,10 +63,30 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, work:
 }
 
 /**
- * The tags of `repository` whose build has exactly these diff_ids, in the order of `tags`. A tag
- * that vanished while we looked, or holds no build for the platform, is simply not a match;
- * every other failure (auth, network, a broken registry) is the caller's to report.
+ * What each tag holds: its build's diff_ids, `concurrency` tags at a time. A tag that vanished
+ * while we looked, or holds no build for the platform, is left out; every other failure (auth,
+ * network, a broken registry) is the caller's to report.
  */
+export async function buildsOfTags(
+	client: RegistryClient,
+	repository: RepositoryName,
+	tags: readonly string[],
+	options: Omit<IdentityOptions, 'tags'> = {},
+): Promise<Map<string, string[]>> {
+	const builds = new Map<string, string[]>();
+	await mapLimited(tags, options.concurrency ?? 4, async tag => {
+		try {
+			builds.set(tag, (await client.build({...repository, tag}, {platform: options.platform})).diffIds);
+		} catch (error) {
+			if (!(error instanceof RegistryNotFound)) {
+				throw error;
+			}
+		}
+	});
+	return builds;
+}
+
+/** The tags of `repository` whose build has exactly these diff_ids, in the order of `tags`. */
 export async function tagsHoldingBuild(
 	client: RegistryClient,
 	repository: RepositoryName,
@@ -78,19 +98,8 @@ export async function tagsHoldingBuild(
 	}
 
 	const tags = options.tags ?? (await client.listTags(repository));
-	const matches = await mapLimited(tags, options.concurrency ?? 4, async tag => {
-		try {
-			const build = await client.build({...repository, tag}, {platform: options.platform});
-			return sameBuild(build.diffIds, diffIds);
-		} catch (error) {
-			if (error instanceof RegistryNotFound) {
-				return false;
-			}
-
-			throw error;
-		}
-	});
-	return tags.filter((_, index) => matches[index]);
+	const builds = await buildsOfTags(client, repository, tags, options);
+	return tags.filter(tag => sameBuild(builds.get(tag) ?? [], diffIds));
 }
 
 /**

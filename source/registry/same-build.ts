@@ -6,3 +6,8 @@
 export function sameBuild(a: readonly string[], b: readonly string[]): boolean {
 	return a.length > 0 && a.length === b.length && a.every((id, index) => id === b[index]);
 }
+
+/** A build as one string, to key a map by: the same for the same build, '' for no identity. */
+export function buildKey(diffIds: readonly string[]): string {
+	return diffIds.join(',');
+}

@@ -72,6 +72,21 @@ export class TmuxScreen {
 		}
 	}
 
+	/** Moves a picker's cursor (❯) down to the first row that matches, and waits until it is there. */
+	async pickRow(row: RegExp): Promise<void> {
+		const rows = (await this.capture()).split('\n');
+		const target = rows.findIndex(text => row.test(text));
+		if (target === -1) {
+			throw new Error(`no row of the picker matches ${row}:\n${rows.join('\n')}`);
+		}
+
+		for (let step = rows.findIndex(text => text.includes('❯')); step < target; step++) {
+			await this.keys('Down');
+		}
+
+		await this.waitFor(text => text.split('\n').some(line => line.includes('❯') && row.test(line)));
+	}
+
 	async resize(columns: number, rows: number): Promise<void> {
 		await run('tmux', ['-S', this.socket, 'resize-window', '-x', String(columns), '-y', String(rows)]);
 	}

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import {after, afterEach, test} from 'node:test';
 import {createElement} from 'react';
@@ -14,9 +15,10 @@ import {FlowFailed} from '../../source/flows/run.js';
 import {Ledger} from '../../source/ledger/ledger.js';
 import {runCli} from '../helpers/cli.js';
 import {answerPrompt, keys, press, waitForFrame} from '../helpers/frames.js';
-import {installPlugin, moveTag, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
+import {installPlugin, moveTag, pushPluginBuild, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {startSandbox, type Sandbox} from '../sandbox/sandbox.js';
 import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
+import {setTimeout as delay} from 'node:timers/promises';
 
 /**
  * The screen's real services (createHostServices) against the sandbox daemon, driven from the
@@ -57,8 +59,8 @@ async function rollingPlugin(stem: string, options: {disabled?: boolean; on?: Sa
 }
 
 /** The screen on the sandbox with the real services, its list narrowed to the test's plugins. */
-async function openScreen(ledgerDir: string, filter: string, options: {readOnly?: boolean; rows?: number; on?: Sandbox} = {}) {
-	const services = createHostServices(options.on ? parseHost(options.on.host, 'flag') : target, {readOnly: Boolean(options.readOnly), ledgerDir});
+async function openScreen(ledgerDir: string, filter: string, options: {readOnly?: boolean; rows?: number; on?: Sandbox; daemonLog?: string} = {}) {
+	const services = createHostServices(options.on ? parseHost(options.on.host, 'flag') : target, {readOnly: Boolean(options.readOnly), ledgerDir, daemonLog: options.daemonLog});
 	const ui = render(createElement(App, {services, size: {columns: 160, rows: options.rows ?? 45}}));
 	await waitForFrame(ui.lastFrame, text => /Plugins \(\d+\)/.test(text), 20_000);
 	await press(ui.stdin, ui.lastFrame, '/');
@@ -67,6 +69,7 @@ async function openScreen(ledgerDir: string, filter: string, options: {readOnly?
 	return {ui, services};
 }
 
+const flat = (frame: string) => frame.replaceAll(/\s+/g, ' ');
 const entriesOf = (ledgerDir: string, name: string) => new Ledger(ledgerDir).read(name).entries;
 const settled = (ledgerDir: string, name: string) => entriesOf(ledgerDir, name).filter(entry => entry.outcome !== 'started').map(entry => `${entry.action}:${entry.outcome}`);
 
@@ -77,16 +80,16 @@ test('d and e from the screen disable and enable the plugin as flows: each attem
 	await waitForFrame(ui.lastFrame, text => text.includes('enabled · rolling'));
 	await press(ui.stdin, ui.lastFrame, 'd');
 	await answerPrompt(ui, {title: /Disable .*sidecar:amd64-1\.2-rolling\?/, body: [/\$ docker plugin disable/]}, 'y');
-	await waitForFrame(ui.lastFrame, text => /Disable .*: (done|failed)/.test(text), 30_000);
-	assert.match(ui.lastFrame() ?? '', /: done/);
+	await waitForFrame(ui.lastFrame, text => /Disable (done|failed)/.test(text), 30_000);
+	assert.match(ui.lastFrame() ?? '', /Disable done: /);
 	assert.equal((await inspect(name))?.Enabled, false);
 	await press(ui.stdin, ui.lastFrame, keys.enter);
 	await waitForFrame(ui.lastFrame, text => text.includes('disabled · rolling'), 10_000);
 
 	await press(ui.stdin, ui.lastFrame, 'e');
 	await answerPrompt(ui, {title: /Enable .*\?/, body: [/\$ docker plugin enable/]}, 'y');
-	await waitForFrame(ui.lastFrame, text => /Enable .*: (done|failed)/.test(text), 30_000);
-	assert.match(ui.lastFrame() ?? '', /: done/);
+	await waitForFrame(ui.lastFrame, text => /Enable (done|failed)/.test(text), 30_000);
+	assert.match(ui.lastFrame() ?? '', /Enable done: /);
 	assert.equal(await runningVersion(sandbox, name), '1.2.9');
 	assert.deepEqual(settled(ledgerDir, name), ['observed:ok', 'disable:ok', 'enable:ok']);
 	const entries = entriesOf(ledgerDir, name);
@@ -131,8 +134,8 @@ test('x from the screen removes the plugin as a flow and keeps its history; refu
 	await waitForFrame(ui.lastFrame, text => text.includes('enabled · rolling'));
 	await press(ui.stdin, ui.lastFrame, 'x');
 	await answerPrompt(ui, {title: /Remove .*sidecar:amd64-1\.2-rolling\?/, body: [/\$ docker plugin disable/, /\$ docker plugin rm/]}, 'y');
-	frame = await waitForFrame(ui.lastFrame, text => /Remove .*: (done|failed)/.test(text), 30_000);
-	assert.match(frame, /: done/);
+	frame = await waitForFrame(ui.lastFrame, text => /Remove (done|failed)/.test(text), 30_000);
+	assert.match(frame, /Remove done: /);
 	assert.equal(await inspect(name), undefined, 'the plugin is gone from the daemon');
 	assert.deepEqual(settled(ledgerDir, name), ['observed:ok', 'remove:ok'], 'and its history stays in the ledger');
 });
@@ -195,8 +198,8 @@ test('a from the screen upgrades the idle rolling plugin whose tag moved and ski
 		{title: /Auto-update every rolling plugin/, body: [new RegExp(`upgrade ${idle.name}`), new RegExp(`skip ${busy.name} in use by 1 volume`)]},
 		'y',
 	);
-	const frame = await waitForFrame(ui.lastFrame, text => /Auto-update: (done|failed)/.test(text), 60_000);
-	assert.match(frame, /Auto-update: done/);
+	const frame = await waitForFrame(ui.lastFrame, text => /Auto-update (done|failed)/.test(text), 60_000);
+	assert.match(frame, /Auto-update done/);
 	assert.equal(await runningVersion(own, idle.name), '1.2.10');
 	assert.equal(await runningVersion(own, busy.name), '1.2.9');
 	assert.deepEqual(settled(ledgerDir, idle.name), ['observed:ok', 'auto-update:ok']);
@@ -227,11 +230,14 @@ test('read-only: every key that would change something is refused with the reaso
 	await moveTag(own, repositoryPath, rollingTag, 'amd64-1.2.10');
 	const before = await everything(own, ledgerDir);
 	const {ui} = await openScreen(ledgerDir, repositoryPath, {readOnly: true, on: own});
-	await waitForFrame(ui.lastFrame, text => text.includes('enabled · rolling') && text.includes('(installed)'), 20_000);
+	// The rolling tag has moved on from the build it runs: the tags say so.
+	await waitForFrame(ui.lastFrame, text => text.includes('enabled · rolling') && text.includes('amd64-1.2-rolling  (installed from, has moved on since'), 20_000);
 	const keysThatChange: Array<[string, string]> = [
 		['u', 'upgrade'],
 		['r', 'rollback'],
 		['i', 'reinstall a version'],
+		['I', 'install a plugin'],
+		['s', 'change a setting'],
 		['a', 'auto-update rolling plugins'],
 		['e', 'enable'],
 		['d', 'disable'],
@@ -311,4 +317,111 @@ test('a remove that died after the daemon removed the plugin: recover says so an
 	assert.equal(new Ledger(ledgerDir).unfinished(name), undefined);
 	assert.equal(await inspect(name), undefined, 'nothing was installed');
 	assert.deepEqual(settled(ledgerDir, name), ['remove:ok']);
+});
+
+/** What the daemon itself lists for a remote, asked over its socket without kasm-tui's code: `Name: value, value`. */
+async function daemonPrivileges(remote: string): Promise<string[]> {
+	const body = await new Promise<string>((resolve, reject) => {
+		http
+			.get({socketPath: sandbox.state.socket, path: `/plugins/privileges?remote=${encodeURIComponent(remote)}`}, response => {
+				let text = '';
+				response.on('data', chunk => (text += chunk));
+				response.on('end', () => resolve(text));
+			})
+			.on('error', reject);
+	});
+	return (JSON.parse(body) as Array<{Name: string; Value: string[]}>).map(privilege => `${privilege.Name}: ${privilege.Value.join(', ')}`);
+}
+
+test('I, s and l on the real daemon: install a tag of a repository with the privileges it asks for, change a setting, and read its log lines as they come', async () => {
+	const ledgerDir = leftovers.folder('kt-screen-services-');
+	const repositoryPath = uniqueName('screen-install');
+	const repository = `${sandbox.registry}/${repositoryPath}`;
+	await pushPluginBuild(sandbox, `${repository}:1.0.0`, {
+		version: 'screen-install-1.0.0',
+		capabilities: ['CAP_NET_ADMIN', 'CAP_SYS_ADMIN'],
+		mounts: [{name: 'state', source: '/tmp', destination: '/state', settable: false}],
+		env: [
+			{name: 'KASM_GREETING', value: 'hello-from-the-screen', description: 'said at start'},
+			{name: 'KASM_API_TOKEN', value: 'screen-secret-4711', settable: false},
+		],
+	});
+	const name = leftovers.plugin(`${repositoryPath}/sidecar:1.0.0`);
+	const {ui} = await openScreen(ledgerDir, repositoryPath, {daemonLog: path.join(sandbox.state.dir, 'dockerd.log')});
+	await waitForFrame(ui.lastFrame, text => text.includes('Plugins (0)'));
+
+	// A repository alone: its tags to pick from.
+	await press(ui.stdin, ui.lastFrame, 'I');
+	ui.stdin.write(`${repository}\r`);
+	await waitForFrame(ui.lastFrame, text => text.includes('which tag?'), 20_000);
+	await delay(50);
+	await press(ui.stdin, ui.lastFrame, keys.enter);
+	await waitForFrame(ui.lastFrame, text => text.includes('under which name?'));
+	ui.stdin.write(`${name}\r`);
+	const prompt = await waitForFrame(ui.lastFrame, text => text.includes('y go ahead'), 30_000);
+	const rows = prompt.split('\n');
+	const first = rows.findIndex(row => row.startsWith('grants'));
+	const listed = await daemonPrivileges(`${repository}:1.0.0`);
+	assert.ok(listed.length >= 3, `the daemon asks for several: ${listed.join('; ')}`);
+	assert.deepEqual(
+		rows.slice(first, first + listed.length).map(row => row.replace(/^grants/, '').trim()),
+		listed.map(privilege => `! ${privilege}`),
+		'each privilege as the daemon lists it, in its order, the ones over the host marked',
+	);
+	await answerPrompt(ui, {title: new RegExp(`Install ${name.replaceAll('.', '\\.')}\\?`), body: [/from nothing: no plugin named/, /\$ docker plugin install --disable --grant-all-permissions --alias/]}, 'y');
+	let frame = await waitForFrame(ui.lastFrame, text => /Install (done|failed|refused)/.test(text), 60_000);
+	assert.match(frame, /Install done: /);
+	assert.match(frame, /is enabled, nothing → 1\.0\.0/, 'the result names the build it installed');
+	assert.equal(await runningVersion(sandbox, name), 'screen-install-1.0.0');
+	assert.deepEqual(settled(ledgerDir, name), ['install:ok']);
+	await press(ui.stdin, ui.lastFrame, keys.enter);
+	await waitForFrame(ui.lastFrame, text => text.includes('Plugins (1)') && text.includes('enabled · pinned'), 20_000);
+
+	// s: the one settable setting, through the same confirmation.
+	frame = await press(ui.stdin, ui.lastFrame, 's');
+	assert.match(frame, /Set KASM_GREETING of .*: to what\?/);
+	ui.stdin.write('\u0015changed-by-the-screen\r');
+	await answerPrompt(ui, {title: /Set .*sidecar:1\.0\.0\?/, body: [/\$ docker plugin disable/, /\$ docker plugin set \S+ KASM_GREETING=changed-by-the-screen/, /\$ docker plugin enable/]}, 'y');
+	frame = await waitForFrame(ui.lastFrame, text => /Set (done|failed)/.test(text), 60_000);
+	assert.match(frame, /Set done: /);
+	assert.match(frame, /1\.0\.0, the same build as before/);
+	await press(ui.stdin, ui.lastFrame, keys.enter);
+
+	// l: its lines of the daemon's log, then the ones a restart writes while it is open.
+	await waitForFrame(ui.lastFrame, text => text.includes('KASM_GREETING=changed-by-the-screen'), 20_000);
+	await press(ui.stdin, ui.lastFrame, 'l');
+	frame = await waitForFrame(ui.lastFrame, text => text.includes('setting KASM_GREETING=changed-by-the-screen'), 20_000);
+	assert.match(frame, /from .*dockerd\.log, the lines with plugin=/);
+	assert.ok(frame.indexOf('KASM_GREETING=hello-from-the-screen') < frame.indexOf('KASM_GREETING=changed-by-the-screen'), 'oldest first');
+	assert.doesNotMatch(frame, /screen-secret-4711/, "the value of a setting that names a secret is not drawn, not even from the plugin's own words");
+	assert.match(frame, /setting KASM_API_TOKEN=\*\*\*/);
+	const before = (frame.match(/KASM_GREETING=changed-by-the-screen/g) ?? []).length;
+	await sandbox.docker(['plugin', 'disable', name]);
+	await sandbox.docker(['plugin', 'enable', name]);
+	frame = await waitForFrame(ui.lastFrame, text => (text.match(/KASM_GREETING=changed-by-the-screen/g) ?? []).length > before, 20_000);
+	assert.match(frame, /lines, following/);
+	await press(ui.stdin, ui.lastFrame, keys.escape);
+});
+
+test("after an upgrade through the moved rolling tag, the screen's result names both builds, and the picker's previous is the release a rollback reinstalls", async () => {
+	const ledgerDir = leftovers.folder('kt-screen-services-');
+	const {repositoryPath, name} = await rollingPlugin('screen-builds');
+	const {ui, services} = await openScreen(ledgerDir, repositoryPath);
+	await waitForFrame(ui.lastFrame, text => text.includes('enabled · rolling') && text.includes('(installed'), 20_000);
+	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
+	await press(ui.stdin, ui.lastFrame, 'u');
+	await answerPrompt(ui, {title: /Upgrade .*\?/, body: [/\$ docker plugin upgrade/]}, 'y');
+	const frame = await waitForFrame(ui.lastFrame, text => /Upgrade (done|failed)/.test(text), 60_000);
+	assert.match(flat(frame), /is enabled, amd64-1\.2\.9 → amd64-1\.2\.10/, 'not "at amd64-1.2-rolling", which says nothing');
+	await press(ui.stdin, ui.lastFrame, keys.enter);
+	const history = await waitForFrame(ui.lastFrame, text => /upgrade +amd64-1\.2-rolling \(amd64-1\.2\.10\) ok/.test(text), 20_000);
+	assert.match(history, /observed +amd64-1\.2-rolling \(amd64-1\.2\.9\) ok/, 'each rolling entry names the release its build was');
+	assert.match(history, /amd64-1\.2\.9 {2}\(previous, history /);
+
+	const plugin = (await services.load()).plugins.find(candidate => candidate.name === name)!;
+	const details = await services.details(plugin);
+	const flow = await openFlowContext({target, ledgerDir});
+	const rollback = await planRollback(flow, (await listPluginsWithUsage(flow.engine)).find(candidate => candidate.name === name)!);
+	assert.equal(details.previousTag, 'amd64-1.2.9');
+	assert.equal(rollback.destination.tag, details.previousTag, 'the picker marks the build the rollback would reinstall');
 });

@@ -16,10 +16,19 @@ const media = path.join(root, 'media');
 const columns = 110;
 const rows = 32;
 
+/** A private registry's address for each width the sandbox's `127.0.0.1:PORT` may have. */
+const privateRegistries = ['10.0.0.5', '10.0.10.5', '10.0.100.5', '10.10.100.5', '10.100.100.5', '10.100.100.50', '10.100.100.100'].map(ip => `${ip}:5000`);
+
+/** The first stand-in as wide as `text`, else the last one padded or cut to its width. */
+function standIn(text: string, candidates: string[]): string {
+	return candidates.find(candidate => candidate.length === text.length) ?? candidates.at(-1)!.padEnd(text.length).slice(0, text.length);
+}
+
 const sandbox = await startSandbox({log: line => process.stderr.write(`screenshots: ${line}\n`)});
 try {
 	const {ledgerDir} = await seedDemoHost(sandbox, line => process.stderr.write(`screenshots: ${line}\n`));
-	const screen = await TmuxScreen.open([process.execPath, path.join(root, 'dist', 'cli.js'), '--host', sandbox.host, '--ledger-dir', ledgerDir], {
+	const daemonLog = path.join(sandbox.state.dir, 'dockerd.log');
+	const screen = await TmuxScreen.open([process.execPath, path.join(root, 'dist', 'cli.js'), '--host', sandbox.host, '--ledger-dir', ledgerDir, '--daemon-log', daemonLog], {
 		columns,
 		rows,
 		env: {COLORTERM: 'truecolor'},
@@ -27,11 +36,12 @@ try {
 	try {
 		const shoot = async (name: string, title: string, ready: (text: string) => boolean) => {
 			await screen.waitFor(ready, 30_000);
-			// The address of a sandbox is random: show a stable one, as an operator's would be.
-			// Padded to the same width, so every column after it stays where the screen drew it.
+			// The addresses of a sandbox are random: show stable ones, as an operator's would be,
+			// of the same width, so every column after them stays where the screen drew it.
 			const capture = (await screen.captureWithEscapes())
 				.replaceAll(sandbox.host, 'unix:///var/run/docker.sock'.padEnd(sandbox.host.length))
-				.replaceAll(sandbox.registry, 'registry.local'.padEnd(sandbox.registry.length));
+				.replaceAll(daemonLog, standIn(daemonLog, ['/var/log/docker/daemon.log', '/var/log/docker.log']))
+				.replaceAll(sandbox.registry, standIn(sandbox.registry, privateRegistries));
 			fs.writeFileSync(path.join(media, `${name}.svg`), ansiToSvg(capture, {columns, rows, title}));
 			process.stderr.write(`screenshots: media/${name}.svg\n`);
 		};
@@ -48,6 +58,24 @@ try {
 		await screen.waitFor(text => text.includes('rolling (auto-updates)'));
 		await screen.keys('u');
 		await shoot('upgrade', 'kasm-tui: the upgrade prompt, with the docker commands it equals', text => text.includes('y go ahead'));
+		await screen.keys('n');
+		await screen.waitFor(text => text.includes('cancelled'));
+		// The rolling sidecar's lines of the daemon's log, as they come.
+		await screen.keys('l');
+		await shoot('logs', "kasm-tui: the rolling sidecar's lines of the daemon log, followed while open", text => text.includes('lines, following') && text.includes('kasm-fixture: ready'));
+		await screen.keys('Escape');
+		await screen.waitFor(text => text.includes('Plugins ('));
+		// Install a tag of the sidecar's repository: the plan with the privileges it asks for.
+		await screen.keys('I');
+		await screen.waitFor(text => text.includes('Install a plugin: which one?'));
+		await screen.keys('Tab', 'Enter');
+		await screen.waitFor(text => text.includes('which tag?'), 30_000);
+		await screen.pickRow(/amd64-2\.0\.0/);
+		await screen.keys('Enter');
+		await screen.waitFor(text => text.includes('under which name?'));
+		await screen.typeText('kasmweb/sidecar:amd64-2.0.0');
+		await screen.keys('Enter');
+		await shoot('install', 'kasm-tui: installing a plugin, the privileges it asks for listed and marked', text => text.includes('y go ahead') && text.includes('grants'));
 		await screen.keys('n');
 		await screen.waitFor(text => text.includes('cancelled'));
 		await screen.keys('?');

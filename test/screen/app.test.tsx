@@ -6,7 +6,7 @@ import {App} from '../../source/app/app.js';
 import {keymap} from '../../source/app/keymap.js';
 import {FlowFailed} from '../../source/flows/run.js';
 import {answerPrompt, keys, press, waitForFrame} from '../helpers/frames.js';
-import {entry, fixtureServices} from './fixture-services.js';
+import {entry, fixtureServices, plugins} from './fixture-services.js';
 
 afterEach(() => cleanup());
 
@@ -50,15 +50,16 @@ test('the rolling plugin shows the release its build is, its history with the cu
 	await waitForFrame(ui.lastFrame, ready);
 	await press(ui.stdin, ui.lastFrame, 'j');
 	const frame = await press(ui.stdin, ui.lastFrame, 'j');
-	const detail = await waitForFrame(ui.lastFrame, text => text.includes('amd64-1.2.10  (this build, latest patch)') || text !== frame);
+	const detail = await waitForFrame(ui.lastFrame, text => text.includes('amd64-1.2.10  (installed build, latest patch') || text !== frame);
 	assert.match(detail, /enabled · rolling \(auto-updates\)/);
 	assert.match(detail, /build\s+= amd64-1\.2\.10/);
 	assert.match(detail, /! capabilities: CAP_NET_ADMIN/, 'a capability is marked, not only coloured');
-	assert.match(detail, /▸ 2026-11-20 08:00 upgrade\s+amd64-1\.2-rolling ok {2}\(current\)/);
-	assert.match(detail, /auto-update\s+amd64-1\.2-rolling restored/);
-	assert.match(detail, /amd64-1\.2\.10 {2}\(this build, latest patch\)/);
-	assert.match(detail, /amd64-1\.2\.9 {2}\(previous\)/);
-	assert.match(detail, /amd64-1\.2-rolling {2}\(installed\)/);
+	assert.match(detail, /▸ 2026-11-20 08:00 upgrade\s+amd64-1\.2-rolling \(amd64-1\.2\.10\) ok {2}\(current\)/, 'a rolling entry names the release its build was');
+	assert.match(detail, /auto-update\s+amd64-1\.2-rolling \(amd64-1\.2\.9\) restored/);
+	assert.match(detail, /amd64-1\.2\.10 {2}\(installed build, latest patch, history 2026-11-20\)/);
+	assert.match(detail, /amd64-1\.2\.9 {2}\(previous, history 2026-10-02\)/);
+	assert.match(detail, /amd64-1\.2-rolling {2}\(installed, rolling\)/);
+	assert.match(detail, /arm64-1\.2\.10 {2}\(another architecture \(arm64\)\)/);
 });
 
 test('keys that arrive together, as when j is held down over SSH, each count', async () => {
@@ -104,7 +105,7 @@ test('images: a newer build behind a tag is marked, p pulls it with progress aft
 	assert.match(frame, /update\s+↑ a newer build is behind this tag/);
 	await press(ui.stdin, ui.lastFrame, 'p');
 	await answerPrompt(ui, {title: /Pull kasmweb\/workspace-01:1\.16\.0\?/, body: [/\$ docker pull kasmweb\/workspace-01:1\.16\.0/]}, 'y');
-	frame = await waitForFrame(ui.lastFrame, text => text.includes('Pull kasmweb/workspace-01:1.16.0: done'));
+	frame = await waitForFrame(ui.lastFrame, text => text.includes('Pull done: kasmweb/workspace-01:1.16.0'));
 	assert.match(frame, /is pulled/);
 	assert.deepEqual(recorded.pulls, ['kasmweb/workspace-01:1.16.0']);
 	await press(ui.stdin, ui.lastFrame, keys.enter);
@@ -113,7 +114,7 @@ test('images: a newer build behind a tag is marked, p pulls it with progress aft
 	assert.match(frame, /unknown: not from a registry/);
 	await press(ui.stdin, ui.lastFrame, 'x');
 	await answerPrompt(ui, {title: /Remove the image kasmweb\/workspace-02:1\.16\.0\?/, body: [/\$ docker image rm kasmweb\/workspace-02:1\.16\.0/]}, 'y');
-	await waitForFrame(ui.lastFrame, text => text.includes(': done'));
+	await waitForFrame(ui.lastFrame, text => text.includes('Remove done: the image kasmweb/workspace-02:1.16.0'));
 	assert.deepEqual(recorded.removedImages, ['kasmweb/workspace-02:1.16.0']);
 });
 
@@ -193,8 +194,9 @@ test('u then y runs the upgrade with progress and says what it did', async () =>
 	await waitForFrame(ui.lastFrame, ready);
 	await press(ui.stdin, ui.lastFrame, 'u');
 	await answerPrompt(ui, {title: /Upgrade kasmweb\/kasm-network-plugin/, body: [/docker plugin upgrade/]}, 'y');
-	const frame = await waitForFrame(ui.lastFrame, text => /: done/.test(text));
-	assert.match(frame, /done: kasmweb\/kasm-network-plugin:amd64-1\.2\.9 is enabled at amd64-1\.2\.9/);
+	const frame = await waitForFrame(ui.lastFrame, text => /Upgrade done: /.test(text));
+	assert.match(frame, /Upgrade done: kasmweb\/kasm-network-plugin:amd64-1\.2\.9/, 'the title says what was done, and to what');
+	assert.match(frame, /done: kasmweb\/kasm-network-plugin:amd64-1\.2\.9 is enabled, amd64-1\.2\.9 → amd64-1\.2\.10/, 'the result names the build it left and the one it runs now');
 	assert.equal(recorded.runs.length, 1);
 	assert.equal(recorded.runs[0]!.action, 'upgrade');
 });
@@ -214,10 +216,10 @@ test('i picks a version from the tags and history, asks for an alias, and confir
 	await waitForFrame(ui.lastFrame, ready);
 	await press(ui.stdin, ui.lastFrame, 'j');
 	await press(ui.stdin, ui.lastFrame, 'j');
-	await waitForFrame(ui.lastFrame, text => text.includes('(this build, latest patch)'));
+	await waitForFrame(ui.lastFrame, text => text.includes('(installed build, latest patch'));
 	let frame = await press(ui.stdin, ui.lastFrame, 'i');
 	assert.match(frame, /which version\?/);
-	assert.match(frame, /amd64-1\.2\.9 {2}\(previous\)/);
+	assert.match(frame, /amd64-1\.2\.9 +previous/);
 	// ink-select-input starts listening once it has mounted: give it that moment, as a person would.
 	// It also reads its own state from the render before: one key per render, as a person types.
 	for (const key of [keys.down, keys.down, keys.enter]) {
@@ -232,8 +234,8 @@ test('i picks a version from the tags and history, asks for an alias, and confir
 
 	await press(ui.stdin, ui.lastFrame, keys.enter);
 	await answerPrompt(ui, {title: /Reinstall kasmweb\/sidecar:amd64-1\.2-rolling\?/, body: [/to\s+kasmweb\/sidecar:amd64-1\.2\.10 as pinned:1/]}, 'y');
-	await waitForFrame(ui.lastFrame, text => /: done/.test(text));
-	assert.deepEqual(recorded.plans.at(-1), {kind: 'reinstall', plugin: recorded.plans.at(-1)!.plugin, version: 'amd64-1.2.10', alias: 'pinned:1'});
+	await waitForFrame(ui.lastFrame, text => /Reinstall done: /.test(text));
+	assert.deepEqual(recorded.plans.at(-1), {kind: 'reinstall', plugin: plugins[2], version: 'amd64-1.2.10', alias: 'pinned:1'});
 	assert.equal(recorded.runs.length, 1);
 });
 
@@ -244,9 +246,9 @@ test('i offers a build a moving tag named in the history by its digest, since th
 	await waitForFrame(ui.lastFrame, ready);
 	await press(ui.stdin, ui.lastFrame, 'j');
 	await press(ui.stdin, ui.lastFrame, 'j');
-	await waitForFrame(ui.lastFrame, text => text.includes('(this build, latest patch)'));
+	await waitForFrame(ui.lastFrame, text => text.includes('(installed build, latest patch'));
 	let frame = await press(ui.stdin, ui.lastFrame, 'i');
-	assert.match(frame, /amd64-1\.2-rolling @ 777777777777 {2}\(history build, 2026-09-01\)/);
+	assert.match(frame, /amd64-1\.2-rolling @ 777777777777 +history build 2026-09-01/);
 	// Down to the history build (ink-select-input marks the highlighted choice with ❯), then pick it.
 	const highlighted = (text: string) => text.split('\n').find(row => row.includes('❯')) ?? '';
 	for (let presses = 0; !highlighted(frame).includes('history build') && presses < 12; presses++) {
@@ -275,7 +277,7 @@ test('a lists what auto-update will upgrade and skip, and runs only on y', async
 		},
 		'y',
 	);
-	await waitForFrame(ui.lastFrame, text => /Auto-update: done/.test(text));
+	await waitForFrame(ui.lastFrame, text => /Auto-update done/.test(text));
 	assert.equal(recorded.autoUpdates, 1);
 });
 
@@ -288,7 +290,7 @@ test('d and e ask before disabling or enabling, showing the docker command, and 
 	await press(ui.stdin, ui.lastFrame, keys.escape);
 	await press(ui.stdin, ui.lastFrame, 'e');
 	await answerPrompt(ui, {title: /Enable kasmweb\/sidecar-edge:amd64-1\.2\.1\?/, body: [/\$ docker plugin enable kasmweb\/sidecar-edge:amd64-1\.2\.1/]}, 'y');
-	await waitForFrame(ui.lastFrame, text => /: done/.test(text));
+	await waitForFrame(ui.lastFrame, text => /Enable done: /.test(text));
 	assert.deepEqual(
 		recorded.runs.map(plan => [plan.action, plan.origin.name, plan.steps.map(step => step.kind).join(',')]),
 		[['enable', 'kasmweb/sidecar-edge:amd64-1.2.1', 'enable']],
@@ -308,7 +310,7 @@ test('yy at a confirmation, as a paste or fast typing sends it, starts the chang
 	frame = await waitForFrame(ui.lastFrame, text => /one change at a time: "d" was not taken while Upgrade/.test(text.replaceAll(/\s+/g, ' ')));
 	assert.equal(recorded.plans.length, 1, 'd planned nothing while the upgrade ran');
 	release();
-	frame = await waitForFrame(ui.lastFrame, text => /Upgrade .*: done/.test(text));
+	frame = await waitForFrame(ui.lastFrame, text => /Upgrade done: /.test(text));
 	assert.equal(recorded.runs.length, 1);
 });
 
@@ -323,8 +325,8 @@ test('a change whose undo failed says it was not put back, what state the plugin
 	await waitForFrame(ui.lastFrame, ready);
 	await press(ui.stdin, ui.lastFrame, 'u');
 	await answerPrompt(ui, {title: /Upgrade kasmweb\/kasm-network-plugin/, body: [/docker plugin upgrade/]}, 'y');
-	const frame = (await waitForFrame(ui.lastFrame, text => /Upgrade .*: failed/.test(text))).replaceAll(/\s+/g, ' ');
-	assert.match(frame, /Upgrade kasmweb\/kasm-network-plugin:amd64-1\.2\.9: failed, not put back/);
+	const frame = (await waitForFrame(ui.lastFrame, text => /Upgrade failed/.test(text))).replaceAll(/\s+/g, ' ');
+	assert.match(frame, /Upgrade failed, not put back: kasmweb\/kasm-network-plugin:amd64-1\.2\.9/);
 	assert.match(frame, /now kasmweb\/kasm-network-plugin:amd64-1\.2\.9 is disabled, at amd64-1\.2\.9 \(not the build it had\)/);
 	assert.match(frame, /run kasm-tui recover kasmweb\/kasm-network-plugin:amd64-1\.2\.9/);
 });
@@ -334,7 +336,7 @@ test('read-only refuses every change with the reason, and asks the services to c
 	const first = await waitForFrame(ui.lastFrame, ready);
 	assert.match(first.split('\n')[0]!, /READ-ONLY/);
 	assert.doesNotMatch(first.split('\n').at(-1)!, /u upgrade/, 'the footer offers no change');
-	for (const key of ['u', 'r', 'i', 'a', 'e', 'd', 'x', keys.tab, 'p', 'x']) {
+	for (const key of ['u', 'r', 'i', 'I', 's', 'a', 'e', 'd', 'x', keys.tab, 'p', 'x']) {
 		if (key === keys.tab) {
 			await press(ui.stdin, ui.lastFrame, key);
 			continue;

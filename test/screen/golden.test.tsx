@@ -17,12 +17,15 @@ import {fixtureClock, fixtureServices} from './fixture-services.js';
 const folder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
 afterEach(() => cleanup());
 
-const views: Array<{name: string; keys: string[]; ready: RegExp}> = [
+/** Keys to press, one a frame; a pattern among them waits until the frame shows it. */
+const views: Array<{name: string; keys: Array<string | RegExp>; ready: RegExp}> = [
 	{name: 'plugins', keys: [], ready: /no history yet/},
-	{name: 'rolling', keys: ['j', 'j'], ready: /\(this build, latest patch\)/},
+	{name: 'rolling', keys: ['j', 'j'], ready: /\(installed build, latest patch/},
 	{name: 'images', keys: ['\t'], ready: /update\s+up to date/},
 	{name: 'upgrade-prompt', keys: ['u'], ready: /y go ahead/},
 	{name: 'help', keys: ['?'], ready: /every key/},
+	{name: 'versions', keys: ['j', 'j', /\(installed build, latest patch/, 'i'], ready: /which version\?/},
+	{name: 'logs', keys: ['l'], ready: /following/},
 ];
 
 for (const size of [
@@ -38,7 +41,7 @@ for (const size of [
 				// Every background answer is in before the picture is taken: details, plugin and image updates.
 				await waitForFrame(ui.lastFrame, text => text.includes('no history yet') && /sidecar:amd64-1\.2.*↑/.test(text) && /workspace-01.*↑/.test(text));
 				for (const key of view.keys) {
-					await press(ui.stdin, ui.lastFrame, key);
+					await (typeof key === 'string' ? press(ui.stdin, ui.lastFrame, key) : waitForFrame(ui.lastFrame, text => key.test(text)));
 				}
 
 				const frame = await waitForFrame(ui.lastFrame, text => view.ready.test(text));

@@ -4,7 +4,7 @@ import {pluginDetailLines} from '../../source/app/plugin-detail.js';
 import {settingsOf} from '../../source/docker/plugin-settings.js';
 import {plugins} from './fixture-services.js';
 
-const text = (lines: ReturnType<typeof pluginDetailLines>) => lines.map(segments => segments.map(segment => segment.text).join('')).join('\n');
+const text = ({lines}: ReturnType<typeof pluginDetailLines>) => lines.map(segments => segments.map(segment => segment.text).join('')).join('\n');
 
 // The Engine API's inspect object, as dockerd 20.10 sends it after `docker plugin set … DEBUG=1`.
 const inspected = {

@@ -1,0 +1,170 @@
+import {isSecretSetting, settingText, type PluginSetting} from '../docker/plugin-settings.js';
+import type {PluginWithUsage} from '../docker/usage.js';
+import type {ChangeRequest} from '../flows/open-change.js';
+import {familiarReference, parseReference} from '../registry/reference.js';
+import {line, type Line} from './lines.js';
+import type {ModeStore} from './mode.js';
+import type {HostServices} from './services.js';
+import type {Selection} from './use-screen-flows.js';
+import {versionChoices} from './version-choices.js';
+
+export interface PromptContext {
+	services: HostServices;
+	mode: ModeStore;
+	say: (message: Line | undefined) => void;
+	/** Plans the change asked for and shows its confirmation, as every change's. */
+	startPlan: (request: ChangeRequest, selection?: Selection) => void;
+}
+
+/**
+ * What the screen asks before a change can be planned: which version (reinstall), which plugin
+ * and under which name (install), which setting and what value (set). Each ends in a change
+ * request for the one door every change goes through.
+ */
+export function changePrompts({services, mode, say, startPlan}: PromptContext) {
+	/** Asks for the name to install under; empty keeps `empty` (the reference, as Kasm's script and docker do). */
+	const askName = (title: string, empty: string, then: (alias: string | undefined) => void) => {
+		mode.set({
+			kind: 'ask',
+			title,
+			label: 'alias: ',
+			text: '',
+			notes: [line({text: `empty: ${empty}`, dim: true}), line({text: 'a name ending in -rolling… turns automated updates on', dim: true})],
+			then: text => then(text.trim() === '' ? undefined : text.trim()),
+		});
+	};
+
+	const reinstallChoices = (plugin: PluginWithUsage, selection: Selection | undefined) => {
+		const known = selection?.details?.status === 'ready' ? selection.details.details : undefined;
+		const choices = versionChoices({tags: known?.tags ?? [], arch: selection?.snapshot?.engine.arch, plugin, details: known});
+		if (choices.length === 0) {
+			say(line({text: known ? 'no versions known for this plugin: its registry listed no tags' : 'still reading its tags: try again in a moment', color: 'yellow'}));
+			mode.set({kind: 'browse'});
+			return;
+		}
+
+		mode.set({
+			kind: 'pick',
+			title: `Reinstall ${plugin.name}: which version?`,
+			choices,
+			then(choice) {
+				const byDigest = choice.value.startsWith('sha256:');
+				askName(
+					`Reinstall ${plugin.name} at ${byDigest ? choice.value.slice(0, 19) : choice.value}: under which name?`,
+					byDigest ? 'a pinned name, unless a release tag still holds the build' : "the registry reference, as Kasm's script does",
+					alias => startPlan({kind: 'reinstall', plugin, version: choice.value, alias}, selection),
+				);
+			},
+		});
+	};
+
+	const askInstallName = (reference: string) => {
+		askName(`Install ${reference}: under which name?`, `${reference}, as docker plugin install names it`, alias => startPlan({kind: 'install', reference, alias}));
+	};
+
+	/** A repository alone (no tag written) is a question: which of its tags. */
+	const pickInstallTag = (repository: string, arch: string | undefined) => {
+		mode.set({kind: 'busy', title: `Reading the tags of ${repository}…`});
+		services.tags!(repository).then(
+			tags => {
+				if (tags.length === 0) {
+					askInstallReference(repository);
+					say(line({text: `${repository} has no tags in its registry`, color: 'yellow'}));
+					return;
+				}
+
+				mode.set({kind: 'pick', title: `Install from ${repository}: which tag?`, choices: versionChoices({tags, arch}), then: choice => askInstallName(`${repository}:${choice.value}`)});
+			},
+			(error: unknown) => {
+				askInstallReference(repository);
+				say(line({text: (error as Error).message, color: 'red'}));
+			},
+		);
+	};
+
+	const askInstallReference = (text: string, selection?: Selection) => {
+		const suggested = selection?.plugin?.reference ? repositoryOf(selection.plugin.reference) : undefined;
+		const arch = selection?.snapshot?.engine.arch;
+		mode.set({
+			kind: 'ask',
+			title: 'Install a plugin: which one?',
+			label: 'reference: ',
+			text,
+			complete: suggested,
+			notes: [
+				line({text: '[registry/]repository:tag, e.g. kasmweb/kasm-network-plugin:amd64-1.2.10', dim: true}),
+				line({text: 'a repository alone (no :tag) lists its tags to pick from', dim: true}),
+				suggested ? line({text: 'tab  ', bold: true}, {text: `${suggested}, the repository of ${selection!.plugin!.name}`, dim: true}) : [],
+			],
+			then(typed) {
+				const reference = typed.trim();
+				try {
+					const {digest} = parseReference(reference);
+					if (!digest && !hasWrittenTag(reference)) {
+						pickInstallTag(reference, arch);
+						return;
+					}
+				} catch (error) {
+					say(line({text: (error as Error).message, color: 'red'}));
+					return;
+				}
+
+				askInstallName(reference);
+			},
+		});
+	};
+
+	const changeSetting = (plugin: PluginWithUsage, selection: Selection) => {
+		const settable = (plugin.settings ?? []).filter(setting => setting.settable);
+		if (settable.length === 0) {
+			say(line({text: `${plugin.name} has no settable settings: its config lets none be changed`, color: 'yellow'}));
+			return;
+		}
+
+		const askValue = (setting: PluginSetting) => {
+			const secret = isSecretSetting(setting.key);
+			mode.set({
+				kind: 'ask',
+				title: `Set ${setting.key} of ${plugin.name}: to what?`,
+				label: `${setting.key}=`,
+				// A secret's value is never drawn, so it is typed anew.
+				text: secret ? '' : setting.value,
+				secret,
+				notes: [
+					line({text: 'now  ', dim: true}, settingText(setting)),
+					setting.description ? line({text: setting.description, dim: true}) : [],
+					line({text: 'the change: disable, set, enable; put back as it was if the plugin does not start', dim: true}),
+				],
+				then: value => startPlan({kind: 'set', plugin, assignments: [`${setting.key}=${value}`]}, selection),
+			});
+		};
+
+		if (settable.length === 1) {
+			askValue(settable[0]!);
+			return;
+		}
+
+		mode.set({
+			kind: 'pick',
+			title: `Set on ${plugin.name}: which setting?`,
+			choices: settable.map(setting => ({label: `${settingText(setting)}${setting.description ? `  ${setting.description}` : ''}`, value: setting.key})),
+			then: choice => askValue(settable.find(setting => setting.key === choice.value)!),
+		});
+	};
+
+	return {askInstallName, askInstallReference, changeSetting, reinstallChoices};
+}
+
+/** `127.0.0.1:5000/kasmweb/sidecar:amd64-1.2.9` → `127.0.0.1:5000/kasmweb/sidecar`. */
+function repositoryOf(reference: string): string | undefined {
+	try {
+		return familiarReference({...parseReference(reference), tag: undefined, digest: undefined});
+	} catch {
+		return undefined;
+	}
+}
+
+/** Whether a reference as typed names a tag (`repo:tag`), not only a registry's port (`host:5000/repo`). */
+function hasWrittenTag(reference: string): boolean {
+	return reference.lastIndexOf(':') > reference.lastIndexOf('/');
+}

@@ -1,0 +1,13 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {test} from 'node:test';
+import {fileURLToPath} from 'node:url';
+import {keymap} from '../../source/app/keymap.js';
+
+const readme = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'readme.md'), 'utf8');
+
+test('the readme names every key of the keymap, the source of truth for the footer and the help', () => {
+	const missing = keymap.flatMap(binding => (binding.label.length > 1 ? binding.label.split('/') : [binding.label]).filter(key => !readme.includes(`\`${key}\``)).map(key => `${key} (${binding.description})`));
+	assert.deepEqual(missing, []);
+});

@@ -77,7 +77,7 @@ export function isFleetFrame(hosts: number, names: number) {
 	return (screen: PtyScreen) => {
 		const {rows} = screen;
 		return (
-			(rows[0] ?? '').includes(`fleet of ${hosts} hosts`) &&
+			(rows[0] ?? '').includes(`fleet of ${hosts} host${hosts === 1 ? '' : 's'}`) &&
 			rows.some(row => row.includes(`Hosts (${hosts}: ${hosts} live)`)) &&
 			rows.some(row => row.includes(`Plugins × hosts (${names} × ${hosts})`)) &&
 			rows.some(row => row.includes(pluginPrefix))

@@ -556,7 +556,7 @@ try {
 	}
 
 	if (leftovers.length > 0) {
-		log(`processes left behind: ${leftovers.join(', ')}`);
+		log(`processes left behind: ${leftovers.map(pid => `${pid} (${commandLine(pid).slice(0, 120) || 'gone'})`).join(', ')}`);
 		exitCode = 1;
 	}
 }

@@ -16,8 +16,12 @@ import {startSandbox, type Sandbox} from './sandbox/sandbox.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = (line: string) => process.stderr.write(`# ${line}\n`);
-/** Kinds run side by side, at most this many at once (KASM_TUI_ENGINES_AT_ONCE; see the readme for the measurements). */
-const kindsAtOnce = Math.max(1, Number(process.env.KASM_TUI_ENGINES_AT_ONCE) || 1);
+/**
+ * Kinds run side by side, at most this many at once (KASM_TUI_ENGINES_AT_ONCE, default all three):
+ * a kind's files mostly wait on its daemon, so three at once take ~16 min where one after another
+ * took ~27 on 2 cores (see the readme).
+ */
+const kindsAtOnce = Math.max(1, Number(process.env.KASM_TUI_ENGINES_AT_ONCE) || 3);
 
 function testFiles(filters: string[]): string[] {
 	const files = ['unit', 'screen', 'integration']
@@ -67,7 +71,7 @@ for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 
 /** Runs node's test runner over `files`, its output prefixed when kinds run side by side. */
-async function runFiles(files: string[], env: NodeJS.ProcessEnv, label: string): Promise<{status: number; outcomes: TestOutcome[]}> {
+async function runFiles(files: string[], env: NodeJS.ProcessEnv, label: string, sideBySide: boolean): Promise<{status: number; outcomes: TestOutcome[]}> {
 	const results = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kasm-tui-results-')), 'results.jsonl');
 	const reporter = process.stdout.isTTY ? 'spec' : 'tap';
 	const status = await new Promise<number>(resolve => {
@@ -79,7 +83,7 @@ async function runFiles(files: string[], env: NodeJS.ProcessEnv, label: string):
 				`--test-reporter=${path.join(root, 'test', 'file-reporter.mjs')}`, `--test-reporter-destination=${results}`,
 				...files,
 			],
-			{cwd: root, stdio: ['ignore', kindsAtOnce > 1 ? 'pipe' : 'inherit', kindsAtOnce > 1 ? 'pipe' : 'inherit'], env},
+			{cwd: root, stdio: ['ignore', sideBySide ? 'pipe' : 'inherit', sideBySide ? 'pipe' : 'inherit'], env},
 		);
 		children.add(child);
 		for (const stream of [child.stdout, child.stderr]) {
@@ -125,7 +129,7 @@ function isolatedEnv(folder: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Proc
 	};
 }
 
-async function runOnEngine(kind: EngineKind, files: string[]): Promise<Run> {
+async function runOnEngine(kind: EngineKind, files: string[], sideBySide: boolean): Promise<Run> {
 	const began = Date.now();
 	let sandbox: Sandbox | undefined;
 	try {
@@ -138,6 +142,7 @@ async function runOnEngine(kind: EngineKind, files: string[]): Promise<Run> {
 			files,
 			isolatedEnv(state.dir, {KASM_TUI_SANDBOX: path.join(state.dir, 'state.json'), KASM_TUI_ENGINE: kind}),
 			kind,
+			sideBySide,
 		);
 		return {kind, status, ms: Date.now() - began, outcomes};
 	} catch (error) {
@@ -157,7 +162,7 @@ async function runAll(kinds: EngineKind[], files: string[]): Promise<Run[]> {
 	await Promise.all(
 		Array.from({length: Math.min(kindsAtOnce, queue.length)}, async () => {
 			for (let kind = queue.shift(); kind; kind = queue.shift()) {
-				runs.push(await runOnEngine(kind, files));
+				runs.push(await runOnEngine(kind, files, Math.min(kindsAtOnce, kinds.length) > 1));
 			}
 		}),
 	);
@@ -222,7 +227,7 @@ try {
 		const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'kasm-tui-unit-'));
 		const start = Date.now();
 		try {
-			const {status, outcomes} = await runFiles(withoutEngine, isolatedEnv(folder), 'none');
+			const {status, outcomes} = await runFiles(withoutEngine, isolatedEnv(folder), 'none', false);
 			runs.push({kind: 'none', status, ms: Date.now() - start, outcomes});
 		} finally {
 			fs.rmSync(folder, {recursive: true, force: true});

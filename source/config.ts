@@ -18,6 +18,17 @@ export interface Settings {
 	refreshSeconds: number;
 	/** The daemon's log file, for `kasm-tui logs` (`--daemon-log` wins); '' to look for it (journald, /var/log). */
 	daemonLog: string;
+	/** The fleet (`kasm-tui fleet`): each daemon by name and address, in groups that `--group` picks. */
+	hosts: readonly HostSetting[];
+	/** How long a rollout watches a host after its change before its health gate passes it. */
+	rolloutSettleSeconds: number;
+}
+
+export interface HostSetting {
+	name: string;
+	/** As `--host` takes it: unix://, tcp://, ssh://. */
+	address: string;
+	group?: string;
 }
 
 export const themes = ['auto', 'dark', 'light', 'mono'] as const;
@@ -30,9 +41,13 @@ export const defaultSettings: Readonly<Settings> = Object.freeze({
 	theme: 'auto',
 	refreshSeconds: 30,
 	daemonLog: '',
+	hosts: Object.freeze([]),
+	rolloutSettleSeconds: 5,
 });
 
 const day = 24 * 3600;
+/** A host's or group's name: what `--host NAME=ADDRESS` and `--group` take. */
+export const hostNamePattern = '^[A-Za-z\\d][\\w.-]{0,62}$';
 
 /**
  * What conf checks the file against. No `default`s here: conf would write them into the file on
@@ -45,6 +60,21 @@ const schema: Schema<Settings> = {
 	theme: {type: 'string', enum: [...themes]},
 	refreshSeconds: {type: 'integer', minimum: 0, maximum: day},
 	daemonLog: {type: 'string', maxLength: 4096},
+	hosts: {
+		type: 'array',
+		maxItems: 1000,
+		items: {
+			type: 'object',
+			required: ['name', 'address'],
+			additionalProperties: false,
+			properties: {
+				name: {type: 'string', pattern: hostNamePattern},
+				address: {type: 'string', minLength: 1, maxLength: 300},
+				group: {type: 'string', pattern: hostNamePattern},
+			},
+		},
+	},
+	rolloutSettleSeconds: {type: 'integer', minimum: 0, maximum: 600},
 };
 
 export interface LoadedSettings {

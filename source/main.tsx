@@ -1,8 +1,11 @@
 import process from 'node:process';
 import {parseArgs} from 'node:util';
+import v8 from 'node:v8';
 import packageJson from '../package.json' with {type: 'json'};
 import type {CommandContext} from './commands/context.js';
 import {resolveTarget} from './docker/connection.js';
+import {hostsFromFlags, pickHosts, selectHosts, splitHostFlag} from './docker/hosts.js';
+import {fleetTimeoutMs} from './docker/transport.js';
 import {Engine} from './docker/engine.js';
 import {listPluginsWithUsage} from './docker/usage.js';
 import {BadInput, KasmTuiError, type ExitCode} from './errors.js';
@@ -32,6 +35,7 @@ const load = {
 	install: async () => import('./commands/install.js'),
 	logs: async () => import('./commands/logs.js'),
 	set: async () => import('./commands/set.js'),
+	fleet: async () => import('./commands/fleet.js'),
 };
 
 /** What every change takes; listed in each change's own help. */
@@ -53,6 +57,8 @@ const commands: CommandSpec[] = [
 			// The requests leave before the command's code loads: the daemon answers while Node loads
 			// and compiles the rest (~14 ms of a 150 ms run). A failure is reported where it is awaited.
 			const engine = Engine.open(context.target);
+			// The daemon's ID (/info, for its ledger) is asked at the same time.
+			engine.then(async opened => opened.info()).catch(() => {});
 			const listing = engine.then(async opened => listPluginsWithUsage(opened));
 			listing.catch(() => {});
 			return (await load.plugins()).pluginsCommand(context, listing, engine);
@@ -203,6 +209,35 @@ const commands: CommandSpec[] = [
 		],
 		run: async (context, positionals) => (await load.set()).setCommand(context, positionals),
 	},
+	{
+		name: 'fleet',
+		usage: 'fleet [plugins|upgrade|rollback|reinstall|auto-update …]',
+		summary: 'many hosts: the fleet screen, their builds side by side, or a rollout host by host',
+		maxArguments: 1024,
+		options: [
+			['(no command)', 'the fleet screen: the hosts, the plugins × hosts matrix, rollouts from keys'],
+			['plugins [HOST…]', "each host: engine, reachable, builds (! marks drift)"],
+			['upgrade <plugin> [HOST…]', 'a rollout; also rollback, and reinstall --version TAG'],
+			['auto-update [HOST…]', 'auto-update on every host, as a rollout'],
+			['--host [NAME=]ADDRESS', 'a host (again for more)'],
+			['--context NAME', 'a docker context as a host (again for more)'],
+			['--all-contexts', 'every docker context'],
+			['--group NAME', "the settings' hosts of that group (default: all)"],
+			['--canary HOST', 'change this host first, alone (again for more)'],
+			['--batch N', 'hosts at once after the canaries (default 1)'],
+			['--max-failed N', 'failed hosts to go on past (default 0)'],
+			...changeOptions,
+			['--json', 'the matrix, or each host\'s outcome, as JSON'],
+		],
+		run: async (context, positionals) => {
+			if (positionals.length === 0) {
+				return openFleet(context);
+			}
+
+			const early = positionals[0] === 'plugins' ? openHostsEarly(context, positionals.slice(1)) : undefined;
+			return (await load.fleet()).fleetCommand(context, positionals, early);
+		},
+	},
 ];
 
 /** Defined only in the single executable's bundle (source/build.ts). */
@@ -210,11 +245,53 @@ declare const KASM_TUI_EXECUTABLE: boolean | undefined;
 
 export {load as commandModules};
 
+/**
+ * `fleet plugins` on hosts named on the command line: each host's connection opens (an ssh
+ * handshake is most of the run) while the command's code loads, as `plugins` sends its requests.
+ */
+function openHostsEarly(context: CommandContext, names: string[]): Map<string, Promise<Engine>> | undefined {
+	const selection = context.hostSelection ?? {};
+	if (!hostsFromFlags(selection)) {
+		return undefined;
+	}
+
+	const engines = new Map<string, Promise<Engine>>();
+	for (const host of pickHosts(selectHosts(selection), names)) {
+		const engine = Engine.open(host.target, {timeoutMs: fleetTimeoutMs()});
+		// The version is the first thing the fleet asks; a failure is reported where it is awaited.
+		engine.then(async opened => opened.version()).catch(() => {});
+		engines.set(host.name, engine);
+	}
+
+	return engines;
+}
+
+/** `kasm-tui fleet` alone: the fleet screen, on the hosts the other fleet commands take. */
+async function openFleet(context: CommandContext): Promise<void> {
+	if (context.json) {
+		throw new BadInput('"kasm-tui fleet" alone opens the fleet screen: for the matrix as JSON use "kasm-tui fleet plugins --json"');
+	}
+
+	const {openFleetScreen} = await import('./app/fleet/open-fleet-screen.js');
+	await openFleetScreen({
+		hosts: async () => (await load.fleet()).fleetHosts(context, []),
+		readOnly: context.readOnly,
+		ledgerDir: context.ledgerDir,
+		rollout: {canaries: context.canaries, batch: context.batch, maxFailed: context.maxFailed},
+	});
+}
+
 /** Commands where `--version` is the tag to install, as in Kasm's script, not kasm-tui's own version. */
-const takesVersionTag = new Set(['reinstall', 'upgrade-plugins']);
+const takesVersionTag = new Set(['reinstall', 'upgrade-plugins', 'fleet']);
 
 const globalOptions = {
-	host: {type: 'string', short: 'H'},
+	host: {type: 'string', short: 'H', multiple: true},
+	context: {type: 'string', multiple: true},
+	'all-contexts': {type: 'boolean'},
+	group: {type: 'string'},
+	canary: {type: 'string', multiple: true},
+	batch: {type: 'string'},
+	'max-failed': {type: 'string'},
 	json: {type: 'boolean'},
 	yes: {type: 'boolean', short: 'y'},
 	'read-only': {type: 'boolean'},
@@ -250,6 +327,7 @@ function helpText(): string {
 		'',
 		'Usage:',
 		'  kasm-tui [options]              open the screen',
+		'  kasm-tui fleet [options]        open the fleet screen: many hosts (--host… --context…)',
 		'  kasm-tui <command> [options]    run one command headless',
 		'',
 		'Commands:',
@@ -258,7 +336,14 @@ function helpText(): string {
 		'Options:',
 		'  -H, --host ADDRESS   the daemon: unix:///path, tcp://HOST:PORT, ssh://USER@HOST',
 		'                       (default: DOCKER_HOST, else the docker context, else',
-		'                       unix:///var/run/docker.sock)',
+		'                       unix:///var/run/docker.sock); with fleet, once per host,',
+		'                       as [NAME=]ADDRESS',
+		'      --context NAME   with fleet: a docker context as a host (again for more)',
+		'      --all-contexts   with fleet: every docker context',
+		'      --group NAME     with fleet: the settings\' hosts of that group',
+		'      --canary NAME    with fleet: change this host first (again for more)',
+		'      --batch N        with fleet: hosts at once after the canaries (1)',
+		'      --max-failed N   with fleet: failed hosts to go on past (0)',
 		'      --json           print JSON for scripts instead of text',
 		'  -y, --yes            change things without asking',
 		'      --read-only      refuse every change',
@@ -340,11 +425,17 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 		debug('run', `kasm-tui ${packageJson.version} on Node ${process.version}`, {argv: argv.map(argument => safeText(argument).slice(0, 200))});
 	}
 
-	const target = resolveTarget({host: values.host});
 	const [name, ...rest] = positionals;
+	const hosts = values.host ?? [];
+	if (name !== 'fleet' && (hosts.length > 1 || values.context || values['all-contexts'] || values.group)) {
+		throw new BadInput(`${name ?? 'the screen'} works on one daemon: give one --host (several hosts, --context and --group are for "kasm-tui fleet")`);
+	}
+
+	// A fleet finds its own hosts; one daemon is found as always (a name before = is only a label).
+	const target = name === 'fleet' ? undefined : resolveTarget({host: hosts[0] === undefined ? undefined : splitHostFlag(hosts[0]).address});
 	if (name === undefined) {
 		const {openScreen} = await import('./app/open-screen.js');
-		return openScreen({target, readOnly: Boolean(values['read-only']), ledgerDir: values['ledger-dir'], daemonLog: values['daemon-log']});
+		return openScreen({target: target!, readOnly: Boolean(values['read-only']), ledgerDir: values['ledger-dir'], daemonLog: values['daemon-log']});
 	}
 
 	const command = commands.find(candidate => candidate.name === name);
@@ -357,7 +448,10 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 	}
 
 	const context: CommandContext = {
-		target,
+		// The fleet's hosts are in hostSelection; a stray use of `target` there is the one a lone command would take.
+		get target() {
+			return target ?? resolveTarget();
+		},
 		json: Boolean(values.json),
 		yes: Boolean(values.yes),
 		readOnly: Boolean(values['read-only']),
@@ -372,11 +466,29 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 		follow: values.follow,
 		since: values.since,
 		daemonLog: values['daemon-log'],
+		hostSelection: {hosts, contexts: values.context, allContexts: values['all-contexts'], group: values.group},
+		canaries: values.canary,
+		batch: parseCount(values.batch, '--batch'),
+		maxFailed: parseCount(values['max-failed'], '--max-failed', 0),
 		print: text => output.stdout(printableLines(text)),
 		warn: text => output.stderr(printableLines(text)),
 	};
+	if (!(name === 'fleet' && rest.length === 0)) {
+		compileWebAssemblyOnce();
+	}
+
 	await command.run(context, rest);
 	return 0;
+}
+
+/**
+ * For headless commands: V8 compiles undici's WebAssembly HTTP parser (fetch: the registry
+ * client) a second time with TurboFan in the background, and a process that used it then waits
+ * ~100 ms at exit for that to finish. Liftoff's first code is fast enough for a registry's few
+ * answers. Not for a screen, whose layout (yoga) is WebAssembly that runs at every frame.
+ */
+function compileWebAssemblyOnce(): void {
+	v8.setFlagsFromString('--liftoff-only');
 }
 
 /** Every line a command prints, cleaned where it leaves: whatever made it, no escape and no secret reach the terminal. */
@@ -384,14 +496,14 @@ function printableLines(text: string): string {
 	return text.split('\n').map(line => printable(line)).join('\n') + '\n';
 }
 
-function parseCount(text: string | undefined, flag: string): number | undefined {
+function parseCount(text: string | undefined, flag: string, minimum = 1): number | undefined {
 	if (text === undefined) {
 		return undefined;
 	}
 
 	const count = Number(text);
-	if (!Number.isInteger(count) || count < 1 || count > 64) {
-		throw new BadInput(`${flag} takes a whole number from 1 to 64, not "${safeText(text).slice(0, 20)}"`);
+	if (!Number.isInteger(count) || count < minimum || count > 64) {
+		throw new BadInput(`${flag} takes a whole number from ${minimum} to 64, not "${safeText(text).slice(0, 20)}"`);
 	}
 
 	return count;

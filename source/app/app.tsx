@@ -1,7 +1,6 @@
 import {Box, Text, useApp} from 'ink';
 import {useEffect, useMemo, useRef, useState} from 'react';
 import {printable, truncate} from '../text.js';
-import type {Choice} from './dialogs.js';
 import {Header} from './header.js';
 import {historyEntryLines} from './history-entry.js';
 import {imageName} from './image-detail.js';
@@ -10,7 +9,7 @@ import {footerText} from './keymap.js';
 import {layoutFor} from './layout.js';
 import {logLayout} from './log-dialog.js';
 import {Lines, type Line} from './lines.js';
-import {ModeDialog} from './mode-dialog.js';
+import {dialogRoom, ModeDialog} from './mode-dialog.js';
 import {createModeStore} from './mode.js';
 import type {Navigation} from './navigation.js';
 import {detailLines, filterRows, imageRows, pluginRows} from './pane-content.js';
@@ -117,6 +116,7 @@ export function App({services, size, now = Date.now}: Props) {
 		},
 		detailLength: detail.lines.length,
 		page: Math.max(1, layout.bodyHeight - 2),
+		dialog: dialogRoom(mode, columns, layout.bodyHeight),
 		entryAt(index) {
 			const entry = onPlugins && plugin ? detail.entries.get(index) : undefined;
 			const known = details?.status === 'ready' ? details.details : undefined;
@@ -129,9 +129,6 @@ export function App({services, size, now = Date.now}: Props) {
 	};
 	useKeys((input, key) => handleKey(input, key, target.current));
 
-	// The picker's enter reaches our keys too, in either order: what it leads to starts after this
-	// key, or the prompt it opens would take the same enter as its answer.
-	const onPick = (choice: Choice) => mode.kind === 'pick' && queueMicrotask(() => mode.then(choice));
 	const body = !snapshot ? (
 		<Box height={layout.bodyHeight} width={columns}>
 			<Text color={host.error ? 'red' : undefined}>{truncate(printable(host.error ?? `reading ${services.target.address}…`), columns * 3)}</Text>
@@ -139,7 +136,7 @@ export function App({services, size, now = Date.now}: Props) {
 	) : mode.kind === 'browse' || mode.kind === 'filter' ? (
 		<Panes layout={layout} nav={nav} filtering={mode.kind === 'filter'} rows={{plugins: pluginList, images: imageList}} detail={detail.lines} />
 	) : (
-		<ModeDialog mode={mode} width={columns} height={layout.bodyHeight} onPick={onPick} />
+		<ModeDialog mode={mode} width={columns} height={layout.bodyHeight} />
 	);
 
 	// A prompt says its own keys; the footer speaks only for the panes.

@@ -4,6 +4,7 @@ import type {ChangeRequest} from '../flows/open-change.js';
 import {familiarReference, parseReference} from '../registry/reference.js';
 import {line, type Line} from './lines.js';
 import type {ModeStore} from './mode.js';
+import type {DetailState} from './plugin-detail.js';
 import type {HostServices} from './services.js';
 import type {Selection} from './use-screen-flows.js';
 import {versionChoices} from './version-choices.js';
@@ -16,50 +17,67 @@ export interface PromptContext {
 	startPlan: (request: ChangeRequest, selection?: Selection) => void;
 }
 
+/** Asks for the name to install under; empty keeps `empty` (the reference, as Kasm's script and docker do). */
+function askName(mode: ModeStore, title: string, empty: string, then: (alias: string | undefined) => void): void {
+	mode.set({
+		kind: 'ask',
+		title,
+		label: 'alias: ',
+		text: '',
+		notes: [line({text: `empty: ${empty}`, dim: true}), line({text: 'a name ending in -rolling… turns automated updates on', dim: true})],
+		then: text => then(text.trim() === '' ? undefined : text.trim()),
+	});
+}
+
+export interface ReinstallPick {
+	plugin: PluginWithUsage;
+	details?: DetailState;
+	/** The daemon's architecture, to mark the tags of another. */
+	arch?: string;
+	/** Offer the history's builds by digest (see versionChoices). */
+	builds?: boolean;
+}
+
+/** Reinstall's two questions, on every screen: which version (the picker), then under which name. */
+export function pickReinstall({mode, say}: Pick<PromptContext, 'mode' | 'say'>, {plugin, details, arch, builds}: ReinstallPick, then: (version: string, alias: string | undefined) => void): void {
+	const known = details?.status === 'ready' ? details.details : undefined;
+	const choices = versionChoices({tags: known?.tags ?? [], arch, plugin, details: known, builds});
+	if (choices.length === 0) {
+		say(line({text: known ? 'no versions known for this plugin: its registry listed no tags' : 'still reading its tags: try again in a moment', color: 'yellow'}));
+		mode.set({kind: 'browse'});
+		return;
+	}
+
+	mode.set({
+		kind: 'pick',
+		title: `Reinstall ${plugin.name}: which version?`,
+		choices,
+		then(choice) {
+			const byDigest = choice.value.startsWith('sha256:');
+			askName(
+				mode,
+				`Reinstall ${plugin.name} at ${byDigest ? choice.value.slice(0, 19) : choice.value}: under which name?`,
+				byDigest ? 'a pinned name, unless a release tag still holds the build' : "the registry reference, as Kasm's script does",
+				alias => then(choice.value, alias),
+			);
+		},
+	});
+}
+
 /**
  * What the screen asks before a change can be planned: which version (reinstall), which plugin
  * and under which name (install), which setting and what value (set). Each ends in a change
  * request for the one door every change goes through.
  */
 export function changePrompts({services, mode, say, startPlan}: PromptContext) {
-	/** Asks for the name to install under; empty keeps `empty` (the reference, as Kasm's script and docker do). */
-	const askName = (title: string, empty: string, then: (alias: string | undefined) => void) => {
-		mode.set({
-			kind: 'ask',
-			title,
-			label: 'alias: ',
-			text: '',
-			notes: [line({text: `empty: ${empty}`, dim: true}), line({text: 'a name ending in -rolling… turns automated updates on', dim: true})],
-			then: text => then(text.trim() === '' ? undefined : text.trim()),
-		});
-	};
-
 	const reinstallChoices = (plugin: PluginWithUsage, selection: Selection | undefined) => {
-		const known = selection?.details?.status === 'ready' ? selection.details.details : undefined;
-		const choices = versionChoices({tags: known?.tags ?? [], arch: selection?.snapshot?.engine.arch, plugin, details: known});
-		if (choices.length === 0) {
-			say(line({text: known ? 'no versions known for this plugin: its registry listed no tags' : 'still reading its tags: try again in a moment', color: 'yellow'}));
-			mode.set({kind: 'browse'});
-			return;
-		}
-
-		mode.set({
-			kind: 'pick',
-			title: `Reinstall ${plugin.name}: which version?`,
-			choices,
-			then(choice) {
-				const byDigest = choice.value.startsWith('sha256:');
-				askName(
-					`Reinstall ${plugin.name} at ${byDigest ? choice.value.slice(0, 19) : choice.value}: under which name?`,
-					byDigest ? 'a pinned name, unless a release tag still holds the build' : "the registry reference, as Kasm's script does",
-					alias => startPlan({kind: 'reinstall', plugin, version: choice.value, alias}, selection),
-				);
-			},
-		});
+		pickReinstall({mode, say}, {plugin, details: selection?.details, arch: selection?.snapshot?.engine.arch}, (version, alias) =>
+			startPlan({kind: 'reinstall', plugin, version, alias}, selection),
+		);
 	};
 
 	const askInstallName = (reference: string) => {
-		askName(`Install ${reference}: under which name?`, `${reference}, as docker plugin install names it`, alias => startPlan({kind: 'install', reference, alias}));
+		askName(mode, `Install ${reference}: under which name?`, `${reference}, as docker plugin install names it`, alias => startPlan({kind: 'install', reference, alias}));
 	};
 
 	/** A repository alone (no tag written) is a question: which of its tags. */

@@ -4,16 +4,27 @@ import type {FlowEvent} from '../flows/run.js';
 import type {PlanSummary} from '../flows/describe.js';
 import {describeStep} from '../flows/plan.js';
 import {printable, truncate} from '../text.js';
-import {keymap} from './keymap.js';
+import {screenKeys, type Binding, type KeyTable} from './keymap.js';
 import {Lines, line, type Line} from './lines.js';
 import {wrapLines} from './wrap.js';
 
 /** A titled block in place of the panes; its last line says which keys answer it. */
-export function Dialog({title, lines: given, hint, width, height}: {title: string; lines: Line[]; hint: string; width: number; height: number}) {
+export function Dialog({title, lines: given, hint, width, height, scroll = 0}: {title: string; lines: Line[]; hint: string; width: number; height: number; scroll?: number}) {
 	const body = Math.max(1, height - 3);
-	// A prompt is read whole: long commands and lists wrap instead of being cut.
+	// A prompt is read whole: long commands and lists wrap instead of being cut, and scroll.
 	const lines = wrapLines(given, width);
-	const shown = lines.length > body ? [...lines.slice(0, body - 1), line({text: `… ${lines.length - body + 1} more lines`, dim: true})] : lines;
+	let shown = lines;
+	if (lines.length > body) {
+		const first = Math.min(Math.max(0, scroll), lines.length - body + 1);
+		const below = lines.length - first - body + 1;
+		shown = [
+			...lines.slice(first, first + body - 1),
+			below > 0
+				? line({text: `… ${below} more lines${first === 0 ? '' : ` (${first} above)`}  ↓/j pgdn read on`, dim: true})
+				: line({text: `(the end; ${first} lines above)  ↑/k pgup back`, dim: true}),
+		];
+	}
+
 	return (
 		<Box flexDirection="column" width={width} height={height}>
 			<Text bold inverse>
@@ -24,6 +35,13 @@ export function Dialog({title, lines: given, hint, width, height}: {title: strin
 			<Text bold>{truncate(printable(hint), width)}</Text>
 		</Box>
 	);
+}
+
+/** How far a dialog of these lines scrolls at this size: what a key may move it to. */
+export function dialogScrollLimit(lines: Line[], width: number, height: number): number {
+	const body = Math.max(1, height - 3);
+	const length = wrapLines(lines, width).length;
+	return length > body ? length - body + 1 : 0;
 }
 
 /** A plan as a confirmation shows it: what changes, the docker commands, what is granted, who uses it. */
@@ -93,26 +111,29 @@ export function progressLine(event: FlowEvent): Line | undefined {
  * Every key, generated from the keymap: the help can never disagree with what the keys do.
  * Where one column does not fit the screen, the keys go in two, without the panes column.
  */
-export function helpLines(width = 120, height = 40): Line[] {
-	const panes = (binding: (typeof keymap)[number]) =>
-		binding.panes.length === 3 ? 'everywhere' : binding.panes.map(pane => (pane === 'detail' ? 'detail' : `${pane} pane`)).join(', ');
+export function helpLines(width = 120, height = 40, table: KeyTable = screenKeys): Line[] {
+	const {bindings} = table;
+	const allPanes = Object.keys(table.panes).length;
+	const panes = (binding: Binding<string, string>) =>
+		binding.panes.length === allPanes ? 'everywhere' : binding.panes.map(pane => table.panes[pane] ?? pane).join(', ');
 	const notes = [
 		line({text: 'In a confirmation: y goes ahead, n or esc leaves everything as it is.', dim: true}),
 		line({text: 'While filtering: type to narrow the list, enter keeps it, esc clears it.', dim: true}),
 	];
-	if (keymap.length + notes.length + 1 <= height) {
+	if (bindings.length + notes.length + 1 <= height) {
+		const describe = Math.max(32, ...bindings.map(binding => binding.description.length + 2));
 		return [
-			...keymap.map(binding => line({text: binding.label.padEnd(11), bold: true}, binding.description.padEnd(32), {text: panes(binding), dim: true})),
+			...bindings.map(binding => line({text: binding.label.padEnd(11), bold: true}, binding.description.padEnd(describe), {text: panes(binding), dim: true})),
 			[],
 			...notes,
 		];
 	}
 
-	const half = Math.ceil(keymap.length / 2);
+	const half = Math.ceil(bindings.length / 2);
 	const column = Math.floor(width / 2);
-	const cell = (binding?: (typeof keymap)[number]) =>
+	const cell = (binding?: Binding<string, string>) =>
 		binding ? [{text: binding.label.padEnd(11), bold: true}, {text: binding.description.slice(0, column - 12).padEnd(column - 11)}] : [];
-	return [...Array.from({length: half}, (_, row) => line(...cell(keymap[row]), ...cell(keymap[row + half]))), [], ...notes];
+	return [...Array.from({length: half}, (_, row) => line(...cell(bindings[row]), ...cell(bindings[row + half]))), [], ...notes];
 }
 
 export interface Choice {

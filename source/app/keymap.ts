@@ -31,6 +31,8 @@ export type Action =
 export interface Key {
 	upArrow: boolean;
 	downArrow: boolean;
+	leftArrow: boolean;
+	rightArrow: boolean;
 	pageUp: boolean;
 	pageDown: boolean;
 	tab: boolean;
@@ -40,13 +42,13 @@ export interface Key {
 	ctrl: boolean;
 }
 
-export interface Binding {
+export interface Binding<P extends string = Pane, A extends string = Action> {
 	/** As shown to people. */
 	label: string;
 	description: string;
-	action: Action;
+	action: A;
 	/** Panes where it works; the detail acts on the plugin or image it shows. */
-	panes: Pane[];
+	panes: P[];
 	matches: (input: string, key: Key) => boolean;
 	/** Changes the daemon: refused, with the reason, in read-only mode. */
 	changes?: boolean;
@@ -54,22 +56,37 @@ export interface Binding {
 	footer?: string;
 }
 
+/** One screen's keys: its bindings, and its panes as the help names them, in tab order. */
+export interface KeyTable<P extends string = string, A extends string = string> {
+	bindings: Array<Binding<P, A>>;
+	panes: Record<P, string>;
+}
+
 const lists: Pane[] = ['plugins', 'images'];
 const everywhere: Pane[] = ['plugins', 'images', 'detail'];
 const pluginPanes: Pane[] = ['plugins', 'detail'];
-const char = (letter: string) => (input: string, key: Key) => input === letter && !key.ctrl;
+export const char = (letter: string) => (input: string, key: Key) => input === letter && !key.ctrl;
+
+type Moving = 'up' | 'down' | 'page-down' | 'page-up' | 'next-pane' | 'previous-pane';
+
+/** The keys that move, the same on every screen: up and down, a page, the next and the previous pane. */
+export function movingKeys<P extends string>(panes: P[]): Array<Binding<P, Moving>> {
+	return [
+		{label: '↑/k', description: 'move up', action: 'up', panes, matches: (input, key) => key.upArrow || input === 'k'},
+		{label: '↓/j', description: 'move down', action: 'down', panes, matches: (input, key) => key.downArrow || input === 'j'},
+		{label: 'pgdn', description: 'move a page down', action: 'page-down', panes, matches: (_input, key) => key.pageDown},
+		{label: 'pgup', description: 'move a page up', action: 'page-up', panes, matches: (_input, key) => key.pageUp},
+		{label: 'tab', description: 'next pane', action: 'next-pane', panes, matches: (_input, key) => key.tab && !key.shift, footer: 'pane'},
+		{label: 'shift-tab', description: 'previous pane', action: 'previous-pane', panes, matches: (_input, key) => key.tab && key.shift},
+	];
+}
 
 /**
  * The one table of keys, in the spirit of lazydocker and k9s: the footer, the help screen and
  * the input handling are all generated from it, so they can never disagree.
  */
 export const keymap: Binding[] = [
-	{label: '↑/k', description: 'move up', action: 'up', panes: everywhere, matches: (input, key) => key.upArrow || input === 'k'},
-	{label: '↓/j', description: 'move down', action: 'down', panes: everywhere, matches: (input, key) => key.downArrow || input === 'j'},
-	{label: 'pgdn', description: 'move a page down', action: 'page-down', panes: everywhere, matches: (_input, key) => key.pageDown},
-	{label: 'pgup', description: 'move a page up', action: 'page-up', panes: everywhere, matches: (_input, key) => key.pageUp},
-	{label: 'tab', description: 'next pane', action: 'next-pane', panes: everywhere, matches: (_input, key) => key.tab && !key.shift, footer: 'pane'},
-	{label: 'shift-tab', description: 'previous pane', action: 'previous-pane', panes: everywhere, matches: (_input, key) => key.tab && key.shift},
+	...movingKeys(everywhere),
 	{label: 'enter', description: 'open the detail', action: 'open', panes: lists, matches: (_input, key) => key.return, footer: 'detail'},
 	{label: 'enter', description: 'open a history entry', action: 'open-entry', panes: ['detail'], matches: (_input, key) => key.return, footer: 'open entry'},
 	{label: '/', description: 'filter the list', action: 'filter', panes: lists, matches: char('/'), footer: 'filter'},
@@ -91,13 +108,24 @@ export const keymap: Binding[] = [
 	{label: 'q', description: 'quit', action: 'quit', panes: everywhere, matches: char('q'), footer: 'quit'},
 ];
 
+/** The single-host screen's keys. */
+export const screenKeys: KeyTable<Pane, Action> = {bindings: keymap, panes: {plugins: 'plugins pane', images: 'images pane', detail: 'detail'}};
+
+export function bindingIn<P extends string, A extends string>(table: KeyTable<P, A>, pane: P, input: string, key: Key): Binding<P, A> | undefined {
+	return table.bindings.find(binding => binding.panes.includes(pane) && binding.matches(input, key));
+}
+
 export function bindingFor(pane: Pane, input: string, key: Key): Binding | undefined {
-	return keymap.find(binding => binding.panes.includes(pane) && binding.matches(input, key));
+	return bindingIn(screenKeys, pane, input, key);
 }
 
 /** The footer for a pane: its keys, as many as fit, and always help and quit at the end. */
 export function footerText(pane: Pane, width: number, readOnly: boolean): string {
-	const shown = keymap.filter(binding => binding.footer && binding.panes.includes(pane) && !(readOnly && binding.changes));
+	return footerOf(screenKeys, pane, width, readOnly);
+}
+
+export function footerOf<P extends string, A extends string>(table: KeyTable<P, A>, pane: P, width: number, readOnly: boolean): string {
+	const shown = table.bindings.filter(binding => binding.footer && binding.panes.includes(pane) && !(readOnly && binding.changes));
 	const always = shown.filter(binding => binding.action === 'help' || binding.action === 'quit').map(binding => `${binding.label} ${binding.footer}`);
 	const ending = always.join('  ');
 	let text = ' ';

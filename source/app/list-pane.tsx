@@ -1,6 +1,7 @@
 import {Box, Text} from 'ink';
 import {memo, useRef} from 'react';
 import {printable, truncate} from '../text.js';
+import {windowStart} from './window.js';
 
 export interface ListRow {
 	key: string;
@@ -30,14 +31,7 @@ export const ListPane = memo(function ListPane({title, filter = '', filtering = 
 	const visible = Math.max(1, height);
 	// The window moves only when the selection would leave it: moving the highlight redraws two rows, not all.
 	const first = useRef(0);
-	let start = first.current;
-	if (selected < start) {
-		start = selected;
-	} else if (selected >= start + visible) {
-		start = selected - visible + 1;
-	}
-
-	start = Math.min(Math.max(0, start), Math.max(0, rows.length - visible));
+	const start = windowStart(first.current, selected, visible, rows.length);
 	first.current = start;
 	const window = rows.slice(start, start + visible);
 	const textWidth = Math.max(4, width - 2);

@@ -1,13 +1,15 @@
-import {Dialog, helpLines, Picker, type Choice} from './dialogs.js';
+import {Dialog, dialogScrollLimit, helpLines, Picker} from './dialogs.js';
+import type {KeyTable} from './keymap.js';
 import {line} from './lines.js';
 import {LogDialog} from './log-dialog.js';
 import {resultTitle, type Mode} from './mode.js';
 
 /** The dialog a mode shows in place of the panes; none while browsing or filtering. */
-export function ModeDialog({mode, width, height, onPick}: {mode: Mode; width: number; height: number; onPick: (choice: Choice) => void}) {
+/** `keys`: the screen's key table, for its help. */
+export function ModeDialog({mode, width, height, keys}: {mode: Mode; width: number; height: number; keys?: KeyTable}) {
 	switch (mode.kind) {
 		case 'help': {
-			return <Dialog title="Keys: every key, from the keymap" lines={helpLines(width, height - 3)} hint="esc or ? back" width={width} height={height} />;
+			return <Dialog title="Keys: every key, from the keymap" lines={helpLines(width, height - 3, keys)} hint="esc or ? back" width={width} height={height} />;
 		}
 
 		case 'busy': {
@@ -15,16 +17,16 @@ export function ModeDialog({mode, width, height, onPick}: {mode: Mode; width: nu
 		}
 
 		case 'confirm': {
-			return <Dialog title={mode.title} lines={mode.lines} hint="y go ahead   n or esc cancel (nothing changes)" width={width} height={height} />;
+			return <Dialog title={mode.title} lines={mode.lines} hint="y go ahead   n or esc cancel (nothing changes)" width={width} height={height} scroll={mode.scroll} />;
 		}
 
 		case 'running': {
-			return <Dialog title={`${mode.title}…`} lines={mode.lines} hint="working: the plugin is locked against other kasm-tui processes" width={width} height={height} />;
+			return <Dialog title={`${mode.title}…`} lines={mode.lines} hint={mode.hint ?? 'working: the plugin is locked against other kasm-tui processes'} width={width} height={height} />;
 		}
 
 		case 'result': {
 			const hint = `${mode.next ? `${mode.next.key} ${mode.next.label}   ` : ''}enter or esc back`;
-			return <Dialog title={resultTitle(mode)} lines={mode.lines} hint={hint} width={width} height={height} />;
+			return <Dialog title={resultTitle(mode)} lines={mode.lines} hint={hint} width={width} height={height} scroll={mode.scroll} />;
 		}
 
 		case 'view': {
@@ -32,7 +34,9 @@ export function ModeDialog({mode, width, height, onPick}: {mode: Mode; width: nu
 		}
 
 		case 'pick': {
-			return <Picker title={mode.title} choices={mode.choices} width={width} height={height} onSelect={onPick} />;
+			// The picker's enter reaches the screen's keys too, in either order: what it leads to starts
+			// after this key, or the prompt it opens would take the same enter as its answer.
+			return <Picker title={mode.title} choices={mode.choices} width={width} height={height} onSelect={choice => queueMicrotask(() => mode.then(choice))} />;
 		}
 
 		case 'ask': {
@@ -56,4 +60,10 @@ export function ModeDialog({mode, width, height, onPick}: {mode: Mode; width: nu
 			return null;
 		}
 	}
+}
+
+/** How far the prompt or result a mode shows may scroll in a body of this size, and a page of it. */
+export function dialogRoom(mode: Mode, width: number, height: number): {limit: number; page: number} {
+	const page = Math.max(1, height - 4);
+	return mode.kind === 'confirm' || mode.kind === 'result' ? {limit: dialogScrollLimit(mode.lines, width, height), page} : {limit: 0, page};
 }

@@ -19,7 +19,11 @@ export type Mode =
 	| {kind: 'help'}
 	/** Planning: asking the daemon and the registry what a change would do. */
 	| {kind: 'busy'; title: string}
-	| {kind: 'confirm'; title: string; lines: Line[]; run: () => void}
+	/**
+	 * `scroll`: the first line shown, for a prompt longer than the screen (a rollout's plan);
+	 * `cancel`: what a "no" lets go of (a rollout's connections to its hosts).
+	 */
+	| {kind: 'confirm'; title: string; lines: Line[]; run: () => void; cancel?: () => void; scroll?: number}
 	/** A choice from a short list (a version, a setting); `then` takes the one picked. */
 	| {kind: 'pick'; title: string; choices: Choice[]; then: (choice: Choice) => void}
 	/**
@@ -34,10 +38,13 @@ export type Mode =
 	| {kind: 'logs'; title: string; source: Line; lines: Line[]; back: number; stop: () => void}
 	/** Something to read whole (a history entry), then back. */
 	| {kind: 'view'; title: string; lines: Line[]}
-	/** A change under way: the one at a time. */
-	| {kind: 'running'; title: string; lines: Line[]}
-	/** `Rollback refused: <subject>`: what was asked, how it ended, of what; `next` is the step it offers. */
-	| {kind: 'result'; action: string; subject?: string; outcome: Outcome; lines: Line[]; next?: NextStep};
+	/** A change under way: the one at a time; `hint` says what ctrl-c does to it, where a screen says more. */
+	| {kind: 'running'; title: string; lines: Line[]; hint?: string}
+	/**
+	 * `Rollback refused: <subject>`: what was asked, how it ended, of what; `next` is the step it
+	 * offers; `scroll` as a confirm's (a rollout's report of many hosts).
+	 */
+	| {kind: 'result'; action: string; subject?: string; outcome: Outcome; lines: Line[]; next?: NextStep; scroll?: number};
 
 /** The screen's mode: one store, changed only through its `set`, read by keys through its `get`. */
 export type ModeStore = Store<Mode>;

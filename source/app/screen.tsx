@@ -1,26 +1,41 @@
 import process from 'node:process';
 import {render} from 'ink';
+import type {ReactElement} from 'react';
 import {App} from './app.js';
 import {FrameWriter} from './terminal/frame-writer.js';
 import {IdleCollector} from './terminal/idle-collect.js';
 import type {HostServices} from './services.js';
 import {loadLayoutEngine} from './yoga.js';
 
-export interface ScreenRun {
-	services: HostServices & {busy: () => boolean};
+/** What drawing a screen needs besides its tree: whether work is under way, and how to stop. */
+export interface ScreenControl {
+	/** A change (or a rollout) is under way: a signal lets it finish or undo before the screen closes. */
+	busy: () => boolean;
 	/** Aborted by SIGTERM or SIGHUP (the SSH session dropped): a change under way is undone first. */
 	interrupted: AbortController;
 	/** Hands the caller the way to close the screen once a change has been undone. */
 	onQuit: (quit: () => void) => void;
 }
 
-/** Draws the screen until the operator quits. Everything React and Ink lives behind this import. */
+export interface ScreenRun extends Omit<ScreenControl, 'busy'> {
+	services: HostServices & {busy: () => boolean};
+}
+
+/** Draws the single-host screen until the operator quits. Everything React and Ink lives behind this import. */
 export async function showScreen({services, interrupted, onQuit}: ScreenRun): Promise<void> {
+	await drawUntilQuit(<App services={services} />, {busy: services.busy, interrupted, onQuit});
+}
+
+/**
+ * Draws a screen's tree on the terminal until it unmounts: frames through the FrameWriter (only
+ * the rows that changed), garbage collected while idle, SIGTERM and SIGHUP as a stop.
+ */
+export async function drawUntilQuit(tree: ReactElement, {busy, interrupted, onQuit}: ScreenControl): Promise<void> {
 	await loadLayoutEngine();
 	const writer = new FrameWriter(process.stdout);
 	const idle = new IdleCollector();
 	writer.on('drawn', () => idle.activity());
-	const instance = render(<App services={services} />, {
+	const instance = render(tree, {
 		stdout: writer as unknown as NodeJS.WriteStream,
 		// Debug mode hands us each whole frame; FrameWriter sends only the rows that changed.
 		debug: true,
@@ -32,7 +47,7 @@ export async function showScreen({services, interrupted, onQuit}: ScreenRun): Pr
 	onQuit(quit);
 	const onSignal = (name: NodeJS.Signals) => {
 		interrupted.abort(name);
-		if (!services.busy()) {
+		if (!busy()) {
 			quit();
 		}
 	};

@@ -8,10 +8,11 @@ import type {HostServices} from './services.js';
  * rests for a moment (moving through the list reads nothing), and kept per build, so coming
  * back costs nothing and a changed build is read again.
  */
-export function useDetails(services: HostServices, plugin: PluginWithUsage | undefined, version: number): DetailState | undefined {
+export function useDetails(services: Pick<HostServices, 'details'>, plugin: PluginWithUsage | undefined, version: number, scope = ''): DetailState | undefined {
 	const cache = useRef(new Map<string, DetailState>());
 	const [, setTick] = useState(0);
-	const key = plugin ? `${plugin.name}|${plugin.id}|${plugin.diffIds.join(',')}|${version}` : '';
+	// `scope`: the host, on the fleet screen, where one cache serves every host's plugins.
+	const key = plugin ? `${scope}|${plugin.name}|${plugin.id}|${plugin.diffIds.join(',')}|${version}` : '';
 	useEffect(() => {
 		if (!plugin || cache.current.has(key)) {
 			return;

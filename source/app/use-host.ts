@@ -1,5 +1,6 @@
-import {useCallback, useEffect, useRef, useState} from 'react';
+import {useEffect, useState} from 'react';
 import type {HostServices, HostSnapshot} from './services.js';
+import {useSerialReload} from './use-serial-reload.js';
 
 export type Connection = 'connecting' | 'live' | 'lost';
 
@@ -22,42 +23,26 @@ export function useHost(services: HostServices): HostState {
 	const [snapshot, setSnapshot] = useState<HostSnapshot>();
 	const [error, setError] = useState<string>();
 	const [connection, setConnection] = useState<Connection>('connecting');
-	const loading = useRef(false);
-	const again = useRef(false);
-	const mounted = useRef(true);
-
-	const reload = useCallback(() => {
-		if (loading.current) {
-			again.current = true;
-			return;
-		}
-
-		loading.current = true;
+	const reload = useSerialReload(async mounted =>
 		services.load().then(
 			next => {
-				if (mounted.current) {
+				if (mounted()) {
 					setSnapshot(next);
 					setError(undefined);
 					setConnection(current => (current === 'connecting' || !services.watch ? 'live' : current));
 				}
 			},
 			(failure: unknown) => {
-				if (mounted.current) {
+				if (mounted()) {
 					setError((failure as Error).message);
 					setConnection(current => (current === 'connecting' ? 'connecting' : 'lost'));
 				}
 			},
-		).finally(() => {
-			loading.current = false;
-			if (again.current && mounted.current) {
-				again.current = false;
-				reload();
-			}
-		});
-	}, [services]);
+		),
+	);
 
 	useEffect(() => {
-		mounted.current = true;
+		let open = true;
 		reload();
 		let wasLost = false;
 		const stop = services.watch?.(
@@ -67,7 +52,7 @@ export function useHost(services: HostServices): HostState {
 				if (state === 'lost') {
 					wasLost = true;
 					// Why it is gone (it stopped answering, it closed the stream), until a read succeeds again.
-					if (reason && mounted.current) {
+					if (reason && open) {
 						setError(reason);
 					}
 				} else if (wasLost) {
@@ -78,7 +63,7 @@ export function useHost(services: HostServices): HostState {
 			},
 		);
 		return () => {
-			mounted.current = false;
+			open = false;
 			stop?.();
 		};
 	}, [services, reload]);

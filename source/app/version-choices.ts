@@ -14,6 +14,11 @@ export interface VersionChoicesInput {
 	/** The plugin being reinstalled, with what is known of it; none for a new install. */
 	plugin?: PluginWithUsage;
 	details?: PluginDetails;
+	/**
+	 * Offer the history's builds that only a digest names (default true). A fleet's rollout leaves
+	 * them out: one host's history builds are not another's, and its registry may hold none of them.
+	 */
+	builds?: boolean;
 }
 
 /**
@@ -22,7 +27,7 @@ export interface VersionChoicesInput {
  * another architecture, and the day its history last had it; then the versions of its history
  * that the registry no longer has, and the builds a moving tag named that only a digest names now.
  */
-export function versionMarks({tags, arch, plugin, details}: VersionChoicesInput): Array<{value: string; label: string; marks: string[]}> {
+export function versionMarks({tags, arch, plugin, details, builds: withBuilds = true}: VersionChoicesInput): Array<{value: string; label: string; marks: string[]}> {
 	// Newest entry first: the first date seen for a version is the last time it was installed.
 	const inHistory = new Map<string, string>();
 	const byDigest = new Map<string, LedgerEntry>();
@@ -34,7 +39,7 @@ export function versionMarks({tags, arch, plugin, details}: VersionChoicesInput)
 
 		if (version === entry.identity.digest) {
 			// The build it runs is no choice to reinstall.
-			if (!sameBuild(entry.identity.diffIds, plugin?.diffIds ?? [])) {
+			if (withBuilds && !sameBuild(entry.identity.diffIds, plugin?.diffIds ?? [])) {
 				byDigest.set(version, entry);
 			}
 		} else {

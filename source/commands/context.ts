@@ -1,4 +1,5 @@
 import type {EngineTarget} from '../docker/connection.js';
+import type {HostSelection} from '../docker/hosts.js';
 
 /** What every headless command gets from the command line. */
 export interface CommandContext {
@@ -16,6 +17,12 @@ export interface CommandContext {
 	reinstall?: boolean;
 	/** `--max-pulls N`: image pulls at once (default from settings, 2). */
 	maxPulls?: number;
+	/** The fleet's hosts: every `--host` as given, `--context`…, `--all-contexts`, `--group`. */
+	hostSelection?: HostSelection;
+	/** A rollout's `--canary NAME`…, `--batch N` (default 1) and `--max-failed N` (default 0). */
+	canaries?: string[];
+	batch?: number;
+	maxFailed?: number;
 	/** install's `--disable`: leave the new plugin disabled. */
 	disable?: boolean;
 	/** logs' `--follow`, `--since DURATION` and `--daemon-log FILE`. */

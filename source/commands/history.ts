@@ -3,8 +3,7 @@ import {jsonText} from './json.js';
 import {listPlugins} from '../docker/plugins.js';
 import {BadInput} from '../errors.js';
 import type {LedgerEntry} from '../ledger/entry.js';
-import {Ledger} from '../ledger/ledger.js';
-import {ledgerDirectory} from '../ledger/location.js';
+import {hostLedger} from '../flows/host-ledger.js';
 import type {CommandContext} from './context.js';
 import {findPlugin} from '../flows/find-plugin.js';
 import {table} from './table.js';
@@ -16,8 +15,8 @@ export async function historyCommand(context: CommandContext, positionals: strin
 	}
 
 	const engine = await Engine.open(context.target);
-	const plugin = findPlugin(await listPlugins(engine), name);
-	const ledger = new Ledger(ledgerDirectory(context.ledgerDir));
+	const [plugins, ledger] = await Promise.all([listPlugins(engine), hostLedger(engine, context)]);
+	const plugin = findPlugin(plugins, name);
 	const {entries, skipped} = ledger.read(plugin.name);
 	if (skipped > 0) {
 		context.warn(`kasm-tui: skipped ${skipped} unreadable line(s) in ${ledger.fileOf(plugin.name)} (a write cut short?)`);

@@ -3,8 +3,8 @@ import {shownValue} from '../docker/plugin-settings.js';
 import type {Plugin} from '../docker/plugins.js';
 import {jsonText} from './json.js';
 import {describeUsage, isInUse, type PluginWithUsage} from '../docker/usage.js';
-import {Ledger, currentUser} from '../ledger/ledger.js';
-import {ledgerDirectory} from '../ledger/location.js';
+import {hostLedger} from '../flows/host-ledger.js';
+import {currentUser} from '../ledger/ledger.js';
 import {observePlugins, unobserved, type Observer} from '../flows/observe.js';
 import packageJson from '../../package.json' with {type: 'json'};
 import type {CommandContext} from './context.js';
@@ -47,7 +47,7 @@ async function recordObserved(context: CommandContext, plugins: Plugin[], engine
 	}
 
 	try {
-		const observer: Observer = {ledger: new Ledger(ledgerDirectory(context.ledgerDir)), user: currentUser(), version: packageJson.version};
+		const observer: Observer = {ledger: await hostLedger(await engine, context), user: currentUser(), version: packageJson.version};
 		if (unobserved(observer.ledger, plugins).length === 0) {
 			return;
 		}

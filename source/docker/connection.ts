@@ -10,13 +10,14 @@ export interface EngineTarget {
 	/** As people write it: `unix:///var/run/docker.sock`, `tcp://10.0.0.5:2376`, `ssh://ops@host`. */
 	address: string;
 	/** What chose it, shown when it cannot be reached. */
-	source: 'flag' | 'env' | 'context' | 'default';
+	source: 'flag' | 'env' | 'context' | 'settings' | 'default';
 	/** The docker context it came from, when one did. */
 	context?: string;
 	transport:
 		| {kind: 'unix'; socketPath: string}
 		| {kind: 'tcp'; host: string; port: number; tls?: {ca?: Buffer; cert?: Buffer; key?: Buffer; verify: boolean}}
-		| {kind: 'ssh'; host: string; port: number; username?: string};
+		/** No port or user unless the address names them: the user's ssh config decides, as for `docker -H ssh://…`. */
+		| {kind: 'ssh'; host: string; port?: number; username?: string; socketPath?: string};
 }
 
 export const defaultSocket = '/var/run/docker.sock';
@@ -67,8 +68,21 @@ interface ContextMeta {
 // node:crypto costs ~5 ms to load and only a named context needs it: not every command's start.
 const lazy = {crypto: () => createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')};
 
+/** The names of the contexts `docker context create` made, sorted (the built-in "default" is not one). */
+export function listContexts(folder: string): string[] {
+	let ids: string[];
+	try {
+		ids = fs.readdirSync(path.join(folder, 'contexts', 'meta'));
+	} catch {
+		return [];
+	}
+
+	const names = ids.map(id => (readJson(path.join(folder, 'contexts', 'meta', id, 'meta.json'), 'a docker context') as ContextMeta | undefined)?.Name);
+	return names.filter((name): name is string => typeof name === 'string' && name !== '').sort();
+}
+
 /** A context as the docker CLI stores it: meta and TLS files under the sha256 of its name. */
-function contextTarget(name: string, folder: string): EngineTarget {
+export function contextTarget(name: string, folder: string): EngineTarget {
 	const id = lazy.crypto().createHash('sha256').update(name).digest('hex');
 	const metaFile = path.join(folder, 'contexts', 'meta', id, 'meta.json');
 	const meta = readJson(metaFile, `the docker context ${safeText(name).slice(0, 100)}`) as ContextMeta | undefined;
@@ -120,8 +134,10 @@ export function parseHost(input: string, source: EngineTarget['source'], env: No
 
 function readHost(input: string, source: EngineTarget['source'], env: NodeJS.ProcessEnv): EngineTarget {
 	const text = input.trim();
+	// A password typed into an address is never repeated back.
+	const shown = text.replace(/^([a-z]+:\/\/[^/@:]*):[^/@]*@/, '$1:***@');
 	const fail = (why: string) =>
-		new BadInput(`the Docker host "${safeText(text).slice(0, 200)}" ${why}: use unix:///path/to/docker.sock, tcp://HOST:PORT or ssh://USER@HOST`);
+		new BadInput(`the Docker host "${safeText(shown).slice(0, 200)}" ${why}: use unix:///path/to/docker.sock, tcp://HOST:PORT or ssh://USER@HOST`);
 
 	if (text === '') {
 		throw fail('is empty');
@@ -195,7 +211,21 @@ function readHost(input: string, source: EngineTarget['source'], env: NodeJS.Pro
 			throw fail('has no host name');
 		}
 
+		// As the docker CLI refuses them (cli/connhelper/ssh): a password belongs in ssh's own keys or agent.
+		if (url.password) {
+			throw fail('holds a password, which is not supported: use a key or ssh-agent, as docker -H ssh:// does');
+		}
+
+		if (url.search || url.hash) {
+			throw fail('has a query or fragment, which ssh:// addresses do not take');
+		}
+
 		hostName(url.hostname);
+		// The far side runs `docker --host=unix://PATH system dial-stdio` through a shell: a plain path only.
+		const socketPath = url.pathname && url.pathname !== '/' ? decodeURIComponent(url.pathname) : undefined;
+		if (socketPath !== undefined && !/^\/[\w./-]+$/.test(socketPath)) {
+			throw fail('has a socket path with characters other than letters, digits and . _ - /');
+		}
 
 		return {
 			address: text,
@@ -203,8 +233,9 @@ function readHost(input: string, source: EngineTarget['source'], env: NodeJS.Pro
 			transport: {
 				kind: 'ssh',
 				host: url.hostname,
-				port: url.port ? Number(url.port) : 22,
-				username: url.username ? decodeURIComponent(url.username) : undefined,
+				...(url.port ? {port: Number(url.port)} : {}),
+				...(url.username ? {username: decodeURIComponent(url.username)} : {}),
+				...(socketPath ? {socketPath: unixSocket(socketPath)} : {}),
 			},
 		};
 	}

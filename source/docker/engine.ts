@@ -1,3 +1,4 @@
+import process from 'node:process';
 import {DaemonError, DaemonUnreachable, KasmTuiError} from '../errors.js';
 import {debug} from '../debug.js';
 import {safeText} from '../text.js';
@@ -5,6 +6,16 @@ import type {EngineTarget} from './connection.js';
 import {apiVersionToSpeak, isApiVersionTooNew, versionedPath} from './generation.js';
 import type {ApiRequest} from './request.js';
 import {engineApi, ReadTimeout, type EngineApi} from './transport.js';
+
+/** The parts of GET /info that kasm-tui reads; the daemon's text is not trusted. */
+export interface DaemonInfo {
+	ID?: unknown;
+	Name?: unknown;
+	RegistryConfig?: {
+		InsecureRegistryCIDRs?: string[] | null;
+		IndexConfigs?: Record<string, {Name?: string; Secure?: boolean} | undefined> | null;
+	} | null;
+}
 
 export interface EngineVersion {
 	/** The daemon's release, e.g. `20.10.24+dfsg1`. */
@@ -43,6 +54,7 @@ export class Engine {
 	 */
 	calls = 0;
 	private knownVersion?: Promise<EngineVersion>;
+	private knownInfo?: Promise<DaemonInfo>;
 	private agreed?: Promise<{version: string; api: EngineApi}>;
 
 	private constructor(
@@ -50,8 +62,38 @@ export class Engine {
 		readonly api: EngineApi,
 	) {}
 
-	static async open(target: EngineTarget): Promise<Engine> {
-		return new Engine(target, await engineApi(target));
+	/** `timeoutMs`: how long a read may wait (default KASM_TUI_API_TIMEOUT, else 60 s). */
+	static async open(target: EngineTarget, options: {timeoutMs?: number} = {}): Promise<Engine> {
+		return new Engine(target, await engineApi(target, process.env, options));
+	}
+
+	/** Ends its connections (an ssh process) and what is under way on them. */
+	close(): void {
+		this.api.close();
+	}
+
+	/** GET /info, asked once per Engine (a failed ask is asked again next time). */
+	async info(): Promise<DaemonInfo> {
+		this.knownInfo ??= this.get<DaemonInfo>('read the daemon info', '/info');
+		try {
+			return await this.knownInfo;
+		} catch (error) {
+			this.knownInfo = undefined;
+			throw error;
+		}
+	}
+
+	/**
+	 * The daemon's ID (/info `ID`): the same whatever address reached it, and kept across restarts
+	 * and upgrades (Docker 23 moved it from key.json to engine-id, keeping its value).
+	 */
+	async daemonId(): Promise<string> {
+		const id = (await this.info()).ID;
+		if (typeof id !== 'string' || !/^[A-Za-z\d][\w:.-]{0,127}$/.test(id) || id.includes('..')) {
+			throw this.notTheApi('read the daemon info', typeof id === 'string' ? 'an ID that is not one a Docker daemon gives' : 'no ID');
+		}
+
+		return id;
 	}
 
 	/**
@@ -103,6 +145,7 @@ export class Engine {
 					request: async request => this.api.request(versioned(request)),
 					stream: async request => this.api.stream(versioned(request)),
 					ping: async () => this.api.ping(),
+					close: () => this.api.close(),
 				},
 			};
 		});

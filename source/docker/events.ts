@@ -96,7 +96,7 @@ export interface EventWatch {
 export function watchEvents(engine: Engine, options: WatchOptions): EventWatch {
 	const firstRetryMs = options.firstRetryMs ?? 250;
 	const maxRetryMs = options.maxRetryMs ?? 5000;
-	// Over ssh:// each request is a connection of its own through ssh today: too dear once a second.
+	// Over ssh:// a fresh connection is a new ssh and its handshake: too dear once a second.
 	const livenessMs = options.livenessMs ?? (engine.target.transport.kind === 'ssh' ? 0 : 1000);
 	const pingTimeoutMs = options.pingTimeoutMs ?? 2500;
 	const filters = JSON.stringify({type: [...(options.types ?? watchedTypes)]});

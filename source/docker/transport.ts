@@ -25,6 +25,11 @@ export function readTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
 	return Math.round(seconds * 1000);
 }
 
+/** How long a host of a fleet may take to answer: KASM_TUI_API_TIMEOUT when set, else 10 s. */
+export function fleetTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+	return env.KASM_TUI_API_TIMEOUT?.trim() ? readTimeoutMs(env) : 10_000;
+}
+
 /** A read the daemon left unanswered (or half answered) for the whole read timeout. */
 export class ReadTimeout extends Error {
 	override name = 'ReadTimeout';
@@ -34,16 +39,16 @@ export class ReadTimeout extends Error {
 }
 
 /**
- * How requests reach the Engine API. Unix sockets and tcp (with TLS) go through node:http
- * directly: loading dockerode costs more than the whole `plugins` command (it pulls ssh2's
- * crypto and grpc at import). dockerode's modem is loaded only for ssh://, where it does what
- * we would otherwise have to write.
+ * How requests reach the Engine API: node:http over a unix socket, tcp (with TLS), or the
+ * operator's own ssh (ssh.ts). Loading dockerode costs more than the whole `plugins` command.
  */
 export interface EngineApi {
 	/** The answer, parsed as JSON when it is JSON. A status other than 2xx rejects. */
 	request<T>(request: ApiRequest): Promise<T>;
 	/** The answer as a stream, once its status says success (pulls, events). */
 	stream(request: ApiRequest): Promise<IncomingMessage>;
+	/** Ends what is under way and the connections kept (an ssh process); later requests open new ones. */
+	close(): void;
 	/** The newest API version the daemon speaks, from `/_ping`'s API-Version header; none if it names none. */
 	ping(): Promise<string | undefined>;
 }
@@ -106,6 +111,9 @@ function parse(body: Buffer): unknown {
 	}
 }
 
+/** Errors of a request that failed on a kept connection before any answer came. */
+const staleConnections = new WeakSet<object>();
+
 /** node:http's agent reads `servername` for plain http too (to name sockets), though its types say TLS only. */
 type BaseOptions = http.RequestOptions & {servername?: string};
 
@@ -113,11 +121,27 @@ class HttpApi implements EngineApi {
 	private readonly base: BaseOptions;
 	private readonly send: typeof http.request;
 	private readonly timeoutMs: number;
+	/** Where streams go when it is not `base` (over ssh, each stream has a connection of its own). */
+	private readonly streamBase: BaseOptions;
+	private readonly open = new Set<http.ClientRequest>();
 
-	constructor(base: BaseOptions, send: typeof http.request, timeoutMs: number) {
+	constructor(base: BaseOptions, send: typeof http.request, timeoutMs: number, streamBase: BaseOptions = base) {
 		this.base = base;
 		this.send = send;
 		this.timeoutMs = timeoutMs;
+		this.streamBase = streamBase;
+	}
+
+	close(): void {
+		for (const call of this.open) {
+			call.destroy();
+		}
+
+		for (const base of [this.base, this.streamBase]) {
+			if (base.agent instanceof http.Agent && base.agent !== http.globalAgent) {
+				base.agent.destroy();
+			}
+		}
 	}
 
 	async request<T>(request: ApiRequest): Promise<T> {
@@ -125,9 +149,19 @@ class HttpApi implements EngineApi {
 		let timedOut = false;
 		let body: Buffer;
 		let response: IncomingMessage;
-		try {
-			response = await this.open(request, timeout, () => {
+		const send = async () =>
+			this.dial(this.base, request, timeout, () => {
 				timedOut = true;
+			});
+		try {
+			// A kept connection can die while idle (an ssh that was ended) and be handed out once more
+			// before its end is seen: a read that got nothing on it is asked again on a new one.
+			response = await send().catch(async (error: unknown) => {
+				if (request.method === 'GET' && staleConnections.has(error as object)) {
+					return send();
+				}
+
+				throw error;
 			});
 			body = await readAll(response);
 		} catch (error) {
@@ -144,7 +178,7 @@ class HttpApi implements EngineApi {
 	}
 
 	async stream(request: ApiRequest): Promise<IncomingMessage> {
-		const response = await this.open(request);
+		const response = await this.dial(this.streamBase, request);
 		if ((response.statusCode ?? 0) >= 300) {
 			throw new ApiError(response.statusCode ?? 0, parse(await readAll(response)));
 		}
@@ -155,7 +189,7 @@ class HttpApi implements EngineApi {
 	async ping(): Promise<string | undefined> {
 		let timedOut = false;
 		try {
-			const response = await this.open({method: 'GET', path: '/_ping'}, this.timeoutMs, () => {
+			const response = await this.dial(this.base, {method: 'GET', path: '/_ping'}, this.timeoutMs, () => {
 				timedOut = true;
 			});
 			// The headers say it all (a daemon still starting answers 500 with the header all the same).
@@ -167,7 +201,7 @@ class HttpApi implements EngineApi {
 	}
 
 	/** Sends the request; with `timeoutMs`, a socket silent that long (before or during the answer) is cut off. */
-	private open(request: ApiRequest, timeoutMs?: number, onTimeout?: () => void): Promise<IncomingMessage> {
+	private dial(base: BaseOptions, request: ApiRequest, timeoutMs?: number, onTimeout?: () => void): Promise<IncomingMessage> {
 		const body = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
 		const headers: http.OutgoingHttpHeaders = {Host: 'docker'};
 		if (body) {
@@ -180,9 +214,23 @@ class HttpApi implements EngineApi {
 		}
 
 		return new Promise((resolve, reject) => {
-			const options = {...this.base, method: request.method, path: request.path + encodeQuery(request.query), headers, signal: request.signal};
-			const call = this.send(request.fresh ? {...options, agent: false} : options, resolve);
-			call.on('error', reject);
+			// `timeout` also bounds the connect, which setTimeout below does not (a host that drops packets).
+			const options = {...base, method: request.method, path: request.path + encodeQuery(request.query), headers, signal: request.signal, ...(timeoutMs === undefined ? {} : {timeout: timeoutMs})};
+			// A fresh connection: over ssh a new ssh (the streams' agent), elsewhere no agent at all.
+			const call = this.send(request.fresh ? {...options, agent: this.streamBase === this.base ? false : this.streamBase.agent} : options, resolve);
+			this.open.add(call);
+			call.on('close', () => this.open.delete(call));
+			let answered = false;
+			call.on('response', () => {
+				answered = true;
+			});
+			call.on('error', error => {
+				if (call.reusedSocket && !answered) {
+					staleConnections.add(error);
+				}
+
+				reject(error);
+			});
 			if (timeoutMs !== undefined) {
 				call.setTimeout(timeoutMs, () => {
 					onTimeout?.();
@@ -195,60 +243,9 @@ class HttpApi implements EngineApi {
 	}
 }
 
-/** dockerode's modem, for ssh:// only; loaded on first use. */
-class ModemApi implements EngineApi {
-	private modem?: Promise<{dial: (options: unknown, callback: (error: unknown, data: unknown) => void) => void}>;
-
-	constructor(private readonly target: Extract<EngineTarget['transport'], {kind: 'ssh'}>) {}
-
-	async request<T>(request: ApiRequest): Promise<T> {
-		return this.dial<T>(request, false);
-	}
-
-	async stream(request: ApiRequest): Promise<IncomingMessage> {
-		return this.dial<IncomingMessage>(request, true);
-	}
-
-	async ping(): Promise<string | undefined> {
-		const response = await this.dial<IncomingMessage>({method: 'GET', path: '/_ping'}, true);
-		response.resume();
-		return apiVersionHeader(response);
-	}
-
-	private async dial<T>(request: ApiRequest, isStream: boolean): Promise<T> {
-		this.modem ??= import('dockerode').then(
-			({default: Docker}) =>
-				new Docker({
-					host: this.target.host,
-					port: this.target.port,
-					protocol: 'ssh',
-					username: this.target.username,
-					sshOptions: {agent: process.env.SSH_AUTH_SOCK},
-				} as ConstructorParameters<typeof Docker>[0]).modem as unknown as {dial: (options: unknown, callback: (error: unknown, data: unknown) => void) => void},
-		);
-		const modem = await this.modem;
-		const query = Object.fromEntries(Object.entries(request.query ?? {}).filter(([, value]) => value !== undefined));
-		const hasQuery = Object.keys(query).length > 0;
-		return new Promise<T>((resolve, reject) => {
-			modem.dial(
-				{
-					path: request.path + (hasQuery ? '?' : ''),
-					method: request.method,
-					isStream,
-					statusCodes: {200: true, 201: true, 204: true},
-					...(hasQuery || request.body !== undefined ? {options: {_query: query, _body: request.body ?? {}}} : {}),
-					...(request.auth ? {authconfig: {...request.auth}} : {}),
-					...(request.signal ? {abortSignal: request.signal} : {}),
-				},
-				(error, data) => (error ? reject(error) : resolve(data as T)),
-			);
-		});
-	}
-}
-
-export async function engineApi(target: EngineTarget, env: NodeJS.ProcessEnv = process.env): Promise<EngineApi> {
+export async function engineApi(target: EngineTarget, env: NodeJS.ProcessEnv = process.env, options: {timeoutMs?: number} = {}): Promise<EngineApi> {
 	const {transport} = target;
-	const timeoutMs = readTimeoutMs(env);
+	const timeoutMs = options.timeoutMs ?? readTimeoutMs(env);
 	switch (transport.kind) {
 		// No TLS on these, so no server name: without one, node:http would work one out per request
 		// with net.isIP, whose IPv6 pattern costs ~5 ms to compile on a command's only request.
@@ -261,12 +258,18 @@ export async function engineApi(target: EngineTarget, env: NodeJS.ProcessEnv = p
 				return new HttpApi({host: transport.host, port: transport.port, servername: ''}, http.request, timeoutMs);
 			}
 
-			const https = await import('node:https');
-			const tls = {ca: transport.tls.ca, cert: transport.tls.cert, key: transport.tls.key, rejectUnauthorized: transport.tls.verify};
+			const [https, net, {createSecureContext}] = await Promise.all([import('node:https'), import('node:net'), import('node:tls')]);
+			// One secure context for every connection to the daemon: made per connection (node's
+			// default, from ca/cert/key) it parsed the certificates again each time, ~20 ms of CPU.
+			const secureContext = createSecureContext({ca: transport.tls.ca, cert: transport.tls.cert, key: transport.tls.key});
+			const tls = {secureContext, rejectUnauthorized: transport.tls.verify};
 			return new HttpApi(
 				{
 					host: transport.host,
 					port: transport.port,
+					// The certificate is checked against the address's host, as the docker CLI does, not
+					// against the Host header ("docker"); an IP address is no server name (RFC 6066).
+					servername: net.isIP(transport.host) ? '' : transport.host,
 					// Also on the request itself, for the requests that take no agent (a fresh connection).
 					...tls,
 					agent: new https.Agent(tls),
@@ -277,7 +280,10 @@ export async function engineApi(target: EngineTarget, env: NodeJS.ProcessEnv = p
 		}
 
 		case 'ssh': {
-			return new ModemApi(transport);
+			const {SshAgent} = await import('./ssh.js');
+			const agent = new SshAgent(target.address, transport, {connectTimeoutSeconds: Math.min(30, timeoutMs / 1000)});
+			// One request at a time on the kept connection; a stream (events, a pull) gets its own.
+			return new HttpApi({agent, servername: ''}, http.request, timeoutMs, {agent: agent.streams, servername: ''});
 		}
 	}
 }

@@ -15,6 +15,9 @@ export async function warmUp(): Promise<void> {
 	await import('../app/open-screen.js');
 	await import('../app/services.js');
 	await import('../app/screen.js');
+	await import('../app/fleet/open-fleet-screen.js');
+	await import('../app/fleet/fleet-services.js');
+	await import('../app/fleet/fleet-screen.js');
 	// The settings' store (config.ts loads it on demand); only loaded, no folder is read.
 	await import('conf');
 	await loadLayoutEngine();

@@ -37,7 +37,7 @@ export function skipReason(plugin: PluginWithUsage): string | undefined {
 export async function autoUpdate(
 	context: FlowContext,
 	report: (plugin: string, event: FlowEvent) => void = () => {},
-	{signal}: {signal?: AbortSignal} = {},
+	{signal, gate}: {signal?: AbortSignal; gate?: (plugin: string) => Promise<void>} = {},
 ): Promise<AutoUpdateOutcome[]> {
 	const plugins = await listPluginsWithUsage(context.engine);
 	const outcomes: AutoUpdateOutcome[] = [];
@@ -62,7 +62,7 @@ export async function autoUpdate(
 				continue;
 			}
 
-			const done = await runPlan(context, plan, event => report(plugin.name, event), {signal});
+			const done = await runPlan(context, plan, event => report(plugin.name, event), {signal, gate: gate && (async () => gate(plugin.name))});
 			// An upgrade keeps the plugin: only a remove ends without one.
 			const change = await buildChange(context, plan, done.plugin!, done.entry.identity.digest);
 			outcomes.push({plugin: plugin.name, result: 'upgraded', tag: plugin.tag, from: change.from, to: change.to, sameBuild: change.same});

@@ -32,7 +32,12 @@ export type BuildSearch = {location: BuildLocation} | {unavailable: string};
  * else its digest, if the registry still has it and the daemon does not crash on digests
  * (moby/moby#47299).
  */
-export async function locateBuild(context: FlowContext, reference: string, identity: ContentIdentity, hintTag: string): Promise<BuildSearch> {
+export async function locateBuild(
+	context: Pick<FlowContext, 'registry' | 'engineVersion'>,
+	reference: string,
+	identity: ContentIdentity,
+	hintTag: string,
+): Promise<BuildSearch> {
 	const {registry, repository} = parseReference(reference);
 	const repo = {registry, repository};
 	const byTag = (tag: string): BuildSearch => ({location: {remote: `${registry}/${repository}:${tag}`, tag, byDigest: false}});
@@ -58,7 +63,7 @@ export async function locateBuild(context: FlowContext, reference: string, ident
 }
 
 /** The last resort: the digest the ledger proved, if the registry still has it and the daemon can take it. */
-async function locateByDigest(context: FlowContext, repo: {registry: string; repository: string}, identity: ContentIdentity): Promise<BuildSearch> {
+async function locateByDigest(context: Pick<FlowContext, 'registry' | 'engineVersion'>, repo: {registry: string; repository: string}, identity: ContentIdentity): Promise<BuildSearch> {
 	const {digest} = identity;
 	if (!digest) {
 		return {unavailable: 'is no longer in its registry under any release tag, and its digest was never learned'};

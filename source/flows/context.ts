@@ -1,9 +1,9 @@
 import packageJson from '../../package.json' with {type: 'json'};
 import type {EngineTarget} from '../docker/connection.js';
-import {Engine, type EngineVersion} from '../docker/engine.js';
+import {Engine, type DaemonInfo, type EngineVersion} from '../docker/engine.js';
 import type {RegistryAuth} from '../docker/request.js';
-import {Ledger, currentUser} from '../ledger/ledger.js';
-import {ledgerDirectory} from '../ledger/location.js';
+import {currentUser, type Ledger} from '../ledger/ledger.js';
+import {hostLedger} from './host-ledger.js';
 import {RegistryClient} from '../registry/client.js';
 import {DockerCredentials, serverAddressOf} from '../registry/credentials.js';
 import {parseReference} from '../registry/reference.js';
@@ -31,24 +31,14 @@ export interface FlowContextOptions {
 	engine?: Engine;
 }
 
-interface DaemonInfo {
-	RegistryConfig?: {
-		InsecureRegistryCIDRs?: string[] | null;
-		IndexConfigs?: Record<string, {Name?: string; Secure?: boolean} | undefined> | null;
-	} | null;
-}
-
 export async function openFlowContext(options: FlowContextOptions): Promise<FlowContext> {
 	const engine = options.engine ?? (await Engine.open(options.target));
-	const [engineVersion, info] = await Promise.all([
-		engine.version(),
-		engine.get<DaemonInfo>('read the daemon info', '/info'),
-	]);
+	const [engineVersion, info, ledger] = await Promise.all([engine.version(), engine.info(), hostLedger(engine, options)]);
 	const credentials = new DockerCredentials();
 	return {
 		engine,
 		engineVersion,
-		ledger: new Ledger(ledgerDirectory(options.ledgerDir)),
+		ledger,
 		// The registries the daemon pulls from over plain HTTP are the ones we may read that way too.
 		registry: new RegistryClient({credentials, insecureRegistries: insecureRegistriesOf(info)}),
 		credentials,

@@ -238,11 +238,20 @@ export function recordRefusal(context: FlowContext, plan: Plan): void {
  * of the steps before it, newest first, so the plugin ends as it was. The outcome is written
  * before anything is reported, and the plugin is locked against other kasm-tui processes.
  */
+export interface RunOptions {
+	signal?: AbortSignal;
+	/**
+	 * A check once the destination is enabled (a rollout's health gate): if it throws, that is a
+	 * failed step, and every step done is undone, the enable included.
+	 */
+	gate?: () => Promise<void>;
+}
+
 export async function runPlan(
 	context: FlowContext,
 	plan: Plan,
 	report: (event: FlowEvent) => void = () => {},
-	{signal}: {signal?: AbortSignal} = {},
+	{signal, gate}: RunOptions = {},
 ): Promise<FlowResult> {
 	if (plan.refusal) {
 		throw plan.refusal;
@@ -280,6 +289,12 @@ export async function runPlan(
 			try {
 				const result = await execute(context, step, report);
 				digest = result.digest ?? digest;
+				// Before the old plugin is removed, so a failed gate can still enable it again; it fails
+				// this enable, whose undo (a disable) then comes first.
+				if (gate && step.kind === 'enable' && step.name === destination.name) {
+					await gate();
+				}
+
 				done.push(step);
 			} catch (error) {
 				// Once the new plugin is enabled and the old one disabled, failing to remove the old one is tidying, not failure.

@@ -32,6 +32,17 @@ export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
 	}
 }
 
+/** Anyone who can write the ledger can steer a rollback: group and others must not. */
+export function othersCanWrite(stats: fs.Stats): boolean {
+	return (stats.mode & 0o022) !== 0;
+}
+
+/** Its owner can write it whatever its mode: only we (or root) may own it. */
+export function ownedByOthers(stats: fs.Stats): boolean {
+	const uid = process.getuid?.();
+	return uid !== undefined && stats.uid !== uid && stats.uid !== 0;
+}
+
 /** The version history of every plugin, one append-only JSON-lines file each. */
 export class Ledger {
 	constructor(readonly directory: string) {}
@@ -75,15 +86,14 @@ export class Ledger {
 		try {
 			this.ensureDirectory();
 			const stats = fs.statSync(this.directory);
-			if ((stats.mode & 0o022) !== 0) {
+			if (othersCanWrite(stats)) {
 				throw new LedgerUnusable(
 					`the ledger folder ${this.directory} can be written by other users (mode ${(stats.mode & 0o777).toString(8)}), so its history could be forged: run "chmod go-w ${this.directory}"`,
 				);
 			}
 
-			// Its owner can write it whatever its mode: only we (or root) may own it.
 			const uid = process.getuid?.();
-			if (uid !== undefined && stats.uid !== uid && stats.uid !== 0) {
+			if (ownedByOthers(stats)) {
 				throw new LedgerUnusable(
 					`the ledger folder ${this.directory} is owned by another user (uid ${stats.uid}), who could forge its history: run "chown ${uid} ${this.directory}" or pass --ledger-dir`,
 				);

@@ -64,6 +64,16 @@ export interface BenchResults {
 	/** Share of all cores busy just before measuring at each scale (the benchmark waits for < 15 %, at most 30 s). */
 	busyBeforeMeasuring: number[];
 	leftoverProcesses?: number;
+	/** The fleet: first full frame over four hosts (one over ssh) beside the single-host screen's, and fleet plugins --json over ssh. */
+	fleet?: {
+		hosts: number;
+		names: number;
+		screen: {firstFullFrame: Stats; settled: Stats};
+		single: {firstFullFrame: Stats; settled: Stats};
+		screenExecutable: {firstFullFrame: Stats; settled: Stats};
+		singleExecutable: {firstFullFrame: Stats; settled: Stats};
+		headless: Record<string, Stats>;
+	};
 	/** With --profile: self time per package or bundle chunk. */
 	profiles?: Record<string, {file: string; totalMs: number; byOwner: Array<[string, number]>} | undefined>;
 }
@@ -215,6 +225,31 @@ export function printReport(results: BenchResults): void {
 		),
 		'',
 	);
+
+	if (results.fleet) {
+		const {fleet} = results;
+		const dockerSsh = fleet.headless['docker -H ssh:// plugin ls']!.median;
+		const ratio = (value: Stats) => `${times(value.median / dockerSsh)} docker -H ssh:// plugin ls (target ≤ 1.50×)`;
+		const pair = (label: string, onFleet: Stats, alone: Stats, note: string) => [label, `${ms(onFleet.median)} (p95 ${ms(onFleet.p95)})`, `${ms(alone.median)} (p95 ${ms(alone.p95)})`, note];
+		out.push(
+			`The fleet: ${fleet.hosts} hosts (alpha the seeded sandbox, bravo over ssh://, charlie tcp+TLS, delta), ${fleet.names} plugin names; screen ${screen.size}, median (p95), ${fleet.screen.firstFullFrame.runs} starts of each in turn`,
+			table(
+				[
+					pair('first full frame, node dist/cli.js', fleet.screen.firstFullFrame, fleet.single.firstFullFrame, `${times(fleet.screen.firstFullFrame.median / fleet.single.firstFullFrame.median)} the single host: every host live, the matrix drawn`),
+					pair('first full frame, executable', fleet.screenExecutable.firstFullFrame, fleet.singleExecutable.firstFullFrame, `${times(fleet.screenExecutable.firstFullFrame.median / fleet.singleExecutable.firstFullFrame.median)} the single host`),
+					pair('settled, node dist/cli.js', fleet.screen.settled, fleet.single.settled, 'builds named by the registry, the cell\'s detail read'),
+					pair('settled, executable', fleet.screenExecutable.settled, fleet.singleExecutable.settled, ''),
+				],
+				['measure', 'fleet screen', 'single host', 'note'],
+			),
+			'',
+			table(
+				Object.entries(fleet.headless).map(([label, value]) => stat(label, value, label.startsWith('docker') ? 'a new ssh connection each run, as for kasm-tui' : ratio(value))),
+				['command (the seeded sandbox over ssh)', 'median', 'p95', 'min', 'runs', 'note'],
+			),
+			'',
+		);
+	}
 
 	const scales = Object.keys(results.apiCalls).map(Number).sort((a, b) => a - b);
 	const row = (label: string, pick: (scale: number) => ApiCount) => [

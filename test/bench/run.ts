@@ -20,6 +20,7 @@ import {commandLine, processesWith, waitForQuietMachine} from './proc.js';
 import {buildWithSourceMaps, profileIn, summariseProfile} from './profile.js';
 import {PtyScreen} from './pty-screen.js';
 import {printReport, type ApiCount, type BenchResults} from './report.js';
+import {isFleetFrame, startBenchFleet, type BenchFleet} from './fleet-bench.js';
 import {firstFrameRun, memorySession, openScreens, ptyFloorRun, screens, session, type FirstFrameRun, type ScreenTarget} from './screen-bench.js';
 import {createContainers, createNetworks, installPlugins, pluginName, pushBuilds, seedImages, type SeedTimes} from './seed.js';
 import {stats, timeCommands, timeOnce, type Command} from './timing.js';
@@ -96,6 +97,7 @@ const log = (line: string) => process.stderr.write(`# ${line}\n`);
 let sandbox: Sandbox | undefined;
 let proxy: ApiProxy | undefined;
 let api: EngineApi | undefined;
+let fleet: BenchFleet | undefined;
 let stopping: Promise<void> | undefined;
 
 /** Ends what this run started, by process id: screens, the proxy, then the sandbox (plugins first). */
@@ -108,6 +110,7 @@ async function stopEverything(): Promise<void> {
 
 		api?.close();
 		await proxy?.close().catch(() => {});
+		await fleet?.stop();
 		if (sandbox) {
 			const began = Date.now();
 			await sandbox.stop();
@@ -365,6 +368,13 @@ async function main(): Promise<BenchResults> {
 	log('counting Engine API calls at the first scale…');
 	results.apiCalls = {[scale.plugins]: await countApiCalls(env, target)};
 
+	// --- The fleet: four hosts, one over ssh ----------------------------------------------------
+	log('fleet: starting three more daemons and an sshd on loopback…');
+	fleet = await startBenchFleet(box, env, scale.plugins, {log});
+	results.busyBeforeMeasuring.push(await waitForQuietMachine());
+	results.fleet = await fleetFigures(fleet, env, target, onExecutable, expect.plugins, screenRuns, runs);
+	await fleet.stop();
+
 	// --- 100 plugins -------------------------------------------------------------------------
 	part = Date.now();
 	log(`installing ${scale.manyPlugins - scale.plugins} more plugins…`);
@@ -386,6 +396,49 @@ async function main(): Promise<BenchResults> {
 	results.screenMany = manyFigures(manyStarts!);
 	results.screenManyExecutable = manyFigures(manyStartsExecutable!);
 	return results;
+}
+
+/**
+ * The fleet's figures: the fleet screen's first full frame over four hosts (one over ssh) in turn
+ * with the single-host screen's, both builds; and `fleet plugins --json` over ssh against
+ * `docker -H ssh://… plugin ls` on the same daemon, round-robin.
+ */
+async function fleetFigures(bench: BenchFleet, env: NodeJS.ProcessEnv, single: ScreenTarget, singleExecutable: ScreenTarget, plugins: number, screenRuns: number, runs: number): Promise<NonNullable<BenchResults['fleet']>> {
+	const fleetTarget: ScreenTarget = {...single, env: bench.env, args: ['fleet', ...bench.hostArgs], ready: isFleetFrame(4, bench.names)};
+	log(`fleet: ${screenRuns} starts each of the fleet screen (4 hosts) and the single-host screen, both builds, in turn…`);
+	const [fleetNode, singleNode, fleetExecutable, singleOnExecutable] = await firstFramesInTurn([fleetTarget, single, {...fleetTarget, command: singleExecutable.command}, singleExecutable], screenRuns);
+	const listed = (stdout: string) => {
+		const {hosts} = JSON.parse(stdout) as {hosts: Array<{reachable: boolean; plugins: unknown[]}>};
+		if (hosts.length !== 1 || !hosts[0]!.reachable || hosts[0]!.plugins.length !== plugins) {
+			throw new Error(`fleet plugins --json over ssh listed ${JSON.stringify(hosts.map(host => host.plugins.length))}, not [${plugins}]`);
+		}
+	};
+
+	const dockerLines = (stdout: string) => {
+		if (stdout.trim().split('\n').length - 1 !== plugins) {
+			throw new Error(`docker -H ${bench.sandboxOverSsh} plugin ls did not list ${plugins} plugins`);
+		}
+	};
+
+	log(`fleet: fleet plugins --json over ssh against docker -H ssh:// plugin ls, ${runs} runs each…`);
+	const headless = await timeCommands(
+		[
+			{label: 'kasm-tui fleet plugins --json over ssh', file: process.execPath, args: [cli, 'fleet', 'plugins', '--json', '--host', bench.sandboxOverSsh], env: bench.sshEnv, check: listed},
+			{label: 'executable fleet plugins --json over ssh', file: executable, args: ['fleet', 'plugins', '--json', '--host', bench.sandboxOverSsh], env: bench.sshEnv, check: listed},
+			{label: 'docker -H ssh:// plugin ls', file: 'docker', args: ['-H', bench.sandboxOverSsh, 'plugin', 'ls'], env: bench.sshEnv, check: dockerLines},
+		],
+		runs,
+	);
+	const frames = (starts: FirstFrameRun[]) => ({firstFullFrame: stats(starts.map(run => run.firstFullFrameMs)), settled: stats(starts.map(run => run.settledMs))});
+	return {
+		hosts: 4,
+		names: bench.names,
+		screen: frames(fleetNode!),
+		single: frames(singleNode!),
+		screenExecutable: frames(fleetExecutable!),
+		singleExecutable: frames(singleOnExecutable!),
+		headless: Object.fromEntries(headless),
+	};
 }
 
 /** plugins --json and one screen start under --cpu-prof: self time per package or bundle chunk. */
@@ -493,6 +546,7 @@ try {
 	// Nothing may outlive the run: the sandbox's daemon, shims and plugins, the screens, script.
 	const leftovers = [
 		...(dir ? processesWith(dir) : []),
+		...(fleet?.folders ?? []).flatMap(folder => processesWith(folder)),
 		...processesInCgroups(pluginIds),
 		...PtyScreen.started.filter(pid => isAlive(pid) && /^script |node|kasm-tui-linux-x64/.test(commandLine(pid))),
 	];
@@ -502,7 +556,7 @@ try {
 	}
 
 	if (leftovers.length > 0) {
-		log(`processes left behind: ${leftovers.join(', ')}`);
+		log(`processes left behind: ${leftovers.map(pid => `${pid} (${commandLine(pid).slice(0, 120) || 'gone'})`).join(', ')}`);
 		exitCode = 1;
 	}
 }

@@ -17,6 +17,10 @@ export interface ScreenTarget {
 	images: number;
 	/** Options for Node itself (--cpu-prof, --inspect): node's arguments, or the executable's NODE_OPTIONS. */
 	nodeOptions?: string[];
+	/** kasm-tui's own arguments (default `--host HOST`): the fleet screen's `fleet --host …` */
+	args?: string[];
+	/** When the screen is full (default: isFullFrame, the single-host screen's). */
+	ready?: (screen: PtyScreen) => boolean;
 }
 
 /** The file whose path is in the kasm-tui process's command line: dist/cli.js or the executable. */
@@ -37,7 +41,7 @@ export function openScreen(target: ScreenTarget): PtyScreen {
 	const [program, ...rest] = target.command;
 	const options = target.nodeOptions ?? [];
 	const onNode = rest.length > 0;
-	const screen = PtyScreen.open([program!, ...(onNode ? options : []), ...rest, '--host', target.host], {
+	const screen = PtyScreen.open([program!, ...(onNode ? options : []), ...rest, ...(target.args ?? ['--host', target.host])], {
 		columns: target.columns,
 		rows: target.rows,
 		env: !onNode && options.length > 0 ? {...target.env, NODE_OPTIONS: options.join(' ')} : target.env,
@@ -99,7 +103,7 @@ export async function firstFrameRun(target: ScreenTarget, quietMs = 1000): Promi
 		let firstByteMs = 0;
 		await screen.waitFor(current => current.bytesReceived > 0, 20_000, 'the first byte');
 		firstByteMs = screen.lastDataAt;
-		await screen.waitFor(isFullFrame(target), 30_000, 'a full frame');
+		await screen.waitFor(target.ready ?? isFullFrame(target), 30_000, 'a full frame');
 		const firstFullFrameMs = screen.frames.at(-1)!.at;
 		const framesUntilFull = screen.frames.length;
 		const settledMs = await screen.waitQuiet(quietMs, 20_000);
@@ -170,7 +174,7 @@ export async function session(target: ScreenTarget, options: {keys: number; idle
 	const log = hooks.log ?? (() => {});
 	const screen = openScreen(target);
 	try {
-		await screen.waitFor(isFullFrame(target), 30_000, 'a full frame');
+		await screen.waitFor(target.ready ?? isFullFrame(target), 30_000, 'a full frame');
 		const firstFullFrameMs = screen.frames.at(-1)!.at;
 		const settledMs = await screen.waitQuiet(1500, 30_000);
 		hooks.mark?.('loaded');

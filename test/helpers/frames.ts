@@ -1,4 +1,6 @@
 import {setTimeout as delay} from 'node:timers/promises';
+import type {ReactElement} from 'react';
+import {render} from 'ink-testing-library';
 
 /** Waits until the frame satisfies `ready` (ink draws asynchronously), or fails with the last frame. */
 export async function waitForFrame(lastFrame: () => string | undefined, ready: (frame: string) => boolean, timeoutMs = 3000): Promise<string> {
@@ -24,7 +26,7 @@ export async function press(stdin: {write: (data: string) => void}, lastFrame: (
 	return waitForFrame(lastFrame, frame => frame !== before);
 }
 
-export const keys = {up: '\u001B[A', down: '\u001B[B', enter: '\r', escape: '\u001B', tab: '\t', shiftTab: '\u001B[Z'};
+export const keys = {up: '\u001B[A', down: '\u001B[B', right: '\u001B[C', left: '\u001B[D', enter: '\r', escape: '\u001B', tab: '\t', shiftTab: '\u001B[Z'};
 
 /**
  * Answers a confirmation, but only after asserting what it says: a destructive step can never
@@ -50,4 +52,15 @@ export async function answerPrompt(
 	}
 
 	return press(ui.stdin, ui.lastFrame, answer);
+}
+
+/**
+ * ink-testing-library's render with its stdout as wide as the screen under test: its own says
+ * 100 columns, and what a wider view draws past them does not line up.
+ */
+export function renderAt(tree: ReactElement, columns: number): ReturnType<typeof render> {
+	const ui = render(tree);
+	Object.defineProperty(ui.stdout, 'columns', {get: () => columns});
+	ui.stdout.emit('resize');
+	return ui;
 }

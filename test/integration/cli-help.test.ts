@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {runCli} from '../helpers/cli.js';
 
-const commands = ['plugins', 'history', 'tags', 'latest', 'upgrade', 'rollback', 'reinstall', 'auto-update', 'recover', 'images', 'pull', 'upgrade-plugins', 'install', 'logs', 'set'];
+const commands = ['plugins', 'history', 'tags', 'latest', 'upgrade', 'rollback', 'reinstall', 'auto-update', 'recover', 'images', 'pull', 'upgrade-plugins', 'install', 'logs', 'set', 'fleet'];
 
 test('kasm-tui <command> --help shows that command\'s usage and its own options, exit 0, without a daemon', async () => {
 	for (const command of commands) {
@@ -21,6 +21,34 @@ test('kasm-tui <command> --help shows that command\'s usage and its own options,
 	assert.match(logs.stdout, /--since DURATION/);
 	const reinstall = await runCli(['reinstall', 'some/plugin', '--help']);
 	assert.match(reinstall.stdout, /--version TAG/);
+	const fleet = await runCli(['fleet', '--help']);
+	assert.match(fleet.stdout, /^Usage: kasm-tui fleet \[plugins\|/m);
+	assert.match(fleet.stdout, /\(no command\) +the fleet screen/);
+	for (const option of ['--host [NAME=]ADDRESS', '--context NAME', '--all-contexts', '--group NAME', '--canary HOST']) {
+		assert.ok(fleet.stdout.includes(option), `fleet --help names ${option}`);
+	}
+});
+
+test('kasm-tui fleet without a terminal says to use fleet plugins, exit 2, and asks no host', async () => {
+	// A host that would hang if it were asked: the refusal comes first.
+	const listening = (await import('node:net')).createServer(() => {});
+	await new Promise<void>(resolve => listening.listen(0, '127.0.0.1', resolve));
+	const {port} = listening.address() as {port: number};
+	let asked = false;
+	listening.on('connection', () => (asked = true));
+	try {
+		const result = await runCli(['fleet', '--host', `a=tcp://127.0.0.1:${port}`, '--host', 'b=ssh://kasm-agent-nowhere']);
+		assert.equal(result.code, 2, result.stderr);
+		assert.match(result.stderr, /^kasm-tui: the screen needs a terminal: .*"kasm-tui fleet plugins"/);
+		assert.equal(result.stderr.trim().split('\n').length, 1, 'one line');
+		assert.equal(result.stdout, '');
+		assert.equal(asked, false);
+		const json = await runCli(['fleet', '--json', '--host', `a=tcp://127.0.0.1:${port}`]);
+		assert.equal(json.code, 2);
+		assert.match(json.stderr, /"kasm-tui fleet plugins --json"/);
+	} finally {
+		listening.close();
+	}
 });
 
 test('kasm-tui --help lists every command and says how to get one command\'s help', async () => {
@@ -31,4 +59,5 @@ test('kasm-tui --help lists every command and says how to get one command\'s hel
 	}
 
 	assert.match(result.stdout, /kasm-tui <command> --help shows that command's usage and options/);
+	assert.match(result.stdout, /^ {2}kasm-tui fleet \[options\] +open the fleet screen/m);
 });

@@ -8,6 +8,7 @@ import {Engine} from '../../source/docker/engine.js';
 import {listPlugins} from '../../source/docker/plugins.js';
 import {runCli} from '../helpers/cli.js';
 import {answer, startProxy} from '../helpers/hardening.js';
+import {apiVersionOf} from '../sandbox/engines.js';
 import {useSandbox} from '../sandbox/shared.js';
 
 const {sandbox} = await useSandbox();
@@ -15,7 +16,7 @@ const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-api-'));
 after(() => fs.rmSync(folder, {recursive: true, force: true}));
 
 /** What each kind's daemon speaks at most (sandbox.test.ts checks the daemons say so). */
-const daemonApi = {'20.10': '1.41', '26.1': '1.45', '26.1-containerd': '1.45'}[sandbox.state.kind];
+const daemonApi = apiVersionOf[sandbox.state.kind];
 
 async function proxyToDaemon(name: string) {
 	const proxy = await startProxy({socketPath: sandbox.state.socket}, {socketPath: path.join(folder, `${name}.sock`)});

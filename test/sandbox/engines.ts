@@ -11,6 +11,14 @@ import {fileURLToPath} from 'node:url';
 export const engineKinds = ['20.10', '26.1', '26.1-containerd'] as const;
 export type EngineKind = (typeof engineKinds)[number];
 
+/** The generation a mixed fleet pairs with a kind: 20.10 with 26.1, and 26.1 (either image store) with 20.10. */
+export function otherGeneration(kind: EngineKind): EngineKind {
+	return kind === '20.10' ? '26.1' : '20.10';
+}
+
+/** The Engine API version each generation's daemon speaks. */
+export const apiVersionOf: Record<EngineKind, string> = {'20.10': '1.41', '26.1': '1.45', '26.1-containerd': '1.45'};
+
 /** The kind a test process runs on: what test/run.ts set for it, else the machine's own 20.10. */
 export function currentEngineKind(env: NodeJS.ProcessEnv = process.env): EngineKind {
 	const text = env.KASM_TUI_ENGINE?.trim();

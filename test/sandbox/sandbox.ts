@@ -27,6 +27,8 @@ export interface SandboxState {
 	pids: {dockerd: number; registry: number};
 	/** The process that started it: when it is gone, the sandbox is stale (1: kept on purpose). */
 	owner: number;
+	/** More dockerd arguments (a fleet test's daemon that also listens on tcp with TLS). */
+	daemonArgs?: string[];
 	/** Which engine generation runs (engines.ts), and what the daemon itself says it is. */
 	kind: EngineKind;
 	engine: EngineFacts;
@@ -55,6 +57,8 @@ const requiredPackages = [
 	// A registry that wants a password (htpasswd, bcrypt) or a token (a key signed with openssl).
 	{command: 'htpasswd', package: 'apache2-utils'},
 	{command: 'openssl', package: 'openssl'},
+	// ssh:// hosts of the fleet tests: an sshd on loopback in front of a sandbox daemon.
+	{command: 'sshd', package: 'openssh-server'},
 ];
 
 function which(command: string): string | undefined {
@@ -100,7 +104,7 @@ export function ensurePrerequisites(log: (line: string) => void = () => {}): voi
 	execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {stdio: ['ignore', 'ignore', 'inherit'], env});
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
 		const server = net.createServer();
 		server.once('error', reject);
@@ -148,7 +152,8 @@ async function waitUntil(what: string, pid: number, logFile: string, ready: () =
 	throw new Error(`${what} did not answer within ${timeoutMs / 1000} s; its log ends with:\n${tail(logFile)}`);
 }
 
-function start(command: string, args: string[], logFile: string, extra: SpawnOptions = {}): number {
+/** Starts a process of its own session, logging to `logFile`; returns its id. */
+export function startDetached(command: string, args: string[], logFile: string, extra: SpawnOptions = {}): number {
 	const log = fs.openSync(logFile, 'a');
 	const child = spawn(command, args, {detached: true, stdio: ['ignore', log, log], ...extra});
 	fs.closeSync(log);
@@ -225,6 +230,26 @@ function dockerCli(): string {
 	return fs.existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
 }
 
+/** A sandbox's paths in `dir`, its daemon of `kind`, pulling from `registry`, with a docker CLI config of its own. */
+export function sandboxState(dir: string, registry: string, kind: EngineKind): SandboxState {
+	const state: SandboxState = {
+		dir,
+		socket: path.join(dir, 'docker.sock'),
+		host: `unix://${path.join(dir, 'docker.sock')}`,
+		registry,
+		dataRoot: path.join(dir, 'data'),
+		execRoot: path.join(dir, 'x'),
+		dockerConfig: path.join(dir, 'docker-config'),
+		pids: {dockerd: 0, registry: 0},
+		owner: process.pid,
+		kind,
+		engine: {version: '', apiVersion: '', imageStore: 'classic'},
+	};
+	fs.mkdirSync(state.dockerConfig);
+	fs.writeFileSync(path.join(state.dockerConfig, 'config.json'), '{"auths":{}}\n');
+	return state;
+}
+
 export async function startSandbox({log = () => {}, kind = currentEngineKind()}: StartOptions = {}): Promise<Sandbox> {
 	if (process.getuid?.() !== 0) {
 		throw new Error('the sandbox runs its own dockerd, which needs root: run the tests or the demo as root (e.g. with sudo)');
@@ -238,21 +263,7 @@ export async function startSandbox({log = () => {}, kind = currentEngineKind()}:
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 	fs.chmodSync(dir, 0o711);
 	const port = await freePort();
-	const state: SandboxState = {
-		dir,
-		socket: path.join(dir, 'docker.sock'),
-		host: `unix://${path.join(dir, 'docker.sock')}`,
-		registry: `127.0.0.1:${port}`,
-		dataRoot: path.join(dir, 'data'),
-		execRoot: path.join(dir, 'x'),
-		dockerConfig: path.join(dir, 'docker-config'),
-		pids: {dockerd: 0, registry: 0},
-		owner: process.pid,
-		kind,
-		engine: {version: '', apiVersion: '', imageStore: 'classic'},
-	};
-	fs.mkdirSync(state.dockerConfig);
-	fs.writeFileSync(path.join(state.dockerConfig, 'config.json'), '{"auths":{}}\n');
+	const state = sandboxState(dir, `127.0.0.1:${port}`, kind);
 	const writeState = () => fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
 	writeState();
 
@@ -304,7 +315,7 @@ function registryConfig(dir: string, name: string, address: string, extra: strin
 }
 
 function startRegistryProcess(dir: string, name: string, address: string, extra: string[] = []): number {
-	return start(which('docker-registry') ?? 'docker-registry', ['serve', registryConfig(dir, name, address, extra)], path.join(dir, `${name}.log`));
+	return startDetached(which('docker-registry') ?? 'docker-registry', ['serve', registryConfig(dir, name, address, extra)], path.join(dir, `${name}.log`));
 }
 
 /** A registry of one test's own on loopback (e.g. one to stop in the middle of a flow). */
@@ -353,10 +364,10 @@ export async function startExtraRegistry(sandbox: Sandbox, options: ExtraRegistr
 	return {address, pid, stop};
 }
 
-function startDaemon(state: SandboxState): number {
+export function startDaemon(state: SandboxState): number {
 	const {dir} = state;
 	const launch = engineLaunch(state.kind);
-	return start(
+	return startDetached(
 		launch.dockerd,
 		[
 			...launch.args(dir),
@@ -386,6 +397,7 @@ function startDaemon(state: SandboxState): number {
 			// Info, as a host's daemon logs: a plugin's stdout reaches the log at that level (kasm-tui logs).
 			'--log-level',
 			'info',
+			...(state.daemonArgs ?? []),
 		],
 		path.join(dir, 'dockerd.log'),
 		{env: {...process.env, PATH: launch.path, DOCKER_CONFIG: state.dockerConfig}},
@@ -420,7 +432,7 @@ async function engineFacts(socketPath: string): Promise<EngineFacts> {
 	return {version: version.Version, apiVersion: version.ApiVersion, imageStore: snapshotter ? 'containerd' : 'classic'};
 }
 
-async function waitForDaemon(state: SandboxState): Promise<void> {
+export async function waitForDaemon(state: SandboxState): Promise<void> {
 	await waitUntil('dockerd', state.pids.dockerd, path.join(state.dir, 'dockerd.log'), async () =>
 		(await httpStatus({socketPath: state.socket, path: '/_ping'})) === 200,
 	);

@@ -9,7 +9,10 @@ import {fileURLToPath} from 'node:url';
 import {TmuxScreen} from '../helpers/tmux.js';
 import {ansiToSvg} from './ansi-svg.js';
 import {seedDemoHost} from './demo-host.js';
-import {startSandbox} from './sandbox.js';
+import {installPlugin, rollingTag} from './fixtures.js';
+import {startExtraDaemon, startSilentHost, type ExtraDaemon} from './fleet-hosts.js';
+import {startSandbox, type Sandbox} from './sandbox.js';
+import {startSshBed} from './ssh-host.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const media = path.join(root, 'media');
@@ -87,6 +90,78 @@ try {
 	} finally {
 		await screen.close();
 	}
+
+	await shootFleet(sandbox, ledgerDir);
 } finally {
 	await sandbox.stop();
+}
+
+/**
+ * The fleet screen over four hosts: the demo host, two more daemons (one reached over ssh:// through
+ * an ssh config, one over tcp with TLS) whose sidecars run other builds, and one that never answers.
+ */
+async function shootFleet(demo: Sandbox, ledgerDir: string): Promise<void> {
+	const say = (line: string) => process.stderr.write(`screenshots: ${line}\n`);
+	say('the fleet: two more daemons, an sshd on loopback and a host that never answers…');
+	const bed = startSshBed();
+	const extras: ExtraDaemon[] = [];
+	const down = await startSilentHost();
+	try {
+		extras.push(await startExtraDaemon(demo), await startExtraDaemon(demo, {tls: true}));
+		const [agent2, agent3] = extras as [ExtraDaemon, ExtraDaemon];
+		const kasm = `${demo.registry}/kasmweb/sidecar`;
+		// agent-2 followed the rolling tag to 1.2.10; agent-3 still runs 1.2.9, and has no network plugin.
+		await installPlugin(agent2.sandbox, `${kasm}:${rollingTag}`, {alias: 'kasmweb/sidecar:amd64-1.2-rolling'});
+		await installPlugin(agent2.sandbox, `${kasm}:amd64-1.2.9`, {alias: 'kasmweb/kasm-network-plugin:amd64-1.2.9'});
+		await installPlugin(agent3.sandbox, `${kasm}:amd64-1.2.9`, {alias: 'kasmweb/sidecar:amd64-1.2-rolling'});
+		await bed.addHost('kasm-agent-2', agent2.host);
+		const wide = 132;
+		const tall = 32;
+		const screen = await TmuxScreen.open(
+			[
+				process.execPath,
+				path.join(root, 'dist', 'cli.js'),
+				'--ledger-dir',
+				ledgerDir,
+				'fleet',
+				'--host',
+				`kasm-1=${demo.host}`,
+				'--host',
+				'kasm-2=ssh://kasm-agent-2',
+				'--host',
+				`kasm-3=${agent3.tcpHost!}`,
+				'--host',
+				`kasm-4=${down.address}`,
+			],
+			{columns: wide, rows: tall, env: {...bed.env, COLORTERM: 'truecolor', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: agent3.tls!.clientFolder, KASM_TUI_API_TIMEOUT: '3'} as Record<string, string>},
+		);
+		try {
+			await screen.waitFor(text => text.includes('Hosts (4: 3 live, 1 unreachable)') && !text.includes('reading…'), 60_000);
+			// The rolling sidecar's row, on kasm-2's cell: the drift, and kasm-2's own history of it.
+			const onSidecar = (text: string) => text.split('\n').some(row => row.startsWith('▸~ kasmweb/sidecar:'));
+			for (let step = 0; step < 3 && !onSidecar(await screen.capture()); step++) {
+				const before = await screen.capture();
+				await screen.keys('j');
+				await screen.waitFor(text => text !== before);
+			}
+
+			await screen.keys('l');
+			await screen.waitFor(text => text.includes('address ssh://kasm-agent-2') && text.includes('drift') && !text.includes('reading…'), 30_000);
+			const capture = (await screen.captureWithEscapes())
+				.replaceAll(demo.host, 'unix:///var/run/docker.sock'.padEnd(demo.host.length))
+				.replaceAll(agent3.tcpHost!, standIn(agent3.tcpHost!, ['tcp://10.0.0.13:2376', 'tcp://10.0.10.13:2376', 'tcp://10.0.100.13:2376']))
+				.replaceAll(down.address, standIn(down.address, ['tcp://10.0.0.14:2376', 'tcp://10.0.10.14:2376', 'tcp://10.0.100.14:2376']))
+				.replaceAll(demo.registry, standIn(demo.registry, privateRegistries));
+			fs.writeFileSync(path.join(media, 'fleet.svg'), ansiToSvg(capture, {columns: wide, rows: tall, title: 'kasm-tui fleet: four hosts, the builds side by side, drift marked, one host unreachable'}));
+			say('media/fleet.svg');
+			await screen.keys('q');
+			await screen.exitCode();
+		} finally {
+			await screen.close();
+		}
+	} finally {
+		await bed.stop();
+		await down.close();
+		await Promise.all(extras.map(async extra => extra.stop()));
+	}
 }

@@ -94,3 +94,23 @@ test('the folder comes from KASM_TUI_CONFIG_DIR when none is given', async () =>
 		}
 	}
 });
+
+test('the fleet\'s hosts come from the settings with their groups; a host without an address, or a name that is not one, is a warning naming it', async () => {
+	write('{"hosts": [{"name": "agent-1", "address": "ssh://kasm-agent-1", "group": "east"}, {"name": "agent-2", "address": "tcp://10.0.0.2:2376"}], "rolloutSettleSeconds": 2}');
+	const {settings, warning} = await readSettings({folder});
+	assert.equal(warning, undefined);
+	assert.deepEqual(settings.hosts, [
+		{name: 'agent-1', address: 'ssh://kasm-agent-1', group: 'east'},
+		{name: 'agent-2', address: 'tcp://10.0.0.2:2376'},
+	]);
+	assert.equal(settings.rolloutSettleSeconds, 2);
+
+	for (const hosts of ['[{"name": "agent-1"}]', '[{"name": "two words", "address": "ssh://x"}]', '[{"name": "a", "address": "ssh://x", "role": "db"}]']) {
+		forgetSettings();
+		folder = path.join(root, String(count++));
+		write(`{"hosts": ${hosts}}`);
+		const loaded = await readSettings({folder});
+		assert.deepEqual(loaded.settings.hosts, [], hosts);
+		assert.match(loaded.warning ?? '', /hosts/, hosts);
+	}
+});

@@ -86,3 +86,18 @@ test('a build a moving tag named that no release tag holds is offered by its dig
 	assert.equal(choices.filter(choice => choice.value.startsWith('sha256:')).length, 1, 'the running build, which a release holds, is offered by its tag');
 	assert.doesNotMatch(choices.find(choice => choice.value === 'amd64-1.2-rolling')!.label, /history/, 'the moving tag is not the build the history had');
 });
+
+test('a fleet\'s picker leaves out the builds only a digest names: one host\'s history builds are not another\'s; its tags stay', () => {
+	const gone = `sha256:${'5'.repeat(64)}`;
+	const withDigest = {
+		...details,
+		history: [...details.history, {...entry('2026-08-01T08:00:00.000Z', 'amd64-1.2-rolling', '5'), identity: {diffIds: build('5'), digest: gone}}],
+	};
+	const alone = versionChoices({tags: details.tags, arch: 'amd64', plugin, details: withDigest});
+	const fleet = versionChoices({tags: details.tags, arch: 'amd64', plugin, details: withDigest, builds: false});
+	assert.ok(alone.some(choice => choice.value === gone), 'one host offers its history build');
+	assert.deepEqual(
+		fleet.map(choice => choice.value),
+		alone.map(choice => choice.value).filter(value => value !== gone),
+	);
+});

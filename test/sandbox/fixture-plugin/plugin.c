@@ -19,7 +19,9 @@
  * /VERSION starts with "hostile" also lists a volume whose name carries
  * terminal escape sequences and control characters (an OSC title, a clear
  * screen, colours, a C1 CSI, CR LF, BEL), for tests of what the daemon
- * passes on from a plugin.
+ * passes on from a plugin. A build whose /VERSION starts with "broken" is a
+ * sick release: it starts and answers its activation, but refuses to create
+ * volumes, which is what a rollout's health gate must catch.
  *
  * At start it prints its version, every KASM_* variable and its arguments to
  * stdout (dockerd logs those at info level, tagged plugin=<id>), so tests can
@@ -796,6 +798,10 @@ static int h_vol_create(const struct request *rq, struct sbuf *out)
 
 	if (get_name(rq, name, out) < 0)
 		return 200;
+	if (strncmp(version, "broken", 6) == 0) {
+		sb_err(out, "this build is broken: it cannot create volumes");
+		return 200;
+	}
 	if (find_volume(name) < 0) {
 		if (nvolumes >= MAX_VOLUMES) {
 			sb_err(out, "too many volumes");

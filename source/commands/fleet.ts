@@ -1,0 +1,125 @@
+import {readSettings} from '../config.js';
+import {hostsFromFlags, pickHosts, selectHosts, type FleetHost} from '../docker/hosts.js';
+import type {Engine} from '../docker/engine.js';
+import {describeUsage, isInUse} from '../docker/usage.js';
+import {BadInput, KasmTuiError} from '../errors.js';
+import {readFleet, type FleetPlugin, type HostReading} from '../flows/fleet.js';
+import {safeText} from '../text.js';
+import type {CommandContext} from './context.js';
+import {pluginJson} from './plugins.js';
+import {table} from './table.js';
+
+/** The hosts' connections main opened before this code loaded, by host name. */
+export type EarlyEngines = ReadonlyMap<string, Promise<Engine>>;
+
+export const fleetUsage = 'fleet (the screen) | fleet plugins [HOST…] | fleet upgrade|rollback|reinstall <plugin> [HOST…] | fleet auto-update [HOST…]';
+
+/** `kasm-tui fleet …`: the matrix, or a rollout over the hosts. */
+export async function fleetCommand(context: CommandContext, [what, ...rest]: string[], early?: EarlyEngines): Promise<void> {
+	switch (what) {
+		case 'plugins': {
+			await fleetPluginsCommand(context, rest, early);
+			return;
+		}
+
+		case 'upgrade':
+		case 'rollback':
+		case 'reinstall':
+		case 'auto-update': {
+			const {rolloutCommand} = await import('./rollout.js');
+			await rolloutCommand(context, what, rest);
+			return;
+		}
+
+		default: {
+			throw new BadInput(`unknown fleet command "${safeText(what).slice(0, 40)}": usage: kasm-tui ${fleetUsage}`);
+		}
+	}
+}
+
+/** The hosts the command line and the settings name, narrowed to the HOST… arguments given. */
+export async function fleetHosts(context: CommandContext, names: string[]): Promise<FleetHost[]> {
+	const selection = context.hostSelection ?? {};
+	// Hosts on the command line need no settings: reading them (conf) is ~50 ms of every start.
+	const loaded = hostsFromFlags(selection) ? undefined : await readSettings();
+	if (loaded?.warning) {
+		context.warn(loaded.warning);
+	}
+
+	return pickHosts(selectHosts(selection, {settingsHosts: loaded?.settings.hosts}), names);
+}
+
+/**
+ * `kasm-tui fleet plugins [HOST…]`: each host's engine and whether it answered, and the build of
+ * each plugin it runs, drift marked. Exit 1 only when no host answered.
+ */
+export async function fleetPluginsCommand(context: CommandContext, names: string[], early?: EarlyEngines): Promise<void> {
+	const hosts = await fleetHosts(context, names);
+	const readings = await readFleet(hosts, {ledgerDir: context.ledgerDir, readOnly: context.readOnly, engines: early});
+	if (context.json) {
+		context.print(JSON.stringify({hosts: readings.map(reading => hostJson(reading))}, null, 2));
+	} else {
+		context.print(describeFleet(readings));
+	}
+
+	if (!readings.some(reading => reading.reachable)) {
+		throw new KasmTuiError(`no host of the fleet answered (${readings.map(reading => reading.host.name).join(', ').slice(0, 300)})`);
+	}
+}
+
+/** `{name, address, reachable, error, engine, plugins}`: the plugin as `kasm-tui plugins --json` has it, plus its build and drift. */
+export function hostJson(reading: HostReading) {
+	const base = {name: reading.host.name, address: reading.host.target.address, group: reading.host.group ?? null};
+	if (!reading.reachable) {
+		return {...base, reachable: false, error: reading.error, engine: null, plugins: []};
+	}
+
+	return {
+		...base,
+		reachable: true,
+		error: null,
+		engine: reading.engine.version,
+		apiVersion: reading.engine.apiVersion,
+		daemonId: reading.daemonId,
+		sameDaemonAs: reading.sameDaemonAs ?? null,
+		plugins: reading.plugins.map(plugin => ({...pluginJson(plugin), build: plugin.build ?? null, buildError: plugin.buildError ?? null, drift: plugin.drift})),
+	};
+}
+
+/** Two tables for people: the hosts, then each plugin on each host. */
+export function describeFleet(readings: HostReading[]): string {
+	const hosts = table(readings, [
+		{title: 'HOST', value: reading => reading.host.name, max: 40},
+		{title: 'ADDRESS', value: reading => reading.host.target.address, max: 60},
+		{title: 'ENGINE', value: reading => (reading.reachable ? reading.engine.version : '-')},
+		{title: 'PLUGINS', value: reading => (reading.reachable ? String(reading.plugins.length) : '-')},
+		{
+			title: 'STATE',
+			value: reading => (reading.reachable ? (reading.sameDaemonAs ? `answers (the same daemon as ${reading.sameDaemonAs})` : 'answers') : `unreachable: ${reading.error}`),
+			max: 120,
+		},
+	]);
+	const rows: Array<{plugin: FleetPlugin; host: string}> = [];
+	for (const reading of readings) {
+		for (const plugin of reading.reachable ? reading.plugins : []) {
+			rows.push({plugin, host: reading.host.name});
+		}
+	}
+
+	rows.sort((a, b) => a.plugin.name.localeCompare(b.plugin.name));
+	if (rows.length === 0) {
+		return `${hosts}\n\nno plugins installed on the hosts that answered`;
+	}
+
+	const plugins = table(rows, [
+		{title: 'PLUGIN', value: ({plugin}) => `${plugin.name}${plugin.drift ? ' !' : ''}`, max: 62},
+		{title: 'HOST', value: ({host}) => host, max: 40},
+		{title: 'BUILD', value: ({plugin}) => plugin.build ?? `? (${plugin.tag || 'no tag'})`, max: 40},
+		{title: 'ENABLED', value: ({plugin}) => (plugin.enabled ? 'yes' : 'no')},
+		{title: 'ROLLING', value: ({plugin}) => (plugin.rolling ? 'yes' : 'pinned')},
+		{title: 'IN USE BY', value: ({plugin}) => (isInUse(plugin.usedBy) ? describeUsage(plugin.usedBy) : '-'), max: 80},
+	]);
+	const drifting = [...new Set(rows.filter(row => row.plugin.drift).map(row => row.plugin.name))];
+	const legend = drifting.length > 0 ? `\n\n! drift: ${drifting.join(', ')} ${drifting.length === 1 ? 'runs' : 'run'} different builds on different hosts` : '';
+	return `${hosts}\n\n${plugins}${legend}`;
+}

@@ -1,0 +1,98 @@
+import {randomBytes} from 'node:crypto';
+import {performance} from 'node:perf_hooks';
+import {KasmTuiError} from '../errors.js';
+import {safeText} from '../text.js';
+import type {Engine} from './engine.js';
+import {daemonWords, dial, encodeName} from './request.js';
+
+/**
+ * Probes of a plugin through the daemon, as its users reach it: the daemon calls the driver on
+ * the plugin's socket, on any host, local or remote. Each makes one throw-away object of its own
+ * (a unique name and the label kasm-tui.probe), never touches an existing one, and removes it.
+ */
+
+export type ProbeKind = 'volume' | 'network';
+
+export interface ProbeResult {
+	kind: ProbeKind;
+	ok: boolean;
+	ms: number;
+	/** One line, safe to print. */
+	detail: string;
+}
+
+export const probeLabel = 'kasm-tui.probe';
+
+/** The probes a plugin's interface types allow: a volume driver's and a network driver's. */
+export function probeKindsFor(types: readonly string[]): ProbeKind[] {
+	const kinds: ProbeKind[] = [];
+	if (types.some(type => /^docker\.volumedriver\//i.test(type))) {
+		kinds.push('volume');
+	}
+
+	if (types.some(type => /^docker\.networkdriver\//i.test(type))) {
+		kinds.push('network');
+	}
+
+	return kinds;
+}
+
+function probeName(): string {
+	return `kasm-tui-probe-${randomBytes(6).toString('hex')}`;
+}
+
+async function timed(kind: ProbeKind, work: () => Promise<string>): Promise<ProbeResult> {
+	const started = performance.now();
+	const ms = () => Math.round(performance.now() - started);
+	try {
+		const detail = await work();
+		return {kind, ok: true, ms: ms(), detail};
+	} catch (error) {
+		const words = error instanceof KasmTuiError ? error.message : daemonWords(error);
+		return {kind, ok: false, ms: ms(), detail: safeText(words).slice(0, 300)};
+	}
+}
+
+/** Create, inspect and remove a volume of the driver (`docker volume create -d DRIVER`). */
+export async function probeVolumeDriver(engine: Engine, driver: string): Promise<ProbeResult> {
+	return timed('volume', async () => {
+		const name = probeName();
+		await engine.call(`create the probe volume ${name} with ${driver}`, async api =>
+			dial(api, {method: 'POST', path: '/volumes/create', body: {Name: name, Driver: driver, Labels: {[probeLabel]: 'health-gate'}}}),
+		);
+		try {
+			const inspected = await engine.call(`inspect the probe volume ${name}`, async api => dial<{Driver?: unknown}>(api, {method: 'GET', path: `/volumes/${encodeName(name)}`}));
+			if (safeText(inspected?.Driver) === '') {
+				throw new KasmTuiError(`the daemon shows the probe volume ${name} without its driver`);
+			}
+		} finally {
+			await engine.call(`remove the probe volume ${name}`, async api => dial(api, {method: 'DELETE', path: `/volumes/${encodeName(name)}`, query: {force: true}}));
+		}
+
+		return `created, inspected and removed a volume through ${driver}`;
+	});
+}
+
+/**
+ * Create and remove an internal network of the driver: the daemon asks the plugin to create it
+ * (NetworkDriver.CreateNetwork) and to delete it; no container joins, nothing leaves the host.
+ */
+export async function probeNetworkDriver(engine: Engine, driver: string): Promise<ProbeResult> {
+	return timed('network', async () => {
+		const name = probeName();
+		const created = await engine.call(`create the probe network ${name} with ${driver}`, async api =>
+			dial<{Id?: unknown}>(api, {
+				method: 'POST',
+				path: '/networks/create',
+				body: {Name: name, Driver: driver, Internal: true, CheckDuplicate: true, Labels: {[probeLabel]: 'health-gate'}},
+			}),
+		);
+		const id = safeText(created?.Id) || name;
+		await engine.call(`remove the probe network ${name}`, async api => dial(api, {method: 'DELETE', path: `/networks/${encodeName(id)}`}));
+		return `created and removed an internal network through ${driver}`;
+	});
+}
+
+export async function probeDriver(engine: Engine, kind: ProbeKind, driver: string): Promise<ProbeResult> {
+	return kind === 'volume' ? probeVolumeDriver(engine, driver) : probeNetworkDriver(engine, driver);
+}

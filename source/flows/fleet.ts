@@ -1,0 +1,221 @@
+import packageJson from '../../package.json' with {type: 'json'};
+import {Engine, type EngineVersion} from '../docker/engine.js';
+import type {FleetHost} from '../docker/hosts.js';
+import {fleetTimeoutMs} from '../docker/transport.js';
+import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
+import {DaemonUnreachable, KasmTuiError} from '../errors.js';
+import {currentUser} from '../ledger/ledger.js';
+import {RegistryClient} from '../registry/client.js';
+import {loadTransport} from '../registry/transport.js';
+import {DockerCredentials} from '../registry/credentials.js';
+import {parseReference} from '../registry/reference.js';
+import {safeText} from '../text.js';
+import {locateBuild} from './builds.js';
+import {insecureRegistriesOf} from './context.js';
+import {hostLedger} from './host-ledger.js';
+import {observePlugins, unobserved} from './observe.js';
+
+/** A plugin as one host of the fleet runs it. */
+export interface FleetPlugin extends PluginWithUsage {
+	/** The release tag that holds the very build it runs (by content), when its registry says. */
+	build?: string;
+	/** Why no release tag could be named: the registry did not answer, or no tag holds the build. */
+	buildError?: string;
+	/** Another host that answered runs a different build under the same name. */
+	drift: boolean;
+}
+
+export type HostReading =
+	| {
+			host: FleetHost;
+			reachable: true;
+			engine: EngineVersion;
+			daemonId: string;
+			plugins: FleetPlugin[];
+			/** Another host of the fleet is this very daemon (the same ID at another address). */
+			sameDaemonAs?: string;
+	  }
+	| {host: FleetHost; reachable: false; error: string};
+
+export interface FleetOptions {
+	/** Each host's own limit for answering; one that is slow or down never holds the others up. */
+	timeoutMs?: number;
+	ledgerDir?: string;
+	/** Nothing is written: no `observed` entries. */
+	readOnly?: boolean;
+	/** Each host as soon as it answered (or was given up), before the builds are named. */
+	onHost?: (reading: HostReading) => void;
+	/** Connections already opening, by host name (main opens them while this code loads). */
+	engines?: ReadonlyMap<string, Promise<Engine>>;
+}
+
+/** A host's failure in a few words: the transport's reason, or the error's one line. */
+export function unreachableReason(error: unknown): string {
+	if (error instanceof DaemonUnreachable) {
+		return error.reason;
+	}
+
+	return error instanceof KasmTuiError ? error.message : `unexpected: ${safeText((error as Error)?.message ?? error).slice(0, 200)}`;
+}
+
+/** Rejects once `ms` have passed, running `onLate` first (to cut what is still under way). */
+export async function withDeadline<T>(work: Promise<T>, ms: number, address: string, onLate: () => void): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	const late = new Promise<never>((_resolve, reject) => {
+		timer = setTimeout(() => {
+			onLate();
+			reject(new DaemonUnreachable(address, `no answer within ${ms / 1000} s`));
+		}, ms);
+	});
+	try {
+		return await Promise.race([work, late]);
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+interface Answered {
+	reading: Extract<HostReading, {reachable: true}>;
+	insecureRegistries: string[];
+}
+
+async function readHost(host: FleetHost, options: FleetOptions & {timeoutMs: number}): Promise<Answered | HostReading> {
+	const engine = await (options.engines?.get(host.name) ?? Engine.open(host.target, {timeoutMs: options.timeoutMs}));
+	try {
+		const [version, info, daemonId, plugins] = await withDeadline(
+			Promise.all([engine.version(), engine.info(), engine.daemonId(), listPluginsWithUsage(engine)]),
+			options.timeoutMs,
+			host.target.address,
+			() => engine.close(),
+		);
+		const answered: Answered = {
+			reading: {host, reachable: true, engine: version, daemonId, plugins: plugins.map(plugin => ({...plugin, drift: false}))},
+			insecureRegistries: insecureRegistriesOf(info),
+		};
+		// Drawn now; the ledger's bookkeeping below is no reason to keep the screen waiting.
+		options.onHost?.(answered.reading);
+		if (!options.readOnly) {
+			await observeHost(engine, plugins, answered.insecureRegistries, options);
+		}
+
+		return answered;
+	} catch (error) {
+		const reading: HostReading = {host, reachable: false, error: unreachableReason(error)};
+		options.onHost?.(reading);
+		return reading;
+	} finally {
+		engine.close();
+	}
+}
+
+/** As `kasm-tui plugins` does: what the ledger does not know yet becomes an `observed` entry, its digest proven while its tag names it. */
+async function observeHost(engine: Engine, plugins: PluginWithUsage[], insecureRegistries: string[], options: FleetOptions & {timeoutMs: number}): Promise<void> {
+	try {
+		const ledger = await hostLedger(engine, options);
+		if (unobserved(ledger, plugins).length > 0) {
+			const registry = new RegistryClient({credentials: new DockerCredentials(), insecureRegistries, timeoutMs: options.timeoutMs});
+			await observePlugins({ledger, user: currentUser(), version: packageJson.version, registry}, plugins);
+		}
+	} catch {
+		// A ledger that cannot be written is said when a change is tried; the listing goes on.
+	}
+}
+
+/**
+ * Every host at once, each within its own timeout; then the release tag of each build (one
+ * registry lookup per distinct build, shared by the hosts that run it) and the drift marks.
+ */
+export async function readFleet(hosts: readonly FleetHost[], options: FleetOptions = {}): Promise<HostReading[]> {
+	const timeoutMs = options.timeoutMs ?? fleetTimeoutMs();
+	const answering = hosts.map(async host => readHost(host, {...options, timeoutMs}));
+	// While the hosts answer, the registry client's code loads: the builds are named right after.
+	loadTransport();
+	const answers = await Promise.all(answering);
+	// Copies: what onHost was handed is never changed afterwards (the screen keeps it as it was drawn).
+	const readings = answers.map((answer): HostReading => ('reading' in answer ? {...answer.reading, plugins: answer.reading.plugins.map(plugin => ({...plugin}))} : answer));
+	const registry = new RegistryClient({
+		credentials: new DockerCredentials(),
+		insecureRegistries: [...new Set(answers.flatMap(answer => ('reading' in answer ? answer.insecureRegistries : [])))],
+		timeoutMs,
+	});
+	await nameBuilds(readings, registry);
+	markDrift(readings);
+	markSameDaemons(readings);
+	return readings;
+}
+
+/** The release tag of each build by content, asked once per repository and build. */
+async function nameBuilds(readings: HostReading[], registry: RegistryClient): Promise<void> {
+	const asked = new Map<string, Promise<{tag?: string; error?: string}>>();
+	const work: Array<Promise<void>> = [];
+	for (const reading of readings) {
+		if (!reading.reachable) {
+			continue;
+		}
+
+		for (const plugin of reading.plugins) {
+			let repository: string;
+			try {
+				const {registry: host, repository: path} = parseReference(plugin.reference || plugin.name);
+				repository = `${host}/${path}`;
+			} catch {
+				plugin.buildError = 'its reference names no repository';
+				continue;
+			}
+
+			const key = `${repository} ${plugin.diffIds.join(',')}`;
+			let answer = asked.get(key);
+			if (!answer) {
+				answer = locateBuild({registry, engineVersion: reading.engine}, plugin.reference || plugin.name, {diffIds: plugin.diffIds}, plugin.tag).then(
+					search => ('location' in search && search.location.tag ? {tag: search.location.tag} : {error: 'no release tag in its registry holds this build'}),
+					(error: unknown) => ({error: safeText((error as Error).message).slice(0, 200)}),
+				);
+				asked.set(key, answer);
+			}
+
+			work.push(
+				answer.then(({tag, error}) => {
+					plugin.build = tag;
+					plugin.buildError = error;
+				}),
+			);
+		}
+	}
+
+	await Promise.all(work);
+}
+
+/** The plugin names that run different builds (by content) on the hosts that answered. */
+export function driftingNames(readings: readonly HostReading[]): Set<string> {
+	const builds = new Map<string, Set<string>>();
+	for (const reading of readings) {
+		for (const plugin of reading.reachable ? reading.plugins : []) {
+			builds.set(plugin.name, (builds.get(plugin.name) ?? new Set()).add(plugin.diffIds.join(',')));
+		}
+	}
+
+	return new Set([...builds].filter(([, found]) => found.size > 1).map(([name]) => name));
+}
+
+function markDrift(readings: HostReading[]): void {
+	const drifting = driftingNames(readings);
+	for (const reading of readings) {
+		for (const plugin of reading.reachable ? reading.plugins : []) {
+			plugin.drift = drifting.has(plugin.name);
+		}
+	}
+}
+
+function markSameDaemons(readings: HostReading[]): void {
+	const first = new Map<string, string>();
+	for (const reading of readings) {
+		if (reading.reachable) {
+			const earlier = first.get(reading.daemonId);
+			if (earlier) {
+				reading.sameDaemonAs = earlier;
+			} else {
+				first.set(reading.daemonId, reading.host.name);
+			}
+		}
+	}
+}

@@ -1,0 +1,179 @@
+import {parseHost} from '../../source/docker/connection.js';
+import type {FleetHost} from '../../source/docker/hosts.js';
+import type {FleetPlugin, HostReading} from '../../source/flows/fleet.js';
+import type {HostJob, RolloutEvent, RolloutPlan, RolloutReport, RolloutRequest} from '../../source/flows/rollout.js';
+import {orderRollout} from '../../source/flows/rollout-plan.js';
+import type {FleetServices, RolloutOptions} from '../../source/app/fleet/fleet-services.js';
+import {plugins as hostPlugins, rollingDetails, upgradePlan} from './fixture-services.js';
+
+/**
+ * A fixed fleet for the fleet screen's views: four hosts, two engine generations, one over
+ * ssh://, one that never answers; a rolling plugin that drifts (bravo runs another build),
+ * one disabled, one in use. What the screen asks to do is recorded.
+ */
+const build = (id: string) => [`sha256:${id.repeat(64).slice(0, 64)}`];
+const [pinned, , rolling] = hostPlugins as [FleetPlugin, FleetPlugin, FleetPlugin];
+
+const fleetPlugin = (base: FleetPlugin, fields: Partial<FleetPlugin>): FleetPlugin => ({...base, drift: false, ...fields});
+
+export const fleetHosts: FleetHost[] = [
+	{name: 'alpha', target: parseHost('unix:///var/run/docker.sock', 'flag', {})},
+	{name: 'bravo', target: parseHost('ssh://kasm-agent-1', 'flag', {})},
+	{name: 'charlie', group: 'east', target: parseHost('tcp://10.0.0.3:2376', 'flag', {})},
+	{name: 'down', target: parseHost('tcp://10.0.0.9:2376', 'flag', {})},
+];
+
+const noUsage = {networks: [], volumes: [], containers: []};
+
+function readingsOf(named: boolean): HostReading[] {
+	const name = (tag: string) => (named ? tag : undefined);
+	return [
+		{
+			host: fleetHosts[0]!,
+			reachable: true,
+			engine: {version: '20.10.24', apiVersion: '1.41'},
+			daemonId: 'AAAA:1111',
+			plugins: [
+				fleetPlugin(rolling, {id: 'a1'.repeat(32), build: name('amd64-1.2.9'), diffIds: build('9'), drift: named}),
+				fleetPlugin(pinned, {id: 'a2'.repeat(32), enabled: false, build: name('amd64-1.2.9'), usedBy: noUsage}),
+				fleetPlugin(rolling, {name: 'vieux/sshfs:latest', reference: 'vieux/sshfs:latest', tag: 'latest', rolling: false, id: 'a3'.repeat(32), diffIds: build('5'), buildError: named ? 'no release tag in its registry holds this build' : undefined}),
+			],
+		},
+		{
+			host: fleetHosts[1]!,
+			reachable: true,
+			engine: {version: '26.1.5', apiVersion: '1.45'},
+			daemonId: 'BBBB:2222',
+			plugins: [fleetPlugin(rolling, {id: 'b1'.repeat(32), build: name('amd64-1.2.10'), diffIds: build('3'), drift: named})],
+		},
+		{
+			host: fleetHosts[2]!,
+			reachable: true,
+			engine: {version: '26.1.5', apiVersion: '1.45'},
+			daemonId: 'CCCC:3333',
+			plugins: [
+				fleetPlugin(rolling, {id: 'c1'.repeat(32), build: name('amd64-1.2.9'), diffIds: build('9'), drift: named, usedBy: {networks: [], volumes: ['kasm-profiles'], containers: []}}),
+				fleetPlugin(pinned, {id: 'c2'.repeat(32), build: name('amd64-1.2.9'), usedBy: noUsage}),
+			],
+		},
+		{host: fleetHosts[3]!, reachable: false, error: 'no answer within 10 s'},
+	];
+}
+
+export interface FleetRecorded {
+	reads: number;
+	plans: Array<{request: RolloutRequest; options: RolloutOptions}>;
+	runs: RolloutPlan[];
+	discarded: number;
+	/** Whether each run's signal was aborted when it ended. */
+	aborted: boolean[];
+}
+
+export interface FleetFixtureOptions {
+	readOnly?: boolean;
+	/** The hosts that answer only once `answer(name)` is called. */
+	heldHosts?: string[];
+	/** Each run waits for `release()` after its first host has started. */
+	holdRuns?: boolean;
+}
+
+function jobsFor(request: RolloutRequest, readOnly: boolean): HostJob[] {
+	const skip = (host: FleetHost, kind: NonNullable<HostJob['verdict']['skip']>['kind'], reason: string): HostJob => ({host, verdict: {host: host.name, skip: {kind, reason}}});
+	return fleetHosts.map((host, index) => {
+		if (readOnly) {
+			return skip(host, 'refused', 'kasm-tui is read-only (--read-only): it will not upgrade plugins');
+		}
+
+		if (index === 2) {
+			return skip(host, 'in-use', 'the plugin kasmweb/sidecar:amd64-1.2-rolling is in use by 1 volume (kasm-profiles)');
+		}
+
+		if (index === 3) {
+			return skip(host, 'unreachable', 'unreachable: no answer within 10 s');
+		}
+
+		const plan = {...upgradePlan(rolling), action: request.action === 'auto-update' ? 'upgrade' : request.action} as HostJob['plan'];
+		return request.action === 'auto-update' ? {host, verdict: {host: host.name}, updates: [{plugin: rolling.name}]} : {host, verdict: {host: host.name}, plan};
+	});
+}
+
+export function fleetFixture(options: FleetFixtureOptions = {}) {
+	const recorded: FleetRecorded = {reads: 0, plans: [], runs: [], discarded: 0, aborted: []};
+	const waiting = new Map<string, () => void>();
+	const held: Array<() => void> = [];
+	const services: FleetServices = {
+		hosts: fleetHosts,
+		readOnly: Boolean(options.readOnly),
+		rollout: {canaries: []},
+		async read(onHost) {
+			recorded.reads++;
+			const early = readingsOf(false);
+			await Promise.all(
+				early.map(async reading => {
+					if (options.heldHosts?.includes(reading.host.name)) {
+						await new Promise<void>(resolve => waiting.set(reading.host.name, resolve));
+					}
+
+					onHost(reading);
+				}),
+			);
+			return readingsOf(true);
+		},
+		async details(host, plugin) {
+			return plugin.name === rolling.name && host !== 'bravo' ? rollingDetails : {history: [], tags: ['amd64-1.2.9', 'amd64-1.2.1']};
+		},
+		async plan(request, rollout) {
+			recorded.plans.push({request, options: rollout});
+			const jobs = jobsFor(request, Boolean(options.readOnly));
+			return {request, jobs, order: orderRollout(jobs.map(job => job.verdict), {canaries: rollout.canaries, batch: rollout.batch}), maxFailed: rollout.maxFailed ?? 0};
+		},
+		async run(plan, onEvent: (event: RolloutEvent) => void, signal): Promise<RolloutReport> {
+			recorded.runs.push(plan);
+			const outcomes = new Map(plan.jobs.filter(job => job.verdict.skip).map(job => [job.host.name, {host: job.host.name, result: 'skipped' as const, reason: job.verdict.skip!.reason, skipKind: job.verdict.skip!.kind}]));
+			let stopped: string | undefined;
+			for (const [index, stage] of plan.order.stages.entries()) {
+				if (signal.aborted) {
+					stopped ??= `interrupted (${String(signal.reason)})`;
+					for (const host of stage.hosts) {
+						outcomes.set(host, {host, result: 'not-started', reason: `not started: ${stopped}`} as never);
+					}
+
+					continue;
+				}
+
+				onEvent({kind: 'stage', stage, index, count: plan.order.stages.length});
+				for (const host of stage.hosts) {
+					onEvent({kind: 'host-started', host});
+					const hostPlan = plan.jobs.find(job => job.host.name === host)!.plan!;
+					onEvent({kind: 'flow', host, plugin: rolling.name, event: {kind: 'step', step: hostPlan.steps[1]!, index: 1, count: 3}});
+					if (options.holdRuns) {
+						await new Promise<void>(resolve => held.push(resolve));
+					}
+
+					onEvent({kind: 'gate', host, plugin: rolling.name, check: {check: 'volume probe', ok: true, detail: 'created, inspected and removed kasm-tui-probe-1'}});
+					const outcome = signal.aborted
+						? {host, result: 'restored' as const, reason: `interrupted (${String(signal.reason)}): put back as it was`}
+						: {host, result: 'done' as const, reason: 'amd64-1.2.9 → amd64-1.2.10; kasmweb/sidecar:amd64-1.2-rolling is enabled', from: 'amd64-1.2.9', to: 'amd64-1.2.10'};
+					outcomes.set(host, outcome as never);
+					onEvent({kind: 'outcome', outcome});
+				}
+			}
+
+			if (stopped) {
+				onEvent({kind: 'stopped', reason: stopped});
+			}
+
+			recorded.aborted.push(signal.aborted);
+			return {outcomes: plan.jobs.map(job => outcomes.get(job.host.name)!), stopped};
+		},
+		discard() {
+			recorded.discarded++;
+		},
+	};
+	return {
+		services,
+		recorded,
+		answer: (name: string) => waiting.get(name)?.(),
+		release: () => held.splice(0).forEach(resolve => resolve()),
+	};
+}

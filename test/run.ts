@@ -159,10 +159,11 @@ async function runOnEngine(kind: EngineKind, files: string[], sideBySide: boolea
 async function runAll(kinds: EngineKind[], files: string[]): Promise<Run[]> {
 	const runs: Run[] = [];
 	const queue = [...kinds];
+	const atOnce = Math.min(kindsAtOnce, queue.length);
 	await Promise.all(
-		Array.from({length: Math.min(kindsAtOnce, queue.length)}, async () => {
+		Array.from({length: atOnce}, async () => {
 			for (let kind = queue.shift(); kind; kind = queue.shift()) {
-				runs.push(await runOnEngine(kind, files, Math.min(kindsAtOnce, kinds.length) > 1));
+				runs.push(await runOnEngine(kind, files, atOnce > 1));
 			}
 		}),
 	);

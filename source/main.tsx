@@ -315,7 +315,8 @@ const tagOptions = {...globalOptions, version: {type: 'string'}} as const;
 const exitCodes = [
 	'Exit codes: 0 done, 1 failed (the plugin was left as it was), 2 bad input,',
 	'3 refused, 4 failed and could not be put back: the plugin is not as it was, and',
-	'"kasm-tui recover <plugin>" puts it back (the message says what state it is in).',
+	'"kasm-tui recover <plugin>" puts it back (the message says what state it is in),',
+	'130 cancelled at a prompt (ctrl-c or ctrl-d): nothing changed.',
 ].join('\n');
 
 function helpText(): string {

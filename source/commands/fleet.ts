@@ -2,40 +2,14 @@ import {readSettings} from '../config.js';
 import {hostsFromFlags, pickHosts, selectHosts, type FleetHost} from '../docker/hosts.js';
 import type {Engine} from '../docker/engine.js';
 import {describeUsage, isInUse} from '../docker/usage.js';
-import {BadInput, KasmTuiError} from '../errors.js';
+import {KasmTuiError} from '../errors.js';
 import {readFleet, type FleetPlugin, type HostReading} from '../flows/fleet.js';
-import {safeText} from '../text.js';
 import type {CommandContext} from './context.js';
 import {pluginJson} from './plugins.js';
 import {table} from './table.js';
 
 /** The hosts' connections main opened before this code loaded, by host name. */
 export type EarlyEngines = ReadonlyMap<string, Promise<Engine>>;
-
-export const fleetUsage = 'fleet (the screen) | fleet plugins [HOST…] | fleet upgrade|rollback|reinstall <plugin> [HOST…] | fleet auto-update [HOST…]';
-
-/** `kasm-tui fleet …`: the matrix, or a rollout over the hosts. */
-export async function fleetCommand(context: CommandContext, [what, ...rest]: string[], early?: EarlyEngines): Promise<void> {
-	switch (what) {
-		case 'plugins': {
-			await fleetPluginsCommand(context, rest, early);
-			return;
-		}
-
-		case 'upgrade':
-		case 'rollback':
-		case 'reinstall':
-		case 'auto-update': {
-			const {rolloutCommand} = await import('./rollout.js');
-			await rolloutCommand(context, what, rest);
-			return;
-		}
-
-		default: {
-			throw new BadInput(`unknown fleet command "${safeText(what).slice(0, 40)}": usage: kasm-tui ${fleetUsage}`);
-		}
-	}
-}
 
 /** The hosts the command line and the settings name, narrowed to the HOST… arguments given. */
 export async function fleetHosts(context: CommandContext, names: string[]): Promise<FleetHost[]> {

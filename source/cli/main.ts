@@ -47,7 +47,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 			throw new BadInput(`cannot write the debug log ${safeText(debugFile).slice(0, 200)} (${(error as NodeJS.ErrnoException).code ?? 'error'}): give --debug a file in a folder that exists`);
 		}
 
-		debug('run', `kasm-tui ${packageJson.version} on Node ${process.version}`, {argv: argv.map(argument => safeText(argument).slice(0, 200))});
+		debug('run', `kasm-tui ${packageJson.version} on Node ${process.version}`, {argv: line.forLog.map(argument => safeText(argument).slice(0, 200))});
 	}
 
 	const context = commandContext(line, output);

@@ -13,6 +13,8 @@ export interface CommandLine {
 	arguments: string[];
 	/** `--help` was given: nothing else is read. */
 	help: boolean;
+	/** The command line as the debug log may keep it: every value that could be a secret is `***`. */
+	forLog: string[];
 }
 
 /**
@@ -32,7 +34,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
 	// A first, lenient pass finds --help and the options this command does not take.
 	const {tokens} = parseArgs({args: [...argv], options: config, strict: false, allowPositionals: true, tokens: true});
 	if (tokens.some(token => token.kind === 'option' && token.name === 'help')) {
-		return {command, values: {}, arguments: [], help: true};
+		return {command, values: {}, arguments: [], help: true, forLog: []};
 	}
 
 	for (const token of tokens) {
@@ -82,7 +84,55 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
 		}
 	}
 
-	return {command, values: read, arguments: words, help: false};
+	return {command, values: read, arguments: words, help: false, forLog: withoutSecrets(argv, tokens, command)};
+}
+
+type Token = ReturnType<typeof parseArgs>['tokens'] extends Array<infer T> | undefined ? T : never;
+
+/** A password written into an address (`tcp://ops:PASSWORD@host`, also after a fleet host's `NAME=`). */
+const addressPassword = /([a-z]+:\/\/[^/@:\s]*):[^/@\s]*@/gi;
+
+/**
+ * argv with the values of set's KEY=VALUE (any of which may be a password: DB_PASSWORD, a DSN)
+ * and the passwords in addresses replaced by `***`, for the debug log: the file is sent along with
+ * problem reports, and the secrets registry knows none of these when the command line is logged.
+ */
+function withoutSecrets(argv: readonly string[], tokens: Token[], command: CommandSpec): string[] {
+	const logged = argv.map(argument => argument.replace(addressPassword, '$1:***@'));
+	let position = 0;
+	for (const token of tokens) {
+		if (token.kind !== 'positional') {
+			continue;
+		}
+
+		const argument = argumentAt(command, position - command.path.length);
+		position++;
+		if (argument?.secretValues) {
+			const equals = token.value.indexOf('=');
+			logged[token.index] = equals > 0 ? `${token.value.slice(0, equals)}=***` : '***';
+		}
+	}
+
+	return logged;
+}
+
+/** Which of the command's arguments the word at `index` (after the command's own) is. */
+function argumentAt(command: CommandSpec, index: number): CommandSpec['arguments'][number] | undefined {
+	if (index < 0) {
+		return undefined;
+	}
+
+	let first = 0;
+	for (const argument of command.arguments) {
+		const count = argument.repeats ? (argument.max ?? 1024) : 1;
+		if (index < first + count) {
+			return argument;
+		}
+
+		first += count;
+	}
+
+	return undefined;
 }
 
 /**

@@ -2,6 +2,7 @@ import process from 'node:process';
 import v8 from 'node:v8';
 import packageJson from '../../package.json' with {type: 'json'};
 import type {CommandContext} from '../commands/context.js';
+import {unverifiedTlsWarning} from '../commands/tls.js';
 import {resolveTarget, type EngineTarget} from '../docker/connection.js';
 import {splitHostFlag} from '../docker/hosts.js';
 import {BadInput, KasmTuiError, type ExitCode} from '../errors.js';
@@ -79,13 +80,21 @@ function commandContext(line: CommandLine, output: Output): CommandContext {
 	const flag = (name: string) => line.values[name] === true;
 	// One daemon is found at once, so a bad address is bad input before anything runs; a name before = is only a label.
 	const host = stringOption(line, 'host');
-	let target: EngineTarget | undefined = takesOneHost ? resolveTarget({host: host === undefined ? undefined : splitHostFlag(host).address}) : undefined;
+	const tlsInsecure = flag('tls-insecure');
+	let target: EngineTarget | undefined = takesOneHost ? resolveTarget({host: host === undefined ? undefined : splitHostFlag(host).address, tlsInsecure}) : undefined;
+	const warning = target && !line.command.screen ? unverifiedTlsWarning([{target}]) : undefined;
+	if (warning) {
+		// The screen says it in its header; a headless command, with or without --json, here.
+		output.stderr(`${printable(warning)}\n`);
+	}
+
 	return {
 		// A fleet's hosts are in hostSelection; a command without --host that asks for one gets the default daemon.
 		get target() {
-			target ??= resolveTarget();
+			target ??= resolveTarget({tlsInsecure});
 			return target;
 		},
+		tlsInsecure,
 		json: flag('json'),
 		yes: flag('yes'),
 		readOnly: flag('read-only'),
@@ -102,7 +111,7 @@ function commandContext(line: CommandLine, output: Output): CommandContext {
 		daemonLog: stringOption(line, 'daemon-log'),
 		hostSelection: takesOneHost
 			? undefined
-			: {hosts: stringOptions(line, 'host') ?? [], contexts: stringOptions(line, 'context'), allContexts: flag('all-contexts'), group: stringOption(line, 'group')},
+			: {hosts: stringOptions(line, 'host') ?? [], contexts: stringOptions(line, 'context'), allContexts: flag('all-contexts'), group: stringOption(line, 'group'), tlsInsecure},
 		canaries: stringOptions(line, 'canary'),
 		batch: parseCount(stringOption(line, 'batch'), '--batch'),
 		maxFailed: parseCount(stringOption(line, 'max-failed'), '--max-failed', 0),

@@ -7,6 +7,7 @@ import {readFleet, type FleetPlugin, type HostReading} from '../flows/fleet.js';
 import type {CommandContext} from './context.js';
 import {pluginJson} from './plugins.js';
 import {table} from './table.js';
+import {tlsVerifiedOf, unverifiedTlsWarning} from './tls.js';
 
 /** The hosts' connections main opened before this code loaded, by host name. */
 export type EarlyEngines = ReadonlyMap<string, Promise<Engine>>;
@@ -29,6 +30,7 @@ export async function fleetHosts(context: CommandContext, names: string[]): Prom
  */
 export async function fleetPluginsCommand(context: CommandContext, names: string[], early?: EarlyEngines): Promise<void> {
 	const hosts = await fleetHosts(context, names);
+	warnUnverifiedTls(context, hosts);
 	const readings = await readFleet(hosts, {ledgerDir: context.ledgerDir, readOnly: context.readOnly, engines: early});
 	if (context.json) {
 		context.print(JSON.stringify({hosts: readings.map(reading => hostJson(reading))}, null, 2));
@@ -41,9 +43,17 @@ export async function fleetPluginsCommand(context: CommandContext, names: string
 	}
 }
 
-/** `{name, address, reachable, error, engine, plugins}`: the plugin as `kasm-tui plugins --json` has it, plus its build and drift. */
+/** For headless fleet commands: one line on standard error naming the hosts whose certificate is not checked. */
+export function warnUnverifiedTls(context: CommandContext, hosts: FleetHost[]): void {
+	const warning = unverifiedTlsWarning(hosts);
+	if (warning) {
+		context.warn(warning);
+	}
+}
+
+/** `{name, address, tlsVerified, reachable, error, engine, plugins}`: the plugin as `kasm-tui plugins --json` has it, plus its build and drift. */
 export function hostJson(reading: HostReading) {
-	const base = {name: reading.host.name, address: reading.host.target.address, group: reading.host.group ?? null};
+	const base = {name: reading.host.name, address: reading.host.target.address, tlsVerified: tlsVerifiedOf(reading.host.target), group: reading.host.group ?? null};
 	if (!reading.reachable) {
 		return {...base, reachable: false, error: reading.error, engine: null, plugins: []};
 	}

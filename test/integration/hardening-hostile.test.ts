@@ -25,8 +25,9 @@ const leftovers = useLeftovers(sandbox);
 const emptyDockerConfig = leftovers.folder('kasm-tui-hostile-docker-');
 fs.writeFileSync(path.join(emptyDockerConfig, 'config.json'), '{"auths":{}}\n');
 
+// latest asks the registry only: it takes no --host.
 const kasmTui = async (args: string[], env: NodeJS.ProcessEnv = {}) =>
-	runCli(['--host', sandbox.host, ...args], {env: {DOCKER_CONFIG: emptyDockerConfig, ...env}});
+	runCli(args[0] === 'latest' ? args : ['--host', sandbox.host, ...args], {env: {DOCKER_CONFIG: emptyDockerConfig, ...env}});
 
 /** Everything printed is clean; a failure is one line (after a change's progress); the OSC payloads are gone. */
 function assertClean(result: CliResult, what: string, {afterProgress = false}: {afterProgress?: boolean} = {}): void {

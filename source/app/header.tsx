@@ -1,6 +1,6 @@
 import {Text} from 'ink';
 import {memo} from 'react';
-import type {EngineTarget} from '../docker/connection.js';
+import {tlsUnverified, type EngineTarget} from '../docker/connection.js';
 import {printable, truncate} from '../text.js';
 import type {HostSnapshot} from './services.js';
 
@@ -13,6 +13,8 @@ export const Header = memo(function Header({target, readOnly, snapshot, width}: 
 		snapshot ? counted(snapshot.plugins.length, 'plugin') : undefined,
 		snapshot ? counted(snapshot.images.length, 'image') : undefined,
 		readOnly ? 'READ-ONLY' : undefined,
+		// --tls-insecure or a context's SkipTLSVerify: said where the host is, for as long as it is open.
+		tlsUnverified(target) ? 'TLS unverified' : undefined,
 	]
 		.filter(Boolean)
 		.join(' · ');

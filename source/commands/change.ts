@@ -1,6 +1,6 @@
 import readline from 'node:readline';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
-import {BadInput, Refused} from '../errors.js';
+import {BadInput, Cancelled, Refused} from '../errors.js';
 import {openFlowContext, type FlowContext} from '../flows/context.js';
 import {describeResult, keepsBuild, summarisePlan} from '../flows/describe.js';
 import {findPlugin} from '../flows/find-plugin.js';
@@ -63,7 +63,10 @@ export function describePlan(plan: Plan): string {
 	return lines.join('\n');
 }
 
-/** Asks on the terminal; without one, `--yes` is the only way to say yes. */
+/**
+ * Asks on the terminal; without one, `--yes` is the only way to say yes. ctrl-c or the end of
+ * input (ctrl-d) at the question cancels: nothing has changed yet, and the exit code is 130.
+ */
 export async function confirm(context: CommandContext, question: string): Promise<boolean> {
 	if (context.yes) {
 		return true;
@@ -74,12 +77,26 @@ export async function confirm(context: CommandContext, question: string): Promis
 	}
 
 	const prompt = readline.createInterface({input: process.stdin, output: process.stderr});
+	let onSignal = () => {};
 	try {
-		const answer = await new Promise<string>(resolve => {
+		const answer = await new Promise<string | undefined>(resolve => {
 			prompt.question(`${question} [y/N] `, resolve);
+			// readline turns ctrl-c into its SIGINT event when it drives the terminal; otherwise the
+			// process gets the signal. ctrl-d on an empty line closes the input.
+			onSignal = () => resolve(undefined);
+			prompt.once('SIGINT', onSignal);
+			prompt.once('close', onSignal);
+			process.once('SIGINT', onSignal);
 		});
+		if (answer === undefined) {
+			// The question leaves the cursor on its line: the message goes on a line of its own.
+			process.stderr.write('\n');
+			throw new Cancelled();
+		}
+
 		return /^y(es)?$/i.test(answer.trim());
 	} finally {
+		process.off('SIGINT', onSignal);
 		prompt.close();
 	}
 }

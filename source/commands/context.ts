@@ -29,6 +29,8 @@ export interface CommandContext {
 	follow?: boolean;
 	since?: string;
 	daemonLog?: string;
+	/** `--tls-insecure`: TLS to a daemon whose certificate is not checked is allowed (said on standard error). */
+	tlsInsecure?: boolean;
 	/** Where results go: standard output, or a test's buffer. */
 	print: (text: string) => void;
 	/** Where warnings and progress go: standard error. */

@@ -5,8 +5,9 @@ import {rolloutExitCode} from '../flows/rollout-plan.js';
 import {parseReference} from '../registry/reference.js';
 import {confirm, describePlan, progressPrinter, withInterruptsDeferred} from './change.js';
 import type {CommandContext} from './context.js';
-import {fleetHosts} from './fleet.js';
+import {fleetHosts, warnUnverifiedTls} from './fleet.js';
 import {table} from './table.js';
+import {tlsVerifiedOf} from './tls.js';
 
 type RolloutAction = RolloutRequest['action'];
 
@@ -121,6 +122,7 @@ function reportJson(plan: RolloutPlan, report: RolloutReport) {
 			return {
 				name: outcome.host,
 				address: job.host.target.address,
+				tlsVerified: tlsVerifiedOf(job.host.target),
 				result: outcome.result,
 				reason: outcome.reason ?? null,
 				skip: outcome.skipKind ?? null,
@@ -159,6 +161,7 @@ class RolloutFailed extends KasmTuiError {
 export async function rolloutCommand(context: CommandContext, action: RolloutAction, positionals: string[]): Promise<void> {
 	const {request, hosts: names} = requestOf(context, action, positionals);
 	const hosts = await fleetHosts(context, names);
+	warnUnverifiedTls(context, hosts);
 	const {settings} = await readSettings();
 	const plan = await planRollout(hosts, request, {
 		ledgerDir: context.ledgerDir,

@@ -27,16 +27,18 @@ export interface TargetOptions {
 	env?: NodeJS.ProcessEnv;
 	/** The docker CLI's config folder; default DOCKER_CONFIG, else ~/.docker. */
 	configDir?: string;
+	/** `--tls-insecure`: TLS whose certificate nothing checks is allowed, not refused. */
+	tlsInsecure?: boolean;
 }
 
 /** `--host` > `DOCKER_HOST` > `DOCKER_CONTEXT` > the config's `currentContext` > the default socket. */
-export function resolveTarget({host, env = process.env, configDir}: TargetOptions = {}): EngineTarget {
+export function resolveTarget({host, env = process.env, configDir, tlsInsecure}: TargetOptions = {}): EngineTarget {
 	if (host !== undefined) {
-		return parseHost(host, 'flag', env);
+		return parseHost(host, 'flag', env, {tlsInsecure});
 	}
 
 	if (env.DOCKER_HOST) {
-		return parseHost(env.DOCKER_HOST, 'env', env);
+		return parseHost(env.DOCKER_HOST, 'env', env, {tlsInsecure});
 	}
 
 	const folder = configDir ?? dockerConfigDir(env);
@@ -94,7 +96,8 @@ export function contextTarget(name: string, folder: string): EngineTarget {
 
 	const endpoint = meta.Endpoints?.docker ?? {};
 	const host = typeof endpoint.Host === 'string' && endpoint.Host !== '' ? endpoint.Host : `unix://${defaultSocket}`;
-	const target = parseHost(host, 'context', {});
+	// Whether and how a context speaks TLS is decided below, from its TLS files and SkipTLSVerify.
+	const target = parseHost(host, 'context', {}, {tlsInsecure: true});
 	target.context = name;
 	if (target.transport.kind === 'tcp') {
 		const tls = readTlsFolder(path.join(folder, 'contexts', 'tls', id, 'docker'));
@@ -126,13 +129,18 @@ function readJson(file: string, what: string): unknown {
 	}
 }
 
-export function parseHost(input: string, source: EngineTarget['source'], env: NodeJS.ProcessEnv = process.env): EngineTarget {
-	const target = readHost(input, source, env);
+/** Whether kasm-tui speaks TLS to it without checking its certificate (--tls-insecure, or a context's SkipTLSVerify). */
+export function tlsUnverified(target: EngineTarget): boolean {
+	return target.transport.kind === 'tcp' && target.transport.tls?.verify === false;
+}
+
+export function parseHost(input: string, source: EngineTarget['source'], env: NodeJS.ProcessEnv = process.env, {tlsInsecure = false}: {tlsInsecure?: boolean} = {}): EngineTarget {
+	const target = readHost(input, source, env, tlsInsecure);
 	// The address is shown (the header, every "cannot reach"), and it is the operator's text: make it safe once.
 	return {...target, address: safeText(target.address).slice(0, 300)};
 }
 
-function readHost(input: string, source: EngineTarget['source'], env: NodeJS.ProcessEnv): EngineTarget {
+function readHost(input: string, source: EngineTarget['source'], env: NodeJS.ProcessEnv, tlsInsecure: boolean): EngineTarget {
 	const text = input.trim();
 	// A password typed into an address is never repeated back.
 	const shown = text.replace(/^([a-z]+:\/\/[^/@:]*):[^/@]*@/, '$1:***@');
@@ -184,6 +192,13 @@ function readHost(input: string, source: EngineTarget['source'], env: NodeJS.Pro
 
 		const tlsVerify = Boolean(env.DOCKER_TLS_VERIFY) && env.DOCKER_TLS_VERIFY !== '0';
 		const useTls = tlsVerify || scheme === 'https' || (url.port === '2376' && scheme !== 'http');
+		// Unchecked, anyone on the way could pose as the daemon and read the registry credentials sent to it.
+		if (useTls && !tlsVerify && !tlsInsecure) {
+			throw new BadInput(
+				`the Docker host "${safeText(shown).slice(0, 200)}" speaks TLS, and nothing would check its certificate: set DOCKER_TLS_VERIFY=1 (and DOCKER_CERT_PATH) to check it, or pass --tls-insecure to go on without`,
+			);
+		}
+
 		const port = url.port ? Number(url.port) : useTls ? 2376 : 2375;
 		const host = url.hostname.replace(/^\[|\]$/g, '');
 		if (!host) {

@@ -18,6 +18,8 @@ export interface HostSelection {
 	allContexts?: boolean;
 	/** `--group G`: the settings' hosts of that group. */
 	group?: string;
+	/** `--tls-insecure`: TLS whose certificate nothing checks is allowed (connection.ts refuses it otherwise). */
+	tlsInsecure?: boolean;
 }
 
 export interface HostSources {
@@ -78,6 +80,7 @@ export function selectHosts(selection: HostSelection, sources: HostSources = {})
 	const env = sources.env ?? process.env;
 	const folder = sources.configDir ?? dockerConfigDir(env);
 	const fromFlags = hostsFromFlags(selection);
+	const {tlsInsecure} = selection;
 	if (fromFlags && selection.group !== undefined) {
 		throw new BadInput('--group picks from the settings\' hosts: give it without --host, --context and --all-contexts');
 	}
@@ -86,7 +89,7 @@ export function selectHosts(selection: HostSelection, sources: HostSources = {})
 	if (fromFlags) {
 		for (const text of selection.hosts ?? []) {
 			const {name, address} = splitHostFlag(text);
-			const target = parseHost(address, 'flag', env);
+			const target = parseHost(address, 'flag', env, {tlsInsecure});
 			hosts.push({name: name ?? hostNameOf(target), target});
 		}
 
@@ -106,10 +109,10 @@ export function selectHosts(selection: HostSelection, sources: HostSources = {})
 		}
 
 		for (const host of chosen) {
-			hosts.push({name: host.name, group: host.group, target: parseHost(host.address, 'settings', env)});
+			hosts.push({name: host.name, group: host.group, target: parseHost(host.address, 'settings', env, {tlsInsecure})});
 		}
 	} else if (selection.group === undefined) {
-		const target = resolveTarget({env, configDir: folder});
+		const target = resolveTarget({env, configDir: folder, tlsInsecure});
 		hosts.push({name: hostNameOf(target), target});
 	} else {
 		throw new BadInput('--group picks from the settings\' hosts, and the settings name none: add a "hosts" list (name, address, group) to the settings');

@@ -1,6 +1,6 @@
 import {loadLayoutEngine} from '../app/yoga.js';
-import {commandModules} from '../main.js';
-import {runCli} from '../run-cli.js';
+import {commandModules} from '../cli/run.js';
+import {runCli} from '../cli/run-cli.js';
 
 /** The single executable's app script: the CLI, and the warm-up its code cache is made after. */
 export {runCli};

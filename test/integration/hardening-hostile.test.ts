@@ -25,8 +25,9 @@ const leftovers = useLeftovers(sandbox);
 const emptyDockerConfig = leftovers.folder('kasm-tui-hostile-docker-');
 fs.writeFileSync(path.join(emptyDockerConfig, 'config.json'), '{"auths":{}}\n');
 
+// latest asks the registry only: it takes no --host.
 const kasmTui = async (args: string[], env: NodeJS.ProcessEnv = {}) =>
-	runCli(['--host', sandbox.host, ...args], {env: {DOCKER_CONFIG: emptyDockerConfig, ...env}});
+	runCli(args[0] === 'latest' ? args : ['--host', sandbox.host, ...args], {env: {DOCKER_CONFIG: emptyDockerConfig, ...env}});
 
 /** Everything printed is clean; a failure is one line (after a change's progress); the OSC payloads are gone. */
 function assertClean(result: CliResult, what: string, {afterProgress = false}: {afterProgress?: boolean} = {}): void {
@@ -213,7 +214,8 @@ test('very long names, references and arguments (4,000 characters) are bad input
 		['pull', 'alpine', '--max-pulls', long],
 	];
 	for (const args of cases) {
-		const result = await runCli(args.includes('--host') ? args : ['--host', sandbox.host, ...args], {env: {DOCKER_CONFIG: emptyDockerConfig}});
+		// latest asks the registry only: it takes no --host.
+		const result = await runCli(args.includes('--host') || args[0] === 'latest' ? args : ['--host', sandbox.host, ...args], {env: {DOCKER_CONFIG: emptyDockerConfig}});
 		const what = `${args.map(arg => (arg.length > 40 ? `${arg.slice(0, 20)}…(${arg.length})` : arg)).join(' ')}`;
 		assertClean(result, what);
 		assert.equal(result.code, 2, `${what}: ${result.stderr.slice(0, 400)}`);

@@ -19,8 +19,9 @@ const fleetPlugin = (base: FleetPlugin, fields: Partial<FleetPlugin>): FleetPlug
 export const fleetHosts: FleetHost[] = [
 	{name: 'alpha', target: parseHost('unix:///var/run/docker.sock', 'flag', {})},
 	{name: 'bravo', target: parseHost('ssh://kasm-agent-1', 'flag', {})},
-	{name: 'charlie', group: 'east', target: parseHost('tcp://10.0.0.3:2376', 'flag', {})},
-	{name: 'down', target: parseHost('tcp://10.0.0.9:2376', 'flag', {})},
+	// TLS checked, as DOCKER_TLS_VERIFY says: unchecked would need --tls-insecure.
+	{name: 'charlie', group: 'east', target: parseHost('tcp://10.0.0.3:2376', 'flag', {DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/nonexistent'})},
+	{name: 'down', target: parseHost('tcp://10.0.0.9:2376', 'flag', {DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/nonexistent'})},
 ];
 
 const noUsage = {networks: [], volumes: [], containers: []};

@@ -27,7 +27,8 @@ test('without systemd the usual files are tried in order; a private daemon on an
 
 test('a remote daemon gets one line saying where its log is read; a daemon on loopback tcp is local', () => {
 	for (const address of ['tcp://192.0.2.10:2376', 'ssh://ops@kasm-agent-1']) {
-		const source = findDaemonLog({target: parseHost(address, 'flag', {}), file: '/ignored', exists: () => true, underSystemd: () => true});
+		// Port 2376 is TLS: checked, as DOCKER_TLS_VERIFY says (unchecked would need --tls-insecure).
+		const source = findDaemonLog({target: parseHost(address, 'flag', {DOCKER_TLS_VERIFY: '1'}), file: '/ignored', exists: () => true, underSystemd: () => true});
 		assert.deepEqual(source, {kind: 'remote', address});
 		const hint = remoteLogHint(source as {kind: 'remote'; address: string}, 'kasmweb/sidecar:amd64-1.2');
 		assert.ok(!hint.includes('\n'));

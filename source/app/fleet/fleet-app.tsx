@@ -1,5 +1,6 @@
 import {Box, Text, useApp} from 'ink';
 import {useMemo, useRef, useState} from 'react';
+import {tlsUnverified} from '../../docker/connection.js';
 import {driftingNames} from '../../flows/fleet.js';
 import {truncate} from '../../text.js';
 import {footerOf} from '../keymap.js';
@@ -159,7 +160,7 @@ export function FleetApp({services, size}: Props) {
 	const footer = mode.kind === 'filter' ? ' type to filter  enter keep  esc clear' : mode.kind === 'browse' ? footerOf(fleetKeys, nav.focus, columns, services.readOnly) : '';
 	return (
 		<Box flexDirection="column" width={columns}>
-			<FleetHeader hosts={fleet.state.hosts.length} plugins={new Set(liveReadings(fleet.state).flatMap(reading => reading.plugins.map(plugin => plugin.name))).size} drifting={drifting.size} canaries={flows.canaries} readOnly={services.readOnly} width={columns} />
+			<FleetHeader hosts={fleet.state.hosts.length} plugins={new Set(liveReadings(fleet.state).flatMap(reading => reading.plugins.map(plugin => plugin.name))).size} drifting={drifting.size} canaries={flows.canaries} readOnly={services.readOnly} tlsUnverified={fleet.state.hosts.filter(entry => tlsUnverified(entry.host.target)).length} width={columns} />
 			{body}
 			{message ? <Lines lines={[message]} width={columns} height={1} /> : null}
 			<Text dimColor>{truncate(footer, columns)}</Text>

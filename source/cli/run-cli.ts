@@ -1,5 +1,5 @@
 import process from 'node:process';
-import {closeDebugLog} from './debug.js';
+import {closeDebugLog} from '../debug.js';
 import {main, reportError} from './main.js';
 
 /** One run of the bin, as a process: the exit code set, the debug log closed. */

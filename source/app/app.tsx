@@ -5,7 +5,10 @@ import {Header} from './header.js';
 import {historyEntryLines} from './history-entry.js';
 import {imageName} from './image-detail.js';
 import {handleKey, type KeyTarget} from './key-handler.js';
-import {footerText} from './keymap.js';
+import {Footer} from './components/footer.js';
+import {footerOf, screenKeys} from './keymap.js';
+import {screenKeyReason} from './keys/screen-reasons.js';
+import {keyReason} from './screen-key.js';
 import {layoutFor} from './layout.js';
 import {logLayout} from './log-dialog.js';
 import {Lines, type Line} from './lines.js';
@@ -139,8 +142,12 @@ export function App({services, size, now = Date.now}: Props) {
 		<ModeDialog mode={mode} width={columns} height={layout.bodyHeight} />
 	);
 
-	// A prompt says its own keys; the footer speaks only for the panes.
-	const footer = mode.kind === 'filter' ? ' type to filter  enter keep  esc clear' : mode.kind === 'browse' ? footerText(nav.focus, columns, services.readOnly) : '';
+	// A prompt says its own keys; the footer speaks only for the panes, a key that cannot act now dim.
+	const keyState = {selection: {onPlugins, plugin, image, snapshot, details}, onEntry: nav.focus === 'detail' && onPlugins && Boolean(plugin && detail.entries.get(nav.cursor))};
+	const footer =
+		mode.kind === 'browse'
+			? {items: footerOf(screenKeys, nav.focus, columns, binding => keyReason(binding, {readOnly: services.readOnly, changes: 'the daemon', disabled: action => screenKeyReason(action, keyState)}))}
+			: {hint: mode.kind === 'filter' ? ' type to filter  enter keep  esc clear' : ''};
 	return (
 		<Box flexDirection="column" width={columns}>
 			<Header target={services.target} readOnly={services.readOnly} snapshot={snapshot} width={columns} />
@@ -151,7 +158,7 @@ export function App({services, size, now = Date.now}: Props) {
 			) : null}
 			{body}
 			{message ? <Lines lines={[message]} width={columns} height={1} /> : null}
-			<Text dimColor>{truncate(footer, columns)}</Text>
+			<Footer {...footer} width={columns} />
 		</Box>
 	);
 }

@@ -3,7 +3,7 @@ import type {PluginWithUsage} from '../docker/usage.js';
 import type {ChangeRequest} from '../flows/open-change.js';
 import {familiarReference, parseReference} from '../registry/reference.js';
 import {line, type Line} from './lines.js';
-import type {ModeStore} from './mode.js';
+import type {Mode, ModeStore} from './mode.js';
 import type {DetailState} from './plugin-detail.js';
 import type {HostServices} from './services.js';
 import type {Selection} from './use-screen-flows.js';
@@ -82,9 +82,23 @@ export function changePrompts({services, mode, say, startPlan}: PromptContext) {
 
 	/** A repository alone (no tag written) is a question: which of its tags. */
 	const pickInstallTag = (repository: string, arch: string | undefined) => {
-		mode.set({kind: 'busy', title: `Reading the tags of ${repository}…`});
+		const reading: Mode = {
+			kind: 'busy',
+			title: `Reading the tags of ${repository}…`,
+			cancel() {
+				mode.set({kind: 'browse'});
+				say(line({text: 'cancelled: nothing was changed', dim: true}));
+			},
+		};
+		mode.set(reading);
+		// Let go of (esc) while the registry answered: its answer is for nobody.
+		const stillAsked = () => mode.get() === reading;
 		services.tags!(repository).then(
 			tags => {
+				if (!stillAsked()) {
+					return;
+				}
+
 				if (tags.length === 0) {
 					askInstallReference(repository);
 					say(line({text: `${repository} has no tags in its registry`, color: 'yellow'}));
@@ -94,8 +108,10 @@ export function changePrompts({services, mode, say, startPlan}: PromptContext) {
 				mode.set({kind: 'pick', title: `Install from ${repository}: which tag?`, choices: versionChoices({tags, arch}), then: choice => askInstallName(`${repository}:${choice.value}`)});
 			},
 			(error: unknown) => {
-				askInstallReference(repository);
-				say(line({text: (error as Error).message, color: 'red'}));
+				if (stillAsked()) {
+					askInstallReference(repository);
+					say(line({text: (error as Error).message, color: 'red'}));
+				}
 			},
 		);
 	};

@@ -1,5 +1,6 @@
 import type {Key as InkKey} from 'ink';
 import {screenKeys} from './keymap.js';
+import {screenKeyReason} from './keys/screen-reasons.js';
 import type {Line} from './lines.js';
 import {handleScreenKey} from './screen-key.js';
 import type {Mode, ModeStore} from './mode.js';
@@ -44,6 +45,7 @@ export function handleKey(input: string, key: InkKey, target: KeyTarget): void {
 		pane: nav.focus,
 		readOnly: target.readOnly,
 		changes: 'the daemon',
+		disabled: action => screenKeyReason(action, {selection: target.lists(nav).selection, onEntry: Boolean(target.entryAt(nav.cursor))}),
 		modeKeys: {
 			mode,
 			filter: {text: () => target.nav.get().filter[pane], set: text => navigate(target, {type: 'filter', pane, text})},

@@ -119,24 +119,64 @@ export function bindingFor(pane: Pane, input: string, key: Key): Binding | undef
 	return bindingIn(screenKeys, pane, input, key);
 }
 
-/** The footer for a pane: its keys, as many as fit, and always help and quit at the end. */
-export function footerText(pane: Pane, width: number, readOnly: boolean): string {
-	return footerOf(screenKeys, pane, width, readOnly);
+/** Why a binding cannot act now, or undefined when it can: the screen's controller answers it. */
+export type DisabledReason<A extends string = string> = (action: A) => string | undefined;
+
+/** A key that cannot act now, with why: what the help lists and a press of it says. */
+export interface NotNow {
+	label: string;
+	description: string;
+	reason: string;
 }
 
-export function footerOf<P extends string, A extends string>(table: KeyTable<P, A>, pane: P, width: number, readOnly: boolean): string {
-	const shown = table.bindings.filter(binding => binding.footer && binding.panes.includes(pane) && !(readOnly && binding.changes));
-	const always = shown.filter(binding => binding.action === 'help' || binding.action === 'quit').map(binding => `${binding.label} ${binding.footer}`);
-	const ending = always.join('  ');
-	let text = ' ';
-	for (const binding of shown.filter(item => item.action !== 'help' && item.action !== 'quit')) {
-		const part = `${binding.label} ${binding.footer}  `;
-		if ([...text].length + [...part].length + [...ending].length > width) {
+/** Why a key cannot act now (read-only included), as a screen tells it of each of its bindings. */
+export type ReasonOf<P extends string = string, A extends string = string> = (binding: Binding<P, A>) => string | undefined;
+
+/** The pane's keys that cannot act now, each with its reason. */
+export function notNowIn<P extends string, A extends string>(table: KeyTable<P, A>, pane: P, reasonOf: ReasonOf<P, A>): NotNow[] {
+	return table.bindings
+		.filter(binding => binding.panes.includes(pane))
+		.flatMap(binding => {
+			const reason = reasonOf(binding);
+			return reason ? [{label: binding.label, description: binding.description, reason}] : [];
+		});
+}
+
+/** One item of the footer: a key and what it does; `disabled` ones are drawn dim and in ( ). */
+export interface FooterItem {
+	text: string;
+	disabled: boolean;
+}
+
+/**
+ * The footer for a pane: its keys, as many as fit, and always help and quit at the end. A key that
+ * cannot act now stays in its place, dim and in parentheses (so it reads without colour too).
+ */
+export function footerOf<P extends string, A extends string>(table: KeyTable<P, A>, pane: P, width: number, reasonOf: ReasonOf<P, A> = () => undefined): FooterItem[] {
+	const shown = table.bindings.filter(binding => binding.footer && binding.panes.includes(pane));
+	const item = (binding: Binding<P, A>): FooterItem => {
+		const off = reasonOf(binding) !== undefined;
+		return {text: off ? `(${binding.label} ${binding.footer})` : `${binding.label} ${binding.footer}`, disabled: off};
+	};
+
+	const always = shown.filter(binding => binding.action === 'help' || binding.action === 'quit').map(binding => item(binding));
+	const ending = always.map(part => part.text).join('  ');
+	const items: FooterItem[] = [];
+	let used = 1;
+	for (const binding of shown.filter(candidate => candidate.action !== 'help' && candidate.action !== 'quit')) {
+		const part = item(binding);
+		if (used + [...part.text].length + 2 + [...ending].length > width) {
 			break;
 		}
 
-		text += part;
+		items.push(part);
+		used += [...part.text].length + 2;
 	}
 
-	return (text + ending).trimEnd();
+	return [...items, ...always];
+}
+
+/** The footer as plain text, as a terminal without colour shows it. */
+export function footerText(items: FooterItem[]): string {
+	return ` ${items.map(item => item.text).join('  ')}`;
 }

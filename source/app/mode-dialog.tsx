@@ -9,11 +9,11 @@ import {resultTitle, type Mode} from './mode.js';
 export function ModeDialog({mode, width, height, keys}: {mode: Mode; width: number; height: number; keys?: KeyTable}) {
 	switch (mode.kind) {
 		case 'help': {
-			return <Dialog title="Keys: every key, from the keymap" lines={helpLines(width, height - 3, keys)} hint="esc or ? back" width={width} height={height} />;
+			return <Dialog title="Keys: every key, from the keymap" lines={helpLines(width, height - 3, keys, mode.notNow)} hint="esc or ? back" width={width} height={height} scroll={mode.scroll} />;
 		}
 
 		case 'busy': {
-			return <Dialog title={mode.title} lines={[line({text: 'asking the daemon and the registry…', dim: true})]} hint="" width={width} height={height} />;
+			return <Dialog title={mode.title} lines={[line({text: 'asking the daemon and the registry…', dim: true})]} hint={mode.cancel ? 'esc cancel (nothing has changed)' : ''} width={width} height={height} />;
 		}
 
 		case 'confirm': {
@@ -63,7 +63,11 @@ export function ModeDialog({mode, width, height, keys}: {mode: Mode; width: numb
 }
 
 /** How far the prompt or result a mode shows may scroll in a body of this size, and a page of it. */
-export function dialogRoom(mode: Mode, width: number, height: number): {limit: number; page: number} {
+export function dialogRoom(mode: Mode, width: number, height: number, keys?: KeyTable): {limit: number; page: number} {
 	const page = Math.max(1, height - 4);
+	if (mode.kind === 'help') {
+		return {limit: dialogScrollLimit(helpLines(width, height - 3, keys, mode.notNow), width, height), page};
+	}
+
 	return mode.kind === 'confirm' || mode.kind === 'result' ? {limit: dialogScrollLimit(mode.lines, width, height), page} : {limit: 0, page};
 }

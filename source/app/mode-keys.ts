@@ -61,7 +61,10 @@ export function handleModeKey(input: string, key: InkKey, target: ModeKeyTarget)
 		}
 
 		case 'help': {
-			if (key.escape || input === '?' || input === 'q') {
+			const by = scrollBy(input, key, target.dialog.page);
+			if (by !== 0) {
+				mode.set({...current, scroll: Math.min(Math.max(0, (current.scroll ?? 0) + by), target.dialog.limit)});
+			} else if (key.escape || input === '?' || input === 'q') {
 				mode.set({kind: 'browse'});
 			}
 
@@ -149,6 +152,12 @@ export function handleModeKey(input: string, key: InkKey, target: ModeKeyTarget)
 
 		case 'busy':
 		case 'running': {
+			// Planning changes nothing yet: esc lets go of it. Work under way is never cut short here.
+			if (current.kind === 'busy' && key.escape && current.cancel) {
+				current.cancel();
+				return true;
+			}
+
 			// A second `y` of "yy", or a change key: one change at a time, and the operator is told so.
 			if (input === 'y' || input === 'Y' || target.startsChange(input, key)) {
 				target.refuseWhileChanging(input);

@@ -1,4 +1,5 @@
 import type {Choice} from './dialogs.js';
+import type {NotNow} from './keymap.js';
 import type {Line} from './lines.js';
 import {createStore, type Store} from './store.js';
 
@@ -16,9 +17,10 @@ export interface NextStep {
 export type Mode =
 	| {kind: 'browse'}
 	| {kind: 'filter'}
-	| {kind: 'help'}
-	/** Planning: asking the daemon and the registry what a change would do. */
-	| {kind: 'busy'; title: string}
+	/** Every key; `notNow`: those of the pane in focus that cannot act at the moment it opened, with why. */
+	| {kind: 'help'; notNow?: NotNow[]; scroll?: number}
+	/** Planning: asking the daemon and the registry what a change would do; `cancel` lets go of it (esc). */
+	| {kind: 'busy'; title: string; cancel?: () => void}
 	/**
 	 * `scroll`: the first line shown, for a prompt longer than the screen (a rollout's plan);
 	 * `cancel`: what a "no" lets go of (a rollout's connections to its hosts).

@@ -1,5 +1,5 @@
 import type {Key as InkKey} from 'ink';
-import {bindingIn, type Key, type KeyTable} from './keymap.js';
+import {bindingIn, notNowIn, type Binding, type DisabledReason, type Key, type KeyTable} from './keymap.js';
 import {line} from './lines.js';
 import {handleModeKey, type ModeKeyTarget} from './mode-keys.js';
 
@@ -10,6 +10,8 @@ export interface ScreenKeyTarget<P extends string, A extends string> {
 	readOnly: boolean;
 	/** What a change key would change, for the read-only refusal: `the daemon`, `the hosts`. */
 	changes: string;
+	/** The pane's controller: why a key cannot act now (its selection, work under way), or undefined. */
+	disabled: DisabledReason<A>;
 	/** The prompt, picker and filter keys (mode-keys.ts); whether a key starts a change is told from the table. */
 	modeKeys: Omit<ModeKeyTarget, 'startsChange'>;
 	/** ctrl-c: quits, or stops the change under way first. */
@@ -43,8 +45,10 @@ export function handleScreenKey<P extends string, A extends string>(input: strin
 		return;
 	}
 
-	if (binding.changes && target.readOnly) {
-		modeKeys.say(line({text: `read-only (--read-only): "${binding.description}" would change ${target.changes}, so it is refused`, color: 'yellow'}));
+	// Said before anything is asked of the daemon: the footer showed it dim, `?` lists why.
+	const reason = keyReason(binding, target);
+	if (reason) {
+		modeKeys.say(line({text: `${binding.label} ${binding.description}: ${reason}`, color: 'yellow'}));
 		return;
 	}
 
@@ -54,9 +58,13 @@ export function handleScreenKey<P extends string, A extends string>(input: strin
 			return;
 		}
 
-		case 'help':
+		case 'help': {
+			modeKeys.mode.set({kind: 'help', notNow: notNowIn(target.keys, target.pane, candidate => keyReason(candidate, target))});
+			return;
+		}
+
 		case 'filter': {
-			modeKeys.mode.set({kind: binding.action as 'help' | 'filter'});
+			modeKeys.mode.set({kind: 'filter'});
 			return;
 		}
 
@@ -69,4 +77,13 @@ export function handleScreenKey<P extends string, A extends string>(input: strin
 			target.act(binding.action);
 		}
 	}
+}
+
+/** Why a key of a screen cannot act now: read-only for a change, else what the pane's controller says. */
+export function keyReason<P extends string, A extends string>(binding: Binding<P, A>, screen: Pick<ScreenKeyTarget<P, A>, 'readOnly' | 'changes' | 'disabled'>): string | undefined {
+	if (binding.changes && screen.readOnly) {
+		return `read-only (--read-only): it would change ${screen.changes}`;
+	}
+
+	return screen.disabled(binding.action);
 }

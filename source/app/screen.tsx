@@ -2,6 +2,8 @@ import process from 'node:process';
 import {render} from 'ink';
 import type {ReactElement} from 'react';
 import {App} from './app.js';
+import {ErrorBoundary, type ScreenFailed} from './components/error-boundary.js';
+import {debug} from '../debug.js';
 import {FrameWriter} from './terminal/frame-writer.js';
 import {IdleCollector} from './terminal/idle-collect.js';
 import type {HostServices} from './services.js';
@@ -35,7 +37,25 @@ export async function drawUntilQuit(tree: ReactElement, {busy, interrupted, onQu
 	const writer = new FrameWriter(process.stdout);
 	const idle = new IdleCollector();
 	writer.on('drawn', () => idle.activity());
-	const instance = render(tree, {
+	let failure: ScreenFailed | undefined;
+	let waitingToQuit: NodeJS.Timeout | undefined;
+	// A view that cannot draw: the change under way (if any) finishes or is undone first, then the screen closes.
+	const onRenderError = (failed: ScreenFailed) => {
+		failure = failed;
+		debug('screen', 'a view failed to draw', {error: failed.cause});
+		const closeWhenIdle = () => {
+			if (busy()) {
+				waitingToQuit = setTimeout(closeWhenIdle, 200);
+			} else {
+				quit();
+			}
+		};
+
+		// Not now: a first frame that fails does so inside render(), before `quit` exists.
+		waitingToQuit = setTimeout(closeWhenIdle, 0);
+	};
+
+	const instance = render(<ErrorBoundary onError={onRenderError}>{tree}</ErrorBoundary>, {
 		stdout: writer as unknown as NodeJS.WriteStream,
 		// Debug mode hands us each whole frame; FrameWriter sends only the rows that changed.
 		debug: true,
@@ -59,11 +79,16 @@ export async function drawUntilQuit(tree: ReactElement, {busy, interrupted, onQu
 	try {
 		await instance.waitUntilExit();
 	} finally {
+		clearTimeout(waitingToQuit);
 		for (const name of ['SIGTERM', 'SIGHUP'] as const) {
 			process.off(name, onSignal);
 		}
 
 		writer.detach();
 		idle.stop();
+	}
+
+	if (failure) {
+		throw failure;
 	}
 }

@@ -1,22 +1,22 @@
-import {useApp} from 'ink';
-import {useRef, useState} from 'react';
+import {useState} from 'react';
 import type {LayerProgress} from '../docker/image-pull.js';
 import type {ImageWithUsage} from '../docker/images.js';
 import type {PluginWithUsage} from '../docker/usage.js';
 import {PluginExists} from '../docker/errors.js';
-import {BadInput, NotPutBack, Refused} from '../errors.js';
+import {BadInput, NotPutBack} from '../errors.js';
 import {buildChangeText} from '../flows/build-change.js';
 import {describeResult, summarisePlan} from '../flows/describe.js';
 import {requestSubject, type ChangeRequest} from '../flows/open-change.js';
 import type {Plan} from '../flows/plan.js';
 import {NoPreviousBuild} from '../flows/planners.js';
-import {FlowFailed, type FlowEvent} from '../flows/run.js';
+import type {FlowEvent} from '../flows/run.js';
 import {changePrompts} from './change-prompts.js';
 import {planLines, progressLine} from './dialogs.js';
 import {imageName} from './image-detail.js';
 import type {Action} from './keymap.js';
 import {line, type Line} from './lines.js';
-import {isChanging, type ModeStore, type NextStep, type Outcome} from './mode.js';
+import type {ModeStore, NextStep} from './mode.js';
+import {useChangeRunner} from './hooks/use-change-runner.js';
 import type {DetailState} from './plugin-detail.js';
 import {showPluginLog} from './plugin-log.js';
 import type {HostServices, HostSnapshot} from './services.js';
@@ -77,14 +77,14 @@ const planning: Record<ChangeRequest['kind'], string> = {
 };
 
 /**
- * Every flow run from the screen: plan, confirmation, progress, result, one change at a time.
- * Changes go through the services' plan and run, as the commands' go through the same flows.
+ * Every flow run from the screen: what to plan, how to confirm and run it, through the change
+ * runner both screens share (hooks/use-change-runner.ts). Changes go through the services' plan
+ * and run, the pipeline's stages, as the commands' go through the same flows.
  */
 export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
-	const {exit} = useApp();
 	const [health, setHealth] = useState<Record<string, string>>({});
-	const quitWhenDone = useRef(false);
 	const {services, mode, say, refresh, room} = options;
+	const runner = useChangeRunner({mode, say, refresh});
 	// What is asked before a change can be planned; each answer comes back through startPlan.
 	const {askInstallName, askInstallReference, changeSetting, reinstallChoices} = changePrompts({
 		services,
@@ -93,84 +93,31 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 		startPlan: (request, selection) => startPlan(request, selection),
 	});
 
-	const finish = (action: string, subject: string | undefined, outcome: Outcome, lines: Line[], next?: NextStep) => {
-		if (quitWhenDone.current) {
-			exit();
-			return;
-		}
-
-		mode.set({kind: 'result', action, subject, outcome, lines, next});
-		refresh();
-	};
-
-	/** How a change that did not go through ends; a refusal says why and offers the next step on the screen. */
-	const fail = (action: string, subject: string | undefined, error: unknown, next?: NextStep) => {
-		const message = line({text: String((error as Error)?.message ?? error), color: 'red'});
-		if (error instanceof Refused) {
-			const reason = error instanceof NoPreviousBuild || error instanceof PluginExists ? error.reason : error.message;
-			finish(action, subject, 'refused', [
-				line({text: reason, color: 'yellow'}),
-				line({text: 'nothing was changed', dim: true}),
-				...(next ? [[], line({text: 'next  ', dim: true}, {text: `press ${next.key} to ${next.label}`, bold: true})] : []),
-			], next);
-		} else if (error instanceof FlowFailed && error.undoFailed) {
-			finish(action, subject, 'failed, not put back', [
-				message,
-				line({text: 'now  ', dim: true}, {text: error.state, color: 'yellow'}),
-				line({text: 'run  ', dim: true}, {text: error.recover ?? '', bold: true}),
-			]);
-		} else {
-			finish(action, subject, error instanceof NotPutBack ? 'failed, not put back' : 'failed', [message]);
-		}
-	};
-
-	/** The one door to a change: shut while another is under way. */
-	const begin = (title: string): boolean => {
-		if (mode.get().kind === 'running') {
-			return false;
-		}
-
-		mode.set({kind: 'running', title, lines: []});
-		return true;
-	};
-
 	/** Shows work under way, one line per event, the newest at the bottom. */
 	const runWithProgress = (action: string, subject: string | undefined, work: (report: (event: FlowEvent) => void) => Promise<Line[]>) => {
-		const title = subject ? `${action} ${subject}` : action;
-		if (!begin(title)) {
-			return;
-		}
-
-		const shown: Line[] = [];
-		const report = (event: FlowEvent) => {
-			const next = progressLine(event);
-			if (next) {
-				shown.push(next);
-				mode.set({kind: 'running', title, lines: shown.slice(-Math.max(1, room.lines))});
-			}
-		};
-
-		work(report).then(
-			lines => finish(action, subject, 'done', lines),
-			(error: unknown) => fail(action, subject, error),
-		);
+		runner.run({action, subject}, async show => {
+			const shown: Line[] = [];
+			const lines = await work(event => {
+				const next = progressLine(event);
+				if (next) {
+					shown.push(next);
+					show(shown.slice(-Math.max(1, room.lines)));
+				}
+			});
+			return {action, subject, outcome: 'done', lines};
+		});
 	};
 
 	/** An image pull with a bar per layer, updated in place. */
 	const pullWithProgress = (reference: string) => {
-		const title = `Pull ${reference}`;
-		if (!begin(title)) {
-			return;
-		}
-
-		const layers = new Map<string, LayerProgress>();
-		services.pullImage!(reference, progress => {
-			layers.set(progress.id ?? progress.status, progress);
-			mode.set({kind: 'running', title, lines: [...layers.values()].slice(-Math.max(1, room.lines)).map(layer => layerLine(layer, room.columns))});
-		}).then(
-			pulled => finish('Pull', reference, 'done', [line({text: pulled.upToDate ? `${reference} was already up to date` : `${reference} is pulled`, color: 'green'})]),
-			(error: unknown) => fail('Pull', reference, error),
-		);
+		runner.run({action: 'Pull', subject: reference}, async show => {
+			const layers = new Map<string, LayerProgress>();
+			const pulled = await services.pullImage!(reference, progress => {
+				layers.set(progress.id ?? progress.status, progress);
+				show([...layers.values()].slice(-Math.max(1, room.lines)).map(layer => layerLine(layer, room.columns)));
+			});
+			return {action: 'Pull', subject: reference, outcome: 'done', lines: [line({text: pulled.upToDate ? `${reference} was already up to date` : `${reference} is pulled`, color: 'green'})]};
+		});
 	};
 
 	/** The step a refusal leaves on the screen: pick a version, or another name for an install. */
@@ -190,50 +137,38 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 		const action = actionWords[request.kind];
 		const subject = plan.origin.name;
 		if (plan.refusal) {
-			fail(action, subject, plan.refusal, nextStepAfter(plan.refusal, request, selection));
+			runner.fail(action, subject, plan.refusal, nextStepAfter(plan.refusal, request, selection));
 			return;
 		}
 
-		mode.set({
-			kind: 'confirm',
+		runner.confirm({
 			title: `${action} ${subject}?`,
 			lines: planLines(summarisePlan(plan)),
 			run: () =>
 				runWithProgress(action, subject, async report => {
 					const result = await services.run(plan, report);
 					// Which build it left and which it runs now, by release tag, as the commands say it.
-					return [line({text: `done: ${describeResult(plan, result, result.builds && buildChangeText(result.builds))}`, color: 'green'})];
+					return [
+						line({text: `done: ${describeResult(plan, result, result.builds && buildChangeText(result.builds))}`, color: 'green'}),
+						...result.warnings.map(warning => line({text: `! ${warning}`, color: 'yellow'})),
+					];
 				}),
 		});
 	};
 
 	const startPlan = (request: ChangeRequest, selection?: Selection) => {
 		const subject = requestSubject(request);
-		mode.set({kind: 'busy', title: `Preparing ${planning[request.kind]} ${subject}…`});
-		services.plan(request).then(
-			plan => confirmPlan(plan, request, selection),
-			(error: unknown) => {
+		runner.plan(`Preparing ${planning[request.kind]} ${subject}…`, services.plan(request), {
+			then: plan => confirmPlan(plan, request, selection),
+			failed(error) {
 				// A reference that is not there, or not a reference: said over the prompt, to be corrected.
 				if (request.kind === 'install' && error instanceof BadInput) {
 					askInstallReference(request.reference);
 					say(line({text: error.message, color: 'red'}));
 				} else {
-					fail(actionWords[request.kind], subject, error, nextStepAfter(error, request, selection));
+					runner.fail(actionWords[request.kind], subject, error, nextStepAfter(error, request, selection));
 				}
 			},
-		);
-	};
-
-	const simpleChange = (action: string, subject: string, question: string, lines: Line[], change: () => Promise<void>, done: string) => {
-		mode.set({
-			kind: 'confirm',
-			title: question,
-			lines,
-			run: () =>
-				runWithProgress(action, subject, async () => {
-					await change();
-					return [line({text: done, color: 'green'})];
-				}),
 		});
 	};
 
@@ -241,8 +176,7 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 		const preview = services.autoUpdatePreview(snapshot.plugins).map(item =>
 			item.reason ? line({text: `  skip     ${item.plugin}`, dim: true}, {text: `  ${item.reason}`, dim: true}) : line({text: `  upgrade  ${item.plugin}`, bold: true}),
 		);
-		mode.set({
-			kind: 'confirm',
+		runner.confirm({
 			title: 'Auto-update every rolling plugin that nothing uses?',
 			lines: [line({text: 'each upgrade: docker plugin disable → docker plugin upgrade → docker plugin enable', dim: true}), ...preview],
 			run: () =>
@@ -275,20 +209,10 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 		switch (action) {
 			case 'upgrade':
 			case 'rollback':
-			case 'remove': {
-				startPlan({kind: action, plugin}, selection);
-				break;
-			}
-
+			case 'remove':
 			case 'enable':
 			case 'disable': {
-				// Said at once, without a plan: nothing would change, and the ledger need not hear of it.
-				if (plugin.enabled === (action === 'enable')) {
-					say(line({text: `${plugin.name} is already ${action}d`, dim: true}));
-				} else {
-					startPlan({kind: action, plugin}, selection);
-				}
-
+				startPlan({kind: action, plugin}, selection);
 				break;
 			}
 
@@ -334,15 +258,17 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 	const actOnImage = (action: Action, image: ImageWithUsage) => {
 		const reference = image.dangling ? image.id : imageName(image);
 		if (action === 'remove' && services.removeImage) {
-			if (image.usedBy.containers.length > 0) {
-				say(line({text: `${reference} is used by ${image.usedBy.containers.join(', ')}: remove those containers first`, color: 'yellow'}));
-				return;
-			}
-
-			simpleChange('Remove', `the image ${reference}`, `Remove the image ${reference}?`, [line({text: `$ docker image rm ${reference}`, dim: true})], async () => services.removeImage!(reference), `${reference} is removed`);
-		} else if (action === 'pull' && !image.dangling && services.pullImage) {
-			mode.set({
-				kind: 'confirm',
+			runner.confirm({
+				title: `Remove the image ${reference}?`,
+				lines: [line({text: `$ docker image rm ${reference}`, dim: true})],
+				run: () =>
+					runWithProgress('Remove', `the image ${reference}`, async () => {
+						await services.removeImage!(reference);
+						return [line({text: `${reference} is removed`, color: 'green'})];
+					}),
+			});
+		} else if (action === 'pull' && services.pullImage) {
+			runner.confirm({
 				title: `Pull ${reference}?`,
 				lines: [line({text: `$ docker pull ${reference}`, dim: true}), line({text: 'containers keep the build they run until they are re-created', dim: true})],
 				run: () => pullWithProgress(reference),
@@ -362,27 +288,9 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 				actOnImage(action, selection.image);
 			}
 		},
-		accept() {
-			const current = mode.get();
-			if (current.kind === 'confirm') {
-				current.run();
-			}
-		},
-		interrupt() {
-			if (mode.get().kind === 'running') {
-				// Never leave a plugin half-changed: the flow finishes (or is undone), then we quit.
-				quitWhenDone.current = true;
-				say(line({text: 'a change is under way: kasm-tui quits as soon as it has finished or been undone', color: 'yellow'}));
-			} else {
-				exit();
-			}
-		},
-		refuseWhileChanging(key) {
-			const current = mode.get();
-			if (isChanging(current)) {
-				say(line({text: `one change at a time: "${key}" was not taken while ${current.title.replace(/…$/, '')} runs`, color: 'yellow'}));
-			}
-		},
+		accept: runner.accept,
+		interrupt: runner.interrupt,
+		refuseWhileChanging: runner.refuseWhileChanging,
 	};
 }
 

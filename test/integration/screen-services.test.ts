@@ -253,7 +253,7 @@ test('read-only: every key that would change something is refused with the reaso
 		}
 
 		ui.stdin.write(key);
-		const frame = await waitForFrame(ui.lastFrame, text => text.includes(`read-only (--read-only): "${description}" would change the daemon, so it is refused`));
+		const frame = await waitForFrame(ui.lastFrame, text => text.includes(`${key} ${description}: read-only (--read-only): it would change the daemon`));
 		assert.doesNotMatch(frame, /y go ahead/, `${key} asks nothing`);
 		// The next key clears the message; a key of the same words must not be taken for it.
 		await press(ui.stdin, ui.lastFrame, 'k');

@@ -3,7 +3,10 @@ import {useMemo, useRef, useState} from 'react';
 import {tlsUnverified} from '../../docker/connection.js';
 import {driftingNames} from '../../flows/fleet.js';
 import {truncate} from '../../text.js';
+import {Footer} from '../components/footer.js';
 import {footerOf} from '../keymap.js';
+import {fleetKeyReason} from '../keys/fleet-reasons.js';
+import {keyReason} from '../screen-key.js';
 import {Lines, type Line} from '../lines.js';
 import {dialogRoom, ModeDialog} from '../mode-dialog.js';
 import {createModeStore} from '../mode.js';
@@ -103,7 +106,7 @@ export function FleetApp({services, size}: Props) {
 		},
 		detailLength: detail.length,
 		page: Math.max(1, (nav.focus === 'hosts' ? layout.hostsHeight : nav.focus === 'detail' ? detailHeight : layout.matrixHeight) - 2),
-		dialog: dialogRoom(mode, columns, layout.bodyHeight),
+		dialog: dialogRoom(mode, columns, layout.bodyHeight, fleetKeys),
 		say: setMessage,
 		reload: refresh,
 		quit: exit,
@@ -157,13 +160,18 @@ export function FleetApp({services, size}: Props) {
 		<ModeDialog mode={mode} width={columns} height={layout.bodyHeight} keys={fleetKeys} />
 	);
 
-	const footer = mode.kind === 'filter' ? ' type to filter  enter keep  esc clear' : mode.kind === 'browse' ? footerOf(fleetKeys, nav.focus, columns, services.readOnly) : '';
+	// A prompt says its own keys; the footer speaks only for the panes, a key that cannot act now dim.
+	const keySelection: FleetSelection = {host: selection.entry, row: selection.matrixRow, plugin: selection.plugin, details};
+	const footer =
+		mode.kind === 'browse'
+			? {items: footerOf(fleetKeys, nav.focus, columns, binding => keyReason(binding, {readOnly: services.readOnly, changes: 'the hosts', disabled: action => fleetKeyReason(action, keySelection)}))}
+			: {hint: mode.kind === 'filter' ? ' type to filter  enter keep  esc clear' : ''};
 	return (
 		<Box flexDirection="column" width={columns}>
 			<FleetHeader hosts={fleet.state.hosts.length} plugins={new Set(liveReadings(fleet.state).flatMap(reading => reading.plugins.map(plugin => plugin.name))).size} drifting={drifting.size} canaries={flows.canaries} readOnly={services.readOnly} tlsUnverified={fleet.state.hosts.filter(entry => tlsUnverified(entry.host.target)).length} width={columns} />
 			{body}
 			{message ? <Lines lines={[message]} width={columns} height={1} /> : null}
-			<Text dimColor>{truncate(footer, columns)}</Text>
+			<Footer {...footer} width={columns} />
 		</Box>
 	);
 }

@@ -4,6 +4,7 @@ import {handleScreenKey} from '../screen-key.js';
 import type {ModeStore} from '../mode.js';
 import type {Store} from '../store.js';
 import {fleetKeys} from './fleet-keymap.js';
+import {fleetKeyReason} from '../keys/fleet-reasons.js';
 import {fleetNavigation, type FleetNavigation, type FleetNavigationAction} from './fleet-navigation.js';
 import type {FleetSelection, RolloutFlows} from './use-rollout-flows.js';
 
@@ -34,6 +35,7 @@ export function handleFleetKey(input: string, key: InkKey, target: FleetKeyTarge
 		pane: nav.focus,
 		readOnly: target.readOnly,
 		changes: 'the hosts',
+		disabled: action => fleetKeyReason(action, target.lists(nav).selection),
 		modeKeys: {
 			mode,
 			filter: {text: () => target.nav.get().filter, set: text => navigate(target, {type: 'filter', text})},

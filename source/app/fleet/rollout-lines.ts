@@ -119,6 +119,7 @@ const stateLook: Record<HostState, Segment> = {
 	restored: {text: 'failed, restored', color: 'yellow'},
 	failed: {text: 'failed, NOT restored', color: 'red', bold: true},
 	'not-started': {text: 'not started', dim: true},
+	refused: {text: 'refused: changed', color: 'yellow'},
 };
 
 function hostLine(host: HostProgress, nameWidth: number): Line {

@@ -1,12 +1,11 @@
-import {useApp} from 'ink';
-import {useRef, useState} from 'react';
-import {Refused} from '../../errors.js';
+import {useState} from 'react';
 import type {FleetPlugin} from '../../flows/fleet.js';
 import type {RolloutPlan, RolloutRequest} from '../../flows/rollout.js';
 import {rolloutExitCode} from '../../flows/rollout-plan.js';
 import {pickReinstall} from '../change-prompts.js';
 import {line, type Line} from '../lines.js';
-import {isChanging, type ModeStore, type Outcome} from '../mode.js';
+import type {ModeStore} from '../mode.js';
+import {useChangeRunner} from '../hooks/use-change-runner.js';
 import type {DetailState} from '../plugin-detail.js';
 import type {FleetAction} from './fleet-keymap.js';
 import type {FleetServices} from './fleet-services.js';
@@ -47,91 +46,65 @@ const hintWhileRunning = 'host by host: ctrl-c lets the hosts under way finish o
 
 /**
  * The fleet's flows from the screen: the plan of every host before anything changes, one
- * confirmation, each host's progress as runRollout reports it, then the report. One at a time.
+ * confirmation, each host's progress as runRollout reports it, then the report; through the
+ * change runner both screens share (hooks/use-change-runner.ts).
  */
 export function useRolloutFlows(options: RolloutFlowsOptions): RolloutFlows {
-	const {exit} = useApp();
 	const {services, mode, say, refresh, room} = options;
+	const runner = useChangeRunner({mode, say, refresh});
 	const [canaries, setCanaries] = useState<readonly string[]>(services.rollout.canaries);
-	const quitWhenDone = useRef(false);
-	const stop = useRef<AbortController | undefined>(undefined);
 
-	/** `Fleet upgrade done: kasmweb/sidecar:…`, as a single change's result says it. */
-	const finish = (request: RolloutRequest, outcome: Outcome, lines: Line[]) => {
-		stop.current = undefined;
-		if (quitWhenDone.current) {
-			exit();
-			return;
-		}
-
-		mode.set({kind: 'result', action: `Fleet ${request.action}`, subject: request.action === 'auto-update' ? undefined : request.plugin, outcome, lines});
-		refresh();
-	};
-
-	const fail = (request: RolloutRequest, error: unknown) => {
-		if (error instanceof Refused) {
-			finish(request, 'refused', [line({text: error.message, color: 'yellow'}), line({text: 'nothing was changed', dim: true})]);
-		} else {
-			finish(request, 'failed', [line({text: String((error as Error)?.message ?? error), color: 'red'})]);
-		}
-	};
-
-	const run = (title: string, plan: RolloutPlan) => {
+	const run = (plan: RolloutPlan) => {
 		const {request} = plan;
-		if (mode.get().kind === 'running') {
-			return;
-		}
-
-		const controller = new AbortController();
-		stop.current = controller;
-		let progress = progressStart(plan);
-		const show = () => mode.set({kind: 'running', title, lines: progressLines(progress, room.lines), hint: hintWhileRunning});
-		show();
-		services
-			.run(
-				plan,
-				event => {
-					progress = progressAfter(progress, event);
-					show();
-				},
-				controller.signal,
-			)
-			.then(
-				report => finish(request, reportOutcome(report), reportLines(plan, report)),
-				(error: unknown) => fail(request, error),
-			);
+		runner.run(
+			{action: `Fleet ${request.action}`, subject: request.action === 'auto-update' ? undefined : request.plugin},
+			async (show, signal) => {
+				let progress = progressStart(plan);
+				show(progressLines(progress, room.lines));
+				const report = await services.run(
+					plan,
+					event => {
+						progress = progressAfter(progress, event);
+						show(progressLines(progress, room.lines));
+					},
+					signal,
+				);
+				return {action: `Fleet ${request.action}`, subject: request.action === 'auto-update' ? undefined : request.plugin, outcome: reportOutcome(report), lines: reportLines(plan, report)};
+			},
+			{hint: hintWhileRunning, stoppedBy: {ctrlC: 'ctrl-c: the hosts under way finish or undo their change, and no other host starts (ctrl-c again quits once they have)'}},
+		);
 	};
 
 	const confirmPlan = (title: string, plan: RolloutPlan) => {
 		const lines = rolloutPlanLines(plan);
 		const changing = plan.jobs.filter(job => !job.verdict.skip).length;
+		const subject = plan.request.action === 'auto-update' ? undefined : plan.request.plugin;
 		if (plan.order.refusal || changing === 0) {
 			services.discard(plan);
 			// Nothing to run: the plan says why, as `fleet upgrade` would before exiting 3 (or 0).
 			const skipped = plan.jobs.map(job => ({host: job.host.name, result: 'skipped' as const, skipKind: job.verdict.skip?.kind}));
 			const outcome = plan.order.refusal || rolloutExitCode(skipped) === 3 ? 'refused' : 'done';
 			const why = plan.order.refusal ? `nothing was changed: ${plan.order.refusal}` : 'nothing was changed: every host is left alone';
-			finish(plan.request, outcome, [line({text: why, color: 'yellow'}), [], ...lines]);
+			runner.finish({action: `Fleet ${plan.request.action}`, subject, outcome, lines: [line({text: why, color: 'yellow'}), [], ...lines]});
 			return;
 		}
 
-		mode.set({
-			kind: 'confirm',
+		runner.confirm({
 			title: `${title} on ${changing} host${changing === 1 ? '' : 's'}?`,
 			lines,
-			run: () => run(title, plan),
+			run: () => run(plan),
 			cancel: () => services.discard(plan),
 		});
 	};
 
 	const startRollout = (request: RolloutRequest) => {
 		const subject = rolloutSubject(request);
-		const title = `Fleet ${subject}`;
-		mode.set({kind: 'busy', title: `Planning the fleet ${subject} on ${services.hosts.length} hosts…`});
-		services.plan(request, {...services.rollout, canaries}).then(
-			plan => confirmPlan(title, plan),
-			(error: unknown) => fail(request, error),
-		);
+		runner.plan(`Planning the fleet ${subject} on ${services.hosts.length} hosts…`, services.plan(request, {...services.rollout, canaries}), {
+			then: plan => confirmPlan(`Fleet ${subject}`, plan),
+			failed: error => runner.fail(`Fleet ${request.action}`, request.action === 'auto-update' ? undefined : request.plugin, error),
+			// Let go of while it was made: its hosts' connections end.
+			discard: plan => services.discard(plan),
+		});
 	};
 
 	const toggleCanary = (host: FleetHostState | undefined) => {
@@ -178,8 +151,8 @@ export function useRolloutFlows(options: RolloutFlowsOptions): RolloutFlows {
 						return;
 					}
 
+					// Disabled where the host does not run it (fleet-reasons.ts): the picker offers that host's tags.
 					if (!selection.plugin) {
-						say(line({text: `${selection.row.name} is not installed on ${selection.host?.host.name ?? 'this host'}: pick a host that runs it, to choose from its tags`, color: 'yellow'}));
 						return;
 					}
 
@@ -194,31 +167,8 @@ export function useRolloutFlows(options: RolloutFlowsOptions): RolloutFlows {
 				default:
 			}
 		},
-		accept() {
-			const current = mode.get();
-			if (current.kind === 'confirm') {
-				current.run();
-			}
-		},
-		interrupt() {
-			if (mode.get().kind !== 'running') {
-				exit();
-				return;
-			}
-
-			if (stop.current && !stop.current.signal.aborted) {
-				stop.current.abort('ctrl-c');
-				say(line({text: 'ctrl-c: the hosts under way finish or undo their change, and no other host starts (ctrl-c again quits once they have)', color: 'yellow'}));
-			} else {
-				quitWhenDone.current = true;
-				say(line({text: 'kasm-tui quits as soon as the hosts under way have finished or been undone', color: 'yellow'}));
-			}
-		},
-		refuseWhileChanging(key) {
-			const current = mode.get();
-			if (isChanging(current)) {
-				say(line({text: `one change at a time: "${key}" was not taken while ${current.title.replace(/…$/, '')} runs`, color: 'yellow'}));
-			}
-		},
+		accept: runner.accept,
+		interrupt: runner.interrupt,
+		refuseWhileChanging: runner.refuseWhileChanging,
 	};
 }

@@ -1,6 +1,6 @@
 import {Text} from 'ink';
 import {memo} from 'react';
-import type {EngineTarget} from '../docker/connection.js';
+import type {EngineTarget} from '../docker/target.js';
 import {printable, truncate} from '../text.js';
 import type {HostSnapshot} from './services.js';
 

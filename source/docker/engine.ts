@@ -2,7 +2,7 @@ import process from 'node:process';
 import {DaemonError, DaemonUnreachable, KasmTuiError} from '../errors.js';
 import {debug} from '../debug.js';
 import {safeText} from '../text.js';
-import type {EngineTarget} from './connection.js';
+import type {EngineTarget} from './target.js';
 import {apiVersionToSpeak, isApiVersionTooNew, versionedPath} from './generation.js';
 import type {ApiRequest} from './request.js';
 import {engineApi, ReadTimeout, type EngineApi} from './transport.js';

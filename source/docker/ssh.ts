@@ -5,7 +5,7 @@ import {Duplex, type Readable, type Writable} from 'node:stream';
 import {DaemonUnreachable} from '../errors.js';
 import {debug} from '../debug.js';
 import {safeText} from '../text.js';
-import type {EngineTarget} from './connection.js';
+import type {EngineTarget} from './target.js';
 
 /**
  * ssh:// as the docker CLI does it (cli/connhelper): the operator's own `ssh` runs

@@ -2,7 +2,7 @@ import http, {type IncomingMessage} from 'node:http';
 import process from 'node:process';
 import {BadInput} from '../errors.js';
 import {safeText} from '../text.js';
-import type {EngineTarget} from './connection.js';
+import type {EngineTarget} from './target.js';
 import type {ApiRequest} from './request.js';
 
 /**

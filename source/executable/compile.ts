@@ -10,7 +10,7 @@ export interface AppExports {
 
 /**
  * Compiles the app's script as a CommonJS function and runs it, the same way when the code cache
- * is made (train.ts) and when it is used (loader.ts): V8 takes a cache only for the same source
+ * is made (source/build/train.ts) and when it is used (loader.ts): V8 takes a cache only for the same source
  * compiled with the same flags, and otherwise compiles afresh (`rejected`), slower but the same.
  */
 export function runApp(source: string, filename: string, cachedData?: Uint8Array): {script: vm.Script; app: AppExports; rejected: boolean} {

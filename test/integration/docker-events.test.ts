@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {after, test} from 'node:test';
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import {Engine} from '../../source/docker/engine.js';
 import {batchEvents, watchEvents, type EngineEvent, type EventWatch, type StreamState, type WatchOptions} from '../../source/docker/events.js';
 import {importImage, installPlugin} from '../sandbox/fixtures.js';

@@ -2,9 +2,9 @@
  * `npm run build`: the bin as an ESM bundle in dist/ (see ../shared/ink-notes.md for why a
  * bundle): headless commands in small chunks that never load the screen; Ink, React and yoga in
  * the screen's chunk, loaded only to draw. Also the one CommonJS script that source/package.ts
- * makes the single executable of. Not part of the bin itself.
+ * makes the single executable of. Build tooling: never part of the bin itself.
  *
- *   node --import tsx source/build.ts [--outdir DIR] [--sourcemap]
+ *   node --import tsx source/build/build.ts [--outdir DIR] [--sourcemap]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,9 +12,9 @@ import process from 'node:process';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import * as esbuild from 'esbuild';
-import {inkLayoutPlugin, inkOutputPlugin, requiredBuiltinsPlugin, textWidthPlugin} from './build-plugins.js';
+import {inkLayoutPlugin, inkOutputPlugin, requiredBuiltinsPlugin, textWidthPlugin} from './plugins.js';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface BuildOptions {
 	outdir: string;
@@ -69,12 +69,12 @@ export interface ExecutableScripts {
 	app: string;
 	/** The executable's main script, which runs the app with its code cache (source/executable/loader.ts). */
 	loader: string;
-	/** Makes the code cache, run by the executable's Node at package time (source/executable/train.ts). */
+	/** Makes the code cache, run by the executable's Node at package time (source/build/train.ts). */
 	train: string;
 }
 
 /**
- * The scripts source/package.ts makes the single executable of, into `outdir`. Inside it
+ * The scripts source/build/package.ts makes the single executable of, into `outdir`. Inside it
  * `require` loads only Node's built-ins, so dockerode is bundled and ssh2's optional native parts
  * (which it does without) are not, and every import() becomes a require.
  * `KASM_TUI_EXECUTABLE` tells --version what it runs in.
@@ -94,7 +94,7 @@ export async function buildExecutableScripts({outdir, sourcemap = false, warn = 
 		define: {...shared.define, 'import.meta.url': '__kasmImportMetaUrl', KASM_TUI_EXECUTABLE: 'true'},
 		banner: {js: "const __kasmImportMetaUrl=require('node:url').pathToFileURL(__filename).href;"},
 	});
-	for (const [entry, outfile, format] of [['source/executable/loader.ts', scripts.loader, 'cjs'], ['source/executable/train.ts', scripts.train, 'esm']] as const) {
+	for (const [entry, outfile, format] of [['source/executable/loader.ts', scripts.loader, 'cjs'], ['source/build/train.ts', scripts.train, 'esm']] as const) {
 		await esbuild.build({absWorkingDir: root, entryPoints: [entry], bundle: true, platform: 'node', format, outfile, target: 'node24', logLevel: 'warning'});
 	}
 

@@ -1,5 +1,5 @@
 /**
- * The esbuild plugins both bundles of source/build.ts are made with: Ink's Output and yoga put
+ * The esbuild plugins both bundles of source/build/build.ts are made with: Ink's Output and yoga put
  * in place, patches to dependencies, string-width's fast path, node:http through require.
  */
 import {createHash} from 'node:crypto';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type * as esbuild from 'esbuild';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * Ink's Output, as of the ink release source/app/terminal/ink-output.ts mirrors (its sha256). When the
@@ -31,7 +31,7 @@ export function inkOutputPlugin(warn: (text: string) => void): esbuild.Plugin {
 				mirrored ??= (() => {
 					const found = createHash('sha256').update(fs.readFileSync(inkOutput)).digest('hex');
 					if (found !== mirroredInkOutput.sha256) {
-						warn(`ink's build/output.js is not the one of ink ${mirroredInkOutput.version} that source/app/terminal/ink-output.ts mirrors: keeping Ink's own (compare the two, then update the hash in source/build.ts)`);
+						warn(`ink's build/output.js is not the one of ink ${mirroredInkOutput.version} that source/app/terminal/ink-output.ts mirrors: keeping Ink's own (compare the two, then update the hash in source/build/plugins.ts)`);
 						return false;
 					}
 
@@ -108,7 +108,7 @@ export function inkLayoutPlugin(): esbuild.Plugin {
 				let source = await fs.promises.readFile(file, 'utf8');
 				for (const {found, becomes} of dependencyPatches.filter(patch => patch.file.test(file))) {
 					if (source.split(found).length !== 2) {
-						throw new Error(`${path.relative(root, file)} no longer has "${found}" once: see dependencyPatches in source/build.ts`);
+						throw new Error(`${path.relative(root, file)} no longer has "${found}" once: see dependencyPatches in source/build/plugins.ts`);
 					}
 
 					source = source.replace(found, becomes);

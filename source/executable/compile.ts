@@ -20,7 +20,7 @@ export function runApp(source: string, filename: string, cachedData?: Uint8Array
 	return {script, app: module.exports, rejected: cachedData !== undefined && script.cachedDataRejected === true};
 }
 
-/** Inside the executable only Node's built-ins exist; ssh2 tries its optional native parts and does without. */
+/** Inside the executable only Node's built-ins exist: everything else is in the script. */
 function requireBuiltin(id: string): unknown {
 	if (!isBuiltin(id)) {
 		throw Object.assign(new Error(`Cannot find module '${id}'`), {code: 'MODULE_NOT_FOUND'});

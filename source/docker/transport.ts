@@ -186,16 +186,22 @@ export async function openConnections(target: EngineTarget, timeoutMs: number): 
 /**
  * Runs a read with a deadline: `run` gets the signal to hand its request (dockerode's
  * `abortSignal`), which ends it, connect included, once `ms` have passed; it then fails with
- * ReadTimeout, whatever the request said as it was cut off.
+ * ReadTimeout, whatever the request said as it was cut off. The clock starts once the request is
+ * on its way (after this turn), as the socket timeout it replaces did: a caller's own deadline of
+ * the same length (a fleet's host pool), started as it asks, is the one that reports.
  */
 export async function withDeadline<T>(ms: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
 	const controller = new AbortController();
-	const timer = setTimeout(() => controller.abort(new ReadTimeout(ms)), ms);
+	let timer: NodeJS.Timeout | undefined;
+	const arming = setImmediate(() => {
+		timer = setTimeout(() => controller.abort(new ReadTimeout(ms)), ms);
+	});
 	try {
 		return await run(controller.signal);
 	} catch (error) {
 		throw controller.signal.aborted ? (controller.signal.reason as ReadTimeout) : error;
 	} finally {
+		clearImmediate(arming);
 		clearTimeout(timer);
 	}
 }

@@ -52,9 +52,9 @@ interface Agreed {
 
 /**
  * The one door to the Docker Engine API: every request goes through `call` (a read through
- * `read`/`readList`), which counts it, logs it (--debug), sends it through dockerode in the API
- * version agreed with the daemon, and turns what goes wrong into a typed error with one line for
- * people.
+ * `read`, `readObject` or `readList`), which counts it, logs it (--debug), sends it through
+ * dockerode in the API version agreed with the daemon, and turns what goes wrong into a typed
+ * error with one line for people.
  */
 export class Engine {
 	/**

@@ -160,16 +160,7 @@ export async function openConnections(target: EngineTarget, timeoutMs: number): 
 			// The certificate is checked against the address's host, as the docker CLI does; an IP
 			// address is no server name (RFC 6066), and is then what the certificate must name.
 			const servername = net.isIP(host) ? undefined : host;
-			let session: Buffer | undefined;
-			const connect = () => {
-				const socket = tls.connect({host, port, servername, secureContext, rejectUnauthorized, session});
-				// Resumed by the next connection, as https.Agent does: no second full handshake.
-				socket.once('session', (ticket: Buffer) => {
-					session = ticket;
-				});
-				return socket;
-			};
-
+			const connect = () => tls.connect({host, port, servername, secureContext, rejectUnauthorized});
 			const requests = new EngineAgent(kept, connect);
 			return agents(requests, requests, new EngineAgent({keepAlive: false}, connect), target.address);
 		}

@@ -1,6 +1,7 @@
 import {Text} from 'ink';
 import {memo} from 'react';
-import {tlsUnverified, type EngineTarget} from '../docker/connection.js';
+import type {EngineTarget} from '../docker/target.js';
+import {tlsUnverified} from '../hosts/resolve.js';
 import {printable, truncate} from '../text.js';
 import type {HostSnapshot} from './services.js';
 

@@ -1,5 +1,5 @@
 import process from 'node:process';
-import type {EngineTarget} from '../docker/connection.js';
+import type {EngineTarget} from '../docker/target.js';
 import {BadInput, type ExitCode} from '../errors.js';
 
 export interface ScreenOptions {

@@ -1,4 +1,4 @@
-import type {PluginLogLine} from '../docker/daemon-log.js';
+import type {PluginLogLine} from '../machine/daemon-log.js';
 import type {Plugin} from '../docker/plugins.js';
 import {line, type Line} from './lines.js';
 import {logLine} from './log-dialog.js';

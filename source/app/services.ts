@@ -1,14 +1,14 @@
-import type {EngineTarget} from '../docker/connection.js';
+import type {EngineTarget} from '../docker/target.js';
 import {batchEvents, watchEvents} from '../docker/events.js';
-import {checkPluginHealth, type PluginHealth} from '../docker/health.js';
+import {checkPluginHealth, type PluginHealth} from '../machine/plugin-socket.js';
 import {pullImage, refusePullWhenReadOnly, type LayerProgress} from '../docker/image-pull.js';
 import {removeImage} from '../docker/image-remove.js';
 import {ImageUpdateChecker, type ImageUpdate} from '../docker/image-updates.js';
 import {readSettings, type Settings} from '../config.js';
-import {describeLogSource, findDaemonLog, readPluginLog, remoteLogHint, type PluginLogLine} from '../docker/daemon-log.js';
+import {describeLogSource, findDaemonLog, readPluginLog, remoteLogHint, type PluginLogLine} from '../machine/daemon-log.js';
 import {hideSecretSettings} from '../docker/plugin-settings.js';
 import {Engine, type EngineVersion} from '../docker/engine.js';
-import {imagesWithUsage, type ImageWithUsage, type RawImage} from '../docker/images.js';
+import {imagesWithUsage, listRawImages, type ImageWithUsage} from '../docker/images.js';
 import {listPlugins, type Plugin} from '../docker/plugins.js';
 import {buildUsageIndex, emptyUsage, fetchUsageListings, type PluginWithUsage} from '../docker/usage.js';
 import {Refused} from '../errors.js';
@@ -171,7 +171,7 @@ export function createHostServices(
 				context(),
 				listPlugins(engine),
 				fetchUsageListings(engine),
-				engine.list<RawImage>('list images', '/images/json'),
+				listRawImages(engine),
 			]);
 			const usage = buildUsageIndex(
 				plugins.map(plugin => plugin.name),

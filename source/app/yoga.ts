@@ -2,7 +2,7 @@ import type Yoga from 'yoga-layout';
 import {loadYoga} from 'yoga-layout/load';
 
 /**
- * yoga-layout as Ink imports it (source/build.ts puts this file in its place): the same object,
+ * yoga-layout as Ink imports it (source/build/plugins.ts puts this file in its place): the same object,
  * whose WebAssembly loadLayoutEngine() loads before the first render, instead of the top-level
  * await of yoga-layout's own entry, which the executable's CommonJS bundle cannot hold.
  */

@@ -3,8 +3,9 @@ import v8 from 'node:v8';
 import packageJson from '../../package.json' with {type: 'json'};
 import type {CommandContext} from '../commands/context.js';
 import {unverifiedTlsWarning} from '../commands/tls.js';
-import {resolveTarget, type EngineTarget} from '../docker/connection.js';
-import {splitHostFlag} from '../docker/hosts.js';
+import {resolveTarget} from '../hosts/resolve.js';
+import type {EngineTarget} from '../docker/target.js';
+import {splitHostFlag} from '../hosts/selection.js';
 import {BadInput, KasmTuiError, type ExitCode} from '../errors.js';
 import {debug, debugLogFile, openDebugLog} from '../debug.js';
 import {printable, safeText} from '../text.js';
@@ -13,7 +14,7 @@ import {parseCommandLine, type CommandLine} from './parse.js';
 import {commandRuns} from './run.js';
 import {commandName} from './table.js';
 
-/** Defined only in the single executable's bundle (source/build.ts). */
+/** Defined only in the single executable's bundle (source/build/build.ts). */
 declare const KASM_TUI_EXECUTABLE: boolean | undefined;
 
 /** Where a run writes: the process's streams, or a test's buffers. */

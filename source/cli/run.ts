@@ -1,5 +1,5 @@
 import type {CommandContext} from '../commands/context.js';
-import {hostsFromFlags, pickHosts, selectHosts} from '../docker/hosts.js';
+import {hostsFromFlags, pickHosts, selectHosts} from '../hosts/selection.js';
 import {Engine} from '../docker/engine.js';
 import {fleetTimeoutMs} from '../docker/transport.js';
 import {listPluginsWithUsage} from '../docker/usage.js';

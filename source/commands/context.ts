@@ -1,5 +1,5 @@
-import type {EngineTarget} from '../docker/connection.js';
-import type {HostSelection} from '../docker/hosts.js';
+import type {EngineTarget} from '../docker/target.js';
+import type {HostSelection} from '../hosts/selection.js';
 
 /** What every headless command gets from the command line. */
 export interface CommandContext {

@@ -1,5 +1,5 @@
 import {readSettings} from '../config.js';
-import {hostsFromFlags, pickHosts, selectHosts, type FleetHost} from '../docker/hosts.js';
+import {hostsFromFlags, pickHosts, selectHosts, type FleetHost} from '../hosts/selection.js';
 import type {Engine} from '../docker/engine.js';
 import {describeUsage, isInUse} from '../docker/usage.js';
 import {KasmTuiError} from '../errors.js';

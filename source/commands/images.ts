@@ -35,7 +35,7 @@ export async function imagesCommand(context: CommandContext, positionals: string
 	const engine = await Engine.open(context.target);
 	const [listed, info, loaded] = await Promise.all([
 		listImagesWithUsage(engine),
-		engine.get<Parameters<typeof insecureRegistriesOf>[0]>('read the daemon info', '/info'),
+		engine.info(),
 		readSettings(),
 	]);
 	if (loaded.warning) {

@@ -1,5 +1,5 @@
 import {readSettings} from '../config.js';
-import {describeLogSource, findDaemonLog, parseDuration, readPluginLog, remoteLogHint, type PluginLogLine} from '../docker/daemon-log.js';
+import {describeLogSource, findDaemonLog, parseDuration, readPluginLog, remoteLogHint, type PluginLogLine} from '../machine/daemon-log.js';
 import {Engine} from '../docker/engine.js';
 import {hideSecretSettings} from '../docker/plugin-settings.js';
 import {listPlugins} from '../docker/plugins.js';

@@ -1,4 +1,5 @@
-import {tlsUnverified, type EngineTarget} from '../docker/connection.js';
+import {tlsUnverified} from '../hosts/resolve.js';
+import type {EngineTarget} from '../docker/target.js';
 
 /**
  * The one warning line for daemons kasm-tui speaks TLS to without checking their certificate

@@ -8,8 +8,8 @@ import {daemonSupportsDigestReferences, digestCapableReleases} from './digest-su
  * - The API version. A path without a version is answered in the daemon's newest, whose shapes
  *   we may never have seen (Docker 29 speaks 1.52 and refuses anything below 1.44), so every
  *   request names the version: the daemon's newest, but no newer than the newest we tested
- *   (`apiVersionToSpeak`). `/_ping` says it in a header at no cost; `/version` costs the daemon
- *   a run of `runc --version` on 26.1 (8-40 ms).
+ *   (`apiVersionToSpeak`), which docker-modem puts before every path (api.ts). `/_ping` says it
+ *   in a header at no cost; `/version` costs the daemon a run of `runc --version` on 26.1 (8-40 ms).
  * - Plugins by digest (`repo@sha256:…`): 26.1 installs them; 20.10 dies of them (moby/moby#47299,
  *   digest-support.ts). `generationOf(...).digestReferences` is the one answer to "may we send one".
  * - Image identity on the containerd store: an image's `Id` is its manifest (or index) digest, not
@@ -67,11 +67,6 @@ export function apiVersionToSpeak(daemonApiVersion: string | undefined): string 
 
 	const spoken = `${daemon[0]}.${daemon[1]}`;
 	return compareApiVersions(spoken, testedApiVersions.newest) > 0 ? testedApiVersions.newest : spoken;
-}
-
-/** `/plugins` → `/v1.45/plugins`; `/_ping` stays as it is, since it is how the version is learned. */
-export function versionedPath(path: string, apiVersion: string): string {
-	return path === '/_ping' || /^\/v\d+\.\d+\//.test(path) ? path : `/v${apiVersion}${path}`;
 }
 
 /** The daemon's "client version 1.45 is too new": it was downgraded under us, so the version is learned again. */

@@ -57,7 +57,7 @@ export interface RawPluginConfig {
 }
 
 export async function listPlugins(engine: Engine): Promise<Plugin[]> {
-	const raw = await engine.list<RawPlugin>('list plugins', '/plugins');
+	const raw = await engine.readList<RawPlugin>('list plugins', async ({docker, signal}) => docker.listPlugins({abortSignal: signal}));
 	return raw.map(plugin => toPlugin(plugin)).sort((a, b) => a.name.localeCompare(b.name));
 }
 

@@ -1,5 +1,5 @@
 import packageJson from '../../package.json' with {type: 'json'};
-import type {EngineTarget} from '../docker/connection.js';
+import type {EngineTarget} from '../docker/target.js';
 import {Engine, type DaemonInfo, type EngineVersion} from '../docker/engine.js';
 import type {RegistryAuth} from '../docker/request.js';
 import {currentUser, type Ledger} from '../ledger/ledger.js';

@@ -1,6 +1,6 @@
 import packageJson from '../../package.json' with {type: 'json'};
 import {Engine, type EngineVersion} from '../docker/engine.js';
-import type {FleetHost} from '../docker/hosts.js';
+import type {FleetHost} from '../hosts/selection.js';
 import {fleetTimeoutMs} from '../docker/transport.js';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import {DaemonUnreachable, KasmTuiError} from '../errors.js';

@@ -1,6 +1,6 @@
 import {PluginInUse} from '../docker/errors.js';
 import {Engine} from '../docker/engine.js';
-import type {FleetHost} from '../docker/hosts.js';
+import type {FleetHost} from '../hosts/selection.js';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import {PluginNotFound} from '../errors.js';
 import {sameBuild} from '../registry/identity.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import {test} from 'node:test';
 import {promisify} from 'node:util';
 import packageJson from '../../package.json' with {type: 'json'};
-import {nodeRelease, packageExecutable} from '../../source/package.js';
+import {nodeRelease, packageExecutable} from '../../source/build/package.js';
 import {TmuxScreen} from '../helpers/tmux.js';
 import {installPlugin, moveTag, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';

@@ -3,7 +3,7 @@ import {afterEach, test} from 'node:test';
 import {cleanup} from 'ink-testing-library';
 import {FleetApp} from '../../source/app/fleet/fleet-app.js';
 import {createFleetServices} from '../../source/app/fleet/fleet-services.js';
-import {selectHosts} from '../../source/docker/hosts.js';
+import {selectHosts} from '../../source/hosts/selection.js';
 import {kasmTuiCommand, runCli} from '../helpers/cli.js';
 import {answerPrompt, keys, press, renderAt, waitForFrame} from '../helpers/frames.js';
 import {TmuxScreen} from '../helpers/tmux.js';

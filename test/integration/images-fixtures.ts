@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type {CommandContext} from '../../source/commands/context.js';
-import type {EngineTarget} from '../../source/docker/connection.js';
+import type {EngineTarget} from '../../source/docker/target.js';
 import {copyTag, startPasswordRegistry, type AuthRegistry} from '../sandbox/auth-registry.js';
 import {importImage, moveTag} from '../sandbox/fixtures.js';
 import type {Sandbox} from '../sandbox/sandbox.js';

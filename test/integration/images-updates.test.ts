@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {after, test} from 'node:test';
 import {imagesCommand} from '../../source/commands/images.js';
 import {pullCommand} from '../../source/commands/pull.js';
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import {Engine} from '../../source/docker/engine.js';
 import {ImageUpdateChecker} from '../../source/docker/image-updates.js';
 import {listImages, type Image} from '../../source/docker/images.js';

@@ -6,7 +6,7 @@ import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 import packageJson from '../../package.json' with {type: 'json'};
-import {nodeBinary, nodeRelease} from '../../source/package.js';
+import {nodeBinary, nodeRelease} from '../../source/build/package.js';
 import {installPlugin} from '../sandbox/fixtures.js';
 import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
 

@@ -7,7 +7,7 @@ import {createElement} from 'react';
 import {cleanup, render} from 'ink-testing-library';
 import {App} from '../../source/app/app.js';
 import {createHostServices} from '../../source/app/services.js';
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import {listPluginsWithUsage} from '../../source/docker/usage.js';
 import {openFlowContext} from '../../source/flows/context.js';
 import {planRollback} from '../../source/flows/planners.js';

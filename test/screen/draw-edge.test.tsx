@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {cleanup, render} from 'ink-testing-library';
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import {Dialog} from '../../source/app/dialogs.js';
 import {Header} from '../../source/app/header.js';
 import {Lines, line} from '../../source/app/lines.js';

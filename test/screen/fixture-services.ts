@@ -1,8 +1,8 @@
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import type {PluginWithUsage} from '../../source/docker/usage.js';
 import type {ImageWithUsage} from '../../source/docker/images.js';
 import {PluginExists} from '../../source/docker/errors.js';
-import type {PluginLogLine} from '../../source/docker/daemon-log.js';
+import type {PluginLogLine} from '../../source/machine/daemon-log.js';
 import {Refused} from '../../source/errors.js';
 import {keepsBuild} from '../../source/flows/describe.js';
 import {NoPreviousBuild} from '../../source/flows/planners.js';

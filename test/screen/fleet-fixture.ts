@@ -1,5 +1,5 @@
-import {parseHost} from '../../source/docker/connection.js';
-import type {FleetHost} from '../../source/docker/hosts.js';
+import {parseHost} from '../../source/hosts/resolve.js';
+import type {FleetHost} from '../../source/hosts/selection.js';
 import type {FleetPlugin, HostReading} from '../../source/flows/fleet.js';
 import type {HostJob, RolloutEvent, RolloutPlan, RolloutReport, RolloutRequest} from '../../source/flows/rollout.js';
 import {orderRollout} from '../../source/flows/rollout-plan.js';

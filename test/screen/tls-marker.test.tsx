@@ -3,7 +3,7 @@ import {afterEach, test} from 'node:test';
 import {cleanup, render} from 'ink-testing-library';
 import {FleetHeader} from '../../source/app/fleet/fleet-header.js';
 import {Header} from '../../source/app/header.js';
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 
 afterEach(() => cleanup());
 

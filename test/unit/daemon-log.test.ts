@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {parseHost} from '../../source/docker/connection.js';
-import {DaemonLogNotFound, findDaemonLog, isPluginLine, parseDuration, parseLogLine, remoteLogHint, usualLogFiles} from '../../source/docker/daemon-log.js';
+import {parseHost} from '../../source/hosts/resolve.js';
+import {DaemonLogNotFound, findDaemonLog, isPluginLine, parseDuration, parseLogLine, remoteLogHint, usualLogFiles} from '../../source/machine/daemon-log.js';
 import {BadInput} from '../../source/errors.js';
 
 const id = 'aab1d3f188a399913e66b650d296a3473b03a1f49c0cc301d7b9c4d50a1435f1';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {parseHost, resolveTarget, tlsUnverified} from '../../source/docker/connection.js';
-import {selectHosts} from '../../source/docker/hosts.js';
+import {parseHost, resolveTarget, tlsUnverified} from '../../source/hosts/resolve.js';
+import {selectHosts} from '../../source/hosts/selection.js';
 import {BadInput} from '../../source/errors.js';
 
 const noTlsEnvironment = {DOCKER_CERT_PATH: '/nonexistent'};

@@ -1,6 +1,6 @@
 import {Box, Text, useApp} from 'ink';
 import {useMemo, useRef, useState} from 'react';
-import {tlsUnverified} from '../../docker/connection.js';
+import {tlsUnverified} from '../../hosts/resolve.js';
 import {driftingNames} from '../../flows/fleet.js';
 import {truncate} from '../../text.js';
 import {Footer} from '../components/footer.js';

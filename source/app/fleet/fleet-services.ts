@@ -1,5 +1,5 @@
 import {readSettings} from '../../config.js';
-import type {FleetHost} from '../../docker/hosts.js';
+import type {FleetHost} from '../../hosts/selection.js';
 import type {Plugin} from '../../docker/plugins.js';
 import {readFleet, type HostReading} from '../../flows/fleet.js';
 import {closeRollout, planRollout, runRollout, type RolloutEvent, type RolloutPlan, type RolloutReport, type RolloutRequest} from '../../flows/rollout.js';

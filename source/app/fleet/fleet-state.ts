@@ -1,4 +1,4 @@
-import type {FleetHost} from '../../docker/hosts.js';
+import type {FleetHost} from '../../hosts/selection.js';
 import type {HostReading} from '../../flows/fleet.js';
 
 export type Answered = Extract<HostReading, {reachable: true}>;

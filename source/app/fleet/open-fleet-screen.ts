@@ -1,4 +1,4 @@
-import type {FleetHost} from '../../docker/hosts.js';
+import type {FleetHost} from '../../hosts/selection.js';
 import type {ExitCode} from '../../errors.js';
 import {inAlternateScreen, requireTerminal} from '../open-screen.js';
 import type {RolloutOptions} from './fleet-services.js';

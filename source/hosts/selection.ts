@@ -1,7 +1,8 @@
 import {hostNamePattern, type HostSetting} from '../config.js';
 import {BadInput} from '../errors.js';
 import {safeText} from '../text.js';
-import {contextTarget, defaultSocket, dockerConfigDir, listContexts, parseHost, resolveTarget, type EngineTarget} from './connection.js';
+import type {EngineTarget} from '../docker/target.js';
+import {contextTarget, defaultSocket, dockerConfigDir, listContexts, parseHost, resolveTarget} from './resolve.js';
 
 /** One daemon of the fleet, by the name the operator gave it (or one made from its address). */
 export interface FleetHost {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import process from 'node:process';
-import {runApp} from './compile.js';
+import {runApp} from '../executable/compile.js';
 
 /**
  * Run by the executable's own Node at package time: loads every module the app loads on demand

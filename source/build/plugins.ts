@@ -1,5 +1,5 @@
 /**
- * The esbuild plugins both bundles of source/build.ts are made with: Ink's Output and yoga put
+ * The esbuild plugins both bundles of source/build/build.ts are made with: Ink's Output and yoga put
  * in place, patches to dependencies, string-width's fast path, node:http through require.
  */
 import {createHash} from 'node:crypto';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type * as esbuild from 'esbuild';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * Ink's Output, as of the ink release source/app/terminal/ink-output.ts mirrors (its sha256). When the
@@ -31,7 +31,7 @@ export function inkOutputPlugin(warn: (text: string) => void): esbuild.Plugin {
 				mirrored ??= (() => {
 					const found = createHash('sha256').update(fs.readFileSync(inkOutput)).digest('hex');
 					if (found !== mirroredInkOutput.sha256) {
-						warn(`ink's build/output.js is not the one of ink ${mirroredInkOutput.version} that source/app/terminal/ink-output.ts mirrors: keeping Ink's own (compare the two, then update the hash in source/build.ts)`);
+						warn(`ink's build/output.js is not the one of ink ${mirroredInkOutput.version} that source/app/terminal/ink-output.ts mirrors: keeping Ink's own (compare the two, then update the hash in source/build/plugins.ts)`);
 						return false;
 					}
 
@@ -108,7 +108,7 @@ export function inkLayoutPlugin(): esbuild.Plugin {
 				let source = await fs.promises.readFile(file, 'utf8');
 				for (const {found, becomes} of dependencyPatches.filter(patch => patch.file.test(file))) {
 					if (source.split(found).length !== 2) {
-						throw new Error(`${path.relative(root, file)} no longer has "${found}" once: see dependencyPatches in source/build.ts`);
+						throw new Error(`${path.relative(root, file)} no longer has "${found}" once: see dependencyPatches in source/build/plugins.ts`);
 					}
 
 					source = source.replace(found, becomes);
@@ -130,6 +130,95 @@ export function requiredBuiltinsPlugin(): esbuild.Plugin {
 		setup(build) {
 			build.onResolve({filter: /^node:http$/}, ({path: name, kind}) => (kind === 'import-statement' ? {path: name, namespace: 'kasm-required-builtin'} : undefined));
 			build.onLoad({filter: /.*/, namespace: 'kasm-required-builtin'}, ({path: name}) => ({contents: `export default require(${JSON.stringify(name)});`, loader: 'js'}));
+		},
+	};
+}
+
+/**
+ * What both bundles leave out of dockerode and docker-modem, because kasm-tui never calls it: each
+ * module is replaced, for the one importer named, by a stub that throws a clear error if it is
+ * ever used. dockerode is kept for what we call (source/docker/api.ts); this drops ~1 MB of it.
+ */
+export const leftOut: Array<{request: string; importer: string; what: string}> = [
+	{request: './session', importer: 'dockerode/lib/docker.js', what: "BuildKit sessions (buildImage's), which load @grpc/grpc-js, @grpc/proto-loader and protobufjs (~850 KB)"},
+	{request: './buildkit', importer: 'dockerode/lib/docker.js', what: "BuildKit build progress (protobufjs)"},
+	{request: 'tar-fs', importer: 'dockerode/lib/util.js', what: 'build contexts (tar-fs)'},
+	{request: '@balena/dockerignore', importer: 'dockerode/lib/util.js', what: 'build contexts (.dockerignore)'},
+	{request: 'zlib', importer: 'dockerode/lib/util.js', what: 'gzipped build contexts (zlib costs 3-6 ms to load)'},
+	{request: './ssh', importer: 'docker-modem/lib/modem.js', what: "docker-modem's own ssh (ssh2): kasm-tui reaches ssh:// through the user's ssh (source/docker/ssh.ts)"},
+	{request: './http_duplex', importer: 'docker-modem/lib/modem.js', what: 'attached stdin streams (exec, attach; readable-stream)'},
+	{request: 'https', importer: 'docker-modem/lib/http.js', what: "docker-modem's https: kasm-tui speaks TLS on its own agent's connections (source/docker/transport.ts), and node:https costs 10-50 ms to load on Node 24"},
+];
+
+/**
+ * Text patches to docker-modem, as dependencyPatches: its `debug('modem')` logs every request's
+ * options, headers and X-Registry-Auth included, when DEBUG names `modem`, and builds that text
+ * with util.inspect on every request even when it does not: neither may happen in kasm-tui.
+ */
+const modemPatches: Array<{file: RegExp; found: string; becomes: string}> = [
+	{file: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/, found: "debug = require('debug')('modem'),", becomes: 'debug = function () {},'},
+	{
+		file: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/,
+		found: "debug('Sending: %s', util.inspect(options, {\n    showHidden: true,\n    depth: null\n  }));",
+		becomes: '',
+	},
+];
+
+const stubNamespace = 'kasm-left-out';
+
+/** Puts leftOut's stubs in place and applies modemPatches; fails the build when one no longer applies. */
+export function leaveOutPlugin(): esbuild.Plugin {
+	return {
+		name: 'kasm-tui-leave-out',
+		setup(build) {
+			const used = new Set<string>();
+			const escape = (text: string) => text.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+			build.onResolve({filter: new RegExp(`^(${leftOut.map(({request}) => escape(request)).join('|')})$`)}, ({path: request, importer}) => {
+				const entry = leftOut.find(candidate => candidate.request === request && importer.replaceAll('\\', '/').endsWith(`/node_modules/${candidate.importer}`));
+				if (!entry) {
+					return undefined;
+				}
+
+				used.add(`${entry.importer} ${entry.request}`);
+				return {path: `${entry.importer} ${entry.request}`, namespace: stubNamespace, pluginData: entry};
+			});
+			build.onLoad({filter: /.*/, namespace: stubNamespace}, ({pluginData}) => {
+				const {what, request} = pluginData as (typeof leftOut)[number];
+				const message = `kasm-tui is built without ${what}: "${request}" was left out of the bundle (source/build/plugins.ts)`;
+				return {
+					loader: 'js',
+					contents: [
+						`function leftOut() { throw new Error(${JSON.stringify(message)}); }`,
+						// Loading it is fine, using any of it throws.
+						"module.exports = new Proxy(leftOut, {get: (target, key) => (typeof key === 'symbol' || key === '__esModule' || key === 'then' ? undefined : leftOut), construct: leftOut});",
+					].join('\n'),
+				};
+			});
+			build.onLoad({filter: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/, namespace: 'file'}, async ({path: file}) => {
+				let source = await fs.promises.readFile(file, 'utf8');
+				for (const {found, becomes} of modemPatches.filter(patch => patch.file.test(file))) {
+					if (source.split(found).length !== 2) {
+						throw new Error(`${path.relative(root, file)} no longer has "${found}" once: see modemPatches in source/build/plugins.ts`);
+					}
+
+					source = source.replace(found, becomes);
+				}
+
+				return {contents: source, loader: 'js'};
+			});
+			build.onEnd(result => {
+				const missing = leftOut.filter(({importer, request}) => !used.has(`${importer} ${request}`));
+				if (result.errors.length === 0 && missing.length > 0) {
+					result.errors.push({
+						id: '',
+						pluginName: 'kasm-tui-leave-out',
+						text: `these were to be left out but are no longer imported where leftOut says: ${missing.map(({importer, request}) => `${request} from ${importer}`).join(', ')} (see source/build/plugins.ts)`,
+						location: null,
+						notes: [],
+						detail: undefined,
+					});
+				}
+			});
 		},
 	};
 }

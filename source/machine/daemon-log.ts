@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import {BadInput, KasmTuiError} from '../errors.js';
 import {safeText} from '../text.js';
-import type {EngineTarget} from './connection.js';
+import type {EngineTarget} from '../docker/target.js';
 
 /**
  * Where the daemon writes its log, and the lines of one plugin in it. dockerd logs a plugin's

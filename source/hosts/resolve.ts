@@ -1,24 +1,15 @@
+/**
+ * Which daemon a single-host command talks to, as the docker CLI picks it: --host, DOCKER_HOST,
+ * DOCKER_CONTEXT or the config's current context, else the default socket; and an address read
+ * into the EngineTarget that source/docker/ connects to.
+ */
 import fs from 'node:fs';
 import {createRequire} from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import {BadInput} from '../errors.js';
 import {safeText} from '../text.js';
-
-/** Where the daemon is and how to talk to it, before any connection is made. */
-export interface EngineTarget {
-	/** As people write it: `unix:///var/run/docker.sock`, `tcp://10.0.0.5:2376`, `ssh://ops@host`. */
-	address: string;
-	/** What chose it, shown when it cannot be reached. */
-	source: 'flag' | 'env' | 'context' | 'settings' | 'default';
-	/** The docker context it came from, when one did. */
-	context?: string;
-	transport:
-		| {kind: 'unix'; socketPath: string}
-		| {kind: 'tcp'; host: string; port: number; tls?: {ca?: Buffer; cert?: Buffer; key?: Buffer; verify: boolean}}
-		/** No port or user unless the address names them: the user's ssh config decides, as for `docker -H ssh://…`. */
-		| {kind: 'ssh'; host: string; port?: number; username?: string; socketPath?: string};
-}
+import type {EngineTarget} from '../docker/target.js';
 
 export const defaultSocket = '/var/run/docker.sock';
 

@@ -83,8 +83,8 @@ export interface HostServices {
 	health?(plugin: Plugin): Promise<string>;
 	/** Whether each plugin's reference names another build in the registry now; null where it could not be told. */
 	pluginUpdates?(plugins: Plugin[]): Promise<Map<string, boolean | null>>;
-	/** Each image's answer as it comes; `fresh` forgets what was cached (the periodic re-check). */
-	imageUpdates?(images: ImageWithUsage[], onUpdate: (image: ImageWithUsage, update: ImageUpdate) => void, options?: {fresh?: boolean}): Promise<void>;
+	/** Each image's answer as it comes; a tag's registry answer is reused for `updateCheckTtlSeconds`. */
+	imageUpdates?(images: ImageWithUsage[], onUpdate: (image: ImageWithUsage, update: ImageUpdate) => void): Promise<void>;
 	pullImage?(image: string, onProgress: (progress: LayerProgress) => void): Promise<{upToDate: boolean}>;
 	removeImage?(image: string): Promise<void>;
 	/** The persistent settings (conf): the re-check interval and how long answers are kept. */
@@ -221,14 +221,10 @@ export function createHostServices(
 			};
 		},
 
-		async imageUpdates(images, onUpdate, {fresh = false} = {}) {
+		async imageUpdates(images, onUpdate) {
 			const flow = await context();
 			const {settings} = await readSettings();
 			checker ??= new ImageUpdateChecker({registry: flow.registry, ttlSeconds: settings.updateCheckTtlSeconds});
-			if (fresh) {
-				checker.forget();
-			}
-
 			await checker.checkAll(images, {onUpdate: (image, update) => onUpdate(image as ImageWithUsage, update)});
 		},
 

@@ -5,7 +5,7 @@ import {pullImage, refusePullWhenReadOnly, type LayerProgress} from '../docker/i
 import {removeImage} from '../docker/image-remove.js';
 import {ImageUpdateChecker, type ImageUpdate} from '../docker/image-updates.js';
 import {readSettings, type Settings} from '../config.js';
-import {describeLogSource, findDaemonLog, readPluginLog, remoteLogHint, type PluginLogLine} from '../docker/daemon-log.js';
+import {describeLogSource, findDaemonLog, readPluginLog, remoteLogHint, screenLookBack, type PluginLogLine} from '../docker/daemon-log.js';
 import {hideSecretSettings} from '../docker/plugin-settings.js';
 import {Engine, type EngineVersion} from '../docker/engine.js';
 import {imagesWithUsage, type ImageWithUsage, type RawImage} from '../docker/images.js';
@@ -75,8 +75,8 @@ export interface HostServices {
 	run(plan: Plan, onEvent: (event: FlowEvent) => void): Promise<ChangeResult>;
 	/** A repository's tags, newest version first (`registry/repository`, no tag): what an install picks from. */
 	tags?(repository: string): Promise<string[]>;
-	/** The plugin's lines in the daemon's log, oldest first, then each new one until `signal` aborts. */
-	logs?(plugin: Plugin, onLine: (line: PluginLogLine) => void, signal: AbortSignal): Promise<LogReading>;
+	/** The newest `last` of the plugin's lines in the daemon's log, oldest first, then each new one until `signal` aborts. */
+	logs?(plugin: Plugin, onLine: (line: PluginLogLine) => void, signal: AbortSignal, options?: {last?: number}): Promise<LogReading>;
 	autoUpdatePreview(plugins: PluginWithUsage[]): Array<{plugin: string; reason?: string}>;
 	autoUpdate(onEvent: (plugin: string, event: FlowEvent) => void): Promise<AutoUpdateOutcome[]>;
 	/** One line on whether the plugin answers on its socket, and how fast. */
@@ -322,15 +322,17 @@ export function createHostServices(
 			return sortTagsNewestFirst(await (await context()).registry.listTags({registry, repository: path}));
 		},
 
-		async logs(plugin, onLine, signal) {
+		async logs(plugin, onLine, signal, {last} = {}) {
 			const {settings} = await readSettings();
-			const source = findDaemonLog({target, file: options.daemonLog, setting: settings.daemonLog});
+			const source = await findDaemonLog({target, file: options.daemonLog, setting: settings.daemonLog});
 			if (source.kind === 'remote') {
 				return {remote: remoteLogHint(source, plugin.name)};
 			}
 
 			hideSecretSettings(plugin);
-			return {source: describeLogSource(source), done: readPluginLog(source, plugin.id, {follow: true, signal, onLine})};
+			// From the end, never the whole log: a host's syslog may hold years.
+			const lookBack = screenLookBack;
+			return {source: describeLogSource(source, lookBack), done: readPluginLog(source, plugin.id, {follow: true, last, lookBack, signal, onLine})};
 		},
 
 		busy: () => running > 0,

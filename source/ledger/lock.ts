@@ -62,8 +62,7 @@ export class PluginLock {
 
 			const current = readLock(file);
 			if (current?.holder && !isStale(current.holder)) {
-				const {pid, host, what, since} = current.holder;
-				throw new PluginBusy(`${plugin} is being changed by another kasm-tui (pid ${pid} on ${host}, ${what} since ${since}): wait for it to finish`);
+				throw busy(plugin, current.holder);
 			}
 
 			// Gone since our attempt (released, or taken over and not yet placed again): try again at once.
@@ -80,6 +79,12 @@ export class PluginLock {
 		}
 	}
 
+	/** The refusal a lock held by a live kasm-tui means, without taking it; undefined when it is free or its holder died. */
+	static heldBy(file: string, plugin: string): PluginBusy | undefined {
+		const holder = readLock(file)?.holder;
+		return holder && !isStale(holder) ? busy(plugin, holder) : undefined;
+	}
+
 	release(): void {
 		if (this.released) {
 			return;
@@ -91,6 +96,10 @@ export class PluginLock {
 			fs.rmSync(this.file, {force: true});
 		}
 	}
+}
+
+function busy(plugin: string, {pid, host, what, since}: Holder): PluginBusy {
+	return new PluginBusy(`${plugin} is being changed by another kasm-tui (pid ${pid} on ${host}, ${what} since ${since}): wait for it to finish`);
 }
 
 /**

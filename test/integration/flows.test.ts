@@ -241,6 +241,18 @@ test('a rollback with no earlier build in the history changes nothing and says w
 	assert.equal(await runningVersion(sandbox, name), '1.2.9');
 });
 
+/** The upgrade attempts in the ledger as [started, settled] positions: two that overlap ran at once. */
+function upgradeAttempts(ledgerDir: string, name: string): Array<{attempt: string; started: number; settled: number; outcome: string}> {
+	const {entries, skipped} = new Ledger(ledgerDir).read(name);
+	assert.equal(skipped, 0, 'the ledger stays whole');
+	const attempts = [...new Set(entries.filter(entry => entry.action === 'upgrade').map(entry => entry.attempt!))];
+	return attempts.map(attempt => {
+		const started = entries.findIndex(entry => entry.attempt === attempt && entry.outcome === 'started');
+		const settled = entries.findIndex(entry => entry.attempt === attempt && entry.outcome !== 'started');
+		return {attempt, started, settled, outcome: entries[settled]?.outcome ?? 'unsettled'};
+	});
+}
+
 test('two upgrades of one plugin at once: one proceeds, the other waits its turn or is refused; the ledger stays whole', async () => {
 	const ledgerDir = ledgerFolder();
 	const {repositoryPath, name} = await rollingPlugin('flows-concurrent');
@@ -256,6 +268,46 @@ test('two upgrades of one plugin at once: one proceeds, the other waits its turn
 	const {entries, skipped} = new Ledger(ledgerDir).read(name);
 	assert.equal(skipped, 0);
 	assert.equal(entries.filter(entry => entry.outcome === 'ok' && entry.action === 'upgrade').length, codes.filter(code => code === 0).length);
+	assert.equal(await runningVersion(sandbox, name), '1.2.10');
+});
+
+test('an upgrade asked for while another kasm-tui is in the middle of one is refused, naming it; the first finishes undisturbed', async () => {
+	const ledgerDir = ledgerFolder();
+	const {repositoryPath, name} = await rollingPlugin('flows-frozen');
+	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
+	// The first is frozen (SIGSTOP) as its first step begins: it holds the plugin for as long as the second takes.
+	const first = spawn(kasmTuiCommand[0]!, [...kasmTuiCommand.slice(1), '--host', sandbox.host, '--ledger-dir', ledgerDir, 'upgrade', name, '--yes'], {
+		stdio: ['ignore', 'pipe', 'pipe'],
+		env: {...process.env, DOCKER_HOST: ''},
+	});
+	let stderr = '';
+	let stopped = false;
+	const frozen = new Promise<void>(resolve => {
+		first.stderr.on('data', chunk => {
+			stderr += chunk;
+			if (!stopped && /\[1\/3\]/.test(stderr)) {
+				stopped = first.kill('SIGSTOP');
+				resolve();
+			}
+		});
+	});
+	const exited = new Promise<number | null>(resolve => first.on('close', code => resolve(code)));
+	try {
+		await frozen;
+		const second = await kasmTui(ledgerDir, 'upgrade', name, '--yes');
+		assert.equal(second.code, 3, second.stderr);
+		assert.match(second.stderr, new RegExp(`is being changed by another kasm-tui \\(pid ${first.pid} on \\S+, upgrade since `));
+		assert.doesNotMatch(second.stderr, /kasm-tui recover/, 'a change under way is not one to recover');
+	} finally {
+		first.kill('SIGCONT');
+	}
+
+	assert.equal(await exited, 0, stderr);
+	assert.deepEqual(
+		upgradeAttempts(ledgerDir, name).map(attempt => attempt.outcome),
+		['ok'],
+		'the first upgrade, started and settled; nothing of the refused one',
+	);
 	assert.equal(await runningVersion(sandbox, name), '1.2.10');
 });
 

@@ -332,10 +332,10 @@ test('SIGHUP to the screen while an upgrade runs: the plugin ends enabled at a b
 		await screen.keys('Enter');
 		await screen.waitFor(text => text.includes('enabled · rolling') && text.includes('(installed'), 30_000);
 		await screen.keys('u');
-		await screen.waitFor(text => /Upgrade .*\?/.test(text) && text.includes('y go ahead'), 30_000);
+		await screen.waitFor(text => text.includes('y go ahead'), 30_000);
 		const pid = kasmTuiProcess(ledgerDir);
 		assert.ok(pid, 'the screen runs');
-		await screen.keys('y');
+		await screen.answerPrompt({title: /Upgrade .*sidecar:amd64-1\.2-rolling\?/, body: [/\$ docker plugin disable/, /\$ docker plugin upgrade --grant-all-permissions/]}, 'y');
 		// The flow has begun once its `started` entry is on disk: hang up then.
 		await waitUntil('the upgrade starting', () => new Ledger(ledgerDir).read(name).entries.some(entry => entry.outcome === 'started'));
 		process.kill(pid, 'SIGHUP');

@@ -63,7 +63,7 @@ export function showPluginLog(services: HostServices, mode: ModeStore, plugin: P
 	};
 
 	mode.set({kind: 'logs', title, source: line({text: 'finding the daemon log…', dim: true}), lines: [], back: 0, stop});
-	services.logs(plugin, onLine, controller.signal).then(
+	services.logs(plugin, onLine, controller.signal, {last: keptLines}).then(
 		reading => {
 			if ('remote' in reading) {
 				source({text: reading.remote, color: 'yellow'});

@@ -5,7 +5,7 @@ import {pullImage, refusePullWhenReadOnly, type LayerProgress} from '../docker/i
 import {removeImage} from '../docker/image-remove.js';
 import {ImageUpdateChecker, type ImageUpdate} from '../docker/image-updates.js';
 import {readSettings, type Settings} from '../config.js';
-import {describeLogSource, findDaemonLog, readPluginLog, remoteLogHint, type PluginLogLine} from '../machine/daemon-log.js';
+import {describeLogSource, findDaemonLog, readPluginLog, remoteLogHint, screenLookBack, type PluginLogLine} from '../machine/daemon-log.js';
 import {hideSecretSettings} from '../docker/plugin-settings.js';
 import {Engine, type EngineVersion} from '../docker/engine.js';
 import {imagesWithUsage, listRawImages, type ImageWithUsage} from '../docker/images.js';
@@ -75,16 +75,16 @@ export interface HostServices {
 	run(plan: Plan, onEvent: (event: FlowEvent) => void): Promise<ChangeResult>;
 	/** A repository's tags, newest version first (`registry/repository`, no tag): what an install picks from. */
 	tags?(repository: string): Promise<string[]>;
-	/** The plugin's lines in the daemon's log, oldest first, then each new one until `signal` aborts. */
-	logs?(plugin: Plugin, onLine: (line: PluginLogLine) => void, signal: AbortSignal): Promise<LogReading>;
+	/** The newest `last` of the plugin's lines in the daemon's log, oldest first, then each new one until `signal` aborts. */
+	logs?(plugin: Plugin, onLine: (line: PluginLogLine) => void, signal: AbortSignal, options?: {last?: number}): Promise<LogReading>;
 	autoUpdatePreview(plugins: PluginWithUsage[]): Array<{plugin: string; reason?: string}>;
 	autoUpdate(onEvent: (plugin: string, event: FlowEvent) => void): Promise<AutoUpdateOutcome[]>;
 	/** One line on whether the plugin answers on its socket, and how fast. */
 	health?(plugin: Plugin): Promise<string>;
 	/** Whether each plugin's reference names another build in the registry now; null where it could not be told. */
 	pluginUpdates?(plugins: Plugin[]): Promise<Map<string, boolean | null>>;
-	/** Each image's answer as it comes; `fresh` forgets what was cached (the periodic re-check). */
-	imageUpdates?(images: ImageWithUsage[], onUpdate: (image: ImageWithUsage, update: ImageUpdate) => void, options?: {fresh?: boolean}): Promise<void>;
+	/** Each image's answer as it comes; a tag's registry answer is reused for `updateCheckTtlSeconds`. */
+	imageUpdates?(images: ImageWithUsage[], onUpdate: (image: ImageWithUsage, update: ImageUpdate) => void): Promise<void>;
 	pullImage?(image: string, onProgress: (progress: LayerProgress) => void): Promise<{upToDate: boolean}>;
 	removeImage?(image: string): Promise<void>;
 	/** The persistent settings (conf): the re-check interval and how long answers are kept. */
@@ -221,14 +221,10 @@ export function createHostServices(
 			};
 		},
 
-		async imageUpdates(images, onUpdate, {fresh = false} = {}) {
+		async imageUpdates(images, onUpdate) {
 			const flow = await context();
 			const {settings} = await readSettings();
 			checker ??= new ImageUpdateChecker({registry: flow.registry, ttlSeconds: settings.updateCheckTtlSeconds});
-			if (fresh) {
-				checker.forget();
-			}
-
 			await checker.checkAll(images, {onUpdate: (image, update) => onUpdate(image as ImageWithUsage, update)});
 		},
 
@@ -326,15 +322,17 @@ export function createHostServices(
 			return sortTagsNewestFirst(await (await context()).registry.listTags({registry, repository: path}));
 		},
 
-		async logs(plugin, onLine, signal) {
+		async logs(plugin, onLine, signal, {last} = {}) {
 			const {settings} = await readSettings();
-			const source = findDaemonLog({target, file: options.daemonLog, setting: settings.daemonLog});
+			const source = await findDaemonLog({target, file: options.daemonLog, setting: settings.daemonLog});
 			if (source.kind === 'remote') {
 				return {remote: remoteLogHint(source, plugin.name)};
 			}
 
 			hideSecretSettings(plugin);
-			return {source: describeLogSource(source), done: readPluginLog(source, plugin.id, {follow: true, signal, onLine})};
+			// From the end, never the whole log: a host's syslog may hold years.
+			const lookBack = screenLookBack;
+			return {source: describeLogSource(source, lookBack), done: readPluginLog(source, plugin.id, {follow: true, last, lookBack, signal, onLine})};
 		},
 
 		busy: () => running > 0,

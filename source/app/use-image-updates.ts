@@ -9,13 +9,16 @@ export const imageKey = (image: ImageWithUsage) => `${image.id}|${image.reposito
 
 /**
  * "Is there a newer build behind this tag?" for every image, in the background: the panes are
- * drawn first and show "checking…" until each answer comes. New images are checked as they
- * appear; everything is checked afresh every `recheckSeconds` (Kasm's agents re-pull hourly).
+ * drawn first and show "checking…" until each answer comes. New images (and new builds) are
+ * checked as they appear; every `recheckIntervalSeconds` all of them are checked again, and the
+ * checker asks a registry only about tags whose answer is older than `updateCheckTtlSeconds`.
  */
 export function useImageUpdates(services: HostServices, images: ImageWithUsage[] | undefined): Map<string, ImageUpdateState> {
 	const answers = useRef(new Map<string, ImageUpdateState>());
 	const [tick, setTick] = useState(0);
 	const [round, setRound] = useState(0);
+	// A reload (every container event) must not count as a round: only the timer starts one.
+	const checkedRound = useRef(0);
 
 	useEffect(() => {
 		if (!services.settings) {
@@ -38,15 +41,19 @@ export function useImageUpdates(services: HostServices, images: ImageWithUsage[]
 			return;
 		}
 
-		const fresh = round > 0;
-		const wanted = fresh ? images : images.filter(image => !answers.current.has(imageKey(image)));
+		const everyImage = round !== checkedRound.current;
+		checkedRound.current = round;
+		const wanted = everyImage ? images : images.filter(image => !answers.current.has(imageKey(image)));
 		if (wanted.length === 0) {
 			return;
 		}
 
 		let current = true;
 		for (const image of wanted) {
-			answers.current.set(imageKey(image), {updateAvailable: undefined});
+			// A re-check keeps showing the last answer until the new one comes.
+			if (!answers.current.has(imageKey(image))) {
+				answers.current.set(imageKey(image), {updateAvailable: undefined});
+			}
 		}
 
 		setTick(tick => tick + 1);
@@ -59,7 +66,6 @@ export function useImageUpdates(services: HostServices, images: ImageWithUsage[]
 						setTick(tick => tick + 1);
 					}
 				},
-				{fresh},
 			)
 			.catch(() => {});
 		return () => {

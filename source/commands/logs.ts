@@ -25,7 +25,7 @@ export async function logsCommand(context: CommandContext, [name]: string[]): Pr
 		context.warn(warning);
 	}
 
-	const source = findDaemonLog({target: context.target, file: context.daemonLog, setting: settings.daemonLog});
+	const source = await findDaemonLog({target: context.target, file: context.daemonLog, setting: settings.daemonLog});
 	if (source.kind === 'remote') {
 		// Plugin names are references; anything else would not be safe in the command the line gives.
 		parseReference(name);

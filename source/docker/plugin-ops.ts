@@ -282,7 +282,8 @@ export async function followProgress(
 		try {
 			message = JSON.parse(line) as Record<string, unknown>;
 		} catch {
-			onProgress({status: safeText(line).slice(0, 300)});
+			// The daemon writes only JSON here: anything else is not its answer, and not a success.
+			failure ??= `its answer was not understood: ${safeText(line).slice(0, 200)}`;
 			return;
 		}
 

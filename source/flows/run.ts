@@ -156,6 +156,15 @@ const daemonPatienceMs = 90_000;
 /** How long a change that is done waits to read the plugin back from a daemon that went away. */
 const readBackPatienceMs = 10_000;
 
+/** Whether the plugin now runs another build than `diffIds`; when it cannot be read, assume so (the undo then says what it finds). */
+async function runsAnotherBuild(inspect: () => Promise<{diffIds: string[]} | undefined>, diffIds: string[]): Promise<boolean> {
+	try {
+		return (await inspect())?.diffIds.join() !== diffIds.join();
+	} catch {
+		return true;
+	}
+}
+
 /**
  * Runs an undo, and again while the daemon is away: a restart in the middle of a flow must not
  * leave the plugin disabled. Once the daemon has been lost, its 5xx answers (containerd not
@@ -336,7 +345,12 @@ export async function runPlan(
 
 			// An enable whose answer was lost may have happened, a set may have half-happened, a failed
 			// install may have left the plugin: take those back too (never a name that was there before).
-			const halfDone = failedStep?.kind === 'enable' || failedStep?.kind === 'set' || (failedStep?.kind === 'install' && !(failure instanceof PluginExists));
+			const halfDone =
+				failedStep?.kind === 'enable' ||
+				failedStep?.kind === 'set' ||
+				(failedStep?.kind === 'install' && !(failure instanceof PluginExists)) ||
+				// An upgrade whose answer the lost daemon cut off may have swapped the build: look, and take it back if so.
+				(failedStep?.kind === 'upgrade' && daemon.lost && (await runsAnotherBuild(async () => patiently(async () => inspectPlugin(context.engine, failedStep.name), daemon, tellWaiting), origin.identity.diffIds)));
 			const toUndo = halfDone && failedStep ? [failedStep, ...[...done].reverse()] : [...done].reverse();
 			const undoErrors: string[] = [];
 			for (const step of toUndo) {

@@ -1,4 +1,4 @@
-import {spawn, spawnSync} from 'node:child_process';
+import {execFile, spawn} from 'node:child_process';
 import fs from 'node:fs';
 import readline from 'node:readline';
 import {BadInput, KasmTuiError} from '../errors.js';
@@ -27,8 +27,8 @@ export interface LogLookup {
 	/** `--daemon-log FILE`, then the `daemonLog` setting: the operator's word beats any guess. */
 	file?: string;
 	setting?: string;
-	/** Whether docker.service runs under systemd here; default asks systemctl. */
-	underSystemd?: () => boolean;
+	/** Whether docker.service runs under systemd here; default asks systemctl, without waiting on it. */
+	underSystemd?: () => Promise<boolean> | boolean;
 	exists?: (file: string) => boolean;
 }
 
@@ -37,7 +37,7 @@ export class DaemonLogNotFound extends KasmTuiError {
 }
 
 /** Where to read: the file named, else journald for the system's systemd daemon, else the first usual file there is. */
-export function findDaemonLog({target, file, setting, underSystemd = dockerUnderSystemd, exists = readable}: LogLookup): DaemonLogSource {
+export async function findDaemonLog({target, file, setting, underSystemd = dockerUnderSystemd, exists = readable}: LogLookup): Promise<DaemonLogSource> {
 	const {transport} = target;
 	if (transport.kind === 'ssh' || (transport.kind === 'tcp' && !isLoopback(transport.host))) {
 		return {kind: 'remote', address: target.address};
@@ -53,7 +53,7 @@ export function findDaemonLog({target, file, setting, underSystemd = dockerUnder
 	}
 
 	// Only the system's daemon is docker.service; a private one (another socket) logs elsewhere.
-	if ((transport.kind !== 'unix' || defaultSockets.has(transport.socketPath)) && underSystemd()) {
+	if ((transport.kind !== 'unix' || defaultSockets.has(transport.socketPath)) && (await underSystemd())) {
 		return {kind: 'journald', unit: 'docker.service'};
 	}
 
@@ -77,8 +77,12 @@ export function remoteLogHint(source: Extract<DaemonLogSource, {kind: 'remote'}>
 	return `the daemon at ${source.address} runs on another machine, so its log is there: ${where}, journalctl -u docker.service | grep "plugin=$(docker plugin inspect -f '{{.Id}}' ${pluginName})" (or grep its log file, e.g. /var/log/docker.log)`;
 }
 
-export function describeLogSource(source: DaemonLogSource): string {
-	return source.kind === 'journald' ? `journald (${source.unit})` : source.kind === 'file' ? source.path : source.address;
+export function describeLogSource(source: DaemonLogSource, lookBack?: LookBack): string {
+	if (source.kind === 'journald') {
+		return `journald (${source.unit}${lookBack ? `, its newest ${lookBack.journalEntries} entries` : ''})`;
+	}
+
+	return source.kind === 'file' ? `${source.path}${lookBack ? ` (its newest ${Math.round(lookBack.bytes / 1024 / 1024)} MiB)` : ''}` : source.address;
 }
 
 function isLoopback(host: string): boolean {
@@ -94,14 +98,20 @@ function readable(file: string): boolean {
 	}
 }
 
-/** docker.service is running under systemd: journald has its log. */
-function dockerUnderSystemd(): boolean {
-	if (!fs.existsSync('/run/systemd/system')) {
+/**
+ * docker.service is running under systemd: journald has its log. systemctl is asked without
+ * waiting on it (the screen keeps drawing); `runDir` is what sd_booted() looks at.
+ */
+export async function dockerUnderSystemd(runDir = '/run/systemd/system'): Promise<boolean> {
+	if (!fs.existsSync(runDir)) {
 		return false;
 	}
 
-	const answer = spawnSync('systemctl', ['show', '--property=MainPID', '--value', 'docker.service'], {encoding: 'utf8', timeout: 5000});
-	return answer.status === 0 && /^[1-9]\d*$/.test(answer.stdout.trim());
+	return new Promise(resolve => {
+		execFile('systemctl', ['show', '--property=MainPID', '--value', 'docker.service'], {encoding: 'utf8', timeout: 5000}, (error, stdout) => {
+			resolve(!error && /^[1-9]\d*$/.test(stdout.trim()));
+		});
+	});
 }
 
 /** A plugin's log line, read. Every string is safe to print. */
@@ -160,9 +170,22 @@ export function parseDuration(text: string): number {
 	return ((Number(days) * 24 + Number(hours)) * 60 + Number(minutes)) * 60_000 + Number(seconds) * 1000;
 }
 
+/** How far back from its end a log is searched: bytes of a file, entries of the journal. */
+export interface LookBack {
+	bytes: number;
+	journalEntries: number;
+}
+
+/** The screen's bound: a quiet plugin in a host's years of syslog costs at most this much per open. */
+export const screenLookBack: LookBack = {bytes: 64 * 1024 * 1024, journalEntries: 200_000};
+
 export interface ReadLogOptions {
 	/** Lines before this are left out (lines without a time are kept: they cannot be placed). */
 	since?: Date;
+	/** Only the newest this many of the plugin's lines (then the new ones, when following). */
+	last?: number;
+	/** Looks no further back from the end than this; default: as far as `since` or `last` needs. */
+	lookBack?: LookBack;
 	/** Keep reading new lines until `signal` aborts. */
 	follow?: boolean;
 	signal?: AbortSignal;
@@ -186,21 +209,81 @@ export async function readPluginLog(source: Exclude<DaemonLogSource, {kind: 'rem
 	};
 
 	if (source.kind === 'journald') {
-		await readJournal(source.unit, keep, options);
+		await (options.since || (!options.last && !options.lookBack) ? readJournal(source.unit, keep, options) : readJournalTail(source.unit, pluginId, keep, options));
 	} else {
-		await readFile(source.path, keep, options);
+		await readFile(source.path, pluginId, keep, options);
 	}
 }
 
 async function readJournal(unit: string, keep: (line: string) => void, {since, follow, signal}: ReadLogOptions): Promise<void> {
 	const args = ['-u', unit, '--no-pager', '--output', 'cat', ...(since ? ['--since', `@${Math.floor(since.getTime() / 1000)}`] : []), ...(follow ? ['--follow'] : [])];
+	await journalctl(unit, args, keep, signal);
+}
+
+/**
+ * The newest of the plugin's lines, read newest first (`--reverse`, at most `journalEntries` of
+ * the unit) until `last` are found, then followed from the newest entry's cursor on.
+ */
+async function readJournalTail(unit: string, pluginId: string, keep: (line: string) => void, {last, lookBack, follow, signal}: ReadLogOptions): Promise<void> {
+	const found: string[] = [];
+	let newest: string | undefined;
+	const enough = new AbortController();
+	const stop = () => enough.abort();
+	signal?.addEventListener('abort', stop, {once: true});
+	const entries = String(lookBack?.journalEntries ?? screenLookBack.journalEntries);
+	try {
+		await journalctl(
+			unit,
+			['-u', unit, '--no-pager', '--output', 'json', '--output-fields', 'MESSAGE', '--reverse', '-n', entries],
+			json => {
+				if (enough.signal.aborted) {
+					return;
+				}
+
+				const entry = parseJournalEntry(json);
+				newest ??= entry?.cursor;
+				if (entry && isPluginLine(entry.message, pluginId)) {
+					found.push(entry.message);
+					if (last !== undefined && found.length >= last) {
+						stop();
+					}
+				}
+			},
+			enough.signal,
+		);
+	} finally {
+		signal?.removeEventListener('abort', stop);
+	}
+
+	for (const line of found.reverse()) {
+		keep(line);
+	}
+
+	if (follow && !signal?.aborted) {
+		await journalctl(unit, ['-u', unit, '--no-pager', '--output', 'cat', '--follow', ...(newest ? ['--after-cursor', newest] : ['-n', '0'])], keep, signal);
+	}
+}
+
+/** One line of `journalctl --output json`: MESSAGE is a string, or an array of bytes when it is not text. */
+function parseJournalEntry(json: string): {cursor?: string; message: string} | undefined {
+	try {
+		const entry = JSON.parse(json) as {__CURSOR?: unknown; MESSAGE?: unknown};
+		const message = typeof entry.MESSAGE === 'string' ? entry.MESSAGE : Array.isArray(entry.MESSAGE) ? Buffer.from(entry.MESSAGE as number[]).toString('utf8') : '';
+		return {cursor: typeof entry.__CURSOR === 'string' ? entry.__CURSOR : undefined, message};
+	} catch {
+		return undefined;
+	}
+}
+
+/** Runs journalctl, each line of its output to `onLine`; an abort ends it without an error. */
+async function journalctl(unit: string, args: string[], onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
 	const child = spawn('journalctl', args, {stdio: ['ignore', 'pipe', 'pipe'], signal});
 	let errors = '';
 	child.stderr.on('data', chunk => {
 		errors += chunk;
 	});
 	const lines = readline.createInterface({input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY});
-	lines.on('line', keep);
+	lines.on('line', onLine);
 	const code = await new Promise<number | null>((resolve, reject) => {
 		child.on('error', error => ((error as NodeJS.ErrnoException).name === 'AbortError' ? resolve(0) : reject(error)));
 		child.on('close', resolve);
@@ -235,10 +318,107 @@ async function readFrom(file: string, offset: number, keep: (line: string) => vo
 	return position;
 }
 
-async function readFile(file: string, keep: (line: string) => void, {follow, signal}: ReadLogOptions): Promise<void> {
+/** Bytes read at a time from the end of a log file. */
+const tailChunkBytes = 256 * 1024;
+
+const timeField = /(?:^|\s)time="?([^"\s]+)/;
+
+/**
+ * The plugin's lines of the end of a file, read backwards a chunk at a time until `last` of them
+ * are found, a line older than `since` (a log is in time order), `lookBack` bytes, or the start;
+ * then given to `keep` oldest first. Returns where the file's last whole line ends.
+ */
+async function readTail(file: string, pluginId: string, keep: (line: string) => void, {since, last, lookBack}: ReadLogOptions): Promise<number> {
+	const handle = await fs.promises.open(file, 'r');
+	try {
+		const {size} = await handle.stat();
+		const limit = lookBack ? Math.max(0, size - lookBack.bytes) : 0;
+		const floor = since ? Math.floor(since.getTime() / 1000) * 1000 : undefined;
+		const wanted = Buffer.from(`plugin=${pluginId}`);
+		// Newest first.
+		const found: string[] = [];
+		let end: number | undefined;
+		// The bytes from the start of the chunk read last up to the first line already looked at: a line cut by the chunk.
+		let cut = Buffer.alloc(0);
+		let start = size;
+		scan: while (start > limit) {
+			const from = Math.max(limit, start - tailChunkBytes);
+			const chunk = Buffer.alloc(start - from);
+			for (let filled = 0; filled < chunk.length; ) {
+				const {bytesRead} = await handle.read(chunk, filled, chunk.length - filled, from + filled);
+				if (bytesRead === 0) {
+					break;
+				}
+
+				filled += bytesRead;
+			}
+
+			start = from;
+			let data = cut.length > 0 ? Buffer.concat([chunk, cut]) : chunk;
+			if (end === undefined) {
+				// The last line may be still being written: following picks it up once it is whole.
+				const lastNewline = data.lastIndexOf(10);
+				if (lastNewline === -1) {
+					cut = data;
+					continue;
+				}
+
+				end = from + lastNewline + 1;
+				data = data.subarray(0, lastNewline + 1);
+			}
+
+			// `data` ends with a newline; each line is looked at from the newest back.
+			let lineEnd = data.length - 1;
+			for (;;) {
+				// (A negative offset would search from the buffer's end.)
+				const newline = lineEnd > 0 ? data.lastIndexOf(10, lineEnd - 1) : -1;
+				if (newline === -1 && from > 0) {
+					// Its start is in bytes not read yet (or past the look-back, where it is left out).
+					cut = data.subarray(0, lineEnd + 1);
+					break;
+				}
+
+				const raw = data.subarray(newline + 1, lineEnd);
+				lineEnd = newline;
+				if (floor !== undefined) {
+					const time = timeField.exec(raw.toString('utf8'))?.[1];
+					if (time !== undefined && Date.parse(time) < floor) {
+						break scan;
+					}
+				}
+
+				if (raw.includes(wanted)) {
+					const text = raw.toString('utf8');
+					if (isPluginLine(text, pluginId)) {
+						found.push(text);
+						if (last !== undefined && found.length >= last) {
+							break scan;
+						}
+					}
+				}
+
+				if (newline === -1) {
+					break;
+				}
+			}
+		}
+
+		for (const text of found.reverse()) {
+			keep(text);
+		}
+
+		return end ?? limit;
+	} finally {
+		await handle.close();
+	}
+}
+
+async function readFile(file: string, pluginId: string, keep: (line: string) => void, options: ReadLogOptions): Promise<void> {
+	const {since, last, lookBack, follow, signal} = options;
 	let position: number;
 	try {
-		position = await readFrom(file, 0, keep);
+		// Everything only when that is what was asked; otherwise from the end, as far back as needed.
+		position = since || last || lookBack ? await readTail(file, pluginId, keep, options) : await readFrom(file, 0, keep);
 	} catch (error) {
 		throw new KasmTuiError(`cannot read the daemon log ${safeText(file).slice(0, 200)} (${(error as NodeJS.ErrnoException).code ?? 'error'}): run as root, or pass --daemon-log FILE`);
 	}

@@ -167,10 +167,7 @@ test('kasm-tui fleet in a terminal: the matrix over four hosts, then a rollout c
 		assert.match(shown, /▶Plugins × hosts/, 'focus shows without colour');
 
 		await screen.keys('u');
-		shown = await screen.waitFor(text => text.includes('y go ahead'), 60_000);
-		assert.match(shown, new RegExp(`Fleet upgrade ${escaped(name.slice(0, 40))}.* on 3 hosts\\?`));
-		assert.match(shown, /order: alpha, then bravo, then charlie/);
-		await screen.keys('y');
+		await screen.answerPrompt({title: new RegExp(`Fleet upgrade ${escaped(name.slice(0, 40))}.* on 3 hosts\\?`), body: [/order: alpha, then bravo, then charlie/]}, 'y', 60_000);
 		shown = await screen.waitFor(text => text.includes('Fleet upgrade done:'), 180_000);
 		assert.match(shown, /alpha\s+done/);
 		assert.match(shown, /bravo\s+done/);

@@ -391,7 +391,7 @@ test('I, s and l on the real daemon: install a tag of a repository with the priv
 	await waitForFrame(ui.lastFrame, text => text.includes('KASM_GREETING=changed-by-the-screen'), 20_000);
 	await press(ui.stdin, ui.lastFrame, 'l');
 	frame = await waitForFrame(ui.lastFrame, text => text.includes('setting KASM_GREETING=changed-by-the-screen'), 20_000);
-	assert.match(frame, /from .*dockerd\.log, the lines with plugin=/);
+	assert.match(frame, /from .*dockerd\.log \(its newest 64 MiB\), the lines with plugin=/);
 	assert.ok(frame.indexOf('KASM_GREETING=hello-from-the-screen') < frame.indexOf('KASM_GREETING=changed-by-the-screen'), 'oldest first');
 	assert.doesNotMatch(frame, /screen-secret-4711/, "the value of a setting that names a secret is not drawn, not even from the plugin's own words");
 	assert.match(frame, /setting KASM_API_TOKEN=\*\*\*/);

@@ -61,10 +61,10 @@ const dependencyPatches: Array<{file: RegExp; found: string; becomes: string}> =
 	{file: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/, found: '"function"!=typeof fetch?Promise.resolve()', becomes: 'true?Promise.resolve()'},
 ];
 
-/** Which plain characters each string-width major measures as their East Asian width (source/app/text-width.ts). */
+/** Which plain characters each string-width major measures as their East Asian width (source/app/terminal/text-width.ts). */
 const plainCharacters: Record<string, string> = {7: 'plainForStringWidth7', 8: 'plainForStringWidth8'};
 
-/** Every import of string-width gets it with source/app/text-width.ts's fast path for plain text. */
+/** Every import of string-width gets it with source/app/terminal/text-width.ts's fast path for plain text. */
 export function textWidthPlugin(): esbuild.Plugin {
 	return {
 		name: 'kasm-tui-text-width',
@@ -87,7 +87,7 @@ export function textWidthPlugin(): esbuild.Plugin {
 					`import stringWidth from ${JSON.stringify(original)};`,
 					"import {eastAsianWidth} from 'get-east-asian-width';",
 					"import stripAnsi from 'strip-ansi';",
-					`import {withFastPath, ${(pluginData as {plain: string}).plain} as plain} from ${JSON.stringify(path.join(root, 'source', 'app', 'text-width.ts'))};`,
+					`import {withFastPath, ${(pluginData as {plain: string}).plain} as plain} from ${JSON.stringify(path.join(root, 'source', 'app', 'terminal', 'text-width.ts'))};`,
 					'export default withFastPath({stringWidth, eastAsianWidth, stripAnsi}, plain);',
 				].join('\n'),
 			}));
@@ -95,13 +95,13 @@ export function textWidthPlugin(): esbuild.Plugin {
 	};
 }
 
-/** Puts source/app/yoga.ts where Ink imports yoga-layout, and applies dependencyPatches. */
+/** Puts source/app/terminal/yoga.ts where Ink imports yoga-layout, and applies dependencyPatches. */
 export function inkLayoutPlugin(): esbuild.Plugin {
 	return {
 		name: 'kasm-tui-ink-layout',
 		setup(build) {
 			build.onResolve({filter: /^yoga-layout$/}, ({importer}) =>
-				importer.includes(`${path.sep}node_modules${path.sep}ink${path.sep}`) ? {path: path.join(root, 'source', 'app', 'yoga.ts')} : undefined,
+				importer.includes(`${path.sep}node_modules${path.sep}ink${path.sep}`) ? {path: path.join(root, 'source', 'app', 'terminal', 'yoga.ts')} : undefined,
 			);
 			const patched = new RegExp(dependencyPatches.map(({file}) => file.source).join('|'));
 			build.onLoad({filter: patched, namespace: 'file'}, async ({path: file}) => {

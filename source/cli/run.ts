@@ -29,7 +29,7 @@ export type CommandRun = (context: CommandContext, positionals: string[]) => Pro
 /** Each row of the command table (by its words, table.ts) and what it runs. */
 export const commandRuns: Readonly<Record<string, CommandRun>> = {
 	'': async context => {
-		const {openScreen} = await import('../app/open-screen.js');
+		const {openScreen} = await import('../app/screens/open-screen.js');
 		return openScreen({target: context.target, readOnly: context.readOnly, ledgerDir: context.ledgerDir, daemonLog: context.daemonLog});
 	},
 	plugins: async context => {
@@ -90,7 +90,7 @@ function openHostsEarly(context: CommandContext, names: string[]): Map<string, P
 
 /** `kasm-tui fleet` alone: the fleet screen, on the hosts the other fleet commands take. */
 async function openFleet(context: CommandContext): Promise<ExitCode> {
-	const {openFleetScreen} = await import('../app/fleet/open-fleet-screen.js');
+	const {openFleetScreen} = await import('../app/screens/open-fleet-screen.js');
 	return openFleetScreen({
 		hosts: async () => (await load.fleet()).fleetHosts(context, []),
 		readOnly: context.readOnly,

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import {loadLayoutEngine} from '../app/yoga.js';
+import {loadLayoutEngine} from '../app/terminal/yoga.js';
 import {commandModules} from '../cli/run.js';
 import {runCli} from '../cli/run-cli.js';
 
@@ -15,12 +15,12 @@ export {runCli};
  */
 export async function warmUp(): Promise<void> {
 	await Promise.all(Object.values(commandModules).map(async load => load()));
-	await import('../app/open-screen.js');
-	await import('../app/services.js');
-	await import('../app/screen.js');
-	await import('../app/fleet/open-fleet-screen.js');
-	await import('../app/fleet/fleet-services.js');
-	await import('../app/fleet/fleet-screen.js');
+	await import('../app/screens/open-screen.js');
+	await import('../app/services/host-services.js');
+	await import('../app/screens/screen.js');
+	await import('../app/screens/open-fleet-screen.js');
+	await import('../app/services/fleet-services.js');
+	await import('../app/screens/fleet-screen.js');
 	// The settings' store (config.ts loads it on demand); only loaded, no folder is read.
 	await import('conf');
 	await warmEngineApi();

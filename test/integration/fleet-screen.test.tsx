@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {cleanup} from 'ink-testing-library';
-import {FleetApp} from '../../source/app/fleet/fleet-app.js';
-import {createFleetServices} from '../../source/app/fleet/fleet-services.js';
+import {FleetApp} from '../../source/app/components/fleet-app.js';
+import {createFleetServices} from '../../source/app/services/fleet-services.js';
 import {selectHosts} from '../../source/hosts/selection.js';
 import {kasmTuiCommand, runCli} from '../helpers/cli.js';
 import {answerPrompt, keys, press, renderAt, waitForFrame} from '../helpers/frames.js';

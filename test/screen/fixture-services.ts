@@ -10,7 +10,7 @@ import type {Plan} from '../../source/flows/plan.js';
 import type {FlowEvent} from '../../source/flows/run.js';
 import type {LedgerEntry} from '../../source/ledger/entry.js';
 import {isRolling} from '../../source/rolling.js';
-import type {ChangeResult, HostServices, HostSnapshot, PluginDetails} from '../../source/app/services.js';
+import type {ChangeResult, HostServices, HostSnapshot, PluginDetails} from '../../source/app/services/host-services.js';
 import type {FlowContext} from '../../source/flows/context.js';
 import type {ChangeRequest} from '../../source/flows/open-change.js';
 import {planStateChange} from '../../source/flows/state-changes.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {setTimeout as delay} from 'node:timers/promises';
 import {cleanup} from 'ink-testing-library';
-import {FleetApp} from '../../source/app/fleet/fleet-app.js';
+import {FleetApp} from '../../source/app/components/fleet-app.js';
 import {answerPrompt, keys, press, renderAt, waitForFrame} from '../helpers/frames.js';
 import {fleetFixture, type FleetFixtureOptions} from './fleet-fixture.js';
 

@@ -3,7 +3,7 @@ import type {FleetHost} from '../../source/hosts/selection.js';
 import type {FleetPlugin, HostReading} from '../../source/flows/fleet.js';
 import type {HostJob, RolloutEvent, RolloutPlan, RolloutReport, RolloutRequest} from '../../source/flows/rollout.js';
 import {orderRollout} from '../../source/flows/rollout-plan.js';
-import type {FleetServices, RolloutOptions} from '../../source/app/fleet/fleet-services.js';
+import type {FleetServices, RolloutOptions} from '../../source/app/services/fleet-services.js';
 import {plugins as hostPlugins, rollingDetails, upgradePlan} from './fixture-services.js';
 
 /**

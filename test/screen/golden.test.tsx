@@ -3,7 +3,7 @@ import path from 'node:path';
 import {afterEach, mock, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {cleanup, render} from 'ink-testing-library';
-import {App} from '../../source/app/app.js';
+import {App} from '../../source/app/components/app.js';
 import {press, waitForFrame} from '../helpers/frames.js';
 import {matchGolden} from '../helpers/golden.js';
 import {fixtureClock, fixtureServices} from './fixture-services.js';

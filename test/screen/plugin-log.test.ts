@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import {after, test} from 'node:test';
 import {setTimeout as delay} from 'node:timers/promises';
-import {createModeStore, type Mode} from '../../source/app/mode.js';
-import {showPluginLog} from '../../source/app/plugin-log.js';
-import {createHostServices} from '../../source/app/services.js';
+import {createModeStore, type Mode} from '../../source/app/state/mode.js';
+import {showPluginLog} from '../../source/app/actions/plugin-log.js';
+import {createHostServices} from '../../source/app/services/host-services.js';
 import {parseHost} from '../../source/hosts/resolve.js';
 import type {Plugin} from '../../source/docker/plugins.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {cleanup, render} from 'ink-testing-library';
-import {FleetHeader} from '../../source/app/fleet/fleet-header.js';
-import {Header} from '../../source/app/header.js';
+import {FleetHeader} from '../../source/app/components/fleet-header.js';
+import {Header} from '../../source/app/components/header.js';
 import {parseHost} from '../../source/hosts/resolve.js';
 
 afterEach(() => cleanup());

@@ -1,6 +1,7 @@
 import {memo} from 'react';
-import type {FooterItem} from '../keymap.js';
-import {Lines, type Line} from '../lines.js';
+import type {FooterItem} from '../keys/keymap.js';
+import {Lines} from './lines.js';
+import type {Line} from '../content/line.js';
 
 /**
  * The last row: the keys of the pane in focus, a key that cannot act now dim and in parentheses

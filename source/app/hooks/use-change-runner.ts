@@ -4,8 +4,8 @@ import {PluginExists} from '../../docker/errors.js';
 import {NotPutBack, Refused} from '../../errors.js';
 import {NoPreviousBuild} from '../../flows/planners.js';
 import {FlowFailed} from '../../flows/run.js';
-import {line, type Line} from '../lines.js';
-import {isChanging, type ModeStore, type NextStep, type Outcome} from '../mode.js';
+import {line, type Line} from '../content/line.js';
+import {isChanging, type ModeStore, type NextStep, type Outcome} from '../state/mode.js';
 
 /** How a change ended, as its result dialog says it: `Rollback refused: <subject>`. */
 export interface ChangeOutcome {

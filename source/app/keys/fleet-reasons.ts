@@ -1,5 +1,5 @@
-import type {FleetAction} from '../fleet/fleet-keymap.js';
-import type {FleetSelection} from '../fleet/use-rollout-flows.js';
+import type {FleetAction} from './fleet-keymap.js';
+import type {FleetSelection} from '../hooks/use-rollout-flows.js';
 
 /**
  * Why a key of the fleet screen cannot act on the selection now, or undefined when it can: what

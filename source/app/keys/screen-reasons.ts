@@ -1,9 +1,9 @@
 import type {ImageWithUsage} from '../../docker/images.js';
 import type {PluginWithUsage} from '../../docker/usage.js';
 import {skipReason} from '../../flows/auto-update.js';
-import {imageName} from '../image-detail.js';
-import type {Action} from '../keymap.js';
-import type {Selection} from '../use-screen-flows.js';
+import {imageName} from '../content/image-detail.js';
+import type {Action} from './keymap.js';
+import type {Selection} from '../hooks/use-screen-flows.js';
 
 /** What the single-host screen's keys are asked to act on, at the moment they are drawn or pressed. */
 export interface ScreenKeyState {

@@ -3,7 +3,7 @@ import {jsonText} from './json.js';
 import {autoUpdate} from '../flows/auto-update.js';
 import {buildChangeText} from '../flows/build-change.js';
 import {openFlowContext} from '../flows/context.js';
-import {parseReference} from '../registry/reference.js';
+import {parseReference} from '../docker/reference.js';
 import {describeUnfinished, findUnfinished, recover} from '../flows/recover.js';
 import {changeNamedPlugin, confirm, progressPrinter, withInterruptsDeferred} from './change.js';
 import type {CommandContext} from './context.js';

@@ -6,7 +6,7 @@ import {listPlugins} from '../docker/plugins.js';
 import {BadInput} from '../errors.js';
 import {findPlugin} from '../flows/find-plugin.js';
 import {redact} from '../secrets.js';
-import {parseReference} from '../registry/reference.js';
+import {parseReference} from '../docker/reference.js';
 import {safeText} from '../text.js';
 import type {CommandContext} from './context.js';
 

@@ -2,7 +2,7 @@ import {readSettings} from '../config.js';
 import {BadInput, KasmTuiError, Refused, type ExitCode} from '../errors.js';
 import {closeRollout, describeOrder, planRollout, runRollout, type HostJob, type RolloutEvent, type RolloutPlan, type RolloutReport, type RolloutRequest} from '../flows/rollout.js';
 import {rolloutExitCode, type HostOutcome} from '../flows/rollout-plan.js';
-import {parseReference} from '../registry/reference.js';
+import {parseReference} from '../docker/reference.js';
 import {confirm, describePlan, progressPrinter, withInterruptsDeferred} from './change.js';
 import type {CommandContext} from './context.js';
 import {fleetHosts, warnUnverifiedTls} from './fleet.js';

@@ -1,7 +1,7 @@
 import {KasmTuiError, Refused} from '../errors.js';
-import {mapLimited} from '../registry/identity.js';
-import {loginHint} from '../registry/auth.js';
-import {familiarReference, parseReference, type Reference} from '../registry/reference.js';
+import {mapLimited} from '../limit.js';
+import {loginHint} from './reference.js';
+import {familiarReference, parseReference, type Reference} from './reference.js';
 import {safeText} from '../text.js';
 import type {Engine} from './engine.js';
 import {PluginPullFailed} from './errors.js';

@@ -1,4 +1,4 @@
-import {parseReference} from '../registry/reference.js';
+import {parseReference} from './reference.js';
 import {isRolling} from '../rolling.js';
 import {safeText} from '../text.js';
 import type {Engine} from './engine.js';

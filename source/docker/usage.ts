@@ -1,4 +1,4 @@
-import {normaliseReference} from '../registry/reference.js';
+import {normaliseReference} from './reference.js';
 import {safeText} from '../text.js';
 import {containerName, listAllContainers, type RawContainer} from './containers.js';
 import type {Engine} from './engine.js';

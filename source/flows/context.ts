@@ -6,7 +6,7 @@ import {currentUser, type Ledger} from '../ledger/ledger.js';
 import {hostLedger} from './host-ledger.js';
 import {RegistryClient} from '../registry/client.js';
 import {DockerCredentials, serverAddressOf} from '../registry/credentials.js';
-import {parseReference} from '../registry/reference.js';
+import {parseReference} from '../docker/reference.js';
 import {registerSecret} from '../secrets.js';
 import {safeText} from '../text.js';
 

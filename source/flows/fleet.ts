@@ -8,7 +8,7 @@ import {currentUser} from '../ledger/ledger.js';
 import {RegistryClient} from '../registry/client.js';
 import {loadTransport} from '../registry/transport.js';
 import {DockerCredentials} from '../registry/credentials.js';
-import {parseReference} from '../registry/reference.js';
+import {parseReference} from '../docker/reference.js';
 import {safeText} from '../text.js';
 import {locateBuild} from './builds.js';
 import {insecureRegistriesOf} from './context.js';

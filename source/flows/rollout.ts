@@ -4,7 +4,7 @@ import type {FleetHost} from '../hosts/selection.js';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import {PluginNotFound} from '../errors.js';
 import {sameBuild} from '../registry/identity.js';
-import {parseReference} from '../registry/reference.js';
+import {parseReference} from '../docker/reference.js';
 import {safeText} from '../text.js';
 import {autoUpdate, skipReason} from './auto-update.js';
 import {buildChange, buildChangeText} from './build-change.js';

@@ -12,7 +12,7 @@ import {pullCommand} from '../../source/commands/pull.js';
 import {parseHost} from '../../source/hosts/resolve.js';
 import {Engine} from '../../source/docker/engine.js';
 import {forgetSettings} from '../../source/config.js';
-import {ImageUpdateChecker} from '../../source/docker/image-updates.js';
+import {ImageUpdateChecker} from '../../source/flows/image-updates.js';
 import {listImages, type Image} from '../../source/docker/images.js';
 import {RegistryClient} from '../../source/registry/client.js';
 import {mediaTypes} from '../../source/registry/manifest.js';

@@ -7,7 +7,7 @@ import {parseHost} from '../../source/hosts/resolve.js';
 import {BadInput} from '../../source/errors.js';
 import type {LedgerEntry} from '../../source/ledger/entry.js';
 import {Ledger, LedgerUnusable} from '../../source/ledger/ledger.js';
-import {parseReference} from '../../source/registry/reference.js';
+import {parseReference} from '../../source/docker/reference.js';
 
 /** The rules the hardening tests found missing, each on its own. */
 

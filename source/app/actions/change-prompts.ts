@@ -1,7 +1,7 @@
 import {isSecretSetting, settingText, type PluginSetting} from '../../docker/plugin-settings.js';
 import type {PluginWithUsage} from '../../docker/usage.js';
 import type {ChangeRequest} from '../../flows/open-change.js';
-import {familiarReference, parseReference} from '../../registry/reference.js';
+import {familiarReference, parseReference} from '../../docker/reference.js';
 import {line, type Line} from '../content/line.js';
 import type {Mode, ModeStore} from '../state/mode.js';
 import type {DetailState} from '../content/plugin-detail.js';

@@ -1,7 +1,7 @@
 import {summarisePlan} from '../../flows/describe.js';
 import {describeOrder, type RolloutEvent, type RolloutPlan, type RolloutReport, type RolloutRequest} from '../../flows/rollout.js';
 import {rolloutExitCode, type HostResult} from '../../flows/rollout-plan.js';
-import {planLines, progressLine} from '../content/plan-lines.js';
+import {planLines, progressLine} from './plan-lines.js';
 import {line, type Line, type Segment} from './line.js';
 import type {Outcome} from '../state/mode.js';
 

@@ -1,6 +1,6 @@
 import {useEffect, useMemo, useRef, useState} from 'react';
 import type {ImageWithUsage} from '../../docker/images.js';
-import type {ImageUpdate} from '../../docker/image-updates.js';
+import type {ImageUpdate} from '../../flows/image-updates.js';
 import type {HostServices} from '../services/host-services.js';
 
 export type ImageUpdateState = ImageUpdate | {updateAvailable: undefined};

@@ -1,12 +1,12 @@
 import {KasmTuiError} from '../errors.js';
 import type {RegistryClient} from '../registry/client.js';
 import {RegistryNotFound} from '../registry/errors.js';
-import {mapLimited} from '../registry/identity.js';
+import {mapLimited} from '../limit.js';
 import {defaultPlatform, describePlatform, pickPlatform, type Platform} from '../registry/manifest.js';
-import {parseReference, type Reference} from '../registry/reference.js';
+import {parseReference, type Reference} from '../docker/reference.js';
 import {safeText} from '../text.js';
-import {repoDigestsFromRegistry} from './generation.js';
-import type {Image} from './images.js';
+import {repoDigestsFromRegistry} from '../docker/generation.js';
+import type {Image} from '../docker/images.js';
 
 /**
  * "Is there a newer build behind this tag?" The registry's digest for the tag (a HEAD) against the

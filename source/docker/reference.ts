@@ -132,3 +132,8 @@ export function hasWrittenTag(input: string): boolean {
 	const name = input.trim().split('@')[0] ?? '';
 	return name.lastIndexOf(':') > name.lastIndexOf('/');
 }
+
+/** The docker CLI command that stores credentials for a registry. */
+export function loginHint(registry: string): string {
+	return `docker login${registry === dockerHub ? '' : ` ${registry}`}`;
+}

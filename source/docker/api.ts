@@ -15,7 +15,7 @@ import type {Connections, EngineAgent} from './transport.js';
  * A request spelled out, for the endpoints whose dockerode helper sends it wrong: plugin pull
  * and upgrade need the privileges as the body and `remote` in the query (its upgrade sends no
  * body; its pull and privileges send no X-Registry-Auth), disable and volume remove drop their
- * `force`, and image inspect takes no deadline.
+ * `force`, enable sends its `timeout` as a body too, and image inspect takes no deadline.
  */
 export interface DialRequest {
 	method: 'GET' | 'POST' | 'DELETE';
@@ -57,7 +57,6 @@ export interface Dockerode {
 	getImage(name: string): {remove(): Promise<unknown>};
 	getPlugin(name: string): {
 		inspect(options: Deadline): Promise<unknown>;
-		enable(options: {timeout?: number}): Promise<unknown>;
 		/** The settings as the body: `KEY=VALUE`, `NAME.source=…`. */
 		configure(options: {_body: string[]}): Promise<unknown>;
 		remove(options: {force?: boolean}): Promise<unknown>;

@@ -110,10 +110,14 @@ export async function upgradePlugin(engine: Engine, name: string, options: Upgra
 	});
 }
 
-/** `timeout` is how long (seconds) the daemon waits for the plugin to answer; 0 is its default. */
+/**
+ * `timeout` is how long (seconds) the daemon waits for the plugin to answer; 0 is its default. In
+ * the query only, as `docker plugin enable` sends it: dockerode's enable sends it as a JSON body
+ * too, which the API does not define (and a proxy that passes on headers but not bodies hangs).
+ */
 export async function enablePlugin(engine: Engine, name: string, {timeout = 0}: {timeout?: number} = {}): Promise<void> {
-	await pluginCall(engine, `enable the plugin ${name}`, {plugin: name, installed: true, action: 'enable'}, async ({docker}) =>
-		docker.getPlugin(encodeName(name)).enable({timeout}),
+	await pluginCall(engine, `enable the plugin ${name}`, {plugin: name, installed: true, action: 'enable'}, async api =>
+		api.dial({method: 'POST', path: `/plugins/${encodeName(name)}/enable`, query: {timeout}}),
 	);
 }
 

@@ -196,7 +196,8 @@ function restartRule(own: Sandbox, {request: target, fault}: RestartMoment, faul
 						response.writeHead(answer.statusCode ?? 502, answer.headers);
 						answer.pipe(response);
 					}, () => response.destroy());
-					upstream.end();
+					// Its body too, held while the daemon restarted.
+					incoming.pipe(upstream);
 				});
 				return;
 			}

@@ -20,9 +20,9 @@ import {kasmTuiCommand} from '../helpers/cli.js';
 import {answerPrompt, press, waitForFrame} from '../helpers/frames.js';
 import {TmuxScreen} from '../helpers/tmux.js';
 import {startExtraDaemon, type ExtraDaemon} from '../sandbox/fleet-hosts.js';
-import {installPlugin, moveTag, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
+import {installPlugin, moveTag, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import type {Sandbox} from '../sandbox/sandbox.js';
-import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
+import {testRollingPlugin, uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
 
 /**
  * The change pipeline's last look: a plan is run only on the plugin it was made on. Between the
@@ -40,15 +40,7 @@ const ownDaemon = async () => (extra ??= startExtraDaemon(sandbox));
 after(async () => (extra ? (await extra).stop() : undefined));
 
 async function rollingPlugin(stem: string, on: Sandbox = sandbox) {
-	const repositoryPath = uniqueName(stem);
-	const repository = await pushRepository(sandbox, repositoryPath, ['1.2.9', '1.2.10', '1.2.11']);
-	const name = `${repositoryPath}/sidecar:amd64-1.2-rolling`;
-	await installPlugin(on, repository.ref(rollingTag), {alias: name});
-	if (on === sandbox) {
-		leftovers.plugin(name);
-	}
-
-	return {repositoryPath, repository, name};
+	return testRollingPlugin(sandbox, leftovers, stem, {versions: ['1.2.9', '1.2.10', '1.2.11'], on});
 }
 
 async function enabledOf(on: Sandbox, name: string): Promise<boolean> {

@@ -7,8 +7,8 @@ import {promisify} from 'node:util';
 import packageJson from '../../package.json' with {type: 'json'};
 import {nodeRelease, packageExecutable} from '../../source/build/package.js';
 import {TmuxScreen} from '../helpers/tmux.js';
-import {installPlugin, moveTag, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
-import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
+import {moveTag, rollingTag, runningVersion} from '../sandbox/fixtures.js';
+import {testRollingPlugin, useLeftovers, useSandbox} from '../sandbox/shared.js';
 
 /**
  * The single executable as an operator uses it: one file copied into a folder of its own, started
@@ -45,11 +45,7 @@ async function kasmTui(...args: string[]) {
 
 /** A rolling plugin from a repository of the test's own, at 1.2.9 with 1.2.10 pushed. */
 async function rollingPlugin(stem: string) {
-	const repositoryPath = uniqueName(stem);
-	const repository = await pushRepository(sandbox, repositoryPath, ['1.2.9', '1.2.10']);
-	const name = leftovers.plugin(`${repositoryPath}/sidecar:amd64-1.2-rolling`);
-	await installPlugin(sandbox, repository.ref(rollingTag), {alias: name});
-	return {repositoryPath, name};
+	return testRollingPlugin(sandbox, leftovers, stem);
 }
 
 test('the executable says which kasm-tui and which Node it carries, with nothing on the host but itself', async () => {

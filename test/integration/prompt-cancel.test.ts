@@ -2,21 +2,15 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {kasmTuiCommand, testConfigDir} from '../helpers/cli.js';
 import {TmuxScreen} from '../helpers/tmux.js';
-import {installPlugin, moveTag, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
-import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
+import {runningVersion} from '../sandbox/fixtures.js';
+import {testRollingPlugin, useLeftovers, useSandbox} from '../sandbox/shared.js';
 
 const {sandbox} = await useSandbox();
 const leftovers = useLeftovers(sandbox);
 
-/** A rolling plugin at 1.2.9 whose tag has moved to 1.2.10: an upgrade would change it. */
+/** A rolling plugin at 1.2.9 whose tag has moved to 1.2.10: any change would show. */
 async function upgradablePlugin(stem: string) {
-	const repositoryPath = uniqueName(stem);
-	const repository = await pushRepository(sandbox, repositoryPath, ['1.2.9', '1.2.10']);
-	const name = `${repositoryPath}/sidecar:amd64-1.2-rolling`;
-	await installPlugin(sandbox, repository.ref(rollingTag), {alias: name});
-	leftovers.plugin(name);
-	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
-	return name;
+	return (await testRollingPlugin(sandbox, leftovers, stem, {movedTo: 'amd64-1.2.10'})).name;
 }
 
 /** `kasm-tui upgrade NAME` in a real terminal, up to its "Go ahead? [y/N]" with the plan above it. */

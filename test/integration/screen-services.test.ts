@@ -15,9 +15,9 @@ import {FlowFailed} from '../../source/flows/run.js';
 import {Ledger} from '../../source/ledger/ledger.js';
 import {runCli} from '../helpers/cli.js';
 import {answerPrompt, keys, press, waitForFrame} from '../helpers/frames.js';
-import {installPlugin, moveTag, pushPluginBuild, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
+import {installPlugin, moveTag, pushPluginBuild, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {startSandbox, type Sandbox} from '../sandbox/sandbox.js';
-import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
+import {testRollingPlugin, uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
 import {setTimeout as delay} from 'node:timers/promises';
 
 /**
@@ -50,12 +50,7 @@ async function inspect(name: string): Promise<InspectedPlugin | undefined> {
 
 /** A rolling plugin of the test's own, from a repository of its own (1.2.9 and 1.2.10). */
 async function rollingPlugin(stem: string, options: {disabled?: boolean; on?: Sandbox} = {}) {
-	const on = options.on ?? sandbox;
-	const repositoryPath = uniqueName(stem);
-	const repository = await pushRepository(on, repositoryPath, ['1.2.9', '1.2.10']);
-	const name = leftovers.plugin(`${repositoryPath}/sidecar:amd64-1.2-rolling`);
-	await installPlugin(on, repository.ref(rollingTag), {alias: name, disabled: options.disabled});
-	return {repositoryPath, repository, name};
+	return testRollingPlugin(sandbox, leftovers, stem, options);
 }
 
 /** The screen on the sandbox with the real services, its list narrowed to the test's plugins. */

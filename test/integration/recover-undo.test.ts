@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {test, type TestContext} from 'node:test';
+import {Ledger} from '../../source/ledger/ledger.js';
+import {runCli} from '../helpers/cli.js';
+import {answer, assertOneErrorLine, assertSettled, inspectPlugin, retag, startProxy} from '../helpers/hardening.js';
+import {installPlugin, pushPluginBuild, rollingTag, runningVersion} from '../sandbox/fixtures.js';
+import {startExtraRegistry} from '../sandbox/sandbox.js';
+import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
+
+/**
+ * `recover` is a change like any other: each of its steps has an undo, so a registry that fails
+ * its pull, or a plugin something now uses, leaves the plugin as it was before `recover`, and the
+ * ledger keeps the dead change to recover once the registry answers.
+ */
+const {sandbox} = await useSandbox();
+const leftovers = useLeftovers(sandbox);
+const escape = (text: string) => text.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** A rolling plugin at 1.2.9, pulled through a proxy in front of a registry of its own whose rolling tag has moved on to 1.2.10. */
+async function pluginThroughProxy(t: TestContext, stem: string) {
+	const registry = await startExtraRegistry(sandbox);
+	t.after(async () => registry.stop());
+	const proxy = await startProxy({host: '127.0.0.1', port: Number(registry.address.split(':')[1])});
+	t.after(async () => proxy.close());
+	const repositoryPath = uniqueName(stem);
+	for (const version of ['1.2.9', '1.2.10']) {
+		await pushPluginBuild(sandbox, `${registry.address}/${repositoryPath}:amd64-${version}`, {version, env: [{name: 'DEBUG', value: '0'}]});
+	}
+
+	await retag(registry.address, repositoryPath, rollingTag, 'amd64-1.2.9');
+	const name = leftovers.plugin(`${repositoryPath}/sidecar:amd64-1.2-rolling`);
+	await installPlugin(sandbox, `${proxy.address}/${repositoryPath}:${rollingTag}`, {alias: name});
+	await retag(registry.address, repositoryPath, rollingTag, 'amd64-1.2.10');
+	const ledgerDir = leftovers.folder('kasm-tui-recover-');
+	const kasmTui = async (...args: string[]) => runCli(['--host', sandbox.host, '--ledger-dir', ledgerDir, ...args], {timeoutMs: 180_000});
+	return {registry, proxy, repositoryPath, name, ledgerDir, kasmTui};
+}
+
+/**
+ * What a kasm-tui killed between an upgrade's last step and its outcome leaves: the plugin
+ * enabled at 1.2.10, the upgrade unfinished in its ledger; recover must pull 1.2.9 back.
+ */
+async function upgradedWithoutOutcome(t: TestContext, stem: string) {
+	const bed = await pluginThroughProxy(t, stem);
+	const upgraded = await bed.kasmTui('upgrade', bed.name, '--yes');
+	assert.equal(upgraded.code, 0, upgraded.stderr);
+	const file = new Ledger(bed.ledgerDir).fileOf(bed.name);
+	const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+	assert.equal((JSON.parse(lines.at(-1)!) as {outcome: string}).outcome, 'ok');
+	fs.writeFileSync(file, lines.slice(0, -1).join('\n') + '\n');
+	assert.equal(await runningVersion(sandbox, bed.name), '1.2.10');
+	assert.equal(new Ledger(bed.ledgerDir).unfinished(bed.name)?.action, 'upgrade');
+	return bed;
+}
+
+/**
+ * A proxy in front of the daemon that arms `fault` as the daemon is asked to pull (an upgrade or
+ * an install), so the registry fails the pull itself, not the reads made while planning.
+ */
+async function failingFromThePullOn(t: TestContext, fault: () => void) {
+	const socketPath = path.join(leftovers.folder('kt-recover-daemon-'), 'docker.sock');
+	const daemon = await startProxy({socketPath: sandbox.state.socket}, {socketPath});
+	t.after(async () => daemon.close());
+	daemon.rule = request => {
+		if (request.method === 'POST' && /^\/v[\d.]+\/plugins\/(.+\/upgrade|pull)\b/.test(request.url ?? '')) {
+			fault();
+		}
+
+		return undefined;
+	};
+
+	return `unix://${socketPath}`;
+}
+
+test('a registry that fails the pull inside recover: the plugin stays enabled at the build it had before recover, exit 1, and the ledger keeps the change to recover', async t => {
+	const {proxy, repositoryPath, name, ledgerDir} = await upgradedWithoutOutcome(t, 'recover-pull-fails');
+	const faulted: string[] = [];
+	const host = await failingFromThePullOn(t, () => {
+		proxy.rule = request => {
+			if (String(request.headers['user-agent']).startsWith('kasm-tui') || !request.url?.startsWith(`/v2/${repositoryPath}/`)) {
+				return undefined;
+			}
+
+			faulted.push(`${request.method} ${request.url}`);
+			return answer(503, JSON.stringify({errors: [{code: 'UNAVAILABLE', message: 'try later'}]}));
+		};
+	});
+	const kasmTui = async (...args: string[]) => runCli(['--host', host, '--ledger-dir', ledgerDir, ...args], {timeoutMs: 180_000});
+
+	const failed = await kasmTui('recover', name, '--yes');
+	assert.ok(faulted.length > 0, `the daemon's pull met the fault (${proxy.seen.join(', ')})`);
+	assert.equal(failed.code, 1, failed.stderr);
+	const line = assertOneErrorLine(failed.stderr, 'the failed recover', {afterProgress: true});
+	assert.match(line, new RegExp(`^kasm-tui: recover of ${escape(name)} failed: .*; ${escape(name)} is as it was \\(enabled, amd64-1\\.2-rolling\\)$`));
+	assert.match(failed.stderr, /undo: disable /, 'the disable was undone');
+	const plugin = await inspectPlugin(sandbox, name);
+	assert.equal(plugin?.Enabled, true, 'enabled, as before recover');
+	assert.equal(await runningVersion(sandbox, name), '1.2.10', 'at the build it ran before recover');
+	const ledger = new Ledger(ledgerDir);
+	const last = ledger.read(name).entries.at(-1)!;
+	assert.deepEqual([last.action, last.outcome], ['recover', 'restored'], 'the recover is recorded, undone');
+	assert.ok(last.error && line.includes(last.error), `the ledger says why, as the command did: ${last.error}`);
+	assert.equal(ledger.unfinished(name)?.action, 'upgrade', 'the dead upgrade is still there to recover');
+
+	// The registry answers again: recover finishes what the upgrade left.
+	proxy.rule = undefined;
+	const recovered = await runCli(['--host', sandbox.host, '--ledger-dir', ledgerDir, 'recover', name, '--yes']);
+	assert.equal(recovered.code, 0, recovered.stderr);
+	const state = await assertSettled(sandbox, ledgerDir, name);
+	assert.equal(state.version, '1.2.9');
+	assert.deepEqual(
+		ledger.read(name).entries.slice(-2).map(entry => `${entry.action} ${entry.outcome}`),
+		['recover ok', 'recover restored'],
+		'the recover, then the upgrade it settles',
+	);
+});
+
+test('recover never forces a plugin something uses: it refuses, exit 3, and changes nothing', async t => {
+	const {name, ledgerDir} = await upgradedWithoutOutcome(t, 'recover-in-use');
+	const volume = uniqueName('recover-in-use-volume');
+	await sandbox.docker(['volume', 'create', '-d', name, volume]);
+	t.after(async () => sandbox.docker(['volume', 'rm', '--force', volume]).catch(() => {}));
+	const before = await inspectPlugin(sandbox, name);
+
+	const refused = await runCli(['--host', sandbox.host, '--ledger-dir', ledgerDir, 'recover', name, '--yes']);
+	assert.equal(refused.code, 3, refused.stderr);
+	assert.match(assertOneErrorLine(refused.stderr, 'the refusal', {afterProgress: true}), /in use by 1 volume/);
+	const after = await inspectPlugin(sandbox, name);
+	assert.deepEqual({id: after?.Id, enabled: after?.Enabled}, {id: before?.Id, enabled: true});
+	assert.equal(await runningVersion(sandbox, name), '1.2.10');
+	assert.equal(new Ledger(ledgerDir).unfinished(name)?.action, 'upgrade');
+});
+

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import {test, type TestContext} from 'node:test';
+import {setTimeout as sleep} from 'node:timers/promises';
 import {Ledger} from '../../source/ledger/ledger.js';
 import {runCli} from '../helpers/cli.js';
-import {answer, assertOneErrorLine, assertSettled, inspectPlugin, retag, startProxy} from '../helpers/hardening.js';
+import {answer, assertOneErrorLine, assertSettled, inspectPlugin, retag, startProxy, type MisbehavingServer} from '../helpers/hardening.js';
 import {installPlugin, pushPluginBuild, rollingTag, runningVersion} from '../sandbox/fixtures.js';
-import {startExtraRegistry} from '../sandbox/sandbox.js';
+import {restartDaemon, startExtraRegistry, startSandbox, type Sandbox} from '../sandbox/sandbox.js';
 import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
 
 /**
@@ -19,22 +21,22 @@ const leftovers = useLeftovers(sandbox);
 const escape = (text: string) => text.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /** A rolling plugin at 1.2.9, pulled through a proxy in front of a registry of its own whose rolling tag has moved on to 1.2.10. */
-async function pluginThroughProxy(t: TestContext, stem: string) {
-	const registry = await startExtraRegistry(sandbox);
+async function pluginThroughProxy(t: TestContext, stem: string, on: Sandbox = sandbox) {
+	const registry = await startExtraRegistry(on);
 	t.after(async () => registry.stop());
 	const proxy = await startProxy({host: '127.0.0.1', port: Number(registry.address.split(':')[1])});
 	t.after(async () => proxy.close());
 	const repositoryPath = uniqueName(stem);
 	for (const version of ['1.2.9', '1.2.10']) {
-		await pushPluginBuild(sandbox, `${registry.address}/${repositoryPath}:amd64-${version}`, {version, env: [{name: 'DEBUG', value: '0'}]});
+		await pushPluginBuild(on, `${registry.address}/${repositoryPath}:amd64-${version}`, {version});
 	}
 
 	await retag(registry.address, repositoryPath, rollingTag, 'amd64-1.2.9');
 	const name = leftovers.plugin(`${repositoryPath}/sidecar:amd64-1.2-rolling`);
-	await installPlugin(sandbox, `${proxy.address}/${repositoryPath}:${rollingTag}`, {alias: name});
+	await installPlugin(on, `${proxy.address}/${repositoryPath}:${rollingTag}`, {alias: name});
 	await retag(registry.address, repositoryPath, rollingTag, 'amd64-1.2.10');
 	const ledgerDir = leftovers.folder('kasm-tui-recover-');
-	const kasmTui = async (...args: string[]) => runCli(['--host', sandbox.host, '--ledger-dir', ledgerDir, ...args], {timeoutMs: 180_000});
+	const kasmTui = async (...args: string[]) => runCli(['--host', on.host, '--ledger-dir', ledgerDir, ...args], {timeoutMs: 180_000});
 	return {registry, proxy, repositoryPath, name, ledgerDir, kasmTui};
 }
 
@@ -55,13 +57,25 @@ async function upgradedWithoutOutcome(t: TestContext, stem: string) {
 	return bed;
 }
 
+/** From now on the registry fails every request of the daemon's own for the repository (kasm-tui's own reads pass). */
+function failDaemonRequests(proxy: MisbehavingServer, repositoryPath: string, faulted: string[]) {
+	proxy.rule = request => {
+		if (String(request.headers['user-agent']).startsWith('kasm-tui') || !request.url?.startsWith(`/v2/${repositoryPath}/`)) {
+			return undefined;
+		}
+
+		faulted.push(`${request.method} ${request.url}`);
+		return answer(503, JSON.stringify({errors: [{code: 'UNAVAILABLE', message: 'try later'}]}));
+	};
+}
+
 /**
  * A proxy in front of the daemon that arms `fault` as the daemon is asked to pull (an upgrade or
  * an install), so the registry fails the pull itself, not the reads made while planning.
  */
-async function failingFromThePullOn(t: TestContext, fault: () => void) {
+async function failingFromThePullOn(t: TestContext, fault: () => void, on: Sandbox = sandbox) {
 	const socketPath = path.join(leftovers.folder('kt-recover-daemon-'), 'docker.sock');
-	const daemon = await startProxy({socketPath: sandbox.state.socket}, {socketPath});
+	const daemon = await startProxy({socketPath: on.state.socket}, {socketPath});
 	t.after(async () => daemon.close());
 	daemon.rule = request => {
 		if (request.method === 'POST' && /^\/v[\d.]+\/plugins\/(.+\/upgrade|pull)\b/.test(request.url ?? '')) {
@@ -77,16 +91,7 @@ async function failingFromThePullOn(t: TestContext, fault: () => void) {
 test('a registry that fails the pull inside recover: the plugin stays enabled at the build it had before recover, exit 1, and the ledger keeps the change to recover', async t => {
 	const {proxy, repositoryPath, name, ledgerDir} = await upgradedWithoutOutcome(t, 'recover-pull-fails');
 	const faulted: string[] = [];
-	const host = await failingFromThePullOn(t, () => {
-		proxy.rule = request => {
-			if (String(request.headers['user-agent']).startsWith('kasm-tui') || !request.url?.startsWith(`/v2/${repositoryPath}/`)) {
-				return undefined;
-			}
-
-			faulted.push(`${request.method} ${request.url}`);
-			return answer(503, JSON.stringify({errors: [{code: 'UNAVAILABLE', message: 'try later'}]}));
-		};
-	});
+	const host = await failingFromThePullOn(t, () => failDaemonRequests(proxy, repositoryPath, faulted));
 	const kasmTui = async (...args: string[]) => runCli(['--host', host, '--ledger-dir', ledgerDir, ...args], {timeoutMs: 180_000});
 
 	const failed = await kasmTui('recover', name, '--yes');
@@ -133,3 +138,75 @@ test('recover never forces a plugin something uses: it refuses, exit 3, and chan
 	assert.equal(new Ledger(ledgerDir).unfinished(name)?.action, 'upgrade');
 });
 
+/**
+ * An enable the daemon's restart cut short: dockerd keeps its containerd container, and every
+ * enable after it fails with "id already in use". The restart has to come while the daemon is
+ * starting the plugin (tens of milliseconds after the enable): a few moments are tried.
+ */
+async function enableCutShortByRestart(own: Sandbox, name: string): Promise<void> {
+	for (const delayMs of [30, 60, 100, 15, 150]) {
+		await own.docker(['plugin', 'disable', '--force', name]).catch(() => {});
+		const asked = new Promise<void>(resolve => {
+			const request = http.request({socketPath: own.state.socket, method: 'POST', path: `/v1.41/plugins/${encodeURIComponent(name)}/enable?timeout=30`}, response => response.resume().on('end', resolve));
+			request.on('error', () => resolve());
+			request.end();
+		});
+		await sleep(delayMs);
+		await restartDaemon(own, {downMs: 500});
+		await asked;
+		if (!(await inspectPlugin(own, name))?.Enabled) {
+			const again = await own.docker(['plugin', 'enable', name]).then(() => '', (error: unknown) => String(error));
+			if (/id already in use/.test(again)) {
+				return;
+			}
+		}
+	}
+
+	assert.fail(`no restart left the container of an enable of ${name} behind: this daemon may clean it up`);
+}
+
+test('recover meets the container an enable cut short left (id already in use): it pulls the build under a name of its own before removing anything, so a registry that fails leaves the plugin installed as before; once it answers, the plugin is installed afresh and enabled', async t => {
+	// A daemon of the test's own: restarting the shared one would disturb other tests.
+	const own = await startSandbox();
+	t.after(async () => own.stop());
+	const {proxy, repositoryPath, name, ledgerDir} = await pluginThroughProxy(t, 'recover-stale', own);
+	const before = (await inspectPlugin(own, name))!;
+	await enableCutShortByRestart(own, name);
+	// What a kasm-tui enabling it when the daemon restarted leaves: its enable unfinished.
+	new Ledger(ledgerDir).append({
+		time: new Date().toISOString(),
+		action: 'enable',
+		name,
+		reference: before.PluginReference,
+		tag: rollingTag,
+		identity: {diffIds: before.Config.rootfs?.diff_ids ?? []},
+		pluginId: before.Id,
+		outcome: 'started',
+		attempt: 'cut-short-by-a-restart',
+		from: {name, reference: before.PluginReference, tag: rollingTag, enabled: true, restoreRemote: `${proxy.address}/${repositoryPath}:amd64-1.2.9`},
+		user: 'ops',
+		version: '0.1.0',
+	});
+
+	const faulted: string[] = [];
+	const host = await failingFromThePullOn(t, () => failDaemonRequests(proxy, repositoryPath, faulted), own);
+	const failed = await runCli(['--host', host, '--ledger-dir', ledgerDir, 'recover', name, '--yes'], {timeoutMs: 180_000});
+	assert.ok(faulted.length > 0, `the registry failed the pull (${proxy.seen.join(', ')})`);
+	assert.equal(failed.code, 1, failed.stderr);
+	const kept = await inspectPlugin(own, name);
+	assert.deepEqual({id: kept?.Id, enabled: kept?.Enabled}, {id: before.Id, enabled: false}, 'still installed, the same plugin, as before recover');
+	assert.match(failed.stderr, /cannot be enabled: the daemon kept the container of an enable cut short; installing the same build afresh/);
+	assert.match(assertOneErrorLine(failed.stderr, 'the failed recover', {afterProgress: true}), new RegExp(`^kasm-tui: recover of ${escape(name)} failed: .*; ${escape(name)} is as it was \\(disabled, amd64-1\\.2-rolling\\)$`));
+	const ledger = new Ledger(ledgerDir);
+	assert.equal(ledger.unfinished(name)?.action, 'enable', 'the cut-short enable is still there to recover');
+
+	proxy.rule = undefined;
+	const recovered = await runCli(['--host', own.host, '--ledger-dir', ledgerDir, 'recover', name, '--yes'], {timeoutMs: 180_000});
+	assert.equal(recovered.code, 0, recovered.stderr);
+	const after = await inspectPlugin(own, name);
+	assert.equal(after?.Enabled, true);
+	assert.notEqual(after?.Id, before.Id, 'installed afresh: a new id, free of the kept container');
+	await assertSettled(own, ledgerDir, name);
+	const names = (await own.docker(['plugin', 'ls', '--format', '{{.Name}}'])).split('\n');
+	assert.deepEqual(names.filter(line => line.includes('kasm-tui-recover-')), [], 'the name recover pulled under is gone');
+});

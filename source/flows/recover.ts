@@ -85,6 +85,11 @@ async function restoreRemoteOf(context: FlowContext, plugin: Plugin): Promise<st
 }
 
 async function privilegesOf(context: FlowContext, remote: string): Promise<Privilege[]> {
+	// Read-only refuses the plan: nothing will be pulled, so the registry need not be asked.
+	if (context.readOnly) {
+		return [];
+	}
+
 	return pluginPrivileges(context.engine, remote, {auth: await pullAuth(context, remote)});
 }
 
@@ -112,7 +117,11 @@ function recoveryPlan(
 		privileges: steps.flatMap(step => (step.kind === 'upgrade' || step.kind === 'install' ? step.privileges : [])),
 		privilegeChanges: {added: [], removed: []},
 		warnings: [],
-		refusal: inUse ? new PluginInUse(inUse.name, inUse.usedBy) : undefined,
+		refusal: context.readOnly
+			? new Refused(`kasm-tui is read-only (--read-only): it will not recover ${safeText(from.name)}`)
+			: inUse
+				? new PluginInUse(inUse.name, inUse.usedBy)
+				: undefined,
 		madeAt: new Date().toISOString(),
 	};
 }
@@ -145,10 +154,6 @@ export async function findUnfinished(context: FlowContext, pluginName: string): 
 	let restoreRemote: string | undefined;
 	// The plugin the flow added goes last, once the original is back, so until then it can be enabled again.
 	const addedGoes = added && (from.absent || original || from.restoreRemote) ? removal(added) : undefined;
-	if (addedGoes) {
-		words.push(`remove ${added!.name}, which the ${entry.action} had installed`);
-	}
-
 	if (from.absent) {
 		// An install: there was nothing before, so nothing it left may stay.
 		steps.push(...present([addedGoes?.disable, addedGoes?.remove]));
@@ -192,6 +197,10 @@ export async function findUnfinished(context: FlowContext, pluginName: string): 
 
 		const enable = from.enabled && (!original.enabled || steps.some(step => step.kind === 'disable'));
 		steps.push(...present([addedGoes?.disable, enable ? {kind: 'enable', name: from.name} : undefined, addedGoes?.remove]));
+	}
+
+	if (addedGoes) {
+		words.push(`remove ${added!.name}, which the ${entry.action} had installed`);
 	}
 
 	return {entry, from, steps: words, settlement, plan: steps.length > 0 ? recoveryPlan(context, {entry, original, added, steps}, restoreRemote) : undefined};

@@ -129,6 +129,9 @@ test('recover never forces a plugin something uses: it refuses, exit 3, and chan
 	t.after(async () => sandbox.docker(['volume', 'rm', '--force', volume]).catch(() => {}));
 	const before = await inspectPlugin(sandbox, name);
 
+	const readOnly = await runCli(['--host', sandbox.host, '--ledger-dir', ledgerDir, '--read-only', 'recover', name, '--yes']);
+	assert.equal(readOnly.code, 3, readOnly.stderr);
+	assert.match(assertOneErrorLine(readOnly.stderr, 'read-only'), /read-only \(--read-only\): it will not recover /);
 	const refused = await runCli(['--host', sandbox.host, '--ledger-dir', ledgerDir, 'recover', name, '--yes']);
 	assert.equal(refused.code, 3, refused.stderr);
 	assert.match(assertOneErrorLine(refused.stderr, 'the refusal', {afterProgress: true}), /in use by 1 volume/);

@@ -101,16 +101,9 @@ export class Engine {
 	}
 
 	/**
-	 * The daemon's ID (/info `ID`): the same whatever address reached it, and kept across restarts
-	 * and upgrades (Docker 23 moved it from key.json to engine-id, keeping its value).
-	 */
-	async daemonId(): Promise<string> {
-		return (await this.identity()).id;
-	}
-
-	/**
-	 * Who the daemon is (docker/identity.ts): its ID with its name and data root, since machines
-	 * cloned from one image share the ID. The daemon's text, cleaned.
+	 * Who the daemon is (docker/identity.ts): its ID (/info `ID`: the same whatever address reached
+	 * it, kept across restarts and upgrades, Docker 23 having moved it from key.json to engine-id)
+	 * with its name and data root, since machines cloned from one image share the ID. Cleaned.
 	 */
 	async identity(): Promise<DaemonIdentity> {
 		const info = await this.info();

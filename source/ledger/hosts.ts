@@ -5,7 +5,7 @@ import path from 'node:path';
 import {debug} from '../debug.js';
 import {sameDaemon, type DaemonIdentity} from '../docker/identity.js';
 import {othersCanWrite, ownedByOthers} from './ledger.js';
-import {PluginBusy, PluginLock} from './lock.js';
+import {pause, PluginBusy, PluginLock} from './lock.js';
 
 /**
  * A ledger per daemon, kept where kasm-tui runs and found by the daemon's identity (its engine ID,
@@ -38,6 +38,7 @@ interface Claim {
 	id?: unknown;
 	name?: unknown;
 	dataRoot?: unknown;
+	since?: unknown;
 }
 
 function readClaim(folder: string): Claim | undefined {
@@ -69,15 +70,15 @@ function assertPrivate(folder: string): void {
 	}
 }
 
-/** Writes the claim once (O_EXCL: of two kasm-tui at once, one wins); false when another was there. */
-function writeClaim(folder: string, daemon: DaemonAt): boolean {
+/** Writes the claim once (O_EXCL: of two kasm-tui at once, one wins, and the other reads its claim). */
+function writeClaim(folder: string, daemon: DaemonAt): void {
 	assertPrivate(folder);
 	let descriptor: number;
 	try {
 		descriptor = fs.openSync(path.join(folder, claimFile), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-			return false;
+			return;
 		}
 
 		throw error;
@@ -89,11 +90,7 @@ function writeClaim(folder: string, daemon: DaemonAt): boolean {
 	} finally {
 		fs.closeSync(descriptor);
 	}
-
-	return true;
 }
-
-const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
  * Adds the daemon's name and data root to a claim that holds its ID alone, under a lock so that of
@@ -119,7 +116,7 @@ function bindClaim(folder: string, daemon: DaemonAt, read: () => Claim | undefin
 			return;
 		}
 
-		const since = typeof (claim as {since?: unknown}).since === 'string' ? (claim as {since: string}).since : undefined;
+		const since = typeof claim?.since === 'string' ? claim.since : undefined;
 		const aside = path.join(folder, `${claimFile}.${process.pid}.tmp`);
 		const descriptor = fs.openSync(aside, 'w', 0o600);
 		try {

@@ -32,7 +32,8 @@ function isRunning(pid: number): boolean {
 
 const isStale = (holder: Holder) => holder.host === os.hostname() && !isRunning(holder.pid);
 
-const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+/** Waits without giving up the thread: a lock is taken in code that must not interleave. */
+export const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** How long a lock that is being written, released or taken over this instant is waited for. */
 const settleMs = 2000;

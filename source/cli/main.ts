@@ -37,7 +37,8 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 	}
 
 	if (line.values.version === true) {
-		output.stdout(`kasm-tui ${packageJson.version} (node ${process.version}${typeof KASM_TUI_EXECUTABLE === 'boolean' ? ', single executable' : ''})\n`);
+		// The architecture too: the same version ships as linux-x64 and linux-arm64 files and .debs.
+		output.stdout(`kasm-tui ${packageJson.version} (node ${process.version}${typeof KASM_TUI_EXECUTABLE === 'boolean' ? ', single executable' : ''}, ${process.platform}-${process.arch})\n`);
 		return 0;
 	}
 

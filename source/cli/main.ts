@@ -111,6 +111,7 @@ function commandContext(line: CommandLine, output: Output): CommandContext {
 		follow: flag('follow'),
 		since: stringOption(line, 'since'),
 		daemonLog: stringOption(line, 'daemon-log'),
+		listPluginNames: flag('plugin-names'),
 		hostSelection: takesOneHost
 			? undefined
 			: {hosts: stringOptions(line, 'host') ?? [], contexts: stringOptions(line, 'context'), allContexts: flag('all-contexts'), group: stringOption(line, 'group'), tlsInsecure},

@@ -1,4 +1,3 @@
-import {createHash} from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -175,6 +174,8 @@ function takes(folder: string, daemon: DaemonAt, {claim, mayBind, impliedId}: {c
 
 /** The folder of a daemon that shares its engine ID with another one (a clone): a function of its name and data root. */
 function cloneFolderName(daemon: DaemonIdentity): string {
+	// Loaded only for a clone, as the lock loads it: node:crypto costs ~10 ms of a listing's start.
+	const {createHash} = process.getBuiltinModule('node:crypto') as typeof import('node:crypto');
 	return `${daemon.id}-${createHash('sha256').update(`${daemon.name}\0${daemon.dataRoot}`).digest('hex').slice(0, 12)}`;
 }
 

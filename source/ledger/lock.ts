@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import {Refused} from '../errors.js';
@@ -32,6 +31,9 @@ function isRunning(pid: number): boolean {
 
 const isStale = (holder: Holder) => holder.host === os.hostname() && !isRunning(holder.pid);
 
+// Loaded when a lock is taken, not with the ledger: node:crypto costs ~10 ms of a listing's start.
+const crypto = () => process.getBuiltinModule('node:crypto') as typeof import('node:crypto');
+
 /** Waits without giving up the thread: a lock is taken in code that must not interleave. */
 export const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
@@ -54,7 +56,7 @@ export class PluginLock {
 	static acquire(file: string, what: string, plugin: string): PluginLock {
 		const holder: Holder = {pid: process.pid, host: os.hostname(), since: new Date().toISOString(), what};
 		// The nonce makes this lock's text unique, so a takeover can tell it from any lock before or after it.
-		const text = JSON.stringify({...holder, nonce: crypto.randomBytes(8).toString('hex')});
+		const text = JSON.stringify({...holder, nonce: crypto().randomBytes(8).toString('hex')});
 		const deadline = Date.now() + settleMs;
 		for (;;) {
 			if (placeExclusively(file, text)) {
@@ -109,7 +111,7 @@ function busy(plugin: string, {pid, host, what, since}: Holder): PluginBusy {
  * failed write (a full disk) leaves neither the lock nor the file written aside.
  */
 function placeExclusively(file: string, text: string): boolean {
-	const aside = `${file}.${process.pid}-${crypto.randomBytes(4).toString('hex')}.tmp`;
+	const aside = `${file}.${process.pid}-${crypto().randomBytes(4).toString('hex')}.tmp`;
 	try {
 		const descriptor = fs.openSync(aside, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
 		try {
@@ -146,8 +148,8 @@ function placeExclusively(file: string, text: string): boolean {
  * Returns whether it was removed by us; false: try again.
  */
 function removeExactly(file: string, seen: SeenLock): boolean {
-	const claim = `${file}.break-${crypto.createHash('sha256').update(seen.text).digest('hex').slice(0, 16)}`;
-	const claimText = JSON.stringify({pid: process.pid, host: os.hostname(), since: new Date().toISOString(), what: 'take over a stale lock', nonce: crypto.randomBytes(8).toString('hex')});
+	const claim = `${file}.break-${crypto().createHash('sha256').update(seen.text).digest('hex').slice(0, 16)}`;
+	const claimText = JSON.stringify({pid: process.pid, host: os.hostname(), since: new Date().toISOString(), what: 'take over a stale lock', nonce: crypto().randomBytes(8).toString('hex')});
 	if (!placeExclusively(claim, claimText)) {
 		const claimant = readLock(claim);
 		if (claimant?.holder && isStale(claimant.holder)) {

@@ -3,7 +3,7 @@ import {PluginInUse} from '../docker/errors.js';
 import {inspectPlugin, pluginPrivileges} from '../docker/plugin-ops.js';
 import type {Plugin, Privilege} from '../docker/plugins.js';
 import {emptyUsage, isInUse, listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
-import {Refused} from '../errors.js';
+import {KasmTuiError, Refused} from '../errors.js';
 import type {LedgerEntry} from '../ledger/entry.js';
 import {sameBuild} from '../registry/identity.js';
 import {isRolling} from '../rolling.js';
@@ -242,11 +242,40 @@ export interface Recovered {
 const backAs = (plugin: Plugin): Recovered => ({plugin, said: `${plugin.name} is back: ${plugin.enabled ? 'enabled' : 'disabled'} at ${plugin.tag || plugin.reference}`});
 
 /**
+ * A recover whose steps failed and were undone: the plugin is as it was before `recover`, which is
+ * still not what it was before the dead change, so it is exit 4 like any change not put back, and
+ * `recover` run again (once the daemon and registry answer) is what settles it.
+ */
+export class RecoveryNotDone extends KasmTuiError {
+	override name = 'RecoveryNotDone';
+	override readonly exitCode = 4;
+	constructor(
+		readonly plugin: string,
+		/** What recover set out to do and could not, in words. */
+		readonly notDone: string[],
+		readonly failed: FlowFailed,
+	) {
+		super(`${failed.message}; not done: ${notDone.join('; ')}; run "kasm-tui recover ${plugin}" again once the daemon and registry answer`);
+	}
+}
+
+/** Runs one of recover's plans; its failure, undone, says what recover could not do (exit 4). */
+async function runRecovery(context: FlowContext, plan: Plan, entry: LedgerEntry, notDone: string[], options: {report: (event: FlowEvent) => void; signal?: AbortSignal}): Promise<void> {
+	try {
+		await runPlan(context, plan, options.report, {recovers: entry, signal: options.signal});
+	} catch (error) {
+		// Not undone (exit 4 already, with the plugin's state) or refused: as it is.
+		throw error instanceof FlowFailed && error.outcome === 'restored' ? new RecoveryNotDone(entry.from!.name, notDone, error) : error;
+	}
+}
+
+/**
  * Brings a plugin back to what it was before a flow died: the plugin the flow added goes, the
  * original build goes back in, and it is enabled if it was. The steps run as a plan (runPlan): a
- * step that fails is undone, so the plugin is as it was before `recover` (FlowFailed, exit 1; 4
- * when the undo failed too) and the dead attempt stays unfinished. Once done, the outcome is
- * recorded against the dead attempt, so the ledger shows it settled.
+ * step that fails is undone, so the plugin is as it was before `recover` (RecoveryNotDone, exit 4:
+ * the dead change is still to recover; 4 too when the undo failed) and the dead attempt stays
+ * unfinished. Once done, the outcome is recorded against the dead attempt, so the ledger shows it
+ * settled.
  */
 export async function recover(
 	context: FlowContext,
@@ -261,14 +290,16 @@ export async function recover(
 	context.ledger.assertUsable();
 	if (plan) {
 		try {
-			await runPlan(context, plan, report, {recovers: entry, signal});
+			await runRecovery(context, plan, entry, unfinished.steps, {report, signal});
 		} catch (error) {
-			if (!(error instanceof FlowFailed && error.outcome === 'restored' && isStaleContainer(error.failure) && from.restoreRemote) || signal?.aborted) {
+			const failed = error instanceof RecoveryNotDone ? error.failed : undefined;
+			if (!(failed && isStaleContainer(failed.failure) && from.restoreRemote) || signal?.aborted) {
 				throw error;
 			}
 
 			report({kind: 'warning', text: `${from.name} cannot be enabled: the daemon kept the container of an enable cut short; installing the same build afresh`});
-			await runPlan(context, await freshInstallPlan(context, entry), report, {recovers: entry, signal});
+			const afresh = [`install ${from.name} afresh from ${from.restoreRemote} and enable it`];
+			await runRecovery(context, await freshInstallPlan(context, entry), entry, afresh, {report, signal});
 		}
 	}
 

@@ -382,7 +382,9 @@ export async function runPlan(
 
 			const outcome = undoErrors.length === 0 ? 'restored' : 'failed';
 			const cause = safeText((failure as Error).message ?? failure);
-			const asItWas = origin.absent ? `nothing was left installed as ${origin.name}` : `${origin.name} is as it was (${origin.enabled ? 'enabled' : 'disabled'}, ${origin.tag || origin.reference})`;
+			// A recover's "as it was" is the half-changed plugin it started from, not what the dead change had.
+			const was = plan.action === 'recover' ? 'as it was before recover' : 'as it was';
+			const asItWas = origin.absent ? `nothing was left installed as ${origin.name}` : `${origin.name} is ${was} (${origin.enabled ? 'enabled' : 'disabled'}, ${origin.tag || origin.reference})`;
 			const state = outcome === 'restored' ? asItWas : await stateNow(context, plan);
 			const said =
 				outcome === 'restored'

@@ -88,7 +88,7 @@ async function failingFromThePullOn(t: TestContext, fault: () => void, on: Sandb
 	return `unix://${socketPath}`;
 }
 
-test('a registry that fails the pull inside recover: the plugin stays enabled at the build it had before recover, exit 1, and the ledger keeps the change to recover', async t => {
+test('a registry that fails the pull inside recover: the plugin stays enabled at the build it had before recover, exit 4 saying what recover could not do, and the ledger keeps the change to recover', async t => {
 	const {proxy, repositoryPath, name, ledgerDir} = await upgradedWithoutOutcome(t, 'recover-pull-fails');
 	const faulted: string[] = [];
 	const host = await failingFromThePullOn(t, () => failDaemonRequests(proxy, repositoryPath, faulted));
@@ -96,9 +96,15 @@ test('a registry that fails the pull inside recover: the plugin stays enabled at
 
 	const failed = await kasmTui('recover', name, '--yes');
 	assert.ok(faulted.length > 0, `the daemon's pull met the fault (${proxy.seen.join(', ')})`);
-	assert.equal(failed.code, 1, failed.stderr);
+	assert.equal(failed.code, 4, failed.stderr);
 	const line = assertOneErrorLine(failed.stderr, 'the failed recover', {afterProgress: true});
-	assert.match(line, new RegExp(`^kasm-tui: recover of ${escape(name)} failed: .*; ${escape(name)} is as it was \\(enabled, amd64-1\\.2-rolling\\)$`));
+	assert.match(
+		line,
+		new RegExp(
+			`^kasm-tui: recover of ${escape(name)} failed: .*; ${escape(name)} is as it was before recover \\(enabled, amd64-1\\.2-rolling\\); ` +
+				`not done: put the build ${escape(name)} had back \\(.*:amd64-1\\.2\\.9\\); run "kasm-tui recover ${escape(name)}" again once the daemon and registry answer$`,
+		),
+	);
 	assert.match(failed.stderr, /undo: disable /, 'the disable was undone');
 	const plugin = await inspectPlugin(sandbox, name);
 	assert.equal(plugin?.Enabled, true, 'enabled, as before recover');
@@ -175,25 +181,28 @@ async function enableCutShortByRestart(own: Sandbox, name: string): Promise<'kep
 	assert.fail(`no restart left the container of an enable of ${name} behind`);
 }
 
-/** What a kasm-tui enabling `name` when the daemon restarted leaves in the ledger: its enable unfinished. */
-function enableLeftUnfinished(ledgerDir: string, plugin: NonNullable<Awaited<ReturnType<typeof inspectPlugin>>>, restoreRemote: string) {
+/**
+ * What a kasm-tui killed in the middle of `action` on a plugin leaves in the ledger: its `started`
+ * entry, saying what the plugin was (`plugin`, enabled) and where its build is (`restoreRemote`).
+ */
+function leftUnfinished(ledgerDir: string, plugin: NonNullable<Awaited<ReturnType<typeof inspectPlugin>>>, restoreRemote: string, action: 'enable' | 'upgrade') {
 	new Ledger(ledgerDir).append({
 		time: new Date().toISOString(),
-		action: 'enable',
+		action,
 		name: plugin.Name,
 		reference: plugin.PluginReference,
 		tag: rollingTag,
 		identity: {diffIds: plugin.Config.rootfs?.diff_ids ?? []},
 		pluginId: plugin.Id,
 		outcome: 'started',
-		attempt: 'cut-short-by-a-restart',
+		attempt: `cut-short-${action}`,
 		from: {name: plugin.Name, reference: plugin.PluginReference, tag: rollingTag, enabled: true, restoreRemote},
 		user: 'ops',
 		version: '0.1.0',
 	});
 }
 
-test('an enable a daemon restart cut short: where dockerd kept its container (20.10), recover pulls the build under a name of its own before removing anything, so a failing registry leaves the plugin installed as before, then installs it afresh; where the enable finished (26.1), recover only records it', async t => {
+test('an enable a daemon restart cut short: where dockerd kept its container (20.10), recover pulls the build under a name of its own before removing anything, so a failing registry leaves the plugin installed as before (exit 4), then installs it afresh; where the enable finished (26.1), recover only records it', async t => {
 	// A daemon of the test's own: restarting the shared one would disturb other tests.
 	const own = await startSandbox();
 	t.after(async () => own.stop());
@@ -201,7 +210,7 @@ test('an enable a daemon restart cut short: where dockerd kept its container (20
 	const before = (await inspectPlugin(own, name))!;
 	const cutShort = await enableCutShortByRestart(own, name);
 	assert.equal(cutShort, own.state.kind === '20.10' ? 'kept its container' : 'enabled');
-	enableLeftUnfinished(ledgerDir, before, `${proxy.address}/${repositoryPath}:amd64-1.2.9`);
+	leftUnfinished(ledgerDir, before, `${proxy.address}/${repositoryPath}:amd64-1.2.9`, 'enable');
 	const ledger = new Ledger(ledgerDir);
 	if (cutShort === 'enabled') {
 		const recorded = await runCli(['--host', own.host, '--ledger-dir', ledgerDir, 'recover', name, '--yes'], {timeoutMs: 180_000});
@@ -215,11 +224,14 @@ test('an enable a daemon restart cut short: where dockerd kept its container (20
 	const host = await failingFromThePullOn(t, () => failDaemonRequests(proxy, repositoryPath, faulted), own);
 	const failed = await runCli(['--host', host, '--ledger-dir', ledgerDir, 'recover', name, '--yes'], {timeoutMs: 180_000});
 	assert.ok(faulted.length > 0, `the registry failed the pull (${proxy.seen.join(', ')})`);
-	assert.equal(failed.code, 1, failed.stderr);
+	assert.equal(failed.code, 4, failed.stderr);
 	const kept = await inspectPlugin(own, name);
 	assert.deepEqual({id: kept?.Id, enabled: kept?.Enabled}, {id: before.Id, enabled: false}, 'still installed, the same plugin, as before recover');
 	assert.match(failed.stderr, /cannot be enabled: the daemon kept the container of an enable cut short; installing the same build afresh/);
-	assert.match(assertOneErrorLine(failed.stderr, 'the failed recover', {afterProgress: true}), new RegExp(`^kasm-tui: recover of ${escape(name)} failed: .*; ${escape(name)} is as it was \\(disabled, amd64-1\\.2-rolling\\)$`));
+	assert.match(
+		assertOneErrorLine(failed.stderr, 'the failed recover', {afterProgress: true}),
+		new RegExp(`^kasm-tui: recover of ${escape(name)} failed: .*; ${escape(name)} is as it was before recover \\(disabled, amd64-1\\.2-rolling\\); not done: install ${escape(name)} afresh from .*:amd64-1\\.2\\.9 and enable it; run "kasm-tui recover `),
+	);
 	assert.equal(ledger.unfinished(name)?.action, 'enable', 'the cut-short enable is still there to recover');
 
 	proxy.rule = undefined;
@@ -232,3 +244,4 @@ test('an enable a daemon restart cut short: where dockerd kept its container (20
 	const names = (await own.docker(['plugin', 'ls', '--format', '{{.Name}}'])).split('\n');
 	assert.deepEqual(names.filter(line => line.includes('kasm-tui-recover-')), [], 'the name recover pulled under is gone');
 });
+

@@ -9,6 +9,7 @@ import {sameBuild} from '../registry/identity.js';
 import {isRolling} from '../rolling.js';
 import {safeText} from '../text.js';
 import {currentBuildLocation} from './builds.js';
+import {ChangedSincePlan} from './look-again.js';
 import {pullAuth, type FlowContext} from './context.js';
 import type {Plan, Step} from './plan.js';
 import {FlowFailed, isStaleContainer, runPlan, type FlowEvent} from './run.js';
@@ -23,6 +24,8 @@ export interface Unfinished {
 	/** Those steps to run, each with its undo; none when only the ledger needs to say it. */
 	plan?: Plan;
 	settlement: Settlement;
+	/** The plugin and the one the dead change added, as they were when the steps were worked out: looked at again before settling. */
+	seen: {original?: PluginWithUsage; added?: PluginWithUsage};
 }
 
 export function describeUnfinished(unfinished: Pick<Unfinished, 'entry'>): string {
@@ -145,7 +148,7 @@ export async function findUnfinished(context: FlowContext, pluginName: string): 
 	const original = plugins.find(plugin => plugin.name === from.name);
 	const added = entry.into ? plugins.find(plugin => plugin.name === entry.into) : undefined;
 	if (removalWentThrough(entry, original)) {
-		return {entry, from, steps: [`record that ${from.name} was removed: the removal went through before kasm-tui stopped`], settlement: 'removed'};
+		return {entry, from, steps: [`record that ${from.name} was removed: the removal went through before kasm-tui stopped`], settlement: 'removed', seen: {original, added}};
 	}
 
 	const words: string[] = [];
@@ -203,7 +206,7 @@ export async function findUnfinished(context: FlowContext, pluginName: string): 
 		words.push(`remove ${added!.name}, which the ${entry.action} had installed`);
 	}
 
-	return {entry, from, steps: words, settlement, plan: steps.length > 0 ? recoveryPlan(context, {entry, original, added, steps}, restoreRemote) : undefined};
+	return {entry, from, steps: words, settlement, plan: steps.length > 0 ? recoveryPlan(context, {entry, original, added, steps}, restoreRemote) : undefined, seen: {original, added}};
 }
 
 /**
@@ -275,7 +278,8 @@ async function runRecovery(context: FlowContext, plan: Plan, entry: LedgerEntry,
  * step that fails is undone, so the plugin is as it was before `recover` (RecoveryNotDone, exit 4:
  * the dead change is still to recover; 4 too when the undo failed) and the dead attempt stays
  * unfinished. Once done, the outcome is recorded against the dead attempt, so the ledger shows it
- * settled.
+ * settled. Nothing is done when the plugin changed since the steps were worked out, or another
+ * recover settled the dead change meanwhile (a confirmation left open): ChangedSincePlan, exit 3.
  */
 export async function recover(
 	context: FlowContext,
@@ -305,10 +309,47 @@ export async function recover(
 
 	const lock = context.ledger.lock(from.name, 'recover');
 	try {
+		// A plan's steps had their look again under runPlan's lock; what only the ledger settles has it here.
+		const changed = plan ? undefined : await changedSinceFound(context, unfinished);
+		if (changed) {
+			context.ledger.append({...settledFields(context, entry), attempt: undefined, action: 'recover', identity: entry.identity, outcome: 'refused', error: changed.message});
+			throw changed;
+		}
+
 		return await settle(context, entry, unfinished.settlement);
 	} finally {
 		lock.release();
 	}
+}
+
+/**
+ * Whether what recover found (and is about to record) still holds: the dead change is still
+ * unfinished, and the plugin and the one the change added are as they were. Otherwise the ledger
+ * would say a plugin is back as it was while another hand had changed it since the confirmation.
+ */
+async function changedSinceFound(context: FlowContext, {entry, from, seen}: Unfinished): Promise<ChangedSincePlan | undefined> {
+	const pending = context.ledger.unfinished(from.name);
+	if (pending?.attempt !== entry.attempt && !(pending && bringsBackTheSame(pending, entry))) {
+		return new ChangedSincePlan(from.name, [`${describeUnfinished({entry})}, and is settled since (by another recover?)`]);
+	}
+
+	const plugins = await listPluginsWithUsage(context.engine);
+	const differences = [
+		...differencesBetween(from.name, seen.original, plugins.find(plugin => plugin.name === from.name)),
+		...(entry.into ? differencesBetween(entry.into, seen.added, plugins.find(plugin => plugin.name === entry.into)) : []),
+	];
+	return differences.length > 0 ? new ChangedSincePlan(from.name, differences) : undefined;
+}
+
+function differencesBetween(name: string, before: PluginWithUsage | undefined, now: PluginWithUsage | undefined): string[] {
+	if (!before || !now) {
+		return before === now ? [] : [before ? `${name} is not installed any more` : `${name} was installed since`];
+	}
+
+	return [
+		...(before.enabled === now.enabled ? [] : [`${name} was ${before.enabled ? 'enabled' : 'disabled'}, now ${now.enabled ? 'enabled' : 'disabled'}`]),
+		...(before.reference === now.reference && sameBuild(before.diffIds, now.diffIds) ? [] : [`another build of ${name} runs now (${now.tag || now.reference})`]),
+	];
 }
 
 /** The entry that settles a dead attempt, and what to say. */

@@ -5,8 +5,9 @@ import path from 'node:path';
 import {test, type TestContext} from 'node:test';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {Ledger} from '../../source/ledger/ledger.js';
-import {runCli} from '../helpers/cli.js';
+import {kasmTuiCommand, runCli} from '../helpers/cli.js';
 import {answer, assertOneErrorLine, assertSettled, inspectPlugin, retag, startProxy, type MisbehavingServer} from '../helpers/hardening.js';
+import {TmuxScreen} from '../helpers/tmux.js';
 import {installPlugin, pushPluginBuild, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {restartDaemon, startExtraRegistry, startSandbox, type Sandbox} from '../sandbox/sandbox.js';
 import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
@@ -245,3 +246,88 @@ test('an enable a daemon restart cut short: where dockerd kept its container (20
 	assert.deepEqual(names.filter(line => line.includes('kasm-tui-recover-')), [], 'the name recover pulled under is gone');
 });
 
+/**
+ * `kasm-tui recover` in a terminal, its confirmation left open while another hand (cron's
+ * auto-update, another operator) does `meanwhile`, then answered "y". Returns its exit code and
+ * what it said, joined as the terminal wrapped it.
+ */
+async function recoverWithPromptOpen(ledgerDir: string, name: string, {shows, meanwhile}: {shows: RegExp; meanwhile: () => Promise<unknown>}) {
+	const screen = await TmuxScreen.open([...kasmTuiCommand, '--host', sandbox.host, '--ledger-dir', ledgerDir, 'recover', name], {columns: 200, rows: 50});
+	try {
+		const prompt = await screen.waitFor(text => text.includes('Go ahead? [y/N]'), 60_000);
+		assert.match(prompt.replaceAll('\n', ''), shows, 'the steps recover confirms');
+		await meanwhile();
+		await screen.typeText('y');
+		await screen.keys('Enter');
+		const code = await screen.exitCode(120_000);
+		return {code, said: (await screen.capture()).replaceAll('\n', '')};
+	} finally {
+		await screen.close();
+	}
+}
+
+/** The recover entries written since `count` entries: none started when recover was refused. */
+const recoverEntriesAfter = (ledgerDir: string, name: string, count: number) =>
+	new Ledger(ledgerDir)
+		.read(name)
+		.entries.slice(count)
+		.filter(entry => entry.action === 'recover')
+		.map(entry => entry.outcome);
+
+test('recover left at its confirmation while another hand disables the plugin: at "y" it is refused, exit 3, saying what changed; nothing is done and the dead change is still to recover', async t => {
+	const {name, ledgerDir} = await upgradedWithoutOutcome(t, 'recover-stale-plan');
+	const entries = new Ledger(ledgerDir).read(name).entries.length;
+	const {code, said} = await recoverWithPromptOpen(ledgerDir, name, {
+		shows: new RegExp(`put the build ${escape(name)} had back`),
+		meanwhile: async () => sandbox.docker(['plugin', 'disable', name]),
+	});
+	assert.equal(code, 3, said);
+	assert.match(said, new RegExp(`kasm-tui: ${escape(name)} changed since the plan: it was enabled, now disabled; nothing was done: look again and confirm`));
+	assert.equal((await inspectPlugin(sandbox, name))?.Enabled, false, 'left as the other hand left it, not enabled again');
+	await sandbox.docker(['plugin', 'enable', name]);
+	assert.equal(await runningVersion(sandbox, name), '1.2.10', 'nothing was pulled back');
+	assert.deepEqual(recoverEntriesAfter(ledgerDir, name, entries), ['refused'], 'the refusal recorded, and no recover started');
+	assert.equal(new Ledger(ledgerDir).unfinished(name)?.action, 'upgrade', 'the dead upgrade is still there to recover');
+});
+
+/** A plugin at 1.2.9 whose upgrade died before its first step: recover has only to record it as it was. */
+async function upgradeDiedBeforeItsFirstStep(t: TestContext, stem: string) {
+	const bed = await pluginThroughProxy(t, stem);
+	leftUnfinished(bed.ledgerDir, (await inspectPlugin(sandbox, bed.name))!, `${bed.proxy.address}/${bed.repositoryPath}:amd64-1.2.9`, 'upgrade');
+	return bed;
+}
+
+test('recover that has only to record the plugin as it was, left at its confirmation while another hand upgrades the plugin: refused at "y", exit 3, and the ledger never says it is back as it was', async t => {
+	const {name, ledgerDir, proxy, repositoryPath} = await upgradeDiedBeforeItsFirstStep(t, 'recover-stale-record');
+	const entries = new Ledger(ledgerDir).read(name).entries.length;
+	const {code, said} = await recoverWithPromptOpen(ledgerDir, name, {
+		shows: /record that it is as it was/,
+		// The rolling tag has moved on to 1.2.10: what cron's auto-update would do.
+		meanwhile: async () => {
+			await sandbox.docker(['plugin', 'disable', name]);
+			await sandbox.docker(['plugin', 'upgrade', '--grant-all-permissions', name, `${proxy.address}/${repositoryPath}:${rollingTag}`]);
+			await sandbox.docker(['plugin', 'enable', name]);
+		},
+	});
+	assert.equal(code, 3, said);
+	assert.match(said, new RegExp(`kasm-tui: ${escape(name)} changed since the plan: another build of ${escape(name)} runs now \\(amd64-1\\.2-rolling\\); nothing was done`));
+	assert.equal(await runningVersion(sandbox, name), '1.2.10', 'as the other hand left it');
+	assert.deepEqual(recoverEntriesAfter(ledgerDir, name, entries), ['refused'], 'recorded refused, never restored');
+	assert.equal(new Ledger(ledgerDir).unfinished(name)?.action, 'upgrade', 'the dead upgrade is still there to recover');
+});
+
+test('recover left at its confirmation while another recover settles the same dead change: refused at "y", exit 3, and the change is settled once, not twice', async t => {
+	const {name, ledgerDir} = await upgradeDiedBeforeItsFirstStep(t, 'recover-stale-settled');
+	const entries = new Ledger(ledgerDir).read(name).entries.length;
+	const {code, said} = await recoverWithPromptOpen(ledgerDir, name, {
+		shows: /record that it is as it was/,
+		meanwhile: async () => {
+			const other = await runCli(['--host', sandbox.host, '--ledger-dir', ledgerDir, 'recover', name, '--yes']);
+			assert.equal(other.code, 0, other.stderr);
+		},
+	});
+	assert.equal(code, 3, said);
+	assert.match(said, /did not finish, and is settled since \(by another recover\?\); nothing was done/);
+	assert.deepEqual(recoverEntriesAfter(ledgerDir, name, entries), ['restored', 'refused'], 'settled by the other recover alone');
+	await assertSettled(sandbox, ledgerDir, name);
+});

@@ -2,6 +2,7 @@ import {readSettings} from '../config.js';
 import {hostsFromFlags, pickHosts, selectHosts, type FleetHost} from '../hosts/selection.js';
 import type {Engine} from '../docker/engine.js';
 import {describeUsage, isInUse} from '../docker/usage.js';
+import {sharedEngineIdWarning} from '../docker/identity.js';
 import {KasmTuiError} from '../errors.js';
 import {readFleet, type FleetPlugin, type HostReading} from '../flows/fleet.js';
 import type {CommandContext} from './context.js';
@@ -32,6 +33,7 @@ export async function fleetPluginsCommand(context: CommandContext, names: string
 	const hosts = await fleetHosts(context, names);
 	warnUnverifiedTls(context, hosts);
 	const readings = await readFleet(hosts, {ledgerDir: context.ledgerDir, readOnly: context.readOnly, engines: early});
+	warnSharedEngineIds(context, readings.map(reading => ({name: reading.host.name, sharesEngineIdWith: reading.reachable ? reading.sharesEngineIdWith : undefined})));
 	if (context.json) {
 		context.print(JSON.stringify({hosts: readings.map(reading => hostJson(reading))}, null, 2));
 	} else {
@@ -51,6 +53,15 @@ export function warnUnverifiedTls(context: CommandContext, hosts: FleetHost[]): 
 	}
 }
 
+/** For headless fleet commands: one line on standard error for each host that shares another's engine ID (a clone). */
+export function warnSharedEngineIds(context: CommandContext, hosts: ReadonlyArray<{name: string; sharesEngineIdWith?: string}>): void {
+	for (const host of hosts) {
+		if (host.sharesEngineIdWith) {
+			context.warn(`kasm-tui: warning: ${sharedEngineIdWarning(host.name, host.sharesEngineIdWith)}`);
+		}
+	}
+}
+
 /** `{name, address, tlsVerified, reachable, error, engine, plugins}`: the plugin as `kasm-tui plugins --json` has it, plus its build and drift. */
 export function hostJson(reading: HostReading) {
 	const base = {name: reading.host.name, address: reading.host.target.address, tlsVerified: tlsVerifiedOf(reading.host.target), group: reading.host.group ?? null};
@@ -65,7 +76,10 @@ export function hostJson(reading: HostReading) {
 		engine: reading.engine.version,
 		apiVersion: reading.engine.apiVersion,
 		daemonId: reading.daemonId,
+		daemonName: reading.identity.name,
+		dataRoot: reading.identity.dataRoot,
 		sameDaemonAs: reading.sameDaemonAs ?? null,
+		sharesEngineIdWith: reading.sharesEngineIdWith ?? null,
 		plugins: reading.plugins.map(plugin => ({...pluginJson(plugin), build: plugin.build ?? null, buildError: plugin.buildError ?? null, drift: plugin.drift})),
 	};
 }
@@ -79,7 +93,14 @@ export function describeFleet(readings: HostReading[]): string {
 		{title: 'PLUGINS', value: reading => (reading.reachable ? String(reading.plugins.length) : '-')},
 		{
 			title: 'STATE',
-			value: reading => (reading.reachable ? (reading.sameDaemonAs ? `answers (the same daemon as ${reading.sameDaemonAs})` : 'answers') : `unreachable: ${reading.error}`),
+			value: reading =>
+				reading.reachable
+					? reading.sameDaemonAs
+						? `answers (the same daemon as ${reading.sameDaemonAs})`
+						: reading.sharesEngineIdWith
+							? `answers (! ${reading.sharesEngineIdWith}'s engine ID, another machine)`
+							: 'answers'
+					: `unreachable: ${reading.error}`,
 			max: 120,
 		},
 	]);

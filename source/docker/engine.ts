@@ -3,6 +3,7 @@ import {DaemonError, DaemonUnreachable, KasmTuiError} from '../errors.js';
 import {debug} from '../debug.js';
 import {safeText} from '../text.js';
 import type {EngineApi} from './api.js';
+import type {DaemonIdentity} from './identity.js';
 import {apiVersionToSpeak, isApiVersionTooNew} from './generation.js';
 import type {EngineTarget} from './target.js';
 import {failedOnStaleConnection, openConnections, ReadTimeout, readTimeoutMs, withDeadline, type Connections} from './transport.js';
@@ -11,6 +12,7 @@ import {failedOnStaleConnection, openConnections, ReadTimeout, readTimeoutMs, wi
 export interface DaemonInfo {
 	ID?: unknown;
 	Name?: unknown;
+	DockerRootDir?: unknown;
 	RegistryConfig?: {
 		InsecureRegistryCIDRs?: string[] | null;
 		IndexConfigs?: Record<string, {Name?: string; Secure?: boolean} | undefined> | null;
@@ -99,16 +101,18 @@ export class Engine {
 	}
 
 	/**
-	 * The daemon's ID (/info `ID`): the same whatever address reached it, and kept across restarts
-	 * and upgrades (Docker 23 moved it from key.json to engine-id, keeping its value).
+	 * Who the daemon is (docker/identity.ts): its ID (/info `ID`: the same whatever address reached
+	 * it, kept across restarts and upgrades, Docker 23 having moved it from key.json to engine-id)
+	 * with its name and data root, since machines cloned from one image share the ID. Cleaned.
 	 */
-	async daemonId(): Promise<string> {
-		const id = (await this.info()).ID;
+	async identity(): Promise<DaemonIdentity> {
+		const info = await this.info();
+		const id = info.ID;
 		if (typeof id !== 'string' || !/^[A-Za-z\d][\w:.-]{0,127}$/.test(id) || id.includes('..')) {
 			throw this.notTheApi('read the daemon info', typeof id === 'string' ? 'an ID that is not one a Docker daemon gives' : 'no ID');
 		}
 
-		return id;
+		return {id, name: safeText(info.Name).slice(0, 255), dataRoot: safeText(info.DockerRootDir).slice(0, 4096)};
 	}
 
 	/**

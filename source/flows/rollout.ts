@@ -1,5 +1,6 @@
 import {PluginInUse} from '../docker/errors.js';
 import {Engine} from '../docker/engine.js';
+import {relateDaemons, type DaemonIdentity} from '../docker/identity.js';
 import type {FleetHost} from '../hosts/selection.js';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import {PluginNotFound} from '../errors.js';
@@ -42,7 +43,9 @@ export interface HostJob {
 	plan?: Plan;
 	/** Auto-update: the rolling plugins it will upgrade, and those it leaves, with why. */
 	updates?: Array<{plugin: string; reason?: string}>;
-	daemonId?: string;
+	identity?: DaemonIdentity;
+	/** Another host of the rollout reports this engine ID but is another machine (a clone): both are changed. */
+	sharesEngineIdWith?: string;
 }
 
 export interface RolloutPlan {
@@ -115,10 +118,10 @@ async function planHost(host: FleetHost, request: RolloutRequest, options: PlanO
 	const engine = await Engine.open(host.target, {timeoutMs: options.timeoutMs});
 	let flow: FlowContext;
 	let plugins: PluginWithUsage[];
-	let daemonId: string;
+	let identity: DaemonIdentity;
 	try {
-		[flow, plugins, daemonId] = await withDeadline(
-			Promise.all([openFlowContext({target: host.target, ledgerDir: options.ledgerDir, readOnly: options.readOnly, engine}), listPluginsWithUsage(engine), engine.daemonId()]),
+		[flow, plugins, identity] = await withDeadline(
+			Promise.all([openFlowContext({target: host.target, ledgerDir: options.ledgerDir, readOnly: options.readOnly, engine}), listPluginsWithUsage(engine), engine.identity()]),
 			options.timeoutMs,
 			host.target.address,
 			() => engine.close(),
@@ -128,7 +131,7 @@ async function planHost(host: FleetHost, request: RolloutRequest, options: PlanO
 		return skipped({host}, 'unreachable', `unreachable: ${unreachableReason(error)}`);
 	}
 
-	const job: Omit<HostJob, 'verdict'> = {host, flow, daemonId};
+	const job: Omit<HostJob, 'verdict'> = {host, flow, identity};
 	try {
 		if (!flow.readOnly) {
 			flow.ledger.assertUsable();
@@ -183,20 +186,11 @@ async function planHost(host: FleetHost, request: RolloutRequest, options: PlanO
 export async function planRollout(hosts: readonly FleetHost[], request: RolloutRequest, options: PlanOptions = {}): Promise<RolloutPlan> {
 	const timeoutMs = options.timeoutMs ?? fleetTimeoutMs();
 	const planned = await Promise.all(hosts.map(async host => planHost(host, request, {...options, timeoutMs})));
-	// Two addresses of one daemon are one host: it is changed once.
-	const seen = new Map<string, string>();
-	const jobs = planned.map(job => {
-		if (!job.daemonId) {
-			return job;
-		}
-
-		const first = seen.get(job.daemonId);
-		if (first) {
-			return skipped(job, 'same-daemon', `the same daemon as ${first}`);
-		}
-
-		seen.set(job.daemonId, job.host.name);
-		return job;
+	// Two addresses of one daemon are one host: it is changed once. Clones (one engine ID, another name or data root) are two.
+	const relations = relateDaemons(planned.map(job => ({name: job.host.name, identity: job.identity})));
+	const jobs = planned.map((job, index) => {
+		const {sameDaemonAs, sharesEngineIdWith} = relations[index]!;
+		return sameDaemonAs ? skipped(job, 'same-daemon', `the same daemon as ${sameDaemonAs}`) : {...job, sharesEngineIdWith};
 	});
 	const order = orderRollout(
 		jobs.map(job => job.verdict),

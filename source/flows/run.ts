@@ -11,7 +11,6 @@ import {debug} from '../debug.js';
 import {sameBuild} from '../registry/same-build.js';
 import {safeText} from '../text.js';
 import {pullAuth, type FlowContext} from './context.js';
-import {isStaleContainer} from './recover.js';
 import {describeStep, shownSetting, type Plan, type Step} from './plan.js';
 
 /** What a running flow reports: each step as it starts, pull progress, each undo. */
@@ -44,6 +43,8 @@ export class FlowFailed extends KasmTuiError {
 		readonly plugin: string,
 		/** What the plugin is now, in words. */
 		readonly state: string,
+		/** What made the step fail (the daemon's error), for a caller that can do something about it. */
+		readonly failure?: unknown,
 	) {
 		super(message);
 		this.exitCode = outcome === 'failed' ? 4 : 1;
@@ -138,7 +139,13 @@ async function undo(context: FlowContext, step: Step): Promise<void> {
 		}
 
 		case 'remove': {
-			// The last step; nothing after it can fail.
+			// In a flow's plan the last step, never undone; recover's plans remove a plugin before installing it afresh.
+			if (!step.restore) {
+				throw new KasmTuiError(`${step.name} was removed and nothing can reinstall it`);
+			}
+
+			const auth = await pullAuth(context, step.restore.remote);
+			await pullPlugin(engine, {remote: step.restore.remote, name: step.name, privileges: step.restore.privileges, auth}).catch(alreadyDone(PluginExists));
 		}
 	}
 }
@@ -149,6 +156,11 @@ function alreadyDone(kind: abstract new (...args: never[]) => Error): (error: un
 			throw error;
 		}
 	};
+}
+
+/** `error creating containerd container: id already in use`: what an enable cut short (a daemon restart, a killed kasm-tui) leaves. */
+export function isStaleContainer(error: unknown): boolean {
+	return error instanceof DaemonError && /\bid already in use\b/i.test(error.message);
 }
 
 /** How long putting a plugin back waits for a daemon that went away (a restart) to answer again. */
@@ -260,13 +272,19 @@ export interface RunOptions {
 	 * failed step, and every step done is undone, the enable included.
 	 */
 	gate?: () => Promise<void>;
+	/**
+	 * The `started` entry of a change that died, which this run (a recover) settles: if this run
+	 * dies too, what must be brought back is still what that change had, so its `started` entry
+	 * says so.
+	 */
+	recovers?: LedgerEntry;
 }
 
 export async function runPlan(
 	context: FlowContext,
 	plan: Plan,
 	report: (event: FlowEvent) => void = () => {},
-	{signal, gate}: RunOptions = {},
+	{signal, gate, recovers}: RunOptions = {},
 ): Promise<FlowResult> {
 	if (plan.refusal) {
 		throw plan.refusal;
@@ -288,11 +306,11 @@ export async function runPlan(
 			...baseEntry(context, plan),
 			time: new Date().toISOString(),
 			name: origin.name,
-			identity: origin.identity,
+			identity: recovers?.identity ?? origin.identity,
 			outcome: 'started',
 			attempt,
-			from: {name: origin.name, reference: origin.reference, tag: origin.tag, enabled: origin.enabled, restoreRemote: origin.restoreRemote, absent: origin.absent},
-			into: destination.name === origin.name ? undefined : destination.name,
+			from: recovers?.from ?? {name: origin.name, reference: origin.reference, tag: origin.tag, enabled: origin.enabled, restoreRemote: origin.restoreRemote, absent: origin.absent},
+			into: recovers ? recovers.into : destination.name === origin.name ? undefined : destination.name,
 		});
 
 		const done: Step[] = [];
@@ -320,7 +338,7 @@ export async function runPlan(
 				done.push(step);
 			} catch (error) {
 				// Once the new plugin is enabled and the old one disabled, failing to remove the old one is tidying, not failure.
-				if (step.kind === 'remove' && done.some(item => item.kind === 'enable') && origin.name !== destination.name) {
+				if (step.kind === 'remove' && step.name !== destination.name && done.some(item => item.kind === 'enable' && item.name === destination.name)) {
 					report({kind: 'warning', text: `could not remove ${step.name}: ${(error as Error).message}; remove it with "docker plugin rm ${step.name}"`});
 					done.push(step);
 					continue;
@@ -364,7 +382,9 @@ export async function runPlan(
 
 			const outcome = undoErrors.length === 0 ? 'restored' : 'failed';
 			const cause = safeText((failure as Error).message ?? failure);
-			const asItWas = origin.absent ? `nothing was left installed as ${origin.name}` : `${origin.name} is as it was (${origin.enabled ? 'enabled' : 'disabled'}, ${origin.tag || origin.reference})`;
+			// A recover's "as it was" is the half-changed plugin it started from, not what the dead change had.
+			const was = plan.action === 'recover' ? 'as it was before recover' : 'as it was';
+			const asItWas = origin.absent ? `nothing was left installed as ${origin.name}` : `${origin.name} is ${was} (${origin.enabled ? 'enabled' : 'disabled'}, ${origin.tag || origin.reference})`;
 			const state = outcome === 'restored' ? asItWas : await stateNow(context, plan);
 			const said =
 				outcome === 'restored'
@@ -379,7 +399,7 @@ export async function runPlan(
 				error: cause,
 				attempt,
 			});
-			throw new FlowFailed(`${plan.action} of ${origin.name} failed: ${cause}; ${said}`, outcome, origin.name, state);
+			throw new FlowFailed(`${plan.action} of ${origin.name} failed: ${cause}; ${said}`, outcome, origin.name, state, failure);
 		}
 
 		// Every step is done: the change happened, whatever the daemon does now. Reading the plugin back

@@ -224,3 +224,20 @@ export function huge(megabytes: number, filler = ' ', headers: http.OutgoingHttp
 		more();
 	};
 }
+
+const manifestV2 = 'application/vnd.docker.distribution.manifest.v2+json';
+
+/** A tag's manifest as the registry holds it: its bytes, and the digests of its config and layers. */
+export async function readManifest(registry: string, repositoryPath: string, tag: string) {
+	const response = await fetch(`http://${registry}/v2/${repositoryPath}/manifests/${tag}`, {headers: {Accept: manifestV2}});
+	assert.equal(response.status, 200);
+	const bytes = Buffer.from(await response.arrayBuffer());
+	return {bytes, manifest: JSON.parse(bytes.toString('utf8')) as {config: {digest: string}; layers: Array<{digest: string}>}};
+}
+
+/** Moves `tag` to the build `target` names, straight in the registry (no proxy on the way). */
+export async function retag(registry: string, repositoryPath: string, tag: string, target: string) {
+	const {bytes} = await readManifest(registry, repositoryPath, target);
+	const put = await fetch(`http://${registry}/v2/${repositoryPath}/manifests/${tag}`, {method: 'PUT', headers: {'Content-Type': manifestV2}, body: bytes});
+	assert.equal(put.status, 201);
+}

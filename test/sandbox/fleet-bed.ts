@@ -121,8 +121,8 @@ export async function useFleetBed() {
 
 		/** The ledger kasm-tui keeps for a daemon, found the way kasm-tui finds it. */
 		async ledgerOf(ledgerDir: string, daemon: Sandbox): Promise<Ledger> {
-			const id = JSON.parse(await daemon.docker(['info', '--format', '{{json .ID}}'])) as string;
-			return new Ledger(hostLedgerDirectory(ledgerDir, {id, address: daemon.host, local: daemon === sandbox}, {claim: false}));
+			const {ID: id, Name: name, DockerRootDir: dataRoot} = JSON.parse(await daemon.docker(['info', '--format', '{{json .}}'])) as {ID: string; Name: string; DockerRootDir: string};
+			return new Ledger(hostLedgerDirectory(ledgerDir, {id, name, dataRoot, address: daemon.host, local: daemon === sandbox}, {claim: false}));
 		},
 
 		/** Nothing a health gate made is left on any daemon. */

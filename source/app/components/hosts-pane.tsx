@@ -47,6 +47,7 @@ function hostRow(entry: FleetHostState, widths: {name: number; engine: number}, 
 		drifting > 0 ? {text: ` · ! ${drifting} drifting`, color: 'yellow'} : undefined,
 		disabled > 0 ? {text: ` · ○ ${disabled} disabled`, dim: true} : undefined,
 		reading.sameDaemonAs ? {text: ` · the same daemon as ${reading.sameDaemonAs}`, color: 'yellow'} : undefined,
+		reading.sharesEngineIdWith ? {text: ` · ! ${reading.sharesEngineIdWith}'s engine ID`, color: 'yellow'} : undefined,
 		address,
 	);
 }

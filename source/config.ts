@@ -13,9 +13,6 @@ export interface Settings {
 	updateCheckTtlSeconds: number;
 	/** How often the screen checks its images against their registries again; Kasm's agents re-pull hourly. */
 	recheckIntervalSeconds: number;
-	theme: Theme;
-	/** How often the screen reloads everything, as a safety net beside the daemon's event stream; 0: never. */
-	refreshSeconds: number;
 	/** The daemon's log file, for `kasm-tui logs` (`--daemon-log` wins); '' to look for it (journald, /var/log). */
 	daemonLog: string;
 	/** The fleet (`kasm-tui fleet`): each daemon by name and address, in groups that `--group` picks. */
@@ -31,21 +28,25 @@ export interface HostSetting {
 	group?: string;
 }
 
-export const themes = ['auto', 'dark', 'light', 'mono'] as const;
-export type Theme = (typeof themes)[number];
-
 export const defaultSettings: Readonly<Settings> = Object.freeze({
 	maxPulls: 2,
 	updateCheckTtlSeconds: 300,
 	recheckIntervalSeconds: 3600,
-	theme: 'auto',
-	refreshSeconds: 30,
 	daemonLog: '',
 	hosts: Object.freeze([]),
 	rolloutSettleSeconds: 5,
 });
 
 const day = 24 * 3600;
+
+/**
+ * Settings of earlier releases that nothing reads any more, and why: a file that has them is used
+ * for the rest, and the operator is told to remove them.
+ */
+const retiredSettings = {
+	refreshSeconds: "the screen follows the daemon's events and reconnects when they stop, so it needs no timer",
+	theme: "colours follow the terminal's own (NO_COLOR turns them off)",
+};
 /** A host's or group's name: what `--host NAME=ADDRESS` and `--group` take. */
 export const hostNamePattern = '^[A-Za-z\\d][\\w.-]{0,62}$';
 
@@ -57,8 +58,6 @@ const schema: Schema<Settings> = {
 	maxPulls: {type: 'integer', minimum: 1, maximum: 64},
 	updateCheckTtlSeconds: {type: 'integer', minimum: 0, maximum: 7 * day},
 	recheckIntervalSeconds: {type: 'integer', minimum: 60, maximum: 7 * day},
-	theme: {type: 'string', enum: [...themes]},
-	refreshSeconds: {type: 'integer', minimum: 0, maximum: day},
 	daemonLog: {type: 'string', maxLength: 4096},
 	hosts: {
 		type: 'array',
@@ -81,7 +80,7 @@ export interface LoadedSettings {
 	settings: Settings;
 	/** `<folder>/config.json`. */
 	file: string;
-	/** One line for standard error when the file could not be used and the defaults stand in. */
+	/** One line for standard error: the file could not be used and the defaults stand in, or it holds settings no longer read. */
 	warning?: string;
 }
 
@@ -155,7 +154,7 @@ async function load(folder: string): Promise<LoadedSettings> {
 
 	try {
 		const store = await openStore(folder);
-		return {settings: withDefaults(store.store), file};
+		return {settings: withDefaults(store.store), file, warning: retiredWarning(store.store, file)};
 	} catch (error) {
 		return {
 			settings: {...defaultSettings},
@@ -163,6 +162,15 @@ async function load(folder: string): Promise<LoadedSettings> {
 			warning: `kasm-tui: ignoring the settings in ${file} (${describeFailure(error)}): using the defaults until it is fixed`,
 		};
 	}
+}
+
+function retiredWarning(stored: object, file: string): string | undefined {
+	const retired = Object.keys(retiredSettings).filter(key => key in stored) as Array<keyof typeof retiredSettings>;
+	if (retired.length === 0) {
+		return undefined;
+	}
+
+	return `kasm-tui: ${retired.join(' and ')} in ${file} ${retired.length === 1 ? 'is' : 'are'} not used: ${retired.map(key => retiredSettings[key]).join('; ')}: remove ${retired.length === 1 ? 'it' : 'them'}`;
 }
 
 async function openStore(folder: string) {

@@ -1,10 +1,10 @@
 /**
  * Errors people read. Each carries the exit code of the command surface (product.md):
  * 1 failed (and the plugin was left as it was), 2 bad input, 3 refused, 4 failed and could not
- * be put back (the plugin is not as it was: `kasm-tui recover <plugin>`).
- * The CLI maps them to exit codes in one place (reportError in main.tsx); nobody else calls process.exit.
+ * be put back (the plugin is not as it was: `kasm-tui recover <plugin>`), 130 cancelled at a prompt.
+ * The CLI maps them to exit codes in one place (reportError in cli/main.ts); nobody else calls process.exit.
  */
-export type ExitCode = 0 | 1 | 2 | 3 | 4;
+export type ExitCode = 0 | 1 | 2 | 3 | 4 | 130;
 
 export class KasmTuiError extends Error {
 	readonly exitCode: ExitCode = 1;
@@ -27,6 +27,15 @@ export class Refused extends KasmTuiError {
 export class NotPutBack extends KasmTuiError {
 	override readonly exitCode = 4;
 	override name = 'NotPutBack';
+}
+
+/** The operator pressed ctrl-c or ended the input at a prompt: 130, as a shell reports an interrupted program. */
+export class Cancelled extends KasmTuiError {
+	override readonly exitCode = 130;
+	override name = 'Cancelled';
+	constructor() {
+		super('cancelled: nothing changed');
+	}
 }
 
 export class DaemonUnreachable extends KasmTuiError {

@@ -1,31 +1,35 @@
 import readline from 'node:readline';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
-import {BadInput, Refused} from '../errors.js';
+import {BadInput, Cancelled, Refused} from '../errors.js';
 import {openFlowContext, type FlowContext} from '../flows/context.js';
 import {describeResult, keepsBuild, summarisePlan} from '../flows/describe.js';
 import {findPlugin} from '../flows/find-plugin.js';
-import {buildChangeOfResult, buildChangeText} from '../flows/build-change.js';
-import {planChange, type ChangeRequest} from '../flows/open-change.js';
+import {buildChangeText} from '../flows/build-change.js';
+import type {ChangeRequest} from '../flows/open-change.js';
+import {runChange, type ChangeDone} from '../flows/pipeline.js';
 import {describeStep, type Plan} from '../flows/plan.js';
-import {FlowFailed, runPlan, type FlowEvent, type FlowResult} from '../flows/run.js';
+import {FlowFailed, type FlowEvent, type FlowResult} from '../flows/run.js';
 import {historyJson} from './history.js';
 import {jsonText} from './json.js';
 import type {CommandContext} from './context.js';
 
-/** The named plugin's change, planned as the screen plans one (planChange): the flow context and the plan. */
-export async function planNamedChange(
+/**
+ * A change of the plugin an operator named: found as docker finds it, then taken through the
+ * change pipeline as every face takes one (changeFromCommandLine).
+ */
+export async function changeNamedPlugin(
 	context: CommandContext,
 	name: string | undefined,
 	usage: string,
 	request: (plugin: PluginWithUsage) => ChangeRequest,
-): Promise<{flow: FlowContext; plan: Plan}> {
+): Promise<void> {
 	if (!name) {
 		throw new BadInput(`a plugin name is needed: usage: kasm-tui ${usage}`);
 	}
 
 	const flow = await openFlowContext({target: context.target, ledgerDir: context.ledgerDir, readOnly: context.readOnly});
 	const plugin = findPlugin(await listPluginsWithUsage(flow.engine), name) as PluginWithUsage;
-	return {flow, plan: await planChange(flow, request(plugin))};
+	await changeFromCommandLine(context, flow, request(plugin));
 }
 
 /** The plan in words: what will happen, the docker commands it equals, what is granted, who uses the plugin. */
@@ -63,7 +67,10 @@ export function describePlan(plan: Plan): string {
 	return lines.join('\n');
 }
 
-/** Asks on the terminal; without one, `--yes` is the only way to say yes. */
+/**
+ * Asks on the terminal; without one, `--yes` is the only way to say yes. ctrl-c or the end of
+ * input (ctrl-d) at the question cancels: nothing has changed yet, and the exit code is 130.
+ */
 export async function confirm(context: CommandContext, question: string): Promise<boolean> {
 	if (context.yes) {
 		return true;
@@ -74,12 +81,26 @@ export async function confirm(context: CommandContext, question: string): Promis
 	}
 
 	const prompt = readline.createInterface({input: process.stdin, output: process.stderr});
+	let onSignal = () => {};
 	try {
-		const answer = await new Promise<string>(resolve => {
+		const answer = await new Promise<string | undefined>(resolve => {
 			prompt.question(`${question} [y/N] `, resolve);
+			// readline turns ctrl-c into its SIGINT event when it drives the terminal; otherwise the
+			// process gets the signal. ctrl-d on an empty line closes the input.
+			onSignal = () => resolve(undefined);
+			prompt.once('SIGINT', onSignal);
+			prompt.once('close', onSignal);
+			process.once('SIGINT', onSignal);
 		});
+		if (answer === undefined) {
+			// The question leaves the cursor on its line: the message goes on a line of its own.
+			process.stderr.write('\n');
+			throw new Cancelled();
+		}
+
 		return /^y(es)?$/i.test(answer.trim());
 	} finally {
+		process.off('SIGINT', onSignal);
 		prompt.close();
 	}
 }
@@ -150,43 +171,53 @@ export async function withInterruptsDeferred<T>(context: CommandContext, work: (
 }
 
 /**
- * Shows the plan, asks (or takes --yes), runs it, and prints the result. A refusal was recorded
- * when the change was planned. With --json a failure is a document too: whether the plugin was
- * put back, what it is now, and the command that puts it back when the undo could not.
+ * The command line's face of the change pipeline (flows/pipeline.ts): shows the plan, asks (or
+ * takes --yes), runs it with interrupts deferred, and prints the result. A refusal was recorded
+ * when the change was planned or looked at again. With --json a failure is a document too: whether
+ * the plugin was put back, what it is now, and the command that puts it back when the undo could not.
  */
-export async function confirmAndRun(context: CommandContext, flow: FlowContext, plan: Plan, options: {ask?: boolean} = {}): Promise<FlowResult> {
-	if (plan.refusal) {
-		throw plan.refusal;
-	}
-
-	// With --json the plan goes to standard error, so standard output stays one JSON document.
-	(context.json ? context.warn : context.print)(describePlan(plan));
-	if ((options.ask ?? true) && !(await confirm(context, 'Go ahead?'))) {
-		throw new Refused(`nothing was changed: the ${plan.action} of ${plan.origin.name} was not confirmed`);
-	}
-
-	let result: FlowResult;
+export async function changeFromCommandLine(context: CommandContext, flow: FlowContext, request: ChangeRequest): Promise<FlowResult> {
+	let shown: Plan | undefined;
+	let done: ChangeDone | undefined;
 	try {
-		result = await withInterruptsDeferred(context, async signal => runPlan(flow, plan, progressPrinter(context), {signal}));
+		done = await runChange(flow, request, {
+			async confirm(plan) {
+				shown = plan;
+				// With --json the plan goes to standard error, so standard output stays one JSON document.
+				(context.json ? context.warn : context.print)(describePlan(plan));
+				return confirm(context, 'Go ahead?');
+			},
+			report: progressPrinter(context),
+			guard: async work => withInterruptsDeferred(context, work),
+		});
 	} catch (error) {
-		if (context.json && error instanceof FlowFailed) {
+		if (context.json && shown && error instanceof FlowFailed) {
 			context.print(
-				jsonText({action: plan.action, outcome: error.outcome, plugin: error.plugin, undoFailed: error.undoFailed, state: error.state, recover: error.recover, error: error.message}),
+				jsonText({action: shown.action, outcome: error.outcome, plugin: error.plugin, undoFailed: error.undoFailed, state: error.state, recover: error.recover, error: error.message}),
 			);
 		}
 
 		throw error;
 	}
 
-	const change = await buildChangeOfResult(flow, plan, result);
+	if (!done) {
+		throw new Refused(`nothing was changed: the ${shown!.action} of ${shown!.origin.name} was not confirmed`);
+	}
+
+	const {plan, result, builds: change} = done;
+	for (const warning of result.warnings) {
+		context.warn(`kasm-tui: ${warning}`);
+	}
+
 	if (context.json) {
 		context.print(
 			jsonText({
 				action: plan.action,
 				outcome: 'ok',
-				plugin: result.plugin?.name ?? plan.origin.name,
+				plugin: result.plugin?.name ?? plan.destination.name,
 				...(change ? {from: change.from ?? null, to: change.to, sameBuild: change.same} : {}),
 				...(keepsBuild(plan) ? {} : {installed: {remote: plan.destination.remote, byDigest: Boolean(plan.destination.byDigest)}}),
+				...(result.notReadBack ? {readBack: false} : {}),
 				entry: historyJson(result.entry),
 			}),
 		);

@@ -1,5 +1,5 @@
-import type {EngineTarget} from '../docker/connection.js';
-import type {HostSelection} from '../docker/hosts.js';
+import type {EngineTarget} from '../docker/target.js';
+import type {HostSelection} from '../hosts/selection.js';
 
 /** What every headless command gets from the command line. */
 export interface CommandContext {
@@ -29,6 +29,10 @@ export interface CommandContext {
 	follow?: boolean;
 	since?: string;
 	daemonLog?: string;
+	/** `--tls-insecure`: TLS to a daemon whose certificate is not checked is allowed (said on standard error). */
+	tlsInsecure?: boolean;
+	/** `completion --plugin-names`: the plugin names for a shell's completion, instead of a script. */
+	listPluginNames?: boolean;
 	/** Where results go: standard output, or a test's buffer. */
 	print: (text: string) => void;
 	/** Where warnings and progress go: standard error. */

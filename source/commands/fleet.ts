@@ -1,41 +1,16 @@
 import {readSettings} from '../config.js';
-import {hostsFromFlags, pickHosts, selectHosts, type FleetHost} from '../docker/hosts.js';
+import {hostsFromFlags, pickHosts, selectHosts, type FleetHost} from '../hosts/selection.js';
 import type {Engine} from '../docker/engine.js';
 import {describeUsage, isInUse} from '../docker/usage.js';
-import {BadInput, KasmTuiError} from '../errors.js';
+import {KasmTuiError} from '../errors.js';
 import {readFleet, type FleetPlugin, type HostReading} from '../flows/fleet.js';
-import {safeText} from '../text.js';
 import type {CommandContext} from './context.js';
 import {pluginJson} from './plugins.js';
 import {table} from './table.js';
+import {tlsVerifiedOf, unverifiedTlsWarning} from './tls.js';
 
 /** The hosts' connections main opened before this code loaded, by host name. */
 export type EarlyEngines = ReadonlyMap<string, Promise<Engine>>;
-
-export const fleetUsage = 'fleet (the screen) | fleet plugins [HOST…] | fleet upgrade|rollback|reinstall <plugin> [HOST…] | fleet auto-update [HOST…]';
-
-/** `kasm-tui fleet …`: the matrix, or a rollout over the hosts. */
-export async function fleetCommand(context: CommandContext, [what, ...rest]: string[], early?: EarlyEngines): Promise<void> {
-	switch (what) {
-		case 'plugins': {
-			await fleetPluginsCommand(context, rest, early);
-			return;
-		}
-
-		case 'upgrade':
-		case 'rollback':
-		case 'reinstall':
-		case 'auto-update': {
-			const {rolloutCommand} = await import('./rollout.js');
-			await rolloutCommand(context, what, rest);
-			return;
-		}
-
-		default: {
-			throw new BadInput(`unknown fleet command "${safeText(what).slice(0, 40)}": usage: kasm-tui ${fleetUsage}`);
-		}
-	}
-}
 
 /** The hosts the command line and the settings name, narrowed to the HOST… arguments given. */
 export async function fleetHosts(context: CommandContext, names: string[]): Promise<FleetHost[]> {
@@ -55,6 +30,7 @@ export async function fleetHosts(context: CommandContext, names: string[]): Prom
  */
 export async function fleetPluginsCommand(context: CommandContext, names: string[], early?: EarlyEngines): Promise<void> {
 	const hosts = await fleetHosts(context, names);
+	warnUnverifiedTls(context, hosts);
 	const readings = await readFleet(hosts, {ledgerDir: context.ledgerDir, readOnly: context.readOnly, engines: early});
 	if (context.json) {
 		context.print(JSON.stringify({hosts: readings.map(reading => hostJson(reading))}, null, 2));
@@ -67,9 +43,17 @@ export async function fleetPluginsCommand(context: CommandContext, names: string
 	}
 }
 
-/** `{name, address, reachable, error, engine, plugins}`: the plugin as `kasm-tui plugins --json` has it, plus its build and drift. */
+/** For headless fleet commands: one line on standard error naming the hosts whose certificate is not checked. */
+export function warnUnverifiedTls(context: CommandContext, hosts: FleetHost[]): void {
+	const warning = unverifiedTlsWarning(hosts);
+	if (warning) {
+		context.warn(warning);
+	}
+}
+
+/** `{name, address, tlsVerified, reachable, error, engine, plugins}`: the plugin as `kasm-tui plugins --json` has it, plus its build and drift. */
 export function hostJson(reading: HostReading) {
-	const base = {name: reading.host.name, address: reading.host.target.address, group: reading.host.group ?? null};
+	const base = {name: reading.host.name, address: reading.host.target.address, tlsVerified: tlsVerifiedOf(reading.host.target), group: reading.host.group ?? null};
 	if (!reading.reachable) {
 		return {...base, reachable: false, error: reading.error, engine: null, plugins: []};
 	}

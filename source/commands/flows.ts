@@ -3,20 +3,18 @@ import {jsonText} from './json.js';
 import {autoUpdate} from '../flows/auto-update.js';
 import {buildChangeText} from '../flows/build-change.js';
 import {openFlowContext} from '../flows/context.js';
-import {parseReference} from '../registry/reference.js';
+import {parseReference} from '../docker/reference.js';
 import {describeUnfinished, findUnfinished, recover} from '../flows/recover.js';
-import {confirm, confirmAndRun, planNamedChange, progressPrinter, withInterruptsDeferred} from './change.js';
+import {changeNamedPlugin, confirm, progressPrinter, withInterruptsDeferred} from './change.js';
 import type {CommandContext} from './context.js';
 import {table} from './table.js';
 
 export async function upgradeCommand(context: CommandContext, [name]: string[]): Promise<void> {
-	const {flow, plan} = await planNamedChange(context, name, 'upgrade <plugin>', plugin => ({kind: 'upgrade', plugin}));
-	await confirmAndRun(context, flow, plan);
+	await changeNamedPlugin(context, name, 'upgrade <plugin>', plugin => ({kind: 'upgrade', plugin}));
 }
 
 export async function rollbackCommand(context: CommandContext, [name]: string[]): Promise<void> {
-	const {flow, plan} = await planNamedChange(context, name, 'rollback <plugin>', plugin => ({kind: 'rollback', plugin}));
-	await confirmAndRun(context, flow, plan);
+	await changeNamedPlugin(context, name, 'rollback <plugin>', plugin => ({kind: 'rollback', plugin}));
 }
 
 export async function reinstallCommand(context: CommandContext, [name]: string[]): Promise<void> {
@@ -25,8 +23,7 @@ export async function reinstallCommand(context: CommandContext, [name]: string[]
 	}
 
 	const {tag, alias} = context;
-	const {flow, plan} = await planNamedChange(context, name, 'reinstall <plugin> --version TAG [--alias NAME]', plugin => ({kind: 'reinstall', plugin, version: tag, alias}));
-	await confirmAndRun(context, flow, plan);
+	await changeNamedPlugin(context, name, 'reinstall <plugin> --version TAG [--alias NAME]', plugin => ({kind: 'reinstall', plugin, version: tag, alias}));
 }
 
 /** Finishes what a killed kasm-tui left half-done: the plugin goes back to what it was. */

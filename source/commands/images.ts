@@ -1,12 +1,12 @@
 import {readSettings} from '../config.js';
 import {jsonText} from './json.js';
 import {Engine} from '../docker/engine.js';
-import {ImageUpdateChecker, type ImageUpdate} from '../docker/image-updates.js';
+import {ImageUpdateChecker, type ImageUpdate} from '../flows/image-updates.js';
 import {listImagesWithUsage, type ImageWithUsage} from '../docker/images.js';
 import {BadInput} from '../errors.js';
 import {insecureRegistriesOf} from '../flows/context.js';
 import {RegistryClient} from '../registry/client.js';
-import {normaliseReference, parseReference} from '../registry/reference.js';
+import {normaliseReference, parseReference} from '../docker/reference.js';
 import {safeText} from '../text.js';
 import type {CommandContext} from './context.js';
 import {table} from './table.js';
@@ -35,7 +35,7 @@ export async function imagesCommand(context: CommandContext, positionals: string
 	const engine = await Engine.open(context.target);
 	const [listed, info, loaded] = await Promise.all([
 		listImagesWithUsage(engine),
-		engine.get<Parameters<typeof insecureRegistriesOf>[0]>('read the daemon info', '/info'),
+		engine.info(),
 		readSettings(),
 	]);
 	if (loaded.warning) {

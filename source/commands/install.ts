@@ -1,7 +1,6 @@
 import {BadInput} from '../errors.js';
 import {openFlowContext} from '../flows/context.js';
-import {planChange} from '../flows/open-change.js';
-import {confirmAndRun} from './change.js';
+import {changeFromCommandLine} from './change.js';
 import type {CommandContext} from './context.js';
 
 /** `kasm-tui install <reference> [--alias NAME] [--disable]`: a new plugin, its privileges granted as listed. */
@@ -11,5 +10,5 @@ export async function installCommand(context: CommandContext, [reference]: strin
 	}
 
 	const flow = await openFlowContext({target: context.target, ledgerDir: context.ledgerDir, readOnly: context.readOnly});
-	await confirmAndRun(context, flow, await planChange(flow, {kind: 'install', reference, alias: context.alias, disable: context.disable}));
+	await changeFromCommandLine(context, flow, {kind: 'install', reference, alias: context.alias, disable: context.disable});
 }

@@ -1,7 +1,7 @@
 import {BadInput, KasmTuiError} from '../errors.js';
 import {jsonText} from './json.js';
 import {RegistryClient} from '../registry/client.js';
-import {familiarReference, hasWrittenTag, parseReference} from '../registry/reference.js';
+import {familiarReference, hasWrittenTag, parseReference} from '../docker/reference.js';
 import {hostArch, latestTag, parseVersionPrefix} from '../registry/versions.js';
 import type {CommandContext} from './context.js';
 

@@ -1,12 +1,12 @@
 import {readSettings} from '../config.js';
-import {describeLogSource, findDaemonLog, parseDuration, readPluginLog, remoteLogHint, type PluginLogLine} from '../docker/daemon-log.js';
+import {describeLogSource, findDaemonLog, parseDuration, readPluginLog, remoteLogHint, type PluginLogLine} from '../machine/daemon-log.js';
 import {Engine} from '../docker/engine.js';
 import {hideSecretSettings} from '../docker/plugin-settings.js';
 import {listPlugins} from '../docker/plugins.js';
 import {BadInput} from '../errors.js';
 import {findPlugin} from '../flows/find-plugin.js';
 import {redact} from '../secrets.js';
-import {parseReference} from '../registry/reference.js';
+import {parseReference} from '../docker/reference.js';
 import {safeText} from '../text.js';
 import type {CommandContext} from './context.js';
 
@@ -25,7 +25,7 @@ export async function logsCommand(context: CommandContext, [name]: string[]): Pr
 		context.warn(warning);
 	}
 
-	const source = findDaemonLog({target: context.target, file: context.daemonLog, setting: settings.daemonLog});
+	const source = await findDaemonLog({target: context.target, file: context.daemonLog, setting: settings.daemonLog});
 	if (source.kind === 'remote') {
 		// Plugin names are references; anything else would not be safe in the command the line gives.
 		parseReference(name);

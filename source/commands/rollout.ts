@@ -1,12 +1,13 @@
 import {readSettings} from '../config.js';
 import {BadInput, KasmTuiError, Refused, type ExitCode} from '../errors.js';
 import {closeRollout, describeOrder, planRollout, runRollout, type HostJob, type RolloutEvent, type RolloutPlan, type RolloutReport, type RolloutRequest} from '../flows/rollout.js';
-import {rolloutExitCode} from '../flows/rollout-plan.js';
-import {parseReference} from '../registry/reference.js';
+import {rolloutExitCode, type HostOutcome} from '../flows/rollout-plan.js';
+import {parseReference} from '../docker/reference.js';
 import {confirm, describePlan, progressPrinter, withInterruptsDeferred} from './change.js';
 import type {CommandContext} from './context.js';
-import {fleetHosts} from './fleet.js';
+import {fleetHosts, warnUnverifiedTls} from './fleet.js';
 import {table} from './table.js';
+import {tlsVerifiedOf} from './tls.js';
 
 type RolloutAction = RolloutRequest['action'];
 
@@ -121,6 +122,7 @@ function reportJson(plan: RolloutPlan, report: RolloutReport) {
 			return {
 				name: outcome.host,
 				address: job.host.target.address,
+				tlsVerified: tlsVerifiedOf(job.host.target),
 				result: outcome.result,
 				reason: outcome.reason ?? null,
 				skip: outcome.skipKind ?? null,
@@ -131,10 +133,19 @@ function reportJson(plan: RolloutPlan, report: RolloutReport) {
 	};
 }
 
+const resultWords: Record<HostOutcome['result'], string> = {
+	done: 'done',
+	skipped: 'skipped',
+	restored: 'failed, restored',
+	failed: 'failed, NOT restored',
+	'not-started': 'not-started',
+	refused: 'refused, changed since the plan',
+};
+
 function describeReport(report: RolloutReport): string {
 	return table(report.outcomes, [
 		{title: 'HOST', value: outcome => outcome.host, max: 40},
-		{title: 'RESULT', value: outcome => (outcome.result === 'restored' ? 'failed, restored' : outcome.result === 'failed' ? 'failed, NOT restored' : outcome.result)},
+		{title: 'RESULT', value: outcome => resultWords[outcome.result]},
 		{title: 'DETAIL', value: outcome => outcome.reason ?? '', max: 160},
 	]);
 }
@@ -159,6 +170,7 @@ class RolloutFailed extends KasmTuiError {
 export async function rolloutCommand(context: CommandContext, action: RolloutAction, positionals: string[]): Promise<void> {
 	const {request, hosts: names} = requestOf(context, action, positionals);
 	const hosts = await fleetHosts(context, names);
+	warnUnverifiedTls(context, hosts);
 	const {settings} = await readSettings();
 	const plan = await planRollout(hosts, request, {
 		ledgerDir: context.ledgerDir,
@@ -186,7 +198,12 @@ export async function rolloutCommand(context: CommandContext, action: RolloutAct
 		const code = rolloutExitCode(report.outcomes);
 		const count = (result: string) => report.outcomes.filter(outcome => outcome.result === result).length;
 		if (code === 3) {
-			throw new Refused(`nothing was changed: every host was skipped (${report.outcomes.map(outcome => `${outcome.host}: ${outcome.reason}`).join('; ').slice(0, 400)})`);
+			const refused = report.outcomes.filter(outcome => outcome.result === 'refused');
+			throw new Refused(
+				refused.length > 0
+					? `${refused.map(outcome => outcome.host).join(', ')} changed since the plan, so nothing was done there (${count('done')} done): look again and confirm`
+					: `nothing was changed: every host was skipped (${report.outcomes.map(outcome => `${outcome.host}: ${outcome.reason}`).join('; ').slice(0, 400)})`,
+			);
 		}
 
 		if (code === 1 || code === 4) {

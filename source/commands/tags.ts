@@ -6,7 +6,7 @@ import {BadInput, DaemonUnreachable, KasmTuiError, PluginNotFound} from '../erro
 import {RegistryClient, type RepositoryName} from '../registry/client.js';
 import {RegistryNotFound} from '../registry/errors.js';
 import {candidateTags, tagsHoldingBuild} from '../registry/identity.js';
-import {familiarReference, parseReference} from '../registry/reference.js';
+import {familiarReference, parseReference} from '../docker/reference.js';
 import {parseVersionTag, sortTagsNewestFirst} from '../registry/versions.js';
 import {safeText} from '../text.js';
 import type {CommandContext} from './context.js';

@@ -14,7 +14,7 @@ export interface RawContainer {
 
 /** Every container, running or not: a stopped one still holds its networks and volumes. */
 export async function listAllContainers(engine: Engine): Promise<RawContainer[]> {
-	const raw = await engine.list<RawContainer>('list containers', '/containers/json', {all: 1});
+	const raw = await engine.readList<RawContainer>('list containers', async ({docker, signal}) => docker.listContainers({all: true, abortSignal: signal}));
 	return Array.isArray(raw) ? raw : [];
 }
 

@@ -2,10 +2,10 @@ import process from 'node:process';
 import {DaemonError, DaemonUnreachable, KasmTuiError} from '../errors.js';
 import {debug} from '../debug.js';
 import {safeText} from '../text.js';
-import type {EngineTarget} from './connection.js';
-import {apiVersionToSpeak, isApiVersionTooNew, versionedPath} from './generation.js';
-import type {ApiRequest} from './request.js';
-import {engineApi, ReadTimeout, type EngineApi} from './transport.js';
+import type {EngineApi} from './api.js';
+import {apiVersionToSpeak, isApiVersionTooNew} from './generation.js';
+import type {EngineTarget} from './target.js';
+import {failedOnStaleConnection, openConnections, ReadTimeout, readTimeoutMs, withDeadline, type Connections} from './transport.js';
 
 /** The parts of GET /info that kasm-tui reads; the daemon's text is not trusted. */
 export interface DaemonInfo {
@@ -42,10 +42,19 @@ const unreachableCodes: Record<string, string> = {
 	ECONNABORTED: 'the connection was aborted',
 };
 
+/** The API version agreed with the daemon, and dockerode speaking it. */
+interface Agreed {
+	version: string;
+	api: Omit<EngineApi, 'signal'>;
+	/** The same on connections of their own, never kept. */
+	fresh: Omit<EngineApi, 'signal'>;
+}
+
 /**
- * The one door to the Docker Engine API: every request goes through `call`, which counts it,
- * logs it (--debug), sends it in the API version agreed with the daemon, and turns what goes
- * wrong into a typed error with one line for people.
+ * The one door to the Docker Engine API: every request goes through `call` (a read through
+ * `read`, `readObject` or `readList`), which counts it, logs it (--debug), sends it through
+ * dockerode in the API version agreed with the daemon, and turns what goes wrong into a typed
+ * error with one line for people.
  */
 export class Engine {
 	/**
@@ -55,26 +64,32 @@ export class Engine {
 	calls = 0;
 	private knownVersion?: Promise<EngineVersion>;
 	private knownInfo?: Promise<DaemonInfo>;
-	private agreed?: Promise<{version: string; api: EngineApi}>;
+	private agreed?: Promise<Agreed>;
 
 	private constructor(
 		readonly target: EngineTarget,
-		readonly api: EngineApi,
+		private readonly connections: Connections,
+		private readonly dockerode: typeof import('./api.js'),
+		/** How long a read may wait. */
+		readonly timeoutMs: number,
 	) {}
 
 	/** `timeoutMs`: how long a read may wait (default KASM_TUI_API_TIMEOUT, else 60 s). */
 	static async open(target: EngineTarget, options: {timeoutMs?: number} = {}): Promise<Engine> {
-		return new Engine(target, await engineApi(target, process.env, options));
+		const timeoutMs = options.timeoutMs ?? readTimeoutMs(process.env);
+		// dockerode is loaded with the first Engine, so commands that ask no daemon never load it.
+		const [dockerode, connections] = await Promise.all([import('./api.js'), openConnections(target, timeoutMs)]);
+		return new Engine(target, connections, dockerode, timeoutMs);
 	}
 
 	/** Ends its connections (an ssh process) and what is under way on them. */
 	close(): void {
-		this.api.close();
+		this.connections.close();
 	}
 
 	/** GET /info, asked once per Engine (a failed ask is asked again next time). */
 	async info(): Promise<DaemonInfo> {
-		this.knownInfo ??= this.get<DaemonInfo>('read the daemon info', '/info');
+		this.knownInfo ??= this.readObject<DaemonInfo>('read the daemon info', async ({docker, signal}) => docker.info({abortSignal: signal}));
 		try {
 			return await this.knownInfo;
 		} catch (error) {
@@ -97,23 +112,40 @@ export class Engine {
 	}
 
 	/**
-	 * A GET of `path`, answered as a JSON object or list. Anything else (text, an HTML page, an
-	 * empty answer) is not the Engine API, and is said so rather than read as "nothing there".
+	 * A read (a GET), answered as docker-modem gives it: the parsed JSON, or the bytes of an
+	 * answer that is not JSON. It may wait `timeoutMs` (the `signal` it is given ends it then);
+	 * one that failed on a kept connection that had died while idle is asked once more, on a
+	 * connection of its own (the others kept may have died with it: a daemon restarted).
 	 */
-	async get<T>(what: string, path: string, query?: ApiRequest['query']): Promise<T> {
-		return this.call(what, async api => {
-			const answer = await api.request<unknown>({method: 'GET', path, query});
-			if (answer === null || typeof answer !== 'object') {
-				throw this.notTheApi(what, answer === undefined ? 'nothing' : typeof answer === 'string' ? 'text that is not JSON' : `a JSON ${answer === null ? 'null' : typeof answer}`);
-			}
+	async read<T>(what: string, request: (api: EngineApi) => Promise<T>): Promise<T> {
+		return this.call(what, async (api, agreed) => {
+			const attempt = async (on: Omit<EngineApi, 'signal'>) => withDeadline(this.timeoutMs, async signal => request({...on, signal}));
+			return attempt(api).catch(async (error: unknown) => {
+				if (failedOnStaleConnection(error)) {
+					return attempt(agreed.fresh);
+				}
 
-			return answer as T;
+				throw error;
+			});
 		});
 	}
 
-	/** A GET of a listing: a JSON list of objects, or an error; a list holding anything else is not the Engine API's. */
-	async list<T>(what: string, path: string, query?: ApiRequest['query']): Promise<T[]> {
-		const answer = await this.get<unknown>(what, path, query);
+	/**
+	 * A read answered as a JSON object or list. Anything else (text, an HTML page, an empty
+	 * answer) is not the Engine API, and is said so rather than read as "nothing there".
+	 */
+	async readObject<T>(what: string, request: (api: EngineApi) => Promise<unknown>): Promise<T> {
+		const answer = await this.read(what, request);
+		if (answer === null || typeof answer !== 'object' || Buffer.isBuffer(answer)) {
+			throw this.notTheApi(what, notJson(answer));
+		}
+
+		return answer as T;
+	}
+
+	/** A read of a listing: a JSON list of objects, or an error; a list holding anything else is not the Engine API's. */
+	async readList<T>(what: string, request: (api: EngineApi) => Promise<unknown>): Promise<T[]> {
+		const answer = await this.readObject<unknown>(what, request);
 		if (!Array.isArray(answer)) {
 			throw this.notTheApi(what, 'a JSON object where a list belongs');
 		}
@@ -134,19 +166,14 @@ export class Engine {
 		return (await this.versioned()).version;
 	}
 
-	private async versioned(): Promise<{version: string; api: EngineApi}> {
-		this.agreed ??= this.api.ping().then(daemonApi => {
+	private async versioned(): Promise<Agreed> {
+		this.agreed ??= withDeadline(this.timeoutMs, async signal => this.dockerode.pingFor(this.connections, signal)).then(daemonApi => {
 			const version = apiVersionToSpeak(daemonApi);
 			debug('engine', 'agree the API version', {daemon: daemonApi ?? 'none said', spoken: version});
-			const versioned = (request: ApiRequest): ApiRequest => ({...request, path: versionedPath(request.path, version)});
 			return {
 				version,
-				api: {
-					request: async request => this.api.request(versioned(request)),
-					stream: async request => this.api.stream(versioned(request)),
-					ping: async () => this.api.ping(),
-					close: () => this.api.close(),
-				},
+				api: this.dockerode.apiOn(this.connections, version),
+				fresh: this.dockerode.apiOn({...this.connections, requests: this.connections.fresh}, version),
 			};
 		});
 		try {
@@ -157,14 +184,28 @@ export class Engine {
 		}
 	}
 
+	/**
+	 * Whether the daemon answers at all, asked on a connection of its own (a daemon shutting down
+	 * still answers on its kept ones). Not counted, nor logged: the event stream asks it once a
+	 * quiet second, and it is no request of the operator's.
+	 */
+	async answers(signal: AbortSignal): Promise<boolean> {
+		return this.dockerode.answersOnFresh(this.connections, signal);
+	}
+
 	/** Runs one API call and turns what goes wrong into an error people can act on. */
-	async call<T>(what: string, request: (api: EngineApi) => Promise<T>): Promise<T> {
+	async call<T>(what: string, request: (api: EngineApi, agreed: Agreed) => Promise<T>): Promise<T> {
 		this.calls++;
 		const began = performance.now();
+		const send = async () => {
+			const agreed = await this.versioned();
+			return request(agreed.api, agreed);
+		};
+
 		try {
 			let answer: T;
 			try {
-				answer = await request((await this.versioned()).api);
+				answer = await send();
 			} catch (error) {
 				// Refused before anything was done: a daemon replaced by an older one since we agreed.
 				if (!isApiVersionTooNew(error)) {
@@ -172,7 +213,7 @@ export class Engine {
 				}
 
 				this.agreed = undefined;
-				answer = await request((await this.versioned()).api);
+				answer = await send();
 			}
 
 			debug('engine', what, {ms: Math.round(performance.now() - began)});
@@ -186,7 +227,9 @@ export class Engine {
 
 	/** The daemon's version, asked once per Engine (a failed ask is asked again next time). */
 	async version(): Promise<EngineVersion> {
-		this.knownVersion ??= this.get<{Version?: unknown; ApiVersion?: string; Os?: string; Arch?: string}>('read the engine version', '/version').then(version => {
+		this.knownVersion ??= this.readObject<{Version?: unknown; ApiVersion?: string; Os?: string; Arch?: string}>('read the engine version', async ({docker, signal}) =>
+			docker.version({abortSignal: signal}),
+		).then(version => {
 			// The version decides whether a digest may be sent (moby/moby#47299): it must be one.
 			if (typeof version.Version !== 'string' || version.Version === '') {
 				throw this.notTheApi('read the engine version', 'no version');
@@ -206,6 +249,20 @@ export class Engine {
 			throw error;
 		}
 	}
+}
+
+/** What a read answered that is no JSON object or list: docker-modem hands back the bytes of an answer that is not JSON. */
+function notJson(answer: unknown): string {
+	if (answer === undefined || (Buffer.isBuffer(answer) && answer.length === 0)) {
+		return 'nothing';
+	}
+
+	if (Buffer.isBuffer(answer)) {
+		const text = answer.toString('utf8').trim();
+		return text === 'null' ? 'a JSON null' : /^(true|false|-?\d[\d.eE+-]*|"[^]*")$/.test(text) ? 'a JSON value that is not an object' : 'text that is not JSON';
+	}
+
+	return answer === null ? 'a JSON null' : `a JSON ${typeof answer}`;
 }
 
 /** Maps a transport or daemon failure to a typed error with a one-line message. */
@@ -236,17 +293,20 @@ export function engineError(error: unknown, target: EngineTarget, what: string):
 	return new DaemonError(`could not ${what} on ${target.address}: ${safeText(cause.message ?? String(error)).slice(0, 300)}`);
 }
 
-/** The daemon's own words from an error answer: `{"message": "..."}`, or its text. */
+/**
+ * The daemon's own words from an error answer, as docker-modem hands it: `json` is the parsed
+ * `{"message": "..."}`, or the bytes of an answer that is not JSON; for a stream request it is
+ * null, and the words are in the message behind `(HTTP code N) reason - `.
+ */
 export function daemonMessage(cause: {json?: unknown; message?: string; statusCode?: number}): string {
 	const {json} = cause;
 	let message: unknown;
-	if (json && typeof json === 'object' && 'message' in json) {
+	if (json && typeof json === 'object' && !Buffer.isBuffer(json) && 'message' in json) {
 		message = (json as {message: unknown}).message;
-	} else if (typeof json === 'string' && json.trim()) {
-		message = json.trim().startsWith('<') ? `an HTML page instead of an API answer (HTTP ${cause.statusCode})` : json;
-	} else if (Buffer.isBuffer(json)) {
-		message = json.toString('utf8');
+	} else {
+		const text = (Buffer.isBuffer(json) ? json.toString('utf8') : typeof json === 'string' ? json : (cause.message ?? '').replace(/^\(HTTP code \d+\) [^-]*- /, '')).trim();
+		message = text.startsWith('<') ? `an HTML page instead of an API answer (HTTP ${cause.statusCode})` : text;
 	}
 
-	return safeText(message ?? cause.message ?? `HTTP ${cause.statusCode}`).slice(0, 300);
+	return safeText(message).trim().slice(0, 300) || `HTTP ${cause.statusCode ?? 'error'}`;
 }

@@ -2,7 +2,6 @@ import type {IncomingMessage} from 'node:http';
 import {DaemonUnreachable} from '../errors.js';
 import {safeText} from '../text.js';
 import type {Engine} from './engine.js';
-import {dialStream} from './request.js';
 
 /**
  * The daemon's event stream (GET /events), kept open: the screen's store loads one snapshot and
@@ -122,8 +121,8 @@ export function watchEvents(engine: Engine, options: WatchOptions): EventWatch {
 		const since = replay.since() ?? connectedSince;
 		let response: IncomingMessage;
 		try {
-			response = await engine.call('follow the event stream', async api =>
-				dialStream(api, {method: 'GET', path: '/events', query: {filters, since}, signal: controller.signal}),
+			response = await engine.call('follow the event stream', async ({streams}) =>
+				streams.getEvents({filters, ...(since === undefined ? {} : {since}), abortSignal: controller.signal}),
 			);
 		} catch (error) {
 			if (!controller.signal.aborted) {
@@ -254,13 +253,7 @@ const notAnswering = 'the daemon does not answer';
  * operator's, so it is neither counted nor written to the debug log once a second.
  */
 async function answers(engine: Engine, signal: AbortSignal): Promise<boolean> {
-	try {
-		const response = await engine.api.stream({method: 'GET', path: '/_ping', fresh: true, signal});
-		response.destroy();
-		return true;
-	} catch (error) {
-		return typeof (error as {statusCode?: unknown}).statusCode === 'number';
-	}
+	return engine.answers(signal);
 }
 
 /** Milliseconds to wait before attempt `failures + 1`: doubling from `firstRetryMs`, capped. */

@@ -9,7 +9,8 @@ import {daemonSupportsDigestReferences, digestCapableReleases} from './digest-su
  * - The API version. A path without a version is answered in the daemon's newest, whose shapes
  *   we may never have seen (Docker 29 speaks 1.52 and 29.0-29.2 refuse anything below 1.44), so
  *   every request names the version: the daemon's newest, but no newer than the newest we tested
- *   (`apiVersionToSpeak`, 1.51: every integration test passes on 28.5 spoken to in it). What
+ *   (`apiVersionToSpeak`, 1.51: every integration test passes on 28.5 spoken to in it), which
+ *   docker-modem puts before every path (api.ts). What
  *   1.46-1.51 changed touches nothing kasm-tui reads: /images/json gains `Descriptor` (1.48) and
  *   a real `Containers` count (1.51), events an image `create` (1.46), progress lines keep
  *   `error` beside `errorDetail` (deprecated in 1.48; both are read). 1.52 drops the events'
@@ -76,11 +77,6 @@ export function apiVersionToSpeak(daemonApiVersion: string | undefined): string 
 
 	const spoken = `${daemon[0]}.${daemon[1]}`;
 	return compareApiVersions(spoken, testedApiVersions.newest) > 0 ? testedApiVersions.newest : spoken;
-}
-
-/** `/plugins` → `/v1.45/plugins`; `/_ping` stays as it is, since it is how the version is learned. */
-export function versionedPath(path: string, apiVersion: string): string {
-	return path === '/_ping' || /^\/v\d+\.\d+\//.test(path) ? path : `/v${apiVersion}${path}`;
 }
 
 /** The daemon's "client version 1.45 is too new": it was downgraded under us, so the version is learned again. */

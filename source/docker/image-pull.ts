@@ -1,13 +1,14 @@
 import {KasmTuiError, Refused} from '../errors.js';
-import {mapLimited} from '../registry/identity.js';
-import {loginHint} from '../registry/auth.js';
-import {familiarReference, parseReference, type Reference} from '../registry/reference.js';
+import {mapLimited} from '../limit.js';
+import {loginHint} from './reference.js';
+import {familiarReference, parseReference, type Reference} from './reference.js';
 import {safeText} from '../text.js';
 import type {Engine} from './engine.js';
 import {PluginPullFailed} from './errors.js';
 import {ImagePullFailed} from './image-errors.js';
 import {followProgress} from './plugin-ops.js';
-import {daemonWords, dialStream, type RegistryAuth} from './request.js';
+import type {IncomingMessage} from 'node:http';
+import {daemonWords, type RegistryAuth} from './request.js';
 import {redact, registerSecret} from '../secrets.js';
 
 /** One line of an image pull's progress: a layer's status, or the pull's own (`Digest: …`, `Status: …`). */
@@ -71,17 +72,11 @@ export async function pullImage(engine: Engine, image: string, options: PullImag
 	const name = familiarReference(reference);
 	const fromImage = familiarReference({...reference, tag: undefined, digest: undefined});
 	const {auth} = options;
-	return engine.call(`pull ${name}`, async api => {
-		let stream;
+	return engine.call(`pull ${name}`, async ({streams}) => {
+		let stream: IncomingMessage;
 		try {
-			stream = await dialStream(api, {
-				method: 'POST',
-				path: '/images/create',
-				// A digest goes where the tag would; the daemon takes either.
-				query: {fromImage, tag: reference.digest ?? reference.tag ?? 'latest'},
-				auth,
-				signal: options.signal,
-			});
+			// POST /images/create, X-Registry-Auth from `auth`; a digest goes where the tag would, the daemon takes either.
+			stream = await streams.createImage(auth, {fromImage, tag: reference.digest ?? reference.tag ?? 'latest', ...(options.signal ? {abortSignal: options.signal} : {})});
 		} catch (error) {
 			if (typeof (error as {statusCode?: unknown}).statusCode === 'number') {
 				throw new ImagePullFailed(name, withHint(withoutSecrets(daemonWords(error), auth), reference, auth));

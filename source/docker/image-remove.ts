@@ -1,10 +1,10 @@
-import type {EngineApi} from './transport.js';
+import type {EngineApi} from './api.js';
 import {KasmTuiError, Refused} from '../errors.js';
 import {safeText} from '../text.js';
 import {containerName, listAllContainers} from './containers.js';
 import type {Engine} from './engine.js';
 import {ImageInUse, ImageNotFound, ImageRemoveRefused} from './image-errors.js';
-import {daemonWords, dial, encodeName} from './request.js';
+import {daemonWords, encodeName} from './request.js';
 
 /** What `docker rmi` printed: the tags taken off, and the layers and images deleted. */
 export interface ImageRemoval {
@@ -22,11 +22,11 @@ export async function removeImage(engine: Engine, image: string, options: {readO
 		throw new Refused(`kasm-tui is read-only (--read-only): it will not remove ${safeText(image)}`);
 	}
 
-	const path = `/images/${encodeName(image)}`;
-	const inspected = await imageCall(engine, image, `inspect the image ${image}`, async api =>
-		dial<{Id?: string}>(api, {method: 'GET', path: `${path}/json`}),
+	const inspected = await imageRead(engine, image, `inspect the image ${image}`, async api =>
+		// dockerode's Image.inspect takes no deadline.
+		api.dial<{Id?: unknown}>({method: 'GET', path: `/images/${encodeName(image)}/json`, signal: api.signal}),
 	);
-	const id = inspected?.Id;
+	const id = inspected && typeof inspected === 'object' && typeof inspected.Id === 'string' ? inspected.Id : undefined;
 	if (id) {
 		const users = (await listAllContainers(engine)).filter(container => container.ImageID === id).map(container => safeText(containerName(container)));
 		if (users.length > 0) {
@@ -34,11 +34,13 @@ export async function removeImage(engine: Engine, image: string, options: {readO
 		}
 	}
 
-	const answer = await imageCall(engine, image, `remove the image ${image}`, async api =>
-		dial<Array<{Untagged?: string; Deleted?: string}>>(api, {method: 'DELETE', path}),
-	);
+	const answer = (await imageCall(engine, image, `remove the image ${image}`, async ({docker}) => docker.getImage(encodeName(image)).remove())) as unknown;
 	const removal: ImageRemoval = {untagged: [], deleted: []};
-	for (const item of Array.isArray(answer) ? answer : []) {
+	for (const item of Array.isArray(answer) ? (answer as Array<{Untagged?: string; Deleted?: string} | null>) : []) {
+		if (!item || typeof item !== 'object') {
+			continue;
+		}
+
 		if (item.Untagged) {
 			removal.untagged.push(safeText(item.Untagged));
 		}
@@ -52,25 +54,31 @@ export async function removeImage(engine: Engine, image: string, options: {readO
 }
 
 async function imageCall<T>(engine: Engine, image: string, what: string, request: (api: EngineApi) => Promise<T>): Promise<T> {
-	return engine.call(safeText(what), async api => {
-		try {
-			return await request(api);
-		} catch (error) {
-			if (error instanceof KasmTuiError) {
-				throw error;
-			}
+	return engine.call(safeText(what), async api => typedImageErrors(request(api), image));
+}
 
-			const status = (error as {statusCode?: unknown}).statusCode;
-			if (status === 404) {
-				throw new ImageNotFound(image);
-			}
+async function imageRead<T>(engine: Engine, image: string, what: string, request: (api: EngineApi) => Promise<T>): Promise<T> {
+	return engine.read(safeText(what), async api => typedImageErrors(request(api), image));
+}
 
-			if (status === 409) {
-				// A container created since we looked, or an id with several tags: the daemon's words say which.
-				throw new ImageRemoveRefused(`the daemon will not remove ${safeText(image)} without force: ${daemonWords(error)}`);
-			}
-
+async function typedImageErrors<T>(request: Promise<T>, image: string): Promise<T> {
+	try {
+		return await request;
+	} catch (error) {
+		if (error instanceof KasmTuiError) {
 			throw error;
 		}
-	});
+
+		const status = (error as {statusCode?: unknown}).statusCode;
+		if (status === 404) {
+			throw new ImageNotFound(image);
+		}
+
+		if (status === 409) {
+			// A container created since we looked, or an id with several tags: the daemon's words say which.
+			throw new ImageRemoveRefused(`the daemon will not remove ${safeText(image)} without force: ${daemonWords(error)}`);
+		}
+
+		throw error;
+	}
 }

@@ -29,8 +29,12 @@ export interface RawImage {
 export type ImageWithUsage = Image & {usedBy: {containers: string[]}};
 
 export async function listImages(engine: Engine): Promise<Image[]> {
-	const raw = await engine.list<RawImage>('list images', '/images/json');
-	return (Array.isArray(raw) ? raw : []).flatMap(image => toImages(image));
+	return (await listRawImages(engine)).flatMap(image => toImages(image));
+}
+
+/** The image listing as the Engine API gives it (GET /images/json). */
+export async function listRawImages(engine: Engine): Promise<RawImage[]> {
+	return engine.readList<RawImage>('list images', async ({docker, signal}) => docker.listImages({abortSignal: signal}));
 }
 
 export function toImages(raw: RawImage): Image[] {
@@ -58,7 +62,7 @@ export function toImages(raw: RawImage): Image[] {
 /** The images and who uses each, from one image listing and one container listing, in parallel. */
 export async function listImagesWithUsage(engine: Engine): Promise<ImageWithUsage[]> {
 	const [raw, containers] = await Promise.all([
-		engine.list<RawImage>('list images', '/images/json'),
+		listRawImages(engine),
 		listAllContainers(engine),
 	]);
 	return imagesWithUsage(raw, containers);

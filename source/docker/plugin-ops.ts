@@ -1,5 +1,5 @@
 import type {IncomingMessage} from 'node:http';
-import type {EngineApi} from './transport.js';
+import type {EngineApi} from './api.js';
 import {DaemonError, KasmTuiError, PluginNotFound} from '../errors.js';
 import {safeText} from '../text.js';
 import {daemonSupportsDigestReferences, isDigestReference} from './digest-support.js';
@@ -15,13 +15,16 @@ import {
 	PluginPullFailed,
 } from './errors.js';
 import {toPlugin, type Plugin, type Privilege, type RawPlugin} from './plugins.js';
-import {daemonWords, dial, dialStream, encodeName, type RegistryAuth} from './request.js';
+import {daemonWords, encodeName, type RegistryAuth} from './request.js';
 import {isInUse, usageIndex} from './usage.js';
 
 /**
- * Every change to a plugin goes through here, not through dockerode's Plugin methods: those send no
- * privileges body to upgrade ("failed to parse privileges: EOF"), no `timeout` to enable, and drop
- * disable's `force`. Errors come back typed, with the daemon's words where we have no better ones.
+ * Every change to a plugin goes through here, through dockerode: its Plugin methods where they
+ * send what the daemon needs (inspect, enable, configure, remove), modem.dial with the request
+ * spelled out where they do not (pull and upgrade need the privileges as the body, `remote` in the
+ * query, X-Registry-Auth and their progress read to the end; upgrade() sends no body, "failed to
+ * parse privileges: EOF"; disable() drops `force`; privileges() sends no credentials). Errors come
+ * back typed, with the daemon's words where we have no better ones.
  */
 
 /** One line of a pull or upgrade's progress, safe to print. */
@@ -58,11 +61,11 @@ export type UpgradeOptions = Omit<PullOptions, 'name'>;
 /** What installing `remote` would ask the operator to grant (`docker plugin install` shows the same). */
 export async function pluginPrivileges(engine: Engine, remote: string, options: {auth?: RegistryAuth} = {}): Promise<Privilege[]> {
 	await refuseDigestOnBuggyDaemon(engine, remote);
-	const raw = await pluginCall(engine, `read the privileges of ${remote}`, {}, async api =>
-		dial<unknown>(api, {method: 'GET', path: '/plugins/privileges', query: {remote}, auth: options.auth}),
+	const raw = await pluginRead(engine, `read the privileges of ${remote}`, {}, async api =>
+		api.dial<unknown>({method: 'GET', path: '/plugins/privileges', query: {remote}, auth: options.auth, signal: api.signal}),
 	);
-	// Go sends no privileges as null; anything but a list of objects is not the Engine API's answer.
-	const list = raw ?? [];
+	// Go sends no privileges as null (docker-modem hands back its bytes); anything but a list of objects is not the Engine API's answer.
+	const list = raw === undefined || (Buffer.isBuffer(raw) && raw.toString('utf8').trim() === 'null') ? [] : raw;
 	if (!Array.isArray(list) || !list.every(item => item !== null && typeof item === 'object')) {
 		throw new DaemonError(`the daemon answered "read the privileges of ${safeText(remote).slice(0, 200)}" with something that is not a list of privileges: is it a Docker daemon, or is something in between?`);
 	}
@@ -79,7 +82,7 @@ export async function pullPlugin(engine: Engine, options: PullOptions): Promise<
 	await refuseDigestOnBuggyDaemon(engine, options.remote);
 	const subject = options.name ?? options.remote;
 	return pluginCall(engine, `install the plugin ${subject}`, {plugin: subject, action: 'install'}, async api => {
-		const stream = await dialStream(api, {
+		const stream = await api.dialStream({
 			method: 'POST',
 			path: '/plugins/pull',
 			query: {remote: options.remote, name: options.name},
@@ -95,7 +98,7 @@ export async function pullPlugin(engine: Engine, options: PullOptions): Promise<
 export async function upgradePlugin(engine: Engine, name: string, options: UpgradeOptions): Promise<PullResult> {
 	await refuseDigestOnBuggyDaemon(engine, options.remote);
 	return pluginCall(engine, `upgrade the plugin ${name}`, {plugin: name, installed: true, action: 'upgrade'}, async api => {
-		const stream = await dialStream(api, {
+		const stream = await api.dialStream({
 			method: 'POST',
 			path: `/plugins/${encodeName(name)}/upgrade`,
 			query: {remote: options.remote},
@@ -107,10 +110,14 @@ export async function upgradePlugin(engine: Engine, name: string, options: Upgra
 	});
 }
 
-/** `timeout` is how long (seconds) the daemon waits for the plugin to answer; 0 is its default. */
+/**
+ * `timeout` is how long (seconds) the daemon waits for the plugin to answer; 0 is its default. In
+ * the query only, as `docker plugin enable` sends it: dockerode's enable sends it as a JSON body
+ * too, which the API does not define (and a proxy that passes on headers but not bodies hangs).
+ */
 export async function enablePlugin(engine: Engine, name: string, {timeout = 0}: {timeout?: number} = {}): Promise<void> {
 	await pluginCall(engine, `enable the plugin ${name}`, {plugin: name, installed: true, action: 'enable'}, async api =>
-		dial(api, {method: 'POST', path: `/plugins/${encodeName(name)}/enable`, query: {timeout}}),
+		api.dial({method: 'POST', path: `/plugins/${encodeName(name)}/enable`, query: {timeout}}),
 	);
 }
 
@@ -120,8 +127,8 @@ export async function enablePlugin(engine: Engine, name: string, {timeout = 0}: 
  * refuses an enabled plugin (PluginEnabled) and a setting that is unknown or not settable.
  */
 export async function setPluginSettings(engine: Engine, name: string, settings: string[]): Promise<void> {
-	await pluginCall(engine, `change the settings of the plugin ${name}`, {plugin: name, installed: true, action: 'change the settings of'}, async api =>
-		dial(api, {method: 'POST', path: `/plugins/${encodeName(name)}/set`, body: settings}),
+	await pluginCall(engine, `change the settings of the plugin ${name}`, {plugin: name, installed: true, action: 'change the settings of'}, async ({docker}) =>
+		docker.getPlugin(encodeName(name)).configure({_body: settings}),
 	);
 }
 
@@ -130,7 +137,7 @@ export async function disablePlugin(engine: Engine, name: string, {force = false
 	await explainInUse(
 		engine,
 		pluginCall(engine, `disable the plugin ${name}`, {plugin: name, installed: true, action: 'disable'}, async api =>
-			dial(api, {method: 'POST', path: `/plugins/${encodeName(name)}/disable`, query: force ? {force: true} : {}}),
+			api.dial({method: 'POST', path: `/plugins/${encodeName(name)}/disable`, query: force ? {force: true} : {}}),
 		),
 	);
 }
@@ -138,8 +145,8 @@ export async function disablePlugin(engine: Engine, name: string, {force = false
 export async function removePlugin(engine: Engine, name: string, {force = false}: {force?: boolean} = {}): Promise<void> {
 	await explainInUse(
 		engine,
-		pluginCall(engine, `remove the plugin ${name}`, {plugin: name, installed: true, action: 'remove'}, async api =>
-			dial(api, {method: 'DELETE', path: `/plugins/${encodeName(name)}`, query: force ? {force: true} : {}}),
+		pluginCall(engine, `remove the plugin ${name}`, {plugin: name, installed: true, action: 'remove'}, async ({docker}) =>
+			docker.getPlugin(encodeName(name)).remove(force ? {force: true} : {}),
 		),
 	);
 }
@@ -162,10 +169,10 @@ async function explainInUse<T>(engine: Engine, request: Promise<T>): Promise<T> 
 }
 
 export async function inspectPlugin(engine: Engine, name: string): Promise<Plugin> {
-	const raw = await pluginCall(engine, `inspect the plugin ${name}`, {plugin: name, installed: true, action: 'inspect'}, async api =>
-		dial<RawPlugin>(api, {method: 'GET', path: `/plugins/${encodeName(name)}/json`}),
+	const raw = await pluginRead(engine, `inspect the plugin ${name}`, {plugin: name, installed: true, action: 'inspect'}, async ({docker, signal}) =>
+		docker.getPlugin(encodeName(name)).inspect({abortSignal: signal}),
 	);
-	return toPlugin(raw && typeof raw === 'object' ? raw : {});
+	return toPlugin(raw && typeof raw === 'object' && !Buffer.isBuffer(raw) ? (raw as RawPlugin) : {});
 }
 
 /** Never hand a digest reference to a daemon that dies of it (moby/moby#47299). */
@@ -198,13 +205,20 @@ interface Subject {
 }
 
 async function pluginCall<T>(engine: Engine, what: string, subject: Subject, request: (api: EngineApi) => Promise<T>): Promise<T> {
-	return engine.call(safeText(what), async api => {
-		try {
-			return await request(api);
-		} catch (error) {
-			throw pluginError(error, safeText(what), subject) ?? error;
-		}
-	});
+	return engine.call(safeText(what), async api => typedPluginErrors(request(api), what, subject));
+}
+
+/** The same for a read, which has the read deadline. */
+async function pluginRead<T>(engine: Engine, what: string, subject: Subject, request: (api: EngineApi) => Promise<T>): Promise<T> {
+	return engine.read(safeText(what), async api => typedPluginErrors(request(api), what, subject));
+}
+
+async function typedPluginErrors<T>(request: Promise<T>, what: string, subject: Subject): Promise<T> {
+	try {
+		return await request;
+	} catch (error) {
+		throw pluginError(error, safeText(what), subject) ?? error;
+	}
 }
 
 /** Maps the daemon's plugin answers to typed errors; anything else is left to engineError. */
@@ -272,7 +286,8 @@ export async function followProgress(
 		try {
 			message = JSON.parse(line) as Record<string, unknown>;
 		} catch {
-			onProgress({status: safeText(line).slice(0, 300)});
+			// The daemon writes only JSON here: anything else is not its answer, and not a success.
+			failure ??= `its answer was not understood: ${safeText(line).slice(0, 200)}`;
 			return;
 		}
 

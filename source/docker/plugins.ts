@@ -1,4 +1,4 @@
-import {parseReference} from '../registry/reference.js';
+import {parseReference} from './reference.js';
 import {isRolling} from '../rolling.js';
 import {safeText} from '../text.js';
 import type {Engine} from './engine.js';
@@ -57,7 +57,7 @@ export interface RawPluginConfig {
 }
 
 export async function listPlugins(engine: Engine): Promise<Plugin[]> {
-	const raw = await engine.list<RawPlugin>('list plugins', '/plugins');
+	const raw = await engine.readList<RawPlugin>('list plugins', async ({docker, signal}) => docker.listPlugins({abortSignal: signal}));
 	return raw.map(plugin => toPlugin(plugin)).sort((a, b) => a.name.localeCompare(b.name));
 }
 

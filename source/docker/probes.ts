@@ -3,7 +3,7 @@ import {performance} from 'node:perf_hooks';
 import {KasmTuiError} from '../errors.js';
 import {safeText} from '../text.js';
 import type {Engine} from './engine.js';
-import {daemonWords, dial, encodeName} from './request.js';
+import {daemonWords, encodeName} from './request.js';
 
 /**
  * Probes of a plugin through the daemon, as its users reach it: the daemon calls the driver on
@@ -57,16 +57,17 @@ async function timed(kind: ProbeKind, work: () => Promise<string>): Promise<Prob
 export async function probeVolumeDriver(engine: Engine, driver: string): Promise<ProbeResult> {
 	return timed('volume', async () => {
 		const name = probeName();
-		await engine.call(`create the probe volume ${name} with ${driver}`, async api =>
-			dial(api, {method: 'POST', path: '/volumes/create', body: {Name: name, Driver: driver, Labels: {[probeLabel]: 'health-gate'}}}),
+		await engine.call(`create the probe volume ${name} with ${driver}`, async ({docker}) =>
+			docker.createVolume({Name: name, Driver: driver, Labels: {[probeLabel]: 'health-gate'}}),
 		);
 		try {
-			const inspected = await engine.call(`inspect the probe volume ${name}`, async api => dial<{Driver?: unknown}>(api, {method: 'GET', path: `/volumes/${encodeName(name)}`}));
-			if (safeText(inspected?.Driver) === '') {
+			const inspected = await engine.read(`inspect the probe volume ${name}`, async ({docker, signal}) => docker.getVolume(encodeName(name)).inspect({abortSignal: signal}));
+			if (safeText((inspected as {Driver?: unknown} | undefined)?.Driver) === '') {
 				throw new KasmTuiError(`the daemon shows the probe volume ${name} without its driver`);
 			}
 		} finally {
-			await engine.call(`remove the probe volume ${name}`, async api => dial(api, {method: 'DELETE', path: `/volumes/${encodeName(name)}`, query: {force: true}}));
+			// dockerode's Volume.remove drops `force`.
+			await engine.call(`remove the probe volume ${name}`, async api => api.dial({method: 'DELETE', path: `/volumes/${encodeName(name)}`, query: {force: true}}));
 		}
 
 		return `created, inspected and removed a volume through ${driver}`;
@@ -80,15 +81,11 @@ export async function probeVolumeDriver(engine: Engine, driver: string): Promise
 export async function probeNetworkDriver(engine: Engine, driver: string): Promise<ProbeResult> {
 	return timed('network', async () => {
 		const name = probeName();
-		const created = await engine.call(`create the probe network ${name} with ${driver}`, async api =>
-			dial<{Id?: unknown}>(api, {
-				method: 'POST',
-				path: '/networks/create',
-				body: {Name: name, Driver: driver, Internal: true, CheckDuplicate: true, Labels: {[probeLabel]: 'health-gate'}},
-			}),
+		const created = await engine.call(`create the probe network ${name} with ${driver}`, async ({docker}) =>
+			docker.createNetwork({Name: name, Driver: driver, Internal: true, CheckDuplicate: true, Labels: {[probeLabel]: 'health-gate'}}),
 		);
-		const id = safeText(created?.Id) || name;
-		await engine.call(`remove the probe network ${name}`, async api => dial(api, {method: 'DELETE', path: `/networks/${encodeName(id)}`}));
+		const id = safeText(created?.id) || name;
+		await engine.call(`remove the probe network ${name}`, async ({docker}) => docker.getNetwork(encodeName(id)).remove());
 		return `created and removed an internal network through ${driver}`;
 	});
 }

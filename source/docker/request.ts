@@ -1,5 +1,3 @@
-import type {IncomingMessage} from 'node:http';
-import type {EngineApi} from './transport.js';
 import {safeText} from '../text.js';
 
 /** Credentials for a registry, as the Engine API takes them in X-Registry-Auth. Never printed. */
@@ -11,44 +9,26 @@ export interface RegistryAuth {
 	registrytoken?: string;
 }
 
-/** One Engine API request, spelled out, because dockerode's plugin methods get several wrong. */
-export interface ApiRequest {
-	method: 'GET' | 'POST' | 'DELETE';
-	/** Path with its parameters already encoded, e.g. `/plugins/${encodeName(name)}/enable`. */
-	path: string;
-	query?: Record<string, string | number | boolean | undefined>;
-	/** Sent as JSON; an empty array is sent too (the pull endpoints need `[]`). */
-	body?: unknown;
-	auth?: RegistryAuth;
-	signal?: AbortSignal;
-	/** On a connection of its own, not a kept-alive one: a daemon shutting down still answers on those. */
-	fresh?: boolean;
-}
-
-/** A plugin name or reference as one path parameter; the daemon decodes it. */
+/**
+ * A plugin, image or volume name as one path parameter; the daemon decodes it. dockerode puts
+ * names into paths as they are, so they are handed to it encoded.
+ */
 export function encodeName(name: string): string {
 	return encodeURIComponent(name);
 }
 
-/** Sends a request (unix, tcp, TLS or ssh alike) and resolves with the parsed answer. */
-export async function dial<T>(api: EngineApi, request: ApiRequest): Promise<T> {
-	return api.request<T>(request);
-}
-
-/** The same, resolving with the response stream as soon as the status says success. */
-export async function dialStream(api: EngineApi, request: ApiRequest): Promise<IncomingMessage> {
-	return api.stream(request);
-}
-
 /**
- * The daemon's own words from a failed request: `{"message": …}` when the answer was read whole;
- * for stream requests docker-modem folds them into its message behind `(HTTP code N) reason - `.
+ * The daemon's own words from a failed request, as docker-modem reports it: `{"message": …}` in
+ * `json` when the answer was read whole (the bytes, when it was not JSON); for stream requests
+ * folded into its message behind `(HTTP code N) reason - `.
  */
 export function daemonWords(error: unknown): string {
 	const cause = error as {json?: unknown; message?: unknown; statusCode?: number};
 	let words: unknown;
-	if (cause.json && typeof cause.json === 'object' && 'message' in cause.json) {
+	if (cause.json && typeof cause.json === 'object' && !Buffer.isBuffer(cause.json) && 'message' in cause.json) {
 		words = (cause.json as {message: unknown}).message;
+	} else if (Buffer.isBuffer(cause.json) && cause.json.length > 0) {
+		words = cause.json.toString('utf8');
 	} else if (typeof cause.message === 'string') {
 		words = cause.message.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
 	}

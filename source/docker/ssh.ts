@@ -1,11 +1,11 @@
 import {spawn, type ChildProcessByStdio} from 'node:child_process';
-import http from 'node:http';
 import process from 'node:process';
 import {Duplex, type Readable, type Writable} from 'node:stream';
 import {DaemonUnreachable} from '../errors.js';
 import {debug} from '../debug.js';
 import {safeText} from '../text.js';
-import type {EngineTarget} from './connection.js';
+import type {EngineTarget} from './target.js';
+import {EngineAgent} from './transport.js';
 
 /**
  * ssh:// as the docker CLI does it (cli/connhelper): the operator's own `ssh` runs
@@ -132,9 +132,9 @@ function remember(child: SshChild) {
 }
 
 /**
- * One ssh process as a socket for node:http: what http writes goes to ssh's stdin, what ssh
- * prints comes back. It has the few socket methods http and its Agent call (timeouts, ref).
- * When ssh exits with an error, the connection fails with its reason.
+ * One ssh process as a socket for node:http, under docker-modem's requests: what http writes goes
+ * to ssh's stdin, what ssh prints comes back. It has the few socket methods http and its Agent
+ * call (timeouts, ref). When ssh exits with an error, the connection fails with its reason.
  */
 export class SshConnection extends Duplex {
 	readonly connecting = false;
@@ -264,16 +264,14 @@ export class SshConnection extends Duplex {
  * gets an ssh of its own, which ends with it; with ControlMaster in the ssh config those share
  * the master's connection.
  */
-export class SshAgent extends http.Agent {
+export class SshAgent extends EngineAgent {
 	/** Where streams go: a new ssh each, not kept once the stream ends. */
-	readonly streams: http.Agent;
+	readonly streams: EngineAgent;
 
 	constructor(address: string, transport: SshTransport, options: {connectTimeoutSeconds?: number} = {}) {
-		super({keepAlive: true, maxSockets: 1, maxFreeSockets: 1});
 		const command = sshCommand(transport, options);
-		this.createConnection = () => new SshConnection(address, command);
-		this.streams = new http.Agent({keepAlive: false});
-		this.streams.createConnection = () => new SshConnection(address, command);
+		super({keepAlive: true, maxSockets: 1, maxFreeSockets: 1}, () => new SshConnection(address, command));
+		this.streams = new EngineAgent({keepAlive: false}, () => new SshConnection(address, command));
 	}
 
 	override destroy(): void {

@@ -1,9 +1,17 @@
-import http, {type IncomingMessage} from 'node:http';
+import http from 'node:http';
+import net from 'node:net';
 import process from 'node:process';
+import type {Duplex} from 'node:stream';
 import {BadInput} from '../errors.js';
 import {safeText} from '../text.js';
-import type {EngineTarget} from './connection.js';
-import type {ApiRequest} from './request.js';
+import type {EngineTarget} from './target.js';
+
+/**
+ * Our own connections to a daemon, which dockerode (docker-modem) sends its requests on: an
+ * http.Agent per daemon that opens a unix socket, a tcp (TLS) connection or the operator's ssh
+ * (ssh.ts). docker-modem is handed the agent and a socket path it never opens itself, so it
+ * neither reads DOCKER_HOST nor parses URLs: the agent decides where a connection goes.
+ */
 
 /**
  * How long a read (a GET that is not a stream) waits for the daemon before it is given up:
@@ -38,252 +46,153 @@ export class ReadTimeout extends Error {
 	}
 }
 
-/**
- * How requests reach the Engine API: node:http over a unix socket, tcp (with TLS), or the
- * operator's own ssh (ssh.ts). Loading dockerode costs more than the whole `plugins` command.
- */
-export interface EngineApi {
-	/** The answer, parsed as JSON when it is JSON. A status other than 2xx rejects. */
-	request<T>(request: ApiRequest): Promise<T>;
-	/** The answer as a stream, once its status says success (pulls, events). */
-	stream(request: ApiRequest): Promise<IncomingMessage>;
-	/** Ends what is under way and the connections kept (an ssh process); later requests open new ones. */
-	close(): void;
-	/** The newest API version the daemon speaks, from `/_ping`'s API-Version header; none if it names none. */
-	ping(): Promise<string | undefined>;
-}
-
-function apiVersionHeader(response: IncomingMessage): string | undefined {
-	const value = response.headers['api-version'];
-	return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** The error shape callers read (the daemon's JSON `message` in `json`), as docker-modem's. */
-export class ApiError extends Error {
-	constructor(
-		readonly statusCode: number,
-		readonly json: unknown,
-	) {
-		const words = json && typeof json === 'object' && 'message' in json ? String((json as {message: unknown}).message) : typeof json === 'string' ? json : '';
-		super(`(HTTP code ${statusCode}) ${http.STATUS_CODES[statusCode] ?? 'unexpected'} - ${words}`);
-		this.name = 'ApiError';
-	}
-}
-
-function encodeQuery(query: ApiRequest['query']): string {
-	const parameters = new URLSearchParams();
-	for (const [key, value] of Object.entries(query ?? {})) {
-		if (value !== undefined) {
-			parameters.set(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
-		}
-	}
-
-	const text = parameters.toString();
-	return text ? `?${text}` : '';
-}
-
-/** X-Registry-Auth as the docker CLI sends it: URL-safe base64 of the JSON. */
-export function registryAuthHeader(auth: NonNullable<ApiRequest['auth']>): string {
-	return Buffer.from(JSON.stringify(auth)).toString('base64').replaceAll('+', '-').replaceAll('/', '_');
-}
-
-function readAll(response: IncomingMessage): Promise<Buffer> {
-	return new Promise((resolve, reject) => {
-		const chunks: Buffer[] = [];
-		response.on('data', (chunk: Buffer) => chunks.push(chunk));
-		response.on('end', () => resolve(Buffer.concat(chunks)));
-		response.on('error', reject);
-		// A connection cut mid-answer must end the wait even where no error is emitted.
-		response.on('close', () => {
-			if (!response.complete) {
-				reject(new Error('the answer was cut short'));
-			}
-		});
-	});
-}
-
-function parse(body: Buffer): unknown {
-	const text = body.toString('utf8');
-	try {
-		return JSON.parse(text) as unknown;
-	} catch {
-		return text;
+/** An answer whose connection closed before all of it came (docker-modem would wait for it forever). */
+export class AnswerCutShort extends Error {
+	override name = 'AnswerCutShort';
+	constructor() {
+		super('the answer was cut short');
 	}
 }
 
 /** Errors of a request that failed on a kept connection before any answer came. */
 const staleConnections = new WeakSet<object>();
 
-/** node:http's agent reads `servername` for plain http too (to name sockets), though its types say TLS only. */
-type BaseOptions = http.RequestOptions & {servername?: string};
+/**
+ * A request that failed on a connection kept from an earlier one, before any answer: the
+ * connection had died while idle (an ssh that was ended, a daemon restarted) and was handed out
+ * once more before its end was seen. Nothing reached the daemon, so a read may be asked again.
+ */
+export function failedOnStaleConnection(error: unknown): boolean {
+	return typeof error === 'object' && error !== null && staleConnections.has(error);
+}
 
-class HttpApi implements EngineApi {
-	private readonly base: BaseOptions;
-	private readonly send: typeof http.request;
-	private readonly timeoutMs: number;
-	/** Where streams go when it is not `base` (over ssh, each stream has a connection of its own). */
-	private readonly streamBase: BaseOptions;
-	private readonly open = new Set<http.ClientRequest>();
+type AddRequest = (request: http.ClientRequest, options: unknown) => void;
+const addRequest = (http.Agent.prototype as unknown as {addRequest: AddRequest}).addRequest;
 
-	constructor(base: BaseOptions, send: typeof http.request, timeoutMs: number, streamBase: BaseOptions = base) {
-		this.base = base;
-		this.send = send;
-		this.timeoutMs = timeoutMs;
-		this.streamBase = streamBase;
+/**
+ * The agent every request to one daemon goes through. Besides making the connection it watches
+ * each request, which docker-modem does not let us reach: it marks a failure on a kept connection
+ * (failedOnStaleConnection), and it fails a request whose answer is cut short, where docker-modem
+ * would otherwise wait for an `end` that never comes.
+ */
+export class EngineAgent extends http.Agent {
+	constructor(options: http.AgentOptions, connect?: () => Duplex) {
+		// No TLS on the request itself, so no server name: without one, node:http would work one
+		// out per request with net.isIP, whose IPv6 pattern costs ~5 ms to compile on a command's
+		// first request. A TLS connection gets its server name from `connect`.
+		super({...options, servername: ''} as http.AgentOptions);
+		if (connect) {
+			this.createConnection = connect as unknown as typeof this.createConnection;
+		}
 	}
 
-	close(): void {
-		for (const call of this.open) {
-			call.destroy();
-		}
-
-		for (const base of [this.base, this.streamBase]) {
-			if (base.agent instanceof http.Agent && base.agent !== http.globalAgent) {
-				base.agent.destroy();
-			}
-		}
-	}
-
-	async request<T>(request: ApiRequest): Promise<T> {
-		const timeout = request.method === 'GET' ? this.timeoutMs : undefined;
-		let timedOut = false;
-		let body: Buffer;
-		let response: IncomingMessage;
-		const send = async () =>
-			this.dial(this.base, request, timeout, () => {
-				timedOut = true;
-			});
-		try {
-			// A kept connection can die while idle (an ssh that was ended) and be handed out once more
-			// before its end is seen: a read that got nothing on it is asked again on a new one.
-			response = await send().catch(async (error: unknown) => {
-				if (request.method === 'GET' && staleConnections.has(error as object)) {
-					return send();
+	addRequest(request: http.ClientRequest, options: unknown): void {
+		let answered = false;
+		request.once('response', (response: http.IncomingMessage) => {
+			answered = true;
+			response.once('close', () => {
+				if (!response.complete) {
+					// docker-modem listens for the request's errors only; one that already ended ignores this.
+					request.emit('error', new AnswerCutShort());
 				}
-
-				throw error;
 			});
-			body = await readAll(response);
-		} catch (error) {
-			// Cut off mid-answer, the stream reports a reset: say what really happened.
-			throw timedOut ? new ReadTimeout(timeout!) : error;
-		}
-
-		const answer = body.length === 0 ? undefined : parse(body);
-		if ((response.statusCode ?? 0) >= 300) {
-			throw new ApiError(response.statusCode ?? 0, answer);
-		}
-
-		return answer as T;
-	}
-
-	async stream(request: ApiRequest): Promise<IncomingMessage> {
-		const response = await this.dial(this.streamBase, request);
-		if ((response.statusCode ?? 0) >= 300) {
-			throw new ApiError(response.statusCode ?? 0, parse(await readAll(response)));
-		}
-
-		return response;
-	}
-
-	async ping(): Promise<string | undefined> {
-		let timedOut = false;
-		try {
-			const response = await this.dial(this.base, {method: 'GET', path: '/_ping'}, this.timeoutMs, () => {
-				timedOut = true;
-			});
-			// The headers say it all (a daemon still starting answers 500 with the header all the same).
-			response.resume();
-			return apiVersionHeader(response);
-		} catch (error) {
-			throw timedOut ? new ReadTimeout(this.timeoutMs) : error;
-		}
-	}
-
-	/** Sends the request; with `timeoutMs`, a socket silent that long (before or during the answer) is cut off. */
-	private dial(base: BaseOptions, request: ApiRequest, timeoutMs?: number, onTimeout?: () => void): Promise<IncomingMessage> {
-		const body = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
-		const headers: http.OutgoingHttpHeaders = {Host: 'docker'};
-		if (body) {
-			headers['Content-Type'] = 'application/json';
-			headers['Content-Length'] = body.length;
-		}
-
-		if (request.auth) {
-			headers['X-Registry-Auth'] = registryAuthHeader(request.auth);
-		}
-
-		return new Promise((resolve, reject) => {
-			// `timeout` also bounds the connect, which setTimeout below does not (a host that drops packets).
-			const options = {...base, method: request.method, path: request.path + encodeQuery(request.query), headers, signal: request.signal, ...(timeoutMs === undefined ? {} : {timeout: timeoutMs})};
-			// A fresh connection: over ssh a new ssh (the streams' agent), elsewhere no agent at all.
-			const call = this.send(request.fresh ? {...options, agent: this.streamBase === this.base ? false : this.streamBase.agent} : options, resolve);
-			this.open.add(call);
-			call.on('close', () => this.open.delete(call));
-			let answered = false;
-			call.on('response', () => {
-				answered = true;
-			});
-			call.on('error', error => {
-				if (call.reusedSocket && !answered) {
-					staleConnections.add(error);
-				}
-
-				reject(error);
-			});
-			if (timeoutMs !== undefined) {
-				call.setTimeout(timeoutMs, () => {
-					onTimeout?.();
-					call.destroy(new ReadTimeout(timeoutMs));
-				});
-			}
-
-			call.end(body);
 		});
+		request.on('error', error => {
+			if (request.reusedSocket && !answered) {
+				staleConnections.add(error);
+			}
+		});
+		addRequest.call(this, request, options);
 	}
 }
 
-export async function engineApi(target: EngineTarget, env: NodeJS.ProcessEnv = process.env, options: {timeoutMs?: number} = {}): Promise<EngineApi> {
+/** The agents of one daemon: what docker-modem is handed, one per kind of connection. */
+export interface Connections {
+	/** Requests, on connections kept between them (over ssh: one ssh process, one request at a time). */
+	requests: EngineAgent;
+	/** Streams (events, pull progress), which hold their connection while they run: over ssh, an ssh each. */
+	streams: EngineAgent;
+	/** A connection of its own, never kept: a daemon shutting down still answers on kept ones. */
+	fresh: EngineAgent;
+	/** What docker-modem is told it connects to; the agents make the real connection. */
+	socketPath: string;
+	/** Ends every connection and what is under way on them; later requests open new ones. */
+	close(): void;
+}
+
+/** As node's global agent keeps them: the newest free connection first, dropped after 5 s idle. */
+const kept: http.AgentOptions = {keepAlive: true, scheduling: 'lifo', timeout: 5000};
+
+export async function openConnections(target: EngineTarget, timeoutMs: number): Promise<Connections> {
 	const {transport} = target;
-	const timeoutMs = options.timeoutMs ?? readTimeoutMs(env);
+	const agents = (requests: EngineAgent, streams: EngineAgent, fresh: EngineAgent, socketPath: string): Connections => ({
+		requests,
+		streams,
+		fresh,
+		socketPath,
+		close() {
+			for (const agent of new Set([requests, streams, fresh])) {
+				agent.destroy();
+			}
+		},
+	});
 	switch (transport.kind) {
-		// No TLS on these, so no server name: without one, node:http would work one out per request
-		// with net.isIP, whose IPv6 pattern costs ~5 ms to compile on a command's only request.
 		case 'unix': {
-			return new HttpApi({socketPath: transport.socketPath, servername: ''}, http.request, timeoutMs);
+			// node's own connection to `socketPath` (the agent reads it from the request); a stream
+			// holds a kept connection while it runs, which is closed with it.
+			const requests = new EngineAgent(kept);
+			return agents(requests, requests, new EngineAgent({keepAlive: false}), transport.socketPath);
 		}
 
 		case 'tcp': {
+			const {host, port} = transport;
 			if (!transport.tls) {
-				return new HttpApi({host: transport.host, port: transport.port, servername: ''}, http.request, timeoutMs);
+				const connect = () => net.connect({host, port});
+				const requests = new EngineAgent(kept, connect);
+				return agents(requests, requests, new EngineAgent({keepAlive: false}, connect), target.address);
 			}
 
-			const [https, net, {createSecureContext}] = await Promise.all([import('node:https'), import('node:net'), import('node:tls')]);
+			const tls = await import('node:tls');
 			// One secure context for every connection to the daemon: made per connection (node's
 			// default, from ca/cert/key) it parsed the certificates again each time, ~20 ms of CPU.
-			const secureContext = createSecureContext({ca: transport.tls.ca, cert: transport.tls.cert, key: transport.tls.key});
-			const tls = {secureContext, rejectUnauthorized: transport.tls.verify};
-			return new HttpApi(
-				{
-					host: transport.host,
-					port: transport.port,
-					// The certificate is checked against the address's host, as the docker CLI does, not
-					// against the Host header ("docker"); an IP address is no server name (RFC 6066).
-					servername: net.isIP(transport.host) ? '' : transport.host,
-					// Also on the request itself, for the requests that take no agent (a fresh connection).
-					...tls,
-					agent: new https.Agent(tls),
-				},
-				https.request,
-				timeoutMs,
-			);
+			const secureContext = tls.createSecureContext({ca: transport.tls.ca, cert: transport.tls.cert, key: transport.tls.key});
+			const rejectUnauthorized = transport.tls.verify;
+			// The certificate is checked against the address's host, as the docker CLI does; an IP
+			// address is no server name (RFC 6066), and is then what the certificate must name.
+			const servername = net.isIP(host) ? undefined : host;
+			const connect = () => tls.connect({host, port, servername, secureContext, rejectUnauthorized});
+			const requests = new EngineAgent(kept, connect);
+			return agents(requests, requests, new EngineAgent({keepAlive: false}, connect), target.address);
 		}
 
 		case 'ssh': {
 			const {SshAgent} = await import('./ssh.js');
 			const agent = new SshAgent(target.address, transport, {connectTimeoutSeconds: Math.min(30, timeoutMs / 1000)});
-			// One request at a time on the kept connection; a stream (events, a pull) gets its own.
-			return new HttpApi({agent, servername: ''}, http.request, timeoutMs, {agent: agent.streams, servername: ''});
+			// A fresh connection over ssh is a new ssh, as a stream's is.
+			return agents(agent, agent.streams, agent.streams, target.address);
 		}
+	}
+}
+
+/**
+ * Runs a read with a deadline: `run` gets the signal to hand its request (dockerode's
+ * `abortSignal`), which ends it, connect included, once `ms` have passed; it then fails with
+ * ReadTimeout, whatever the request said as it was cut off. The clock starts once the request is
+ * on its way (after this turn), as the socket timeout it replaces did: a caller's own deadline of
+ * the same length (a fleet's host pool), started as it asks, is the one that reports.
+ */
+export async function withDeadline<T>(ms: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+	const controller = new AbortController();
+	let timer: NodeJS.Timeout | undefined;
+	const arming = setImmediate(() => {
+		timer = setTimeout(() => controller.abort(new ReadTimeout(ms)), ms);
+	});
+	try {
+		return await run(controller.signal);
+	} catch (error) {
+		throw controller.signal.aborted ? (controller.signal.reason as ReadTimeout) : error;
+	} finally {
+		clearImmediate(arming);
+		clearTimeout(timer);
 	}
 }

@@ -1,4 +1,4 @@
-import {normaliseReference} from '../registry/reference.js';
+import {normaliseReference} from './reference.js';
 import {safeText} from '../text.js';
 import {containerName, listAllContainers, type RawContainer} from './containers.js';
 import type {Engine} from './engine.js';
@@ -75,8 +75,8 @@ export async function listPluginsWithUsage(engine: Engine): Promise<PluginWithUs
 /** The three listings the usage index needs, fetched in parallel; the screen shares their containers with the images. */
 export async function fetchUsageListings(engine: Engine): Promise<UsageListings> {
 	const [networks, volumes, containers] = await Promise.all([
-		engine.list<RawNetwork>('list networks', '/networks'),
-		engine.get<{Volumes?: RawVolume[] | null}>('list volumes', '/volumes'),
+		engine.readList<RawNetwork>('list networks', async ({docker, signal}) => docker.listNetworks({abortSignal: signal})),
+		engine.readObject<{Volumes?: RawVolume[] | null}>('list volumes', async ({docker, signal}) => docker.listVolumes({abortSignal: signal})),
 		listAllContainers(engine),
 	]);
 	return {

@@ -1,6 +1,9 @@
-import {loadLayoutEngine} from '../app/yoga.js';
-import {commandModules} from '../main.js';
-import {runCli} from '../run-cli.js';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import {loadLayoutEngine} from '../app/terminal/yoga.js';
+import {commandModules} from '../cli/run.js';
+import {runCli} from '../cli/run-cli.js';
 
 /** The single executable's app script: the CLI, and the warm-up its code cache is made after. */
 export {runCli};
@@ -12,14 +15,28 @@ export {runCli};
  */
 export async function warmUp(): Promise<void> {
 	await Promise.all(Object.values(commandModules).map(async load => load()));
-	await import('../app/open-screen.js');
-	await import('../app/services.js');
-	await import('../app/screen.js');
-	await import('../app/fleet/open-fleet-screen.js');
-	await import('../app/fleet/fleet-services.js');
-	await import('../app/fleet/fleet-screen.js');
+	await import('../app/screens/open-screen.js');
+	await import('../app/services/host-services.js');
+	await import('../app/screens/screen.js');
+	await import('../app/screens/open-fleet-screen.js');
+	await import('../app/services/fleet-services.js');
+	await import('../app/screens/fleet-screen.js');
 	// The settings' store (config.ts loads it on demand); only loaded, no folder is read.
 	await import('conf');
+	await warmEngineApi();
 	await loadLayoutEngine();
 	(await import('./warm-frame.js')).drawWarmFrame();
+}
+
+/**
+ * dockerode (loaded with the first Engine) and one listing through it, to a socket in a folder
+ * that does not exist: the request path runs up to the connect, which fails at once. No daemon
+ * is asked anything.
+ */
+async function warmEngineApi(): Promise<void> {
+	const [{Engine}, {listPluginsWithUsage}, {parseHost}] = await Promise.all([import('../docker/engine.js'), import('../docker/usage.js'), import('../hosts/resolve.js')]);
+	const nowhere = path.join(os.tmpdir(), `kasm-tui-warm-up-${process.pid}-${Date.now()}`, 'docker.sock');
+	const engine = await Engine.open(parseHost(`unix://${nowhere}`, 'flag'), {timeoutMs: 1000});
+	await listPluginsWithUsage(engine).catch(() => {});
+	engine.close();
 }

@@ -10,7 +10,7 @@ export interface AppExports {
 
 /**
  * Compiles the app's script as a CommonJS function and runs it, the same way when the code cache
- * is made (train.ts) and when it is used (loader.ts): V8 takes a cache only for the same source
+ * is made (source/build/train.ts) and when it is used (loader.ts): V8 takes a cache only for the same source
  * compiled with the same flags, and otherwise compiles afresh (`rejected`), slower but the same.
  */
 export function runApp(source: string, filename: string, cachedData?: Uint8Array): {script: vm.Script; app: AppExports; rejected: boolean} {
@@ -20,7 +20,7 @@ export function runApp(source: string, filename: string, cachedData?: Uint8Array
 	return {script, app: module.exports, rejected: cachedData !== undefined && script.cachedDataRejected === true};
 }
 
-/** Inside the executable only Node's built-ins exist; ssh2 tries its optional native parts and does without. */
+/** Inside the executable only Node's built-ins exist: everything else is in the script. */
 function requireBuiltin(id: string): unknown {
 	if (!isBuiltin(id)) {
 		throw Object.assign(new Error(`Cannot find module '${id}'`), {code: 'MODULE_NOT_FOUND'});

@@ -63,8 +63,8 @@ export async function autoUpdate(
 			}
 
 			const done = await runPlan(context, plan, event => report(plugin.name, event), {signal, gate: gate && (async () => gate(plugin.name))});
-			// An upgrade keeps the plugin: only a remove ends without one.
-			const change = await buildChange(context, plan, done.plugin!, done.entry.identity.digest);
+			// An upgrade keeps the plugin; a daemon gone quiet right after it leaves only what the plan knew.
+			const change = done.plugin ? await buildChange(context, plan, done.plugin, done.entry.identity.digest) : {from: plan.origin.tag, to: plan.destination.tag || plan.destination.remote, same: false};
 			outcomes.push({plugin: plugin.name, result: 'upgraded', tag: plugin.tag, from: change.from, to: change.to, sameBuild: change.same});
 		} catch (error) {
 			const notPutBack = error instanceof FlowFailed && error.undoFailed;

@@ -1,6 +1,6 @@
 import type {Plugin} from '../docker/plugins.js';
 import {sameBuild} from '../registry/identity.js';
-import {parseReference} from '../registry/reference.js';
+import {parseReference} from '../docker/reference.js';
 import {isImmutableTag, locateBuild, type BuildLocation} from './builds.js';
 import type {FlowContext} from './context.js';
 import {keepsBuild} from './describe.js';

@@ -3,7 +3,7 @@ import type {Plugin} from '../docker/plugins.js';
 import type {ContentIdentity, LedgerEntry} from '../ledger/entry.js';
 import {RegistryNotFound} from '../registry/errors.js';
 import {candidateTags, sameBuild, tagsHoldingBuild} from '../registry/identity.js';
-import {parseReference} from '../registry/reference.js';
+import {parseReference} from '../docker/reference.js';
 import {parseVersionTag, sortTagsNewestFirst} from '../registry/versions.js';
 import {isRolling, rollingIdentifier} from '../rolling.js';
 import type {FlowContext} from './context.js';

@@ -1,12 +1,12 @@
 import packageJson from '../../package.json' with {type: 'json'};
-import type {EngineTarget} from '../docker/connection.js';
+import type {EngineTarget} from '../docker/target.js';
 import {Engine, type DaemonInfo, type EngineVersion} from '../docker/engine.js';
 import type {RegistryAuth} from '../docker/request.js';
 import {currentUser, type Ledger} from '../ledger/ledger.js';
 import {hostLedger} from './host-ledger.js';
 import {RegistryClient} from '../registry/client.js';
 import {DockerCredentials, serverAddressOf} from '../registry/credentials.js';
-import {parseReference} from '../registry/reference.js';
+import {parseReference} from '../docker/reference.js';
 import {registerSecret} from '../secrets.js';
 import {safeText} from '../text.js';
 

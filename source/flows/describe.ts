@@ -61,6 +61,10 @@ export function keepsBuild(plan: Plan): boolean {
  * `builds` is the change of build in words (`amd64-1.2.9 → amd64-1.2.10`) where the build changed.
  */
 export function describeResult(plan: Plan, result: FlowResult, builds?: string): string {
+	if (result.notReadBack) {
+		return `every step was done; the daemon did not answer afterwards, so ${plan.destination.name} was not read back`;
+	}
+
 	if (!result.plugin) {
 		return `${plan.origin.name} is removed; its history stays in the ledger`;
 	}

@@ -1,6 +1,6 @@
 import {PluginNotFound, BadInput} from '../errors.js';
 import type {Plugin} from '../docker/plugins.js';
-import {normaliseReference} from '../registry/reference.js';
+import {normaliseReference} from '../docker/reference.js';
 import {safeText} from '../text.js';
 
 /**

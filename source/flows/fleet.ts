@@ -1,6 +1,6 @@
 import packageJson from '../../package.json' with {type: 'json'};
 import {Engine, type EngineVersion} from '../docker/engine.js';
-import type {FleetHost} from '../docker/hosts.js';
+import type {FleetHost} from '../hosts/selection.js';
 import {fleetTimeoutMs} from '../docker/transport.js';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import {DaemonUnreachable, KasmTuiError} from '../errors.js';
@@ -8,7 +8,7 @@ import {currentUser} from '../ledger/ledger.js';
 import {RegistryClient} from '../registry/client.js';
 import {loadTransport} from '../registry/transport.js';
 import {DockerCredentials} from '../registry/credentials.js';
-import {parseReference} from '../registry/reference.js';
+import {parseReference} from '../docker/reference.js';
 import {safeText} from '../text.js';
 import {locateBuild} from './builds.js';
 import {insecureRegistriesOf} from './context.js';

@@ -1,6 +1,6 @@
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {Engine} from '../docker/engine.js';
-import {checkPluginHealth} from '../docker/health.js';
+import {checkPluginHealth} from '../machine/plugin-socket.js';
 import {inspectPlugin} from '../docker/plugin-ops.js';
 import type {Plugin} from '../docker/plugins.js';
 import {probeDriver, probeKindsFor, type ProbeKind} from '../docker/probes.js';

@@ -5,7 +5,7 @@ import {isRolling} from '../rolling.js';
 import {emptyUsage} from '../docker/usage.js';
 import {BadInput, type Refused} from '../errors.js';
 import {RegistryNotFound} from '../registry/errors.js';
-import {familiarReference, normaliseReference, parseReference} from '../registry/reference.js';
+import {familiarReference, normaliseReference, parseReference} from '../docker/reference.js';
 import {safeText} from '../text.js';
 import {pullAuth, type FlowContext} from './context.js';
 import type {Origin, Plan, Step} from './plan.js';

@@ -31,7 +31,7 @@ export function requestSubject(request: ChangeRequest): string {
  */
 export async function planChange(flow: FlowContext, request: ChangeRequest): Promise<Plan> {
 	if (request.kind === 'install') {
-		return planNewPlugin(flow, request);
+		return {...(await planNewPlugin(flow, request)), madeAt: new Date().toISOString()};
 	}
 
 	if (!flow.readOnly) {
@@ -43,7 +43,8 @@ export async function planChange(flow: FlowContext, request: ChangeRequest): Pro
 		}
 	}
 
-	const plan = await planFor(flow, request);
+	// Made once what planning writes (an observed build) is written: what comes after is news.
+	const plan = {...(await planFor(flow, request)), madeAt: new Date().toISOString()};
 	recordRefusal(flow, plan);
 	return plan;
 }

@@ -58,6 +58,8 @@ export interface Plan {
 	warnings: string[];
 	/** Set when the flow must not run: nothing is changed, and the reason says what to do. */
 	refusal?: Refused;
+	/** When it was made (ISO 8601): the history since then says who changed the plugin, when it did not stay as planned. */
+	madeAt?: string;
 }
 
 /** The docker command a step equals, shown to operators in every confirmation. */

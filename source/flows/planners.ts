@@ -3,7 +3,7 @@ import {pluginPrivileges} from '../docker/plugin-ops.js';
 import {isInUse, type PluginWithUsage} from '../docker/usage.js';
 import {BadInput, Refused} from '../errors.js';
 import {RegistryNotFound} from '../registry/errors.js';
-import {formatReference, normaliseReference, parseReference} from '../registry/reference.js';
+import {formatReference, normaliseReference, parseReference} from '../docker/reference.js';
 import {isRolling} from '../rolling.js';
 import {safeText} from '../text.js';
 import {currentBuildLocation, digestPinTag, knownDigest, locateBuild, previousBuild, type BuildLocation} from './builds.js';

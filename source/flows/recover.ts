@@ -26,8 +26,24 @@ export function describeUnfinished(unfinished: Pick<Unfinished, 'entry'>): strin
  * ledger alone; undefined when nothing is unfinished.
  */
 export function unfinishedRefusal(context: Pick<FlowContext, 'ledger'>, pluginName: string): Refused | undefined {
-	const entry = context.ledger.unfinished(pluginName);
-	return entry?.from ? new Refused(`${describeUnfinished({entry})}: run "kasm-tui recover ${pluginName}" first`) : undefined;
+	let entry = context.ledger.unfinished(pluginName);
+	while (entry?.from) {
+		// A change still under way holds the plugin's lock: wait for it, there is nothing to recover.
+		const busy = context.ledger.heldElsewhere(entry.from.name);
+		if (busy) {
+			return busy;
+		}
+
+		// Its outcome is written before its lock is let go: read again, it may have just finished.
+		const again = context.ledger.unfinished(pluginName);
+		if (again?.attempt === entry.attempt) {
+			return new Refused(`${describeUnfinished({entry})}: run "kasm-tui recover ${pluginName}" first`);
+		}
+
+		entry = again;
+	}
+
+	return undefined;
 }
 
 /** What the dead flow left and what recovering from it takes. Undefined when nothing is unfinished. */

@@ -68,10 +68,18 @@ export function orderRollout(verdicts: readonly HostVerdict[], {canaries = [], b
 	return {stages};
 }
 
-/** Why the rollout stops after a stage, or undefined to go on. */
-export function stopReason(stage: Stage, failedInStage: readonly string[], failedSoFar: number, maxFailed: number): string | undefined {
+/**
+ * Why the rollout stops after a stage, or undefined to go on. A canary refused at its stage (it
+ * changed since the plan) proved nothing, so it stops the rollout too; elsewhere a refusal is not
+ * a failure, and does not count towards --max-failed.
+ */
+export function stopReason(stage: Stage, failedInStage: readonly string[], failedSoFar: number, maxFailed: number, refusedInStage: readonly string[] = []): string | undefined {
 	if (stage.kind === 'canary' && failedInStage.length > 0) {
 		return `the canary ${failedInStage.join(', ')} failed`;
+	}
+
+	if (stage.kind === 'canary' && refusedInStage.length > 0) {
+		return `the canary ${refusedInStage.join(', ')} changed since the plan, so it proved nothing`;
 	}
 
 	if (failedSoFar > maxFailed) {
@@ -81,8 +89,12 @@ export function stopReason(stage: Stage, failedInStage: readonly string[], faile
 	return undefined;
 }
 
-/** What became of one host. `restored`: it failed and was put back as it was; `failed`: it could not be, run recover. */
-export type HostResult = 'done' | 'skipped' | 'restored' | 'failed' | 'not-started';
+/**
+ * What became of one host. `restored`: it failed and was put back as it was; `failed`: it could not
+ * be, run recover; `refused`: planned, but at its stage it was no longer what the plan was made on,
+ * so nothing was done there.
+ */
+export type HostResult = 'done' | 'skipped' | 'restored' | 'failed' | 'not-started' | 'refused';
 
 export interface HostOutcome {
 	host: string;
@@ -98,8 +110,9 @@ export interface HostOutcome {
 /**
  * 0 when every host that was not skipped is done; 4 when a host could not be put back (as a
  * single-host change whose undo failed); 1 when any failed and was put back (or was stopped before
- * it started), and when nothing was done because hosts could not be reached; 3 when nothing was
- * done and hosts were refused (in use, read-only, no previous version).
+ * it started), and when nothing was done because hosts could not be reached; 3 when a host planned
+ * was refused at its stage (changed since the plan), or nothing was done and hosts were refused
+ * (in use, read-only, no previous version).
  */
 export function rolloutExitCode(outcomes: readonly HostOutcome[]): ExitCode {
 	if (outcomes.some(outcome => outcome.result === 'failed')) {
@@ -108,6 +121,10 @@ export function rolloutExitCode(outcomes: readonly HostOutcome[]): ExitCode {
 
 	if (outcomes.some(outcome => outcome.result === 'restored' || outcome.result === 'not-started')) {
 		return 1;
+	}
+
+	if (outcomes.some(outcome => outcome.result === 'refused')) {
+		return 3;
 	}
 
 	if (outcomes.some(outcome => outcome.result === 'done')) {

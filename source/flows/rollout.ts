@@ -1,10 +1,10 @@
 import {PluginInUse} from '../docker/errors.js';
 import {Engine} from '../docker/engine.js';
-import type {FleetHost} from '../docker/hosts.js';
+import type {FleetHost} from '../hosts/selection.js';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import {PluginNotFound} from '../errors.js';
 import {sameBuild} from '../registry/identity.js';
-import {parseReference} from '../registry/reference.js';
+import {parseReference} from '../docker/reference.js';
 import {safeText} from '../text.js';
 import {autoUpdate, skipReason} from './auto-update.js';
 import {buildChange, buildChangeText} from './build-change.js';
@@ -13,6 +13,7 @@ import {fleetTimeoutMs} from '../docker/transport.js';
 import {unreachableReason, withDeadline} from './fleet.js';
 import {findPlugin} from './find-plugin.js';
 import {gateBaseline, healthGate, type GateCheck} from './health-gate.js';
+import {ChangedSincePlan} from './look-again.js';
 import {observePlugins} from './observe.js';
 import type {Plan} from './plan.js';
 import {planReinstall, planRollback, planUpgrade} from './planners.js';
@@ -160,7 +161,8 @@ async function planHost(host: FleetHost, request: RolloutRequest, options: PlanO
 			return skipped(job, 'refused', unfinished.message);
 		}
 
-		const plan = await planFor(flow, plugin, request);
+		// Made once what planning writes (an observed build) is written: what comes after is news.
+		const plan = {...(await planFor(flow, plugin, request)), madeAt: new Date().toISOString()};
 		if (plan.refusal) {
 			recordRefusal(flow, plan);
 			return skipped({...job, plan}, plan.refusal instanceof PluginInUse ? 'in-use' : 'refused', plan.refusal.message);
@@ -230,9 +232,13 @@ export interface RunRolloutOptions {
 	settleMs?: number;
 }
 
-/** The outcome of a flow that threw: put back as it was, or left for `recover`. */
+/** The outcome of a flow that threw: refused before its first step, put back as it was, or left for `recover`. */
 function failedOutcome(host: string, error: unknown): HostOutcome {
 	const reason = safeText((error as Error).message ?? error).slice(0, 500);
+	if (error instanceof ChangedSincePlan) {
+		return {host, result: 'refused', reason};
+	}
+
 	return {host, result: error instanceof FlowFailed && error.outcome === 'failed' ? 'failed' : 'restored', reason};
 }
 
@@ -332,10 +338,11 @@ export async function runRollout(plan: RolloutPlan, options: RunRolloutOptions =
 				return outcome;
 			}),
 		);
-		const failed = results.filter(outcome => outcome.result !== 'done').map(outcome => outcome.host);
+		const failed = results.filter(outcome => outcome.result !== 'done' && outcome.result !== 'refused').map(outcome => outcome.host);
+		const refused = results.filter(outcome => outcome.result === 'refused').map(outcome => outcome.host);
 		failedSoFar += failed.length;
 		// An interrupt is why the hosts it undid failed: say that, not that they failed.
-		stopped = interrupted(options.signal) ?? stopReason(stage, failed, failedSoFar, plan.maxFailed);
+		stopped = interrupted(options.signal) ?? stopReason(stage, failed, failedSoFar, plan.maxFailed, refused);
 		if (stopped) {
 			emit({kind: 'stopped', reason: stopped});
 		}

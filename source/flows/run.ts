@@ -3,6 +3,8 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import {PluginAlreadyDisabled, PluginAlreadyEnabled, PluginExists} from '../docker/errors.js';
 import {disablePlugin, enablePlugin, inspectPlugin, pluginPrivileges, pullPlugin, removePlugin, setPluginSettings, upgradePlugin, type PluginProgress} from '../docker/plugin-ops.js';
 import type {Plugin} from '../docker/plugins.js';
+import {keepsBuild} from './describe.js';
+import {lookAgain} from './look-again.js';
 import {DaemonError, DaemonUnreachable, KasmTuiError, PluginNotFound, type ExitCode} from '../errors.js';
 import type {LedgerEntry, LedgerOutcome} from '../ledger/entry.js';
 import {debug} from '../debug.js';
@@ -23,8 +25,10 @@ export interface FlowResult {
 	/** The plugin afterwards; undefined once removed. */
 	plugin?: Plugin;
 	entry: LedgerEntry;
-	/** Set when the flow succeeded but left something to tidy (the old plugin could not be removed). */
+	/** Set when the flow succeeded but left something to tidy (the old plugin could not be removed), or could not read it back. */
 	warnings: string[];
+	/** Every step was done but the daemon did not answer afterwards: `plugin` is unknown, not removed. */
+	notReadBack?: boolean;
 }
 
 /**
@@ -149,6 +153,17 @@ function alreadyDone(kind: abstract new (...args: never[]) => Error): (error: un
 
 /** How long putting a plugin back waits for a daemon that went away (a restart) to answer again. */
 const daemonPatienceMs = 90_000;
+/** How long a change that is done waits to read the plugin back from a daemon that went away. */
+const readBackPatienceMs = 10_000;
+
+/** Whether the plugin now runs another build than `diffIds`; when it cannot be read, assume so (the undo then says what it finds). */
+async function runsAnotherBuild(inspect: () => Promise<{diffIds: string[]} | undefined>, diffIds: string[]): Promise<boolean> {
+	try {
+		return (await inspect())?.diffIds.join() !== diffIds.join();
+	} catch {
+		return true;
+	}
+}
 
 /**
  * Runs an undo, and again while the daemon is away: a restart in the middle of a flow must not
@@ -262,6 +277,13 @@ export async function runPlan(
 	const attempt = randomUUID();
 	const {origin, destination} = plan;
 	try {
+		// Under the lock, so no kasm-tui of ours can change it between this look and the first step.
+		const changed = await lookAgain(context, plan);
+		if (changed) {
+			recordRefusal(context, {...plan, refusal: changed});
+			throw changed;
+		}
+
 		context.ledger.append({
 			...baseEntry(context, plan),
 			time: new Date().toISOString(),
@@ -323,7 +345,12 @@ export async function runPlan(
 
 			// An enable whose answer was lost may have happened, a set may have half-happened, a failed
 			// install may have left the plugin: take those back too (never a name that was there before).
-			const halfDone = failedStep?.kind === 'enable' || failedStep?.kind === 'set' || (failedStep?.kind === 'install' && !(failure instanceof PluginExists));
+			const halfDone =
+				failedStep?.kind === 'enable' ||
+				failedStep?.kind === 'set' ||
+				(failedStep?.kind === 'install' && !(failure instanceof PluginExists)) ||
+				// An upgrade whose answer the lost daemon cut off may have swapped the build: look, and take it back if so.
+				(failedStep?.kind === 'upgrade' && daemon.lost && (await runsAnotherBuild(async () => patiently(async () => inspectPlugin(context.engine, failedStep.name), daemon, tellWaiting), origin.identity.diffIds)));
 			const toUndo = halfDone && failedStep ? [failedStep, ...[...done].reverse()] : [...done].reverse();
 			const undoErrors: string[] = [];
 			for (const step of toUndo) {
@@ -355,9 +382,21 @@ export async function runPlan(
 			throw new FlowFailed(`${plan.action} of ${origin.name} failed: ${cause}; ${said}`, outcome, origin.name, state);
 		}
 
-		// Every step is done: a daemon restarting this instant must not turn that into an unfinished flow.
+		// Every step is done: the change happened, whatever the daemon does now. Reading the plugin back
+		// waits a little for a daemon that is restarting; one that is gone or hangs only loses us its build.
 		const removed = plan.steps.at(-1)?.kind === 'remove' && destination.name === origin.name;
-		const after = removed ? undefined : await patiently(async () => inspectPlugin(context.engine, destination.name), {lost: false});
+		const warnings: string[] = [];
+		let after: Plugin | undefined;
+		if (!removed) {
+			try {
+				after = await patiently(async () => inspectPlugin(context.engine, destination.name), {lost: false, deadline: Date.now() + readBackPatienceMs});
+			} catch (error) {
+				const text = `the ${plan.action} is done, but the daemon did not answer afterwards (${safeText((error as Error).message).slice(0, 200)}): "kasm-tui plugins" shows ${destination.name} once it does`;
+				warnings.push(text);
+				report({kind: 'warning', text});
+			}
+		}
+
 		if (destination.name !== origin.name) {
 			context.ledger.rename(origin.name, destination.name);
 		}
@@ -367,13 +406,14 @@ export async function runPlan(
 			time: new Date().toISOString(),
 			name: destination.name,
 			previousName: destination.name === origin.name ? undefined : origin.name,
-			identity: after ? {diffIds: after.diffIds, digest} : origin.identity,
+			// Not read back: the build the plan installs where it knew it (the next listing records what runs).
+			identity: after ? {diffIds: after.diffIds, digest} : keepsBuild(plan) ? origin.identity : {diffIds: destination.identity?.diffIds ?? [], digest: digest ?? destination.identity?.digest},
 			pluginId: after?.id ?? plan.plugin.id,
 			outcome: 'ok',
 			attempt,
 		};
 		context.ledger.append(entry);
-		return {plugin: after, entry, warnings: []};
+		return {plugin: after, entry, warnings, ...(removed || after ? {} : {notReadBack: true})};
 	} finally {
 		lock.release();
 	}

@@ -6,7 +6,7 @@ import {redact} from '../secrets.js';
 import {safeText} from '../text.js';
 import type {LedgerEntry} from './entry.js';
 import {ledgerFileName} from './location.js';
-import {PluginLock} from './lock.js';
+import {PluginLock, type PluginBusy} from './lock.js';
 
 export interface History {
 	/** Oldest first, as written. */
@@ -121,6 +121,11 @@ export class Ledger {
 		} catch (error) {
 			throw error instanceof KasmTuiError ? error : this.unusable(error);
 		}
+	}
+
+	/** Another kasm-tui that is alive holds the plugin right now: the refusal that means. */
+	heldElsewhere(pluginName: string): PluginBusy | undefined {
+		return PluginLock.heldBy(this.fileOf(pluginName) + '.lock', pluginName);
 	}
 
 	/**

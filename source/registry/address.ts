@@ -1,4 +1,4 @@
-import {dockerHub} from './reference.js';
+import {dockerHub} from '../docker/reference.js';
 
 /**
  * Where a registry's API lives. HTTPS always, except on loopback and on registries the operator

@@ -1,10 +1,10 @@
+import {loginHint} from '../docker/reference.js';
 import {safeText} from '../text.js';
 import {mayUse} from './address.js';
 import {htmlAnswer, looksLikeHtml, parseJson, rateLimited, unexpectedStatus} from './answers.js';
 import {parseChallenges} from './challenge.js';
 import type {Credentials} from './credentials.js';
 import {RegistryAuthFailed, RegistryBadAnswer} from './errors.js';
-import {dockerHub} from './reference.js';
 import {TokenCache} from './token-cache.js';
 import {redact, registerSecret} from '../secrets.js';
 import {describeUrl, readBody, send, type SendOptions} from './transport.js';
@@ -15,10 +15,6 @@ export interface CredentialSource {
 }
 
 type AuthScheme = {kind: 'basic'} | {kind: 'bearer'; realm: string; service: string};
-
-export function loginHint(registry: string): string {
-	return `docker login${registry === dockerHub ? '' : ` ${registry}`}`;
-}
 
 function basic(credentials: Credentials): string {
 	return `Basic ${Buffer.from(`${credentials.username ?? ''}:${credentials.password ?? ''}`).toString('base64')}`;

@@ -3,7 +3,8 @@ import {BadInput} from '../errors.js';
 import {safeText} from '../text.js';
 import {registryOrigin} from './address.js';
 import {htmlAnswer, looksLikeHtml, parseJson, rateLimited, registryErrorText, unexpectedStatus} from './answers.js';
-import {loginHint, RegistryAuth, type CredentialSource} from './auth.js';
+import {loginHint} from '../docker/reference.js';
+import {RegistryAuth, type CredentialSource} from './auth.js';
 import {DockerCredentials} from './credentials.js';
 import {RegistryAuthFailed, RegistryBadAnswer, RegistryError, RegistryNotFound} from './errors.js';
 import {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import {registerSecret} from '../secrets.js';
 import {safeText} from '../text.js';
 import {CredentialHelperFailed, DockerConfigUnusable} from './errors.js';
-import {dockerHub} from './reference.js';
+import {dockerHub} from '../docker/reference.js';
 
 /**
  * Registry credentials found the way the docker CLI finds them, so `docker login` is all an

@@ -1,8 +1,9 @@
+import {mapLimited} from '../limit.js';
 import type {RegistryClient, RepositoryName} from './client.js';
 import {RegistryNotFound} from './errors.js';
 import type {Platform} from './manifest.js';
 import {sameBuild} from './same-build.js';
-import {parseReference} from './reference.js';
+import {parseReference} from '../docker/reference.js';
 import {parseVersionTag} from './versions.js';
 
 export {sameBuild} from './same-build.js';
@@ -45,21 +46,6 @@ export function candidateTags(tags: readonly string[], installedTag: string): st
 				(installed.minor === undefined || version.minor === undefined || version.minor === installed.minor))
 		);
 	});
-}
-
-/** Runs `work` over `items` with at most `limit` at a time, keeping the order of results. */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-	const results: R[] = new Array<R>(items.length);
-	let next = 0;
-	const worker = async () => {
-		while (next < items.length) {
-			const index = next++;
-			results[index] = await work(items[index]!);
-		}
-	};
-
-	await Promise.all(Array.from({length: Math.max(1, Math.min(limit, items.length))}, async () => worker()));
-	return results;
 }
 
 /**

@@ -19,13 +19,14 @@ interface CpuProfile {
 }
 
 /**
- * Builds the bin of the checkout at `root` as its `npm run build` does (source/build.ts), with
+ * Builds the bin of the checkout at `root` as its `npm run build` does (source/build/build.ts, or
+ * source/build.ts in checkouts from before the build tooling had a folder of its own), with
  * source maps, into `outdir` (which must sit inside that checkout so the bundle's externals resolve).
  */
 export function buildWithSourceMaps(root: string, outdir: string): string {
-	const script = path.join(root, 'source', 'build.ts');
-	if (!fs.existsSync(script)) {
-		throw new Error(`${root} has no source/build.ts: cannot make a profiling build of it`);
+	const script = [path.join(root, 'source', 'build', 'build.ts'), path.join(root, 'source', 'build.ts')].find(file => fs.existsSync(file));
+	if (!script) {
+		throw new Error(`${root} has neither source/build/build.ts nor source/build.ts: cannot make a profiling build of it`);
 	}
 
 	execFileSync(process.execPath, ['--import', 'tsx', script, '--outdir', outdir, '--sourcemap'], {cwd: root, stdio: ['ignore', 'ignore', 'inherit']});

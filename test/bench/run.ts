@@ -11,7 +11,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {createHash} from 'node:crypto';
-import {nodeBinary} from '../../source/package.js';
+import {nodeBinary} from '../../source/build/package.js';
 import {isAlive, processesInCgroups} from '../sandbox/processes.js';
 import {startSandbox, type Sandbox} from '../sandbox/sandbox.js';
 import {ApiProxy} from './api-proxy.js';

@@ -68,8 +68,40 @@ export class TmuxScreen {
 
 	async keys(...keys: string[]): Promise<void> {
 		for (const key of keys) {
+			// A prompt is answered only by answerPrompt, which reads it first: nothing is accepted blindly.
+			if (key === 'y' && /y go ahead/.test(await this.capture())) {
+				throw new Error(`a prompt is on screen: answer it with answerPrompt, which asserts its title and body first:\n${await this.capture()}`);
+			}
+
 			await run('tmux', ['-S', this.socket, 'send-keys', key]);
 		}
+	}
+
+	/**
+	 * Answers a confirmation, but only after asserting what it says, as answerPrompt in frames.ts
+	 * does for ink-testing-library: waits for the prompt, fails unless a row matches `title` and the
+	 * screen (read as running text, borders left out) matches every `body` pattern, then presses `answer`.
+	 */
+	async answerPrompt(expected: {title: RegExp; body: RegExp[]}, answer: 'y' | 'n' | 'Escape', timeoutMs = 30_000): Promise<string> {
+		const screen = await this.waitFor(text => /y go ahead/.test(text), timeoutMs);
+		const rows = screen.split('\n');
+		if (!rows.some(row => expected.title.test(row))) {
+			throw new Error(`the prompt's title does not match ${expected.title}:\n${screen}`);
+		}
+
+		// Long lines wrap at spaces inside the prompt's box: read them as one text.
+		const text = rows
+			.map(row => row.replaceAll(/^[\s│┃║]+|[\s│┃║]+$/g, ''))
+			.join(' ')
+			.replaceAll(/\s+/g, ' ');
+		for (const pattern of expected.body) {
+			if (!pattern.test(text)) {
+				throw new Error(`the prompt does not say ${pattern}:\n${screen}`);
+			}
+		}
+
+		await run('tmux', ['-S', this.socket, 'send-keys', answer]);
+		return screen;
 	}
 
 	/** Moves a picker's cursor (❯) down to the first row that matches, and waits until it is there. */

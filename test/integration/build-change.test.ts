@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {runCli} from '../helpers/cli.js';
-import {installPlugin, moveTag, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
-import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
+import {moveTag, rollingTag, runningVersion} from '../sandbox/fixtures.js';
+import {testRollingPlugin, useLeftovers, useSandbox} from '../sandbox/shared.js';
 
 const {sandbox} = await useSandbox();
 const leftovers = useLeftovers(sandbox);
@@ -10,11 +10,7 @@ const kasmTui = async (ledgerDir: string, ...args: string[]) => runCli(['--host'
 
 /** A rolling plugin of the test's own repository, at 1.2.1, and 1.2.2 pushed beside it. */
 async function rollingPlugin(stem: string) {
-	const repositoryPath = uniqueName(stem);
-	const repository = await pushRepository(sandbox, repositoryPath, ['1.2.1', '1.2.2']);
-	const name = leftovers.plugin(`${repositoryPath}/sidecar:amd64-1.2-rolling`);
-	await installPlugin(sandbox, repository.ref(rollingTag), {alias: name});
-	return {repositoryPath, name};
+	return testRollingPlugin(sandbox, leftovers, stem, {versions: ['1.2.1', '1.2.2']});
 }
 
 test('after an upgrade of a rolling plugin the result names the builds by release tag: amd64-1.2.1 → amd64-1.2.2, in text and JSON', async () => {

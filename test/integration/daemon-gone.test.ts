@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {after, before, test} from 'node:test';
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import {Engine} from '../../source/docker/engine.js';
 import {watchEvents, type StreamState, type StreamStateInfo} from '../../source/docker/events.js';
 import {kasmTuiCommand} from '../helpers/cli.js';

@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {test} from 'node:test';
-import {resolveTarget} from '../../source/docker/connection.js';
+import {resolveTarget} from '../../source/hosts/resolve.js';
 import {Engine} from '../../source/docker/engine.js';
 import {listPlugins} from '../../source/docker/plugins.js';
 import {uniqueName, useSandbox} from '../sandbox/shared.js';

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {after, test} from 'node:test';
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import {Engine} from '../../source/docker/engine.js';
 import {batchEvents, watchEvents, type EngineEvent, type EventWatch, type StreamState, type WatchOptions} from '../../source/docker/events.js';
 import {importImage, installPlugin} from '../sandbox/fixtures.js';
@@ -178,7 +178,7 @@ test('a burst of changes reaches the screen in a batch or two, not one callback 
 	const names = Array.from({length: 6}, (_, index) => `${stem}-${index}`);
 	cleanups.push(() => sandbox.docker(['volume', 'rm', '--force', ...names]));
 	try {
-		await Promise.all(names.map(async name => live.engine.api.request({method: 'POST', path: '/volumes/create', body: {Name: name}})));
+		await Promise.all(names.map(async name => live.engine.call('create a volume', async ({docker}) => docker.createVolume({Name: name, Driver: 'local'}))));
 		await live.until('every create is delivered in a batch', () => names.every(name => batches.flat().some(event => event.action === 'create' && event.id === name)));
 		const withOurs = batches.filter(batch => batch.some(event => names.includes(event.id)));
 		assert.ok(withOurs.length <= 3, `${withOurs.length} batches for 6 events made at once`);
@@ -286,7 +286,7 @@ test('a daemon restarted under a live stream: lost, then live again, and an even
 
 test('close leaves nothing running: a process that watched, live and while retrying, exits by itself', async () => {
 	const script = `
-		import {parseHost} from ${JSON.stringify(path.join(root, 'source/docker/connection.ts'))};
+		import {parseHost} from ${JSON.stringify(path.join(root, 'source/hosts/resolve.ts'))};
 		import {Engine} from ${JSON.stringify(path.join(root, 'source/docker/engine.ts'))};
 		import {watchEvents} from ${JSON.stringify(path.join(root, 'source/docker/events.ts'))};
 		const whenState = (host, wanted) => new Promise(async resolve => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {after, test} from 'node:test';
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import {daemonSupportsDigestReferences} from '../../source/docker/digest-support.js';
 import {Engine} from '../../source/docker/engine.js';
 import {DigestReferenceUnsupported, PluginAlreadyEnabled, PluginEnabled, PluginInUse, PluginPullFailed} from '../../source/docker/errors.js';

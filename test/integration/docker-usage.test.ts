@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {after, before, test} from 'node:test';
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import {Engine} from '../../source/docker/engine.js';
 import {listPluginsWithUsage, usageIndex, type PluginWithUsage} from '../../source/docker/usage.js';
 import {DaemonUnreachable} from '../../source/errors.js';

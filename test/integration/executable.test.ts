@@ -5,10 +5,10 @@ import path from 'node:path';
 import {test} from 'node:test';
 import {promisify} from 'node:util';
 import packageJson from '../../package.json' with {type: 'json'};
-import {nodeRelease, packageExecutable} from '../../source/package.js';
+import {nodeRelease, packageExecutable} from '../../source/build/package.js';
 import {TmuxScreen} from '../helpers/tmux.js';
-import {installPlugin, moveTag, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
-import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
+import {moveTag, rollingTag, runningVersion} from '../sandbox/fixtures.js';
+import {testRollingPlugin, useLeftovers, useSandbox} from '../sandbox/shared.js';
 
 /**
  * The single executable as an operator uses it: one file copied into a folder of its own, started
@@ -45,17 +45,13 @@ async function kasmTui(...args: string[]) {
 
 /** A rolling plugin from a repository of the test's own, at 1.2.9 with 1.2.10 pushed. */
 async function rollingPlugin(stem: string) {
-	const repositoryPath = uniqueName(stem);
-	const repository = await pushRepository(sandbox, repositoryPath, ['1.2.9', '1.2.10']);
-	const name = leftovers.plugin(`${repositoryPath}/sidecar:amd64-1.2-rolling`);
-	await installPlugin(sandbox, repository.ref(rollingTag), {alias: name});
-	return {repositoryPath, name};
+	return testRollingPlugin(sandbox, leftovers, stem);
 }
 
 test('the executable says which kasm-tui and which Node it carries, with nothing on the host but itself', async () => {
 	assert.ok(!fs.existsSync(path.join(noNode, 'node')));
 	const {stdout, stderr} = await run(executable, ['--version'], {env: {}});
-	assert.equal(stdout, `kasm-tui ${packageJson.version} (node v${nodeRelease.version}, single executable)\n`);
+	assert.equal(stdout, `kasm-tui ${packageJson.version} (node v${nodeRelease.version}, single executable, linux-x64)\n`);
 	assert.equal(stderr, '', 'its code cache fits its Node: nothing to warn about');
 });
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {cleanup} from 'ink-testing-library';
-import {FleetApp} from '../../source/app/fleet/fleet-app.js';
-import {createFleetServices} from '../../source/app/fleet/fleet-services.js';
-import {selectHosts} from '../../source/docker/hosts.js';
+import {FleetApp} from '../../source/app/components/fleet-app.js';
+import {createFleetServices} from '../../source/app/services/fleet-services.js';
+import {selectHosts} from '../../source/hosts/selection.js';
 import {kasmTuiCommand, runCli} from '../helpers/cli.js';
 import {answerPrompt, keys, press, renderAt, waitForFrame} from '../helpers/frames.js';
 import {TmuxScreen} from '../helpers/tmux.js';
@@ -167,10 +167,7 @@ test('kasm-tui fleet in a terminal: the matrix over four hosts, then a rollout c
 		assert.match(shown, /▶Plugins × hosts/, 'focus shows without colour');
 
 		await screen.keys('u');
-		shown = await screen.waitFor(text => text.includes('y go ahead'), 60_000);
-		assert.match(shown, new RegExp(`Fleet upgrade ${escaped(name.slice(0, 40))}.* on 3 hosts\\?`));
-		assert.match(shown, /order: alpha, then bravo, then charlie/);
-		await screen.keys('y');
+		await screen.answerPrompt({title: new RegExp(`Fleet upgrade ${escaped(name.slice(0, 40))}.* on 3 hosts\\?`), body: [/order: alpha, then bravo, then charlie/]}, 'y', 60_000);
 		shown = await screen.waitFor(text => text.includes('Fleet upgrade done:'), 180_000);
 		assert.match(shown, /alpha\s+done/);
 		assert.match(shown, /bravo\s+done/);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {after, test} from 'node:test';
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import {readFleet} from '../../source/flows/fleet.js';
 import {kasmTuiCommand, runCli, testLedgerDir} from '../helpers/cli.js';
 import {answer, startProxy} from '../helpers/hardening.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {test} from 'node:test';
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import {listPluginsWithUsage} from '../../source/docker/usage.js';
 import {openFlowContext} from '../../source/flows/context.js';
 import {planUpgrade} from '../../source/flows/planners.js';
@@ -241,21 +241,78 @@ test('a rollback with no earlier build in the history changes nothing and says w
 	assert.equal(await runningVersion(sandbox, name), '1.2.9');
 });
 
-test('two upgrades of one plugin at once: one proceeds, the other waits its turn or is refused; the ledger stays whole', async () => {
+/** The upgrade attempts in the ledger as [started, settled] positions: two that overlap ran at once. */
+function upgradeAttempts(ledgerDir: string, name: string): Array<{attempt: string; started: number; settled: number; outcome: string}> {
+	const {entries, skipped} = new Ledger(ledgerDir).read(name);
+	assert.equal(skipped, 0, 'the ledger stays whole');
+	const attempts = [...new Set(entries.filter(entry => entry.action === 'upgrade').map(entry => entry.attempt!))];
+	return attempts.map(attempt => {
+		const started = entries.findIndex(entry => entry.attempt === attempt && entry.outcome === 'started');
+		const settled = entries.findIndex(entry => entry.attempt === attempt && entry.outcome !== 'started');
+		return {attempt, started, settled, outcome: entries[settled]?.outcome ?? 'unsettled'};
+	});
+}
+
+test('two upgrades of one plugin started at once: the second is refused naming the kasm-tui that holds the plugin, or runs wholly after the first', async () => {
 	const ledgerDir = ledgerFolder();
 	const {repositoryPath, name} = await rollingPlugin('flows-concurrent');
 	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
 	const results = await Promise.all([kasmTui(ledgerDir, 'upgrade', name, '--yes'), kasmTui(ledgerDir, 'upgrade', name, '--yes')]);
-	const codes = results.map(result => result.code).sort();
-	assert.ok(codes[0] === 0, `one upgrade went through: ${results.map(result => result.stderr).join(' | ')}`);
-	assert.ok(codes[1] === 0 || codes[1] === 3, `the other waited or was refused: ${codes[1]}`);
-	if (codes[1] === 3) {
-		assert.match(results.find(result => result.code === 3)!.stderr, /being changed by another kasm-tui|in use|did not finish/);
+	const attempts = upgradeAttempts(ledgerDir, name);
+	const said = results.map(result => `exit ${result.code}: ${result.stderr}`).join(' | ');
+	assert.deepEqual(
+		attempts.map(attempt => attempt.outcome),
+		results.filter(result => result.code === 0).map(() => 'ok'),
+		`one ok attempt in the ledger per upgrade that went through, and nothing else: ${said}`,
+	);
+	if (results.every(result => result.code === 0)) {
+		const [first, second] = attempts.sort((a, b) => a.started - b.started);
+		assert.ok(first!.settled < second!.started, `both went through, so the second started only once the first had settled: ${JSON.stringify(attempts)}`);
+	} else {
+		assert.deepEqual(results.map(result => result.code).sort(), [0, 3], said);
+		assert.match(results.find(result => result.code === 3)!.stderr, /is being changed by another kasm-tui \(pid \d+ on \S+, upgrade since /);
 	}
 
-	const {entries, skipped} = new Ledger(ledgerDir).read(name);
-	assert.equal(skipped, 0);
-	assert.equal(entries.filter(entry => entry.outcome === 'ok' && entry.action === 'upgrade').length, codes.filter(code => code === 0).length);
+	assert.equal(await runningVersion(sandbox, name), '1.2.10');
+});
+
+test('an upgrade asked for while another kasm-tui is in the middle of one is refused, naming it; the first finishes undisturbed', async () => {
+	const ledgerDir = ledgerFolder();
+	const {repositoryPath, name} = await rollingPlugin('flows-frozen');
+	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
+	// The first is frozen (SIGSTOP) as its first step begins: it holds the plugin for as long as the second takes.
+	const first = spawn(kasmTuiCommand[0]!, [...kasmTuiCommand.slice(1), '--host', sandbox.host, '--ledger-dir', ledgerDir, 'upgrade', name, '--yes'], {
+		stdio: ['ignore', 'pipe', 'pipe'],
+		env: {...process.env, DOCKER_HOST: ''},
+	});
+	let stderr = '';
+	let stopped = false;
+	const frozen = new Promise<void>(resolve => {
+		first.stderr.on('data', chunk => {
+			stderr += chunk;
+			if (!stopped && /\[1\/3\]/.test(stderr)) {
+				stopped = first.kill('SIGSTOP');
+				resolve();
+			}
+		});
+	});
+	const exited = new Promise<number | null>(resolve => first.on('close', code => resolve(code)));
+	try {
+		await frozen;
+		const second = await kasmTui(ledgerDir, 'upgrade', name, '--yes');
+		assert.equal(second.code, 3, second.stderr);
+		assert.match(second.stderr, new RegExp(`is being changed by another kasm-tui \\(pid ${first.pid} on \\S+, upgrade since `));
+		assert.doesNotMatch(second.stderr, /kasm-tui recover/, 'a change under way is not one to recover');
+	} finally {
+		first.kill('SIGCONT');
+	}
+
+	assert.equal(await exited, 0, stderr);
+	assert.deepEqual(
+		upgradeAttempts(ledgerDir, name).map(attempt => attempt.outcome),
+		['ok'],
+		'the first upgrade, started and settled; nothing of the refused one',
+	);
 	assert.equal(await runningVersion(sandbox, name), '1.2.10');
 });
 

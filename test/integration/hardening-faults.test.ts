@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {execFileSync, spawn} from 'node:child_process';
+import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -148,14 +148,90 @@ for (const {fault, blob, rule} of pullFaults) {
 	});
 }
 
-test('the daemon restarted in the middle of upgrades (as the pull starts, once it has the manifest, while enabling): each fails cleanly or completes, and every plugin ends enabled at a build its ledger names', async () => {
+/** How a daemon restart meets the step under way, held at that point by a proxy in front of the daemon, and what must follow. */
+interface RestartMoment {
+	moment: string;
+	/** The request the restart meets: the first of them that passes the proxy. */
+	request: RegExp;
+	/** `lost`: restarted before the request reaches it, which is then cut; `cut`: the answer is cut once it says `after`, then the daemon restarted; `late`: restarted, then the request is handed to it. */
+	fault: {kind: 'lost'} | {kind: 'cut'; after: RegExp} | {kind: 'late'};
+	code: number;
+	outcome: 'restored' | 'ok';
+	version: string;
+}
+
+const restartMoments: RestartMoment[] = [
+	// The upgrade never reached the daemon: undone, the old build enabled again.
+	{moment: 'as the upgrade is asked for', request: /\/plugins\/[^/?]+\/upgrade/, fault: {kind: 'lost'}, code: 1, outcome: 'restored', version: '1.2.9'},
+	// The pull had its manifest and the daemon may or may not have swapped the build: kasm-tui cannot know, so it puts the old one back.
+	{moment: 'once the pull has its manifest', request: /\/plugins\/[^/?]+\/upgrade/, fault: {kind: 'cut', after: /Digest: sha256:/}, code: 1, outcome: 'restored', version: '1.2.9'},
+	// The restarted daemon still has the new build, disabled: the enable then goes through.
+	{moment: 'as the enable is sent', request: /\/plugins\/[^/?]+\/enable/, fault: {kind: 'late'}, code: 0, outcome: 'ok', version: '1.2.10'},
+];
+
+/** A proxy rule that restarts `own`'s daemon where `moment` says, once; every other request passes. */
+function restartRule(own: Sandbox, {request: target, fault}: RestartMoment, faulted: {done: boolean}) {
+	const forward = (request: http.IncomingMessage, onAnswer: (answer: http.IncomingMessage) => void, onError: () => void) => {
+		// A connection of its own: those pooled before the restart are dead.
+		const upstream = http.request({socketPath: own.state.socket, method: request.method, path: request.url, headers: request.headers, agent: false}, onAnswer);
+		upstream.on('error', onError);
+		return upstream;
+	};
+
+	return (request: http.IncomingMessage) => {
+		if (faulted.done || request.method !== 'POST' || !target.test(request.url ?? '')) {
+			return undefined;
+		}
+
+		faulted.done = true;
+		return (incoming: http.IncomingMessage, response: http.ServerResponse) => {
+			if (fault.kind === 'lost') {
+				void restartDaemon(own, {downMs: 1000}).finally(() => response.destroy());
+				return;
+			}
+
+			if (fault.kind === 'late') {
+				void restartDaemon(own, {downMs: 1000}).then(() => {
+					const upstream = forward(incoming, answer => {
+						response.writeHead(answer.statusCode ?? 502, answer.headers);
+						answer.pipe(response);
+					}, () => response.destroy());
+					// Its body too, held while the daemon restarted.
+					incoming.pipe(upstream);
+				});
+				return;
+			}
+
+			const upstream = forward(incoming, answer => {
+				response.writeHead(answer.statusCode ?? 502, answer.headers);
+				let said = '';
+				let cut = false;
+				answer.on('data', (chunk: Buffer) => {
+					said += cut ? '' : chunk.toString('utf8');
+					if (cut || !fault.after.test(said)) {
+						return cut || response.write(chunk);
+					}
+
+					// kasm-tui never hears how the step ended: the daemon goes away, then the answer is cut.
+					cut = true;
+					void restartDaemon(own, {downMs: 1000}).finally(() => response.destroy());
+				});
+				answer.on('end', () => cut || response.end());
+			}, () => response.destroy());
+			incoming.pipe(upstream);
+		};
+	};
+}
+
+test('the daemon restarted in the middle of an upgrade (as it is asked for, once the pull has its manifest, as the enable is sent): each ends the one way it must, and the plugin is enabled at a build its ledger names', async () => {
 	const outcomes: string[] = [];
 	// Not while it disables: dockerd 20.10 stopped in the middle of a plugin's disable cannot restore
 	// that plugin and panics on every start after, or on the first volume listing (libnetwork's and
 	// the volume store's remote drivers, docker/for-win#9282): no client can undo that.
-	for (const moment of ['Pulling from', 'Digest:', '[3/3]']) {
+	for (const expected of restartMoments) {
 		// A sandbox of the test's own for each: restarting the shared daemon would disturb other tests.
 		const own = await startSandbox();
+		const proxy = await startProxy({socketPath: own.state.socket}, {socketPath: path.join(own.state.dir, 'restarting.sock')});
 		try {
 			const repositoryPath = uniqueName('faults-restart');
 			const repository = await pushRepository(own, repositoryPath, ['1.2.9', '1.2.10']);
@@ -164,49 +240,27 @@ test('the daemon restarted in the middle of upgrades (as the pull starts, once i
 			await moveTag(own, repositoryPath, rollingTag, 'amd64-1.2.10');
 			const ledgerDir = leftovers.folder('kasm-tui-faults-');
 
-			let restart: Promise<void> | undefined;
-			const run = await new Promise<{code: number | null; stderr: string}>((resolve, reject) => {
-				const child = spawn(kasmTuiCommand[0]!, [...kasmTuiCommand.slice(1), '--host', own.host, '--ledger-dir', ledgerDir, 'upgrade', name, '--yes'], {
-					stdio: ['ignore', 'ignore', 'pipe'],
-					env: {...process.env, DOCKER_HOST: ''},
-				});
-				let stderr = '';
-				child.stderr.on('data', chunk => {
-					stderr += chunk;
-					if (!restart && stderr.includes(moment)) {
-						restart = restartDaemon(own, {downMs: 1000});
-					}
-				});
-				child.on('error', reject);
-				child.on('close', code => resolve({code, stderr}));
-			});
-			await restart;
-			assert.ok(restart, `the daemon was restarted at ${moment}`);
-			// 4: the undo could not finish either (an enable cut short leaves a container behind): recover's case.
-			assert.ok(run.code === 0 || run.code === 1 || run.code === 4, `exit 0, 1 or 4 at ${moment}: ${run.stderr}`);
+			const faulted = {done: false};
+			proxy.rule = restartRule(own, expected, faulted);
+			const run = await runCli(['--host', `unix://${proxy.address}`, '--ledger-dir', ledgerDir, 'upgrade', name, '--yes'], {timeoutMs: 180_000});
+			const {moment} = expected;
+			assert.ok(faulted.done, `the daemon was restarted ${moment}`);
+			assert.equal(run.code, expected.code, `exit ${expected.code} ${moment}: ${run.stderr}`);
 			assert.doesNotMatch(run.stderr, /^\s+at /m, 'no stack trace');
 			assertNoControl(run.stderr, 'stderr');
-			if (run.code === 1 || run.code === 4) {
-				assertOneErrorLine(run.stderr, `the failure at ${moment}`, {afterProgress: true});
-			}
-
-			// A flow that could not put the plugin back says so and leaves it to recover.
-			let recovered = false;
-			const unfinished = new Ledger(ledgerDir).unfinished(name);
-			assert.equal(Boolean(unfinished), run.code === 4, `exit 4 exactly when the ledger holds an unfinished change (${moment})`);
-			if (unfinished) {
-				assert.match(run.stderr, /run "kasm-tui recover /);
-				const recover = await runCli(['--host', own.host, '--ledger-dir', ledgerDir, 'recover', name, '--yes']);
-				assert.equal(recover.code, 0, recover.stderr);
-				recovered = true;
+			if (expected.code !== 0) {
+				assertOneErrorLine(run.stderr, `the failure ${moment}`, {afterProgress: true});
 			}
 
 			const state = await settled(own, ledgerDir, name);
-			assert.ok(['1.2.9', '1.2.10'].includes(state.version));
+			assert.equal(state.version, expected.version, moment);
+			assert.equal(state.namedBy, `upgrade:${expected.outcome}`, moment);
+			assert.equal(new Ledger(ledgerDir).read(name).entries.at(-1)?.outcome, expected.outcome, moment);
 			// The daemon is still whole: it lists volumes (which a plugin it failed to restore would crash).
 			await own.docker(['volume', 'ls']);
-			outcomes.push(`${moment}: exit ${run.code}${recovered ? ', recovered' : ''}, runs ${state.version} (${state.namedBy})`);
+			outcomes.push(`${moment}: exit ${run.code}, runs ${state.version} (${state.namedBy})`);
 		} finally {
+			await proxy.close();
 			await own.stop();
 		}
 	}
@@ -279,10 +333,10 @@ test('SIGHUP to the screen while an upgrade runs: the plugin ends enabled at a b
 		await screen.keys('Enter');
 		await screen.waitFor(text => text.includes('enabled · rolling') && text.includes('(installed'), 30_000);
 		await screen.keys('u');
-		await screen.waitFor(text => /Upgrade .*\?/.test(text) && text.includes('y go ahead'), 30_000);
+		await screen.waitFor(text => text.includes('y go ahead'), 30_000);
 		const pid = kasmTuiProcess(ledgerDir);
 		assert.ok(pid, 'the screen runs');
-		await screen.keys('y');
+		await screen.answerPrompt({title: /Upgrade .*sidecar:amd64-1\.2-rolling\?/, body: [/\$ docker plugin disable/, /\$ docker plugin upgrade --grant-all-permissions/]}, 'y');
 		// The flow has begun once its `started` entry is on disk: hang up then.
 		await waitUntil('the upgrade starting', () => new Ledger(ledgerDir).read(name).entries.some(entry => entry.outcome === 'started'));
 		process.kill(pid, 'SIGHUP');

@@ -119,7 +119,9 @@ test('a planted password and _json_key are in 0 bytes of anything kasm-tui print
 		let runs = 0;
 		const kasmTui = async (configDir: string, args: string[], expected: number[]): Promise<CliResult> => {
 			const debugFile = path.join(debugDir, `run-${runs++}.log`);
-			const result = await runCli(['--host', sandbox.host, '--ledger-dir', ledgerDir, '--debug', debugFile, ...args], {
+			// latest asks the registry only: it takes no --host, nor the ledger that goes with one.
+			const daemon = args[0] === 'latest' ? [] : ['--host', sandbox.host, '--ledger-dir', ledgerDir];
+			const result = await runCli([...daemon, '--debug', debugFile, ...args], {
 				env: {DOCKER_CONFIG: configDir, KASM_TUI_CONFIG_DIR: settingsDir},
 				timeoutMs: 120_000,
 			});

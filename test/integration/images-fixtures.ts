@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type {CommandContext} from '../../source/commands/context.js';
-import type {EngineTarget} from '../../source/docker/connection.js';
+import type {EngineTarget} from '../../source/docker/target.js';
 import {copyTag, startPasswordRegistry, type AuthRegistry} from '../sandbox/auth-registry.js';
 import {importImage, moveTag} from '../sandbox/fixtures.js';
 import type {Sandbox} from '../sandbox/sandbox.js';
@@ -106,5 +108,41 @@ export async function startPrivateImage(sandbox: Sandbox, repositoryPath: string
 		rightConfig: dockerConfigWith(registry.address, 'kasm', password),
 		wrongConfig: dockerConfigWith(registry.address, 'kasm', wrongPassword),
 		secrets: [password, wrongPassword].flatMap(secret => [secret, Buffer.from(`kasm:${secret}`).toString('base64')]),
+	};
+}
+
+export interface CountingRegistry {
+	/** `127.0.0.1:PORT`: push through it, and what is checked against it is counted. */
+	address: string;
+	/** Every request that crossed it, as `HEAD /v2/repo/manifests/tag`. */
+	requests: string[];
+	stop(): Promise<void>;
+}
+
+/**
+ * A loopback relay in front of a real registry that notes every request: how many times kasm-tui
+ * asked the registry about a tag is then seen from outside, whatever code path asked.
+ */
+export async function countingRegistry(upstream: string): Promise<CountingRegistry> {
+	const [upstreamHost, upstreamPort] = upstream.split(':');
+	const requests: string[] = [];
+	const server = http.createServer((request, response) => {
+		requests.push(`${request.method} ${request.url}`);
+		// The Host header stays the relay's, so the registry's upload locations point back through it.
+		const forwarded = http.request({host: upstreamHost, port: Number(upstreamPort), method: request.method, path: request.url, headers: request.headers}, answer => {
+			response.writeHead(answer.statusCode ?? 502, answer.headers);
+			answer.pipe(response);
+		});
+		forwarded.on('error', () => response.destroy());
+		request.pipe(forwarded);
+	});
+	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+	return {
+		address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+		requests,
+		stop: async () => {
+			server.closeAllConnections();
+			await new Promise(resolve => server.close(resolve));
+		},
 	};
 }

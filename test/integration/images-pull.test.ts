@@ -4,7 +4,7 @@ import type net from 'node:net';
 import {after, test} from 'node:test';
 import {imagesCommand} from '../../source/commands/images.js';
 import {pullCommand} from '../../source/commands/pull.js';
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import {Engine} from '../../source/docker/engine.js';
 import {pullImage, pullImages} from '../../source/docker/image-pull.js';
 import {listImages} from '../../source/docker/images.js';

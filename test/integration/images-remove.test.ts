@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {after, test} from 'node:test';
 import {imagesCommand} from '../../source/commands/images.js';
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import {Engine} from '../../source/docker/engine.js';
 import {ImageInUse, ImageNotFound, ImageRemoveRefused} from '../../source/docker/image-errors.js';
 import {removeImage} from '../../source/docker/image-remove.js';

@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
-import {after, test} from 'node:test';
+import fs from 'node:fs';
+import path from 'node:path';
+import {after, afterEach, test} from 'node:test';
+import {setTimeout as delay} from 'node:timers/promises';
+import {createElement} from 'react';
+import {cleanup, render} from 'ink-testing-library';
+import {App} from '../../source/app/components/app.js';
+import {createHostServices, type HostServices} from '../../source/app/services/host-services.js';
 import {imagesCommand} from '../../source/commands/images.js';
 import {pullCommand} from '../../source/commands/pull.js';
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import {Engine} from '../../source/docker/engine.js';
-import {ImageUpdateChecker} from '../../source/docker/image-updates.js';
+import {forgetSettings} from '../../source/config.js';
+import {ImageUpdateChecker} from '../../source/flows/image-updates.js';
 import {listImages, type Image} from '../../source/docker/images.js';
 import {RegistryClient} from '../../source/registry/client.js';
 import {mediaTypes} from '../../source/registry/manifest.js';
@@ -12,14 +20,16 @@ import {hostArch} from '../../source/registry/versions.js';
 import {importImage, manifestDigest} from '../sandbox/fixtures.js';
 import {startExtraRegistry} from '../sandbox/sandbox.js';
 import {uniqueName, useSandbox} from '../sandbox/shared.js';
-import {captureContext, isolateEnvironment, pushBuild, pushNewBuildUnder, removeImages} from './images-fixtures.js';
+import {waitForFrame} from '../helpers/frames.js';
+import {captureContext, countingRegistry, isolateEnvironment, pushBuild, pushNewBuildUnder, removeImages} from './images-fixtures.js';
 
 const {sandbox} = await useSandbox();
-isolateEnvironment(sandbox);
+const {configDir} = isolateEnvironment(sandbox);
 const target = parseHost(sandbox.host, 'flag');
 const engine = await Engine.open(target);
 const created: string[] = [];
 after(async () => removeImages(sandbox, created));
+afterEach(() => cleanup());
 
 interface ImageRow {
 	repository: string;
@@ -212,4 +222,78 @@ test('checks run at most `concurrency` at a time, and every image gets an answer
 	assert.deepEqual(updates.map(update => update.updateAvailable), [false, false, false, false, false, false]);
 	assert.equal(peak, 2);
 	assert.deepEqual(seen.sort(), ['t0', 't1', 't2', 't3', 't4', 't5']);
+});
+
+/** Waits for `done`, polling; fails saying `what` when it does not come. */
+async function eventually(what: string, done: () => boolean, timeoutMs = 20_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!done()) {
+		assert.ok(Date.now() < deadline, `${what} did not happen`);
+		await delay(20);
+	}
+}
+
+/**
+ * The screen on the sandbox with its real services, re-checking its images every second instead of
+ * every hour (the setting's floor is a minute), and counting its reloads.
+ */
+function openScreenCountingReloads() {
+	const services = createHostServices(target, {readOnly: true});
+	let reloads = 0;
+	const counted: HostServices = {
+		...services,
+		async load() {
+			const snapshot = await services.load();
+			reloads++;
+			return snapshot;
+		},
+		async settings() {
+			return {...(await services.settings!()), recheckIntervalSeconds: 1};
+		},
+	};
+	const ui = render(createElement(App, {services: counted, size: {columns: 160, rows: 45}}));
+	return {ui, reloads: () => reloads};
+}
+
+test('the screen asks a registry about a tag again only once its answer is older than updateCheckTtlSeconds, not after every container event', async () => {
+	const relay = await countingRegistry(sandbox.registry);
+	after(async () => relay.stop());
+	const repositoryPath = `kt-updates/${uniqueName('screen')}`;
+	const reference = `${relay.address}/${repositoryPath}:v1`;
+	created.push(reference);
+	await importImage(sandbox, reference, 'screen build');
+	await sandbox.docker(['push', reference]);
+	const tagAsked = () => relay.requests.filter(request => request.endsWith(`/v2/${repositoryPath}/manifests/v1`)).length;
+	relay.requests.length = 0;
+
+	// The default cache time (300 s) is far longer than this test: one question about the tag is all it may take.
+	const {ui, reloads} = openScreenCountingReloads();
+	await waitForFrame(ui.lastFrame, text => /Images \(\d+\)/.test(text), 20_000);
+	await eventually('the first check of the tag', () => tagAsked() === 1);
+	const started = Date.now();
+	for (let round = 0; round < 4; round++) {
+		const before = reloads();
+		const container = uniqueName('kt-reload');
+		await sandbox.docker(['create', '--network', 'none', '--name', container, reference]);
+		await sandbox.docker(['rm', container]);
+		await eventually('a reload after the container events', () => reloads() > before);
+	}
+
+	// At least three periodic re-checks have come and gone as well.
+	await delay(Math.max(0, 3500 - (Date.now() - started)));
+	assert.equal(tagAsked(), 1, `one registry request across ${reloads()} reloads and several re-check rounds:\n${relay.requests.join('\n')}`);
+	cleanup();
+
+	// With no cache time, each periodic round asks again: the re-check itself still works.
+	fs.writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({updateCheckTtlSeconds: 0}));
+	forgetSettings();
+	try {
+		relay.requests.length = 0;
+		const again = openScreenCountingReloads();
+		await waitForFrame(again.ui.lastFrame, text => /Images \(\d+\)/.test(text), 20_000);
+		await eventually('two periodic re-checks of the tag', () => tagAsked() >= 3);
+	} finally {
+		fs.rmSync(path.join(configDir, 'config.json'), {force: true});
+		forgetSettings();
+	}
 });

@@ -133,7 +133,7 @@ test('a missing log file or plugin is one line; a remote daemon gets one line sa
 	assert.match(nobody.stderr, /no plugin named nobody\/here:1/);
 
 	// TEST-NET-1: never contacted, the answer needs no daemon.
-	const remote = await runCli(['--host', 'tcp://192.0.2.10:2376', 'logs', name]);
+	const remote = await runCli(['--host', 'tcp://192.0.2.10:2376', 'logs', name], {env: {DOCKER_TLS_VERIFY: '1'}});
 	assert.equal(remote.code, 0, remote.stderr);
 	assert.equal(remote.stdout.trim().split('\n').length, 1);
 	assert.match(remote.stdout, /^the daemon at tcp:\/\/192\.0\.2\.10:2376 runs on another machine, so its log is there: .*journalctl -u docker\.service/);

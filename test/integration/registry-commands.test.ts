@@ -3,7 +3,7 @@ import {test} from 'node:test';
 import {latestCommand} from '../../source/commands/latest.js';
 import {tagsCommand, type TagJson} from '../../source/commands/tags.js';
 import type {CommandContext} from '../../source/commands/context.js';
-import {resolveTarget} from '../../source/docker/connection.js';
+import {resolveTarget} from '../../source/hosts/resolve.js';
 import {KasmTuiError} from '../../source/errors.js';
 import {hostArch} from '../../source/registry/versions.js';
 import {installPlugin, kasmTagsNewestFirst, moveTag, pushPluginBuild, rollingTag} from '../sandbox/fixtures.js';

@@ -71,19 +71,15 @@ test('upgrade cancelled changes nothing; upgrade confirmed follows the moved tag
 	try {
 		await screen.waitFor(text => text.includes('enabled · rolling') && text.includes('(installed'));
 
+		const upgradePrompt = {title: /Upgrade .*sidecar:amd64-1\.2-rolling\?/, body: [/\$ docker plugin disable/, /\$ docker plugin upgrade --grant-all-permissions/, /! network: host/]};
 		await screen.keys('u');
-		let shown = await screen.waitFor(text => /Upgrade .*\?/.test(text) && text.includes('y go ahead'));
-		assert.match(shown, /\$ docker plugin disable/);
-		assert.match(shown, /\$ docker plugin upgrade --grant-all-permissions/);
-		assert.match(shown, /! network: host/);
-		await screen.keys('n');
+		await screen.answerPrompt(upgradePrompt, 'n');
 		await screen.waitFor(text => text.includes('cancelled: nothing was changed'));
 		assert.equal(await runningVersion(sandbox, name), '1.2.9', 'cancel left the daemon as it was');
 
 		await screen.keys('u');
-		await screen.waitFor(text => text.includes('y go ahead'));
-		await screen.keys('y');
-		shown = await screen.waitFor(text => /Upgrade (done|failed)/.test(text), 60_000);
+		await screen.answerPrompt(upgradePrompt, 'y');
+		let shown = await screen.waitFor(text => /Upgrade (done|failed)/.test(text), 60_000);
 		assert.match(shown, /Upgrade done: /);
 		assert.equal(await runningVersion(sandbox, name), '1.2.10', 'the upgrade changed the daemon');
 		await screen.keys('Enter');
@@ -91,9 +87,7 @@ test('upgrade cancelled changes nothing; upgrade confirmed follows the moved tag
 		// The history now has the build before: r rolls back to it and pins it.
 		await screen.waitFor(text => /upgrade\s+amd64-1\.2-rolling \(amd64-1\.2\.10\) ok/.test(text));
 		await screen.keys('r');
-		shown = await screen.waitFor(text => /Rollback .*\?/.test(text) && text.includes('y go ahead'));
-		assert.match(shown.replaceAll(/\s+/g, ' '), /as [\w./-]+\/sidecar:amd64-1\.2\.9/);
-		await screen.keys('y');
+		await screen.answerPrompt({title: /Rollback .*sidecar:amd64-1\.2-rolling\?/, body: [/as [\w./-]+\/sidecar:amd64-1\.2\.9/]}, 'y');
 		shown = await screen.waitFor(text => /Rollback (done|failed)/.test(text), 60_000);
 		assert.match(shown, /Rollback done: /);
 		const pinned = `${repositoryPath}/sidecar:amd64-1.2.9`;
@@ -109,8 +103,7 @@ test('upgrade cancelled changes nothing; upgrade confirmed follows the moved tag
 		await screen.keys('Enter');
 		await screen.waitFor(text => text.includes('under which name?'));
 		await screen.keys('Enter');
-		shown = await screen.waitFor(text => /Reinstall .*\?/.test(text) && text.includes('y go ahead'), 30_000);
-		await screen.keys('y');
+		await screen.answerPrompt({title: /Reinstall .*sidecar:amd64-1\.2\.9\?/, body: [/amd64-1\.2\.10/]}, 'y');
 		shown = await screen.waitFor(text => /Reinstall (done|failed)/.test(text), 60_000);
 		assert.match(shown, /Reinstall done: /);
 		const reinstalled = `${sandbox.registry}/${repositoryPath}:amd64-1.2.10`;
@@ -239,9 +232,7 @@ test('after its tag moves, an image in use shows in use and an update; p pulls i
 		assert.match(shown, /a newer build is behind this tag/);
 		assert.match(shown, new RegExp(`used by\\s+${container}`));
 		await screen.keys('p');
-		shown = await screen.waitFor(text => text.includes('y go ahead'));
-		assert.match(shown, new RegExp(`\\$ docker pull ${reference.replaceAll('.', '\\.')}`));
-		await screen.keys('y');
+		await screen.answerPrompt({title: /Pull .*:rolling\?/, body: [new RegExp(`\\$ docker pull ${reference.replaceAll('.', '\\.')}`)]}, 'y');
 		shown = await screen.waitFor(text => /Pull (done|failed)/.test(text), 60_000);
 		assert.match(shown, /Pull done: /);
 		await screen.keys('Enter');

@@ -5,9 +5,9 @@ import path from 'node:path';
 import {after, afterEach, test} from 'node:test';
 import {createElement} from 'react';
 import {cleanup, render} from 'ink-testing-library';
-import {App} from '../../source/app/app.js';
-import {createHostServices} from '../../source/app/services.js';
-import {parseHost} from '../../source/docker/connection.js';
+import {App} from '../../source/app/components/app.js';
+import {createHostServices} from '../../source/app/services/host-services.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import {listPluginsWithUsage} from '../../source/docker/usage.js';
 import {openFlowContext} from '../../source/flows/context.js';
 import {planRollback} from '../../source/flows/planners.js';
@@ -15,9 +15,9 @@ import {FlowFailed} from '../../source/flows/run.js';
 import {Ledger} from '../../source/ledger/ledger.js';
 import {runCli} from '../helpers/cli.js';
 import {answerPrompt, keys, press, waitForFrame} from '../helpers/frames.js';
-import {installPlugin, moveTag, pushPluginBuild, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
+import {installPlugin, moveTag, pushPluginBuild, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {startSandbox, type Sandbox} from '../sandbox/sandbox.js';
-import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
+import {testRollingPlugin, uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
 import {setTimeout as delay} from 'node:timers/promises';
 
 /**
@@ -50,12 +50,7 @@ async function inspect(name: string): Promise<InspectedPlugin | undefined> {
 
 /** A rolling plugin of the test's own, from a repository of its own (1.2.9 and 1.2.10). */
 async function rollingPlugin(stem: string, options: {disabled?: boolean; on?: Sandbox} = {}) {
-	const on = options.on ?? sandbox;
-	const repositoryPath = uniqueName(stem);
-	const repository = await pushRepository(on, repositoryPath, ['1.2.9', '1.2.10']);
-	const name = leftovers.plugin(`${repositoryPath}/sidecar:amd64-1.2-rolling`);
-	await installPlugin(on, repository.ref(rollingTag), {alias: name, disabled: options.disabled});
-	return {repositoryPath, repository, name};
+	return testRollingPlugin(sandbox, leftovers, stem, options);
 }
 
 /** The screen on the sandbox with the real services, its list narrowed to the test's plugins. */
@@ -253,7 +248,7 @@ test('read-only: every key that would change something is refused with the reaso
 		}
 
 		ui.stdin.write(key);
-		const frame = await waitForFrame(ui.lastFrame, text => text.includes(`read-only (--read-only): "${description}" would change the daemon, so it is refused`));
+		const frame = await waitForFrame(ui.lastFrame, text => text.includes(`${key} ${description}: read-only (--read-only): it would change the daemon`));
 		assert.doesNotMatch(frame, /y go ahead/, `${key} asks nothing`);
 		// The next key clears the message; a key of the same words must not be taken for it.
 		await press(ui.stdin, ui.lastFrame, 'k');
@@ -391,7 +386,7 @@ test('I, s and l on the real daemon: install a tag of a repository with the priv
 	await waitForFrame(ui.lastFrame, text => text.includes('KASM_GREETING=changed-by-the-screen'), 20_000);
 	await press(ui.stdin, ui.lastFrame, 'l');
 	frame = await waitForFrame(ui.lastFrame, text => text.includes('setting KASM_GREETING=changed-by-the-screen'), 20_000);
-	assert.match(frame, /from .*dockerd\.log, the lines with plugin=/);
+	assert.match(frame, /from .*dockerd\.log \(its newest 64 MiB\), the lines with plugin=/);
 	assert.ok(frame.indexOf('KASM_GREETING=hello-from-the-screen') < frame.indexOf('KASM_GREETING=changed-by-the-screen'), 'oldest first');
 	assert.doesNotMatch(frame, /screen-secret-4711/, "the value of a setting that names a secret is not drawn, not even from the plugin's own words");
 	assert.match(frame, /setting KASM_API_TOKEN=\*\*\*/);

@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import {listPluginsWithUsage, type PluginWithUsage} from '../../source/docker/usage.js';
 import {autoUpdate} from '../../source/flows/auto-update.js';
 import {openFlowContext} from '../../source/flows/context.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {after} from 'node:test';
-import {kasmBuilds, kasmRepositoryPath, rollingTag, seedKasmRepository, type KasmRepository} from './fixtures.js';
+import {installPlugin, kasmBuilds, kasmRepositoryPath, moveTag, pushRepository, rollingTag, seedKasmRepository, type KasmRepository} from './fixtures.js';
 import {attachSandbox, startSandbox, type Sandbox} from './sandbox.js';
 
 export interface TestSandbox {
@@ -85,4 +85,26 @@ export interface InspectedPlugin {
 export async function installedPlugins(sandbox: Sandbox): Promise<InspectedPlugin[]> {
 	const ids = (await sandbox.docker(['plugin', 'ls', '-q', '--no-trunc'])).trim().split('\n').filter(Boolean);
 	return ids.length === 0 ? [] : (JSON.parse(await sandbox.docker(['plugin', 'inspect', ...ids])) as InspectedPlugin[]);
+}
+
+/**
+ * A rolling plugin of a test's own, from a repository of its own, so no other test moves its tag:
+ * `amd64-<version>` for each version, `amd64-1.2-rolling` at the first (moved to `movedTo` once
+ * installed), installed as `<repository>/sidecar:amd64-1.2-rolling` on `on` (default: the sandbox).
+ */
+export async function testRollingPlugin(
+	sandbox: Sandbox,
+	leftovers: ReturnType<typeof useLeftovers>,
+	stem: string,
+	{versions = ['1.2.9', '1.2.10'], on = sandbox, disabled, movedTo}: {versions?: string[]; on?: Sandbox; disabled?: boolean; movedTo?: string} = {},
+) {
+	const repositoryPath = uniqueName(stem);
+	const repository = await pushRepository(on, repositoryPath, versions);
+	const name = leftovers.plugin(`${repositoryPath}/sidecar:amd64-1.2-rolling`);
+	await installPlugin(on, repository.ref(rollingTag), {alias: name, disabled});
+	if (movedTo) {
+		await moveTag(on, repositoryPath, rollingTag, movedTo);
+	}
+
+	return {repositoryPath, repository, name};
 }

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {setTimeout as delay} from 'node:timers/promises';
 import {cleanup, render} from 'ink-testing-library';
-import {App} from '../../source/app/app.js';
-import {keymap} from '../../source/app/keymap.js';
+import {App} from '../../source/app/components/app.js';
+import {keymap} from '../../source/app/keys/keymap.js';
 import {FlowFailed} from '../../source/flows/run.js';
 import {answerPrompt, keys, press, waitForFrame} from '../helpers/frames.js';
 import {entry, fixtureServices, plugins} from './fixture-services.js';
@@ -78,14 +78,18 @@ test('a plugin whose reference names a newer build is marked in the list, found 
 	assert.doesNotMatch(frame, /kasm-network-plugin:amd64-1\.2\.9\s+↑/);
 });
 
-test('h checks the plugin on its socket and says how it answered; an unresponsive one is marked in the list', async () => {
-	const {ui} = open({}, {columns: 120, rows: 40});
+test('h checks the plugin on its socket and says how it answered; an unresponsive one is marked in the list; on a disabled one h is greyed and says why', async () => {
+	const {ui} = open({}, {columns: 200, rows: 40});
 	await waitForFrame(ui.lastFrame, ready);
 	let frame = await press(ui.stdin, ui.lastFrame, 'h');
 	frame = await waitForFrame(ui.lastFrame, text => text.includes('healthy (answers in 2 ms)'));
+	frame = await press(ui.stdin, ui.lastFrame, 'j');
+	assert.match(frame.split('\n').at(-1)!, /\(h health\)/, 'greyed in the footer: nothing answers a disabled plugin');
+	frame = await press(ui.stdin, ui.lastFrame, 'h');
+	assert.match(frame, /h health check: it is disabled: nothing answers on its socket/);
 	await press(ui.stdin, ui.lastFrame, 'j');
 	await press(ui.stdin, ui.lastFrame, 'h');
-	frame = await waitForFrame(ui.lastFrame, text => /sidecar-edge:.* disabled ✗ unhealthy/.test(text));
+	frame = await waitForFrame(ui.lastFrame, text => /sidecar:amd64-1\.2-rolling.* ✗ unhealthy/.test(text));
 	assert.match(frame, /unresponsive: no answer/);
 });
 
@@ -314,6 +318,30 @@ test('yy at a confirmation, as a paste or fast typing sends it, starts the chang
 	assert.equal(recorded.runs.length, 1);
 });
 
+test('esc while a change is planned lets go of it: back to the panes, nothing asked or run when the plan arrives; ctrl-c does the same and does not quit', async () => {
+	const {ui, recorded, release} = open({holdPlans: true});
+	await waitForFrame(ui.lastFrame, ready);
+	let frame = await press(ui.stdin, ui.lastFrame, 'u');
+	assert.match(frame, /Preparing the upgrade of kasmweb\/kasm-network-plugin:amd64-1\.2\.9…/);
+	assert.match(frame, /esc cancel \(nothing has changed\)/);
+	frame = await press(ui.stdin, ui.lastFrame, keys.escape);
+	assert.match(frame, /Plugins \(3\)/, 'back to the panes at once');
+	assert.match(frame, /cancelled: preparing the upgrade of kasmweb\/kasm-network-plugin:amd64-1\.2\.9 was let go of; nothing was changed/);
+	release();
+	await delay(50);
+	assert.doesNotMatch(ui.lastFrame()!, /y go ahead/, 'the plan that came late asks nothing');
+
+	await press(ui.stdin, ui.lastFrame, 'u');
+	frame = await press(ui.stdin, ui.lastFrame, '\u0003');
+	assert.match(frame, /Plugins \(3\)/, 'ctrl-c while planning lets go of the plan, and the screen stays');
+	release();
+	await delay(50);
+	assert.equal(recorded.runs.length, 0);
+	assert.doesNotMatch(ui.lastFrame()!, /y go ahead/);
+	frame = await press(ui.stdin, ui.lastFrame, 'j');
+	assert.match(frame, /Plugins \(3\)/, 'still taking keys');
+});
+
 test('a change whose undo failed says it was not put back, what state the plugin is in, and how to recover it', async () => {
 	const failure = new FlowFailed(
 		'upgrade of kasmweb/kasm-network-plugin:amd64-1.2.9 failed: interrupted (SIGTERM) before step 3 of 3; could not put it back (no tag holds its build)',
@@ -335,7 +363,7 @@ test('read-only refuses every change with the reason, and asks the services to c
 	const {ui, recorded} = open({readOnly: true});
 	const first = await waitForFrame(ui.lastFrame, ready);
 	assert.match(first.split('\n')[0]!, /READ-ONLY/);
-	assert.doesNotMatch(first.split('\n').at(-1)!, /u upgrade/, 'the footer offers no change');
+	assert.match(first.split('\n').at(-1)!, /\(u upgrade\) {2}\(r rollback\)/, 'the footer shows every change greyed');
 	for (const key of ['u', 'r', 'i', 'I', 's', 'a', 'e', 'd', 'x', keys.tab, 'p', 'x']) {
 		if (key === keys.tab) {
 			await press(ui.stdin, ui.lastFrame, key);

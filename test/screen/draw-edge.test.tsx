@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {cleanup, render} from 'ink-testing-library';
-import {parseHost} from '../../source/docker/connection.js';
-import {Dialog} from '../../source/app/dialogs.js';
-import {Header} from '../../source/app/header.js';
-import {Lines, line} from '../../source/app/lines.js';
-import {ListPane} from '../../source/app/list-pane.js';
+import {parseHost} from '../../source/hosts/resolve.js';
+import {Dialog} from '../../source/app/components/dialog.js';
+import {Header} from '../../source/app/components/header.js';
+import {Lines} from '../../source/app/components/lines.js';
+import {line} from '../../source/app/content/line.js';
+import {ListPane} from '../../source/app/components/list-pane.js';
 import {registerSecret} from '../../source/secrets.js';
 
 /**

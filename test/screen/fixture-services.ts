@@ -1,8 +1,8 @@
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import type {PluginWithUsage} from '../../source/docker/usage.js';
 import type {ImageWithUsage} from '../../source/docker/images.js';
 import {PluginExists} from '../../source/docker/errors.js';
-import type {PluginLogLine} from '../../source/docker/daemon-log.js';
+import type {PluginLogLine} from '../../source/machine/daemon-log.js';
 import {Refused} from '../../source/errors.js';
 import {keepsBuild} from '../../source/flows/describe.js';
 import {NoPreviousBuild} from '../../source/flows/planners.js';
@@ -10,7 +10,7 @@ import type {Plan} from '../../source/flows/plan.js';
 import type {FlowEvent} from '../../source/flows/run.js';
 import type {LedgerEntry} from '../../source/ledger/entry.js';
 import {isRolling} from '../../source/rolling.js';
-import type {ChangeResult, HostServices, HostSnapshot, PluginDetails} from '../../source/app/services.js';
+import type {ChangeResult, HostServices, HostSnapshot, PluginDetails} from '../../source/app/services/host-services.js';
 import type {FlowContext} from '../../source/flows/context.js';
 import type {ChangeRequest} from '../../source/flows/open-change.js';
 import {planStateChange} from '../../source/flows/state-changes.js';
@@ -169,6 +169,8 @@ export interface FixtureOptions {
 	refuse?: ChangeRequest['kind'];
 	/** Each run waits for `release()`, as a real change takes its time. */
 	holdRuns?: boolean;
+	/** Each plan waits for `release()` too, as asking a registry takes its time. */
+	holdPlans?: boolean;
 	/** Each run fails with this. */
 	failRun?: Error;
 	/** An install of this name is refused: a plugin of that name is installed. */
@@ -208,6 +210,10 @@ export function fixtureServices(options: FixtureOptions = {}) {
 		},
 		async plan(request) {
 			recorded.plans.push(request);
+			if (options.holdPlans) {
+				await new Promise<void>(resolve => held.push(resolve));
+			}
+
 			if (request.kind === 'install') {
 				return installPlan(request, request.alias === undefined ? request.reference === options.taken : request.alias === options.taken);
 			}
@@ -277,7 +283,8 @@ export function fixtureServices(options: FixtureOptions = {}) {
 			return [{plugin: 'kasmweb/sidecar:amd64-1.2-rolling', result: 'upgraded', tag: 'amd64-1.2-rolling', from: 'amd64-1.2.9', to: 'amd64-1.2.10', sameBuild: false}];
 		},
 		async health(target) {
-			return target.enabled ? 'healthy (answers in 2 ms)' : 'unresponsive: no answer in 2000 ms';
+			// The rolling one hangs on its socket; the others answer.
+			return target.rolling ? 'unresponsive: no answer in 2000 ms' : 'healthy (answers in 2 ms)';
 		},
 		async pluginUpdates(list) {
 			return new Map(list.map(item => [item.name, item.rolling]));

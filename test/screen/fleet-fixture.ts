@@ -1,9 +1,9 @@
-import {parseHost} from '../../source/docker/connection.js';
-import type {FleetHost} from '../../source/docker/hosts.js';
+import {parseHost} from '../../source/hosts/resolve.js';
+import type {FleetHost} from '../../source/hosts/selection.js';
 import type {FleetPlugin, HostReading} from '../../source/flows/fleet.js';
 import type {HostJob, RolloutEvent, RolloutPlan, RolloutReport, RolloutRequest} from '../../source/flows/rollout.js';
 import {orderRollout} from '../../source/flows/rollout-plan.js';
-import type {FleetServices, RolloutOptions} from '../../source/app/fleet/fleet-services.js';
+import type {FleetServices, RolloutOptions} from '../../source/app/services/fleet-services.js';
 import {plugins as hostPlugins, rollingDetails, upgradePlan} from './fixture-services.js';
 
 /**
@@ -19,8 +19,9 @@ const fleetPlugin = (base: FleetPlugin, fields: Partial<FleetPlugin>): FleetPlug
 export const fleetHosts: FleetHost[] = [
 	{name: 'alpha', target: parseHost('unix:///var/run/docker.sock', 'flag', {})},
 	{name: 'bravo', target: parseHost('ssh://kasm-agent-1', 'flag', {})},
-	{name: 'charlie', group: 'east', target: parseHost('tcp://10.0.0.3:2376', 'flag', {})},
-	{name: 'down', target: parseHost('tcp://10.0.0.9:2376', 'flag', {})},
+	// TLS checked, as DOCKER_TLS_VERIFY says: unchecked would need --tls-insecure.
+	{name: 'charlie', group: 'east', target: parseHost('tcp://10.0.0.3:2376', 'flag', {DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/nonexistent'})},
+	{name: 'down', target: parseHost('tcp://10.0.0.9:2376', 'flag', {DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/nonexistent'})},
 ];
 
 const noUsage = {networks: [], volumes: [], containers: []};

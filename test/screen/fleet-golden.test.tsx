@@ -3,7 +3,7 @@ import path from 'node:path';
 import {afterEach, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {cleanup} from 'ink-testing-library';
-import {FleetApp} from '../../source/app/fleet/fleet-app.js';
+import {FleetApp} from '../../source/app/components/fleet-app.js';
 import {keys, press, renderAt, waitForFrame} from '../helpers/frames.js';
 import {matchGolden} from '../helpers/golden.js';
 import {fleetFixture} from './fleet-fixture.js';

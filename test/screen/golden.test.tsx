@@ -3,7 +3,7 @@ import path from 'node:path';
 import {afterEach, mock, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {cleanup, render} from 'ink-testing-library';
-import {App} from '../../source/app/app.js';
+import {App} from '../../source/app/components/app.js';
 import {press, waitForFrame} from '../helpers/frames.js';
 import {matchGolden} from '../helpers/golden.js';
 import {fixtureClock, fixtureServices} from './fixture-services.js';
@@ -18,7 +18,7 @@ const folder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden')
 afterEach(() => cleanup());
 
 /** Keys to press, one a frame; a pattern among them waits until the frame shows it. */
-const views: Array<{name: string; keys: Array<string | RegExp>; ready: RegExp}> = [
+const views: Array<{name: string; keys: Array<string | RegExp>; ready: RegExp; columns?: number[]}> = [
 	{name: 'plugins', keys: [], ready: /no history yet/},
 	{name: 'rolling', keys: ['j', 'j'], ready: /\(installed build, latest patch/},
 	{name: 'images', keys: ['\t'], ready: /update\s+up to date/},
@@ -26,6 +26,11 @@ const views: Array<{name: string; keys: Array<string | RegExp>; ready: RegExp}> 
 	{name: 'help', keys: ['?'], ready: /every key/},
 	{name: 'versions', keys: ['j', 'j', /\(installed build, latest patch/, 'i'], ready: /which version\?/},
 	{name: 'logs', keys: ['l'], ready: /following/},
+	// A disabled plugin: what cannot act on it is greyed in the footer, and ? says why.
+	{name: 'disabled', keys: ['j'], ready: /disabled · pinned/},
+	{name: 'disabled-help', keys: ['j', /disabled · pinned/, '?'], ready: /Not now/, columns: [120, 200]},
+	// At 80×24 the keys fill the help: why is a page down.
+	{name: 'disabled-help', keys: ['j', /disabled · pinned/, '?', '\u001B[6~'], ready: /Not now/, columns: [80]},
 ];
 
 for (const size of [
@@ -33,7 +38,7 @@ for (const size of [
 	{columns: 120, rows: 40},
 	{columns: 200, rows: 50},
 ]) {
-	for (const view of views) {
+	for (const view of views.filter(candidate => !candidate.columns || candidate.columns.includes(size.columns))) {
 		test(`the ${view.name} view at ${size.columns}×${size.rows} matches its golden frame`, async () => {
 			const draw = async () => {
 				const {services} = fixtureServices();

@@ -136,11 +136,11 @@ test('s changes a setting through the same confirmation as every change; a secre
 	assert.equal(recorded.plans.length, 1);
 });
 
-test('s on a plugin with nothing settable says so', async () => {
+test('s on a plugin with nothing settable is greyed in the footer and says why when pressed', async () => {
 	const {ui, recorded} = openApp();
-	await waitForFrame(ui.lastFrame, ready);
-	const frame = await press(ui.stdin, ui.lastFrame, 's');
-	assert.match(frame, /has no settable settings/);
+	let frame = await waitForFrame(ui.lastFrame, ready);
+	frame = await press(ui.stdin, ui.lastFrame, 's');
+	assert.match(frame, /s change a setting: its config lets no setting be changed/);
 	assert.deepEqual(recorded.plans, []);
 });
 

@@ -1,7 +1,7 @@
 import {createElement} from 'react';
 import {render} from 'ink-testing-library';
 import {press, waitForFrame} from '../helpers/frames.js';
-import {App} from '../../source/app/app.js';
+import {App} from '../../source/app/components/app.js';
 import {fixtureServices, type FixtureOptions} from './fixture-services.js';
 
 /** The screen on the fixture's host, at a size of the test's choosing. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {pluginDetailLines} from '../../source/app/plugin-detail.js';
+import {pluginDetailLines} from '../../source/app/content/plugin-detail.js';
 import {settingsOf} from '../../source/docker/plugin-settings.js';
 import {plugins} from './fixture-services.js';
 

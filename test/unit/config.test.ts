@@ -37,9 +37,9 @@ test('with no settings file the defaults apply (2 pulls at once, hourly re-check
 });
 
 test('a file with some settings keeps the defaults for the others, and is not rewritten by reading it', async () => {
-	write('{"maxPulls": 4, "theme": "dark"}');
+	write('{"maxPulls": 4, "daemonLog": "/srv/dockerd.log"}');
 	const before = fs.readFileSync(path.join(folder, 'config.json'), 'utf8');
-	assert.deepEqual((await readSettings({folder})).settings, {...defaultSettings, maxPulls: 4, theme: 'dark'});
+	assert.deepEqual((await readSettings({folder})).settings, {...defaultSettings, maxPulls: 4, daemonLog: '/srv/dockerd.log'});
 	assert.equal(await setting('maxPulls', {folder}), 4);
 	assert.equal(fs.readFileSync(path.join(folder, 'config.json'), 'utf8'), before);
 });
@@ -63,9 +63,9 @@ test('a value outside the schema gives the defaults and a warning naming the set
 
 	forgetSettings();
 	folder = path.join(root, String(count++));
-	write('{"theme": "neon", "updateCheckTtlSeconds": "soon"}');
+	write('{"rolloutSettleSeconds": "soon", "updateCheckTtlSeconds": "soon"}');
 	const second = await readSettings({folder});
-	assert.match(second.warning ?? '', /theme must be equal to one of the allowed values/);
+	assert.match(second.warning ?? '', /rolloutSettleSeconds must be integer/);
 	assert.match(second.warning ?? '', /updateCheckTtlSeconds must be integer/);
 });
 
@@ -84,8 +84,8 @@ test('the folder comes from KASM_TUI_CONFIG_DIR when none is given', async () =>
 	const previous = process.env.KASM_TUI_CONFIG_DIR;
 	process.env.KASM_TUI_CONFIG_DIR = folder;
 	try {
-		write('{"refreshSeconds": 0}');
-		assert.equal(await setting('refreshSeconds'), 0);
+		write('{"recheckIntervalSeconds": 600}');
+		assert.equal(await setting('recheckIntervalSeconds'), 600);
 	} finally {
 		if (previous === undefined) {
 			delete process.env.KASM_TUI_CONFIG_DIR;
@@ -113,4 +113,18 @@ test('the fleet\'s hosts come from the settings with their groups; a host withou
 		assert.deepEqual(loaded.settings.hosts, [], hosts);
 		assert.match(loaded.warning ?? '', /hosts/, hosts);
 	}
+});
+
+test('refreshSeconds and theme are no longer settings: a file that still has them is used for the rest, with one line saying to remove them', async () => {
+	assert.ok(!('refreshSeconds' in defaultSettings) && !('theme' in defaultSettings));
+	write('{"maxPulls": 3, "refreshSeconds": 30, "theme": "dark"}');
+	const {settings, warning} = await readSettings({folder});
+	assert.deepEqual(settings, {...defaultSettings, maxPulls: 3});
+	assert.equal(warning?.split('\n').length, 1);
+	assert.match(warning ?? '', /refreshSeconds and theme in .*config\.json are not used: the screen follows the daemon's events .*; colours follow the terminal's own \(NO_COLOR turns them off\): remove them/);
+
+	forgetSettings();
+	folder = path.join(root, String(count++));
+	write('{"theme": "neon", "maxPulls": 0}');
+	assert.match((await readSettings({folder})).warning ?? '', /maxPulls must be >= 1/, 'a value the settings cannot take is still what is said');
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {parseHost, resolveTarget} from '../../source/docker/connection.js';
+import {parseHost, resolveTarget} from '../../source/hosts/resolve.js';
 import {BadInput} from '../../source/errors.js';
 
 test('--host wins over DOCKER_HOST, which wins over the default socket', () => {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {after, test} from 'node:test';
-import {resolveTarget} from '../../source/docker/connection.js';
+import {resolveTarget} from '../../source/hosts/resolve.js';
 import {BadInput} from '../../source/errors.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kasm-tui-contexts-'));

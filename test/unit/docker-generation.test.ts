@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {apiVersionToSpeak, compareApiVersions, forgottenImages, isApiVersionTooNew, repoDigestsFromRegistry, testedApiVersions, versionedPath} from '../../source/docker/generation.js';
+import {apiVersionToSpeak, compareApiVersions, forgottenImages, isApiVersionTooNew, repoDigestsFromRegistry, testedApiVersions} from '../../source/docker/generation.js';
 
 const digest = (hex: string) => `sha256:${hex.repeat(64).slice(0, 64)}`;
 
@@ -20,13 +20,6 @@ test('API versions compare as numbers, not as text', () => {
 	assert.ok(compareApiVersions('1.9', '1.41') < 0);
 	assert.ok(compareApiVersions('1.45', '1.41') > 0);
 	assert.equal(compareApiVersions('1.41', '1.41'), 0);
-});
-
-test('every path but the ping names the version once', () => {
-	assert.equal(versionedPath('/plugins', '1.41'), '/v1.41/plugins');
-	assert.equal(versionedPath('/plugins/a%2Fb/json', '1.45'), '/v1.45/plugins/a%2Fb/json');
-	assert.equal(versionedPath('/_ping', '1.45'), '/_ping');
-	assert.equal(versionedPath('/v1.41/images/json', '1.45'), '/v1.41/images/json', 'a path that already has one keeps it');
 });
 
 test('"client version is too new" is recognised, so the version is agreed again', () => {

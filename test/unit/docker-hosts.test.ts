@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {after, test} from 'node:test';
-import {pickHosts, selectHosts, splitHostFlag} from '../../source/docker/hosts.js';
+import {pickHosts, selectHosts, splitHostFlag} from '../../source/hosts/selection.js';
 import {BadInput} from '../../source/errors.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kasm-tui-hosts-'));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import {sshCommand, sshFailureReason, type SshTransport} from '../../source/docker/ssh.js';
 import {BadInput} from '../../source/errors.js';
 

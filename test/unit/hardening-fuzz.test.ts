@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {after, before, test} from 'node:test';
 import {closeDebugLog} from '../../source/debug.js';
-import {main, reportError, type Output} from '../../source/main.js';
+import {main, reportError, type Output} from '../../source/cli/main.js';
 
 /**
  * A property-based test of the command line: 10,000 generated argument lists (references in

@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {after, test} from 'node:test';
-import {parseHost} from '../../source/docker/connection.js';
+import {parseHost} from '../../source/hosts/resolve.js';
 import {BadInput} from '../../source/errors.js';
 import type {LedgerEntry} from '../../source/ledger/entry.js';
 import {Ledger, LedgerUnusable} from '../../source/ledger/ledger.js';
-import {parseReference} from '../../source/registry/reference.js';
+import {parseReference} from '../../source/docker/reference.js';
 
 /** The rules the hardening tests found missing, each on its own. */
 

@@ -5,7 +5,7 @@ import {after, test} from 'node:test';
 import {describeUpdate, imageJson} from '../../source/commands/images.js';
 import {layerPrinter} from '../../source/commands/pull.js';
 import {parseImageList, withoutSecrets} from '../../source/docker/image-pull.js';
-import {ImageUpdateChecker} from '../../source/docker/image-updates.js';
+import {ImageUpdateChecker} from '../../source/flows/image-updates.js';
 import type {Image} from '../../source/docker/images.js';
 import {BadInput} from '../../source/errors.js';
 import {RegistryClient} from '../../source/registry/client.js';

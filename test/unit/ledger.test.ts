@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,9 @@ import {fileURLToPath} from 'node:url';
 import type {LedgerEntry} from '../../source/ledger/entry.js';
 import {Ledger, LedgerUnusable} from '../../source/ledger/ledger.js';
 import {PluginBusy} from '../../source/ledger/lock.js';
+
+/** A pid above the kernel's largest (2^22): no process ever has it. */
+const deadPid = 2 ** 22 + 12_345;
 
 const folders: string[] = [];
 const folder = () => {
@@ -102,7 +106,93 @@ test('a second flow on the same plugin is refused while the first holds it; a de
 	lock.release();
 	ledger.lock('kasmweb/sidecar:amd64-1.2-rolling', 'rollback').release();
 
-	fs.writeFileSync(ledger.fileOf('x') + '.lock', JSON.stringify({pid: 2 ** 22 + 12_345, host: os.hostname(), since: 'then', what: 'upgrade'}));
+	fs.writeFileSync(ledger.fileOf('x') + '.lock', JSON.stringify({pid: deadPid, host: os.hostname(), since: 'then', what: 'upgrade'}));
+	ledger.lock('x', 'upgrade').release();
+});
+
+/** A process of its own that takes the plugin's lock on "go", reading lock files slowly; its answers line by line. */
+function startRacer(directory: string, plugin: string) {
+	const racer = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lock-racer.ts');
+	const child = spawn(process.execPath, ['--import', 'tsx', racer, directory, plugin, '300'], {stdio: ['pipe', 'pipe', 'inherit']});
+	let said = '';
+	const waiters: Array<() => void> = [];
+	child.stdout.setEncoding('utf8');
+	child.stdout.on('data', chunk => {
+		said += chunk;
+		for (const wake of waiters.splice(0)) {
+			wake();
+		}
+	});
+	const line = async (index: number) => {
+		while (said.split('\n').length <= index + 1) {
+			await new Promise<void>(resolve => waiters.push(resolve));
+		}
+
+		return said.split('\n')[index]!;
+	};
+
+	const exited = new Promise(resolve => child.on('close', resolve));
+	return {
+		ready: async () => line(0),
+		go: () => child.stdin.write('go\n'),
+		answer: async () => line(1),
+		finish: async () => {
+			child.stdin.end();
+			return exited;
+		},
+	};
+}
+
+test('two processes that find the same dead holder\'s lock at once: exactly one takes it over, the other is refused', async () => {
+	const directory = folder();
+	const plugin = 'kasmweb/sidecar:amd64-1.2-rolling';
+	const ledger = new Ledger(directory);
+	const lockFile = ledger.fileOf(plugin) + '.lock';
+	fs.writeFileSync(lockFile, JSON.stringify({pid: deadPid, host: os.hostname(), since: 'then', what: 'upgrade'}));
+	const racers = [startRacer(directory, plugin), startRacer(directory, plugin)];
+	try {
+		await Promise.all(racers.map(async racer => racer.ready()));
+		for (const racer of racers) {
+			racer.go();
+		}
+
+		const answers = await Promise.all(racers.map(async racer => racer.answer()));
+		assert.deepEqual(
+			answers.map(answer => answer.replace(/:.*/, '')).sort(),
+			['held', 'refused'],
+			`one holds the plugin, the other is told it is busy:\n${answers.join('\n')}`,
+		);
+		assert.match(answers.find(answer => answer.startsWith('refused')) ?? '', /is being changed by another kasm-tui \(pid \d+/);
+		assert.notEqual(JSON.parse(fs.readFileSync(lockFile, 'utf8')).pid, deadPid, 'the dead holder\'s lock is gone');
+	} finally {
+		await Promise.all(racers.map(async racer => racer.finish()));
+	}
+
+	assert.deepEqual(fs.readdirSync(directory), [], 'released, and nothing of the takeover left behind');
+});
+
+test('a takeover of a dead holder\'s lock that was itself killed midway does not keep the plugin locked', () => {
+	const directory = folder();
+	const ledger = new Ledger(directory);
+	const lockFile = ledger.fileOf('x') + '.lock';
+	const dead = JSON.stringify({pid: deadPid, host: os.hostname(), since: 'then', what: 'upgrade'});
+	fs.writeFileSync(lockFile, dead);
+	// What a process killed while taking the lock over leaves: its claim on that lock, by the lock's hash.
+	const claim = `${lockFile}.break-${crypto.createHash('sha256').update(dead).digest('hex').slice(0, 16)}`;
+	fs.writeFileSync(claim, JSON.stringify({pid: deadPid + 1, host: os.hostname(), since: 'then', what: 'take over a stale lock'}));
+	ledger.lock('x', 'upgrade').release();
+	assert.deepEqual(fs.readdirSync(directory), []);
+});
+
+test('a lock whose write fails (a full disk) is not left behind: the next flow takes the plugin', t => {
+	const directory = folder();
+	const ledger = new Ledger(directory);
+	const full = t.mock.method(fs, 'writeSync', () => {
+		throw Object.assign(new Error('ENOSPC: no space left on device, write'), {code: 'ENOSPC'});
+	});
+	assert.throws(() => ledger.lock('x', 'upgrade'), (error: unknown) => error instanceof LedgerUnusable && /ENOSPC.*free some disk space/.test(error.message));
+	full.mock.restore();
+	assert.deepEqual(fs.readdirSync(directory), [], 'no lock file, whole or empty, and nothing written aside');
 	ledger.lock('x', 'upgrade').release();
 });
 

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
-import {fleetKeymap} from '../../source/app/fleet/fleet-keymap.js';
-import {keymap} from '../../source/app/keymap.js';
+import {fleetKeymap} from '../../source/app/keys/fleet-keymap.js';
+import {keymap} from '../../source/app/keys/keymap.js';
 
 const readme = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'readme.md'), 'utf8');
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {BadInput} from '../../source/errors.js';
-import {familiarReference, normaliseReference, parseReference} from '../../source/registry/reference.js';
+import {familiarReference, normaliseReference, parseReference} from '../../source/docker/reference.js';
 
 test('a bare name is a Docker Hub official image at latest', () => {
 	assert.deepEqual(parseReference('alpine'), {registry: 'docker.io', repository: 'library/alpine', tag: 'latest', digest: undefined});

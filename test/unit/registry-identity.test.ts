@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {candidateTags, mapLimited, sameBuild} from '../../source/registry/identity.js';
+import {mapLimited} from '../../source/limit.js';
+import {candidateTags, sameBuild} from '../../source/registry/identity.js';
 import {pickPlatform, toManifest, type ManifestIndex} from '../../source/registry/manifest.js';
-import {hasWrittenTag} from '../../source/registry/reference.js';
+import {hasWrittenTag} from '../../source/docker/reference.js';
 
 const layer = (n: number) => `sha256:${String(n).repeat(64).slice(0, 64)}`;
 

@@ -3,7 +3,7 @@ import {createRequire} from 'node:module';
 import path from 'node:path';
 import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
-import {plainForStringWidth7, plainForStringWidth8, withFastPath, type StringWidthRelease} from '../../source/app/text-width.js';
+import {plainForStringWidth7, plainForStringWidth8, withFastPath, type StringWidthRelease} from '../../source/app/terminal/text-width.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import type {PluginWithUsage} from '../../source/docker/usage.js';
 import type {LedgerEntry} from '../../source/ledger/entry.js';
-import {versionChoices, versionMarks} from '../../source/app/version-choices.js';
+import {versionChoices, versionMarks} from '../../source/app/content/version-choices.js';
 
 const build = (digit: string) => [`sha256:${digit.repeat(64)}`];
 

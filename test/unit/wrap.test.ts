@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {wrapLine} from '../../source/app/wrap.js';
+import {wrapLine} from '../../source/app/content/wrap.js';
 
 const text = (rows: Array<Array<{text: string}>>) => rows.map(row => row.map(segment => segment.text).join(''));
 

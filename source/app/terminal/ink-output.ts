@@ -14,7 +14,7 @@ import stringWidth from 'string-width';
  * the same way (Ink measures every text of the tree on every render: `widestLine` below takes
  * the place of the widest-line package inside Ink).
  *
- * The build puts this class in place of Ink's (see source/build.ts); test/unit/ink-output.test.ts
+ * The build puts this class in place of Ink's (see source/build/plugins.ts); test/unit/ink-output.test.ts
  * holds it to Ink's own on generated frames.
  */
 

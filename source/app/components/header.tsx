@@ -1,0 +1,49 @@
+import {Text} from 'ink';
+import {memo} from 'react';
+import type {EngineTarget} from '../../docker/target.js';
+import {tlsUnverified} from '../../hosts/resolve.js';
+import {printable, truncate} from '../../text.js';
+import type {HostSnapshot} from '../services/host-services.js';
+
+/**
+ * The context an operator acts on, always visible (as k9s does): kasm-tui, host, engine, and
+ * on the right the counts and READ-ONLY. The address gives way first at narrow widths.
+ */
+export const Header = memo(function Header({target, readOnly, snapshot, width}: {target: EngineTarget; readOnly: boolean; snapshot?: HostSnapshot; width: number}) {
+	const right = [
+		snapshot ? counted(snapshot.plugins.length, 'plugin') : undefined,
+		snapshot ? counted(snapshot.images.length, 'image') : undefined,
+		readOnly ? 'READ-ONLY' : undefined,
+		// --tls-insecure or a context's SkipTLSVerify: said where the host is, for as long as it is open.
+		tlsUnverified(target) ? 'TLS unverified' : undefined,
+	]
+		.filter(Boolean)
+		.join(' · ');
+	const engines = snapshot ? [` ─ docker ${snapshot.engine.version} (API ${snapshot.engine.apiVersion})`, ` ─ docker ${snapshot.engine.version}`] : [''];
+	const room = Math.max(0, width - [...right].length - 2);
+	const address = printable(target.address);
+	let left = '';
+	for (const engine of engines) {
+		left = ` kasm-tui ─ ${address}${engine}`;
+		if ([...left].length <= room) {
+			break;
+		}
+	}
+
+	if ([...left].length > room) {
+		const engine = engines.at(-1)!;
+		left = ` kasm-tui ─ ${truncate(address, Math.max(8, room - [...` kasm-tui ─ ${engine}`].length))}${engine}`;
+	}
+
+	left = truncate(left, room);
+	const gap = Math.max(1, width - [...left].length - [...right].length - 1);
+	return (
+		<Text bold inverse>
+			{truncate(left + ' '.repeat(gap) + right + ' ', width)}
+		</Text>
+	);
+});
+
+function counted(count: number, noun: string): string {
+	return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

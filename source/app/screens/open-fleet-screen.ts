@@ -1,0 +1,33 @@
+import type {FleetHost} from '../../hosts/selection.js';
+import type {ExitCode} from '../../errors.js';
+import {inAlternateScreen, requireTerminal} from './open-screen.js';
+import type {RolloutOptions} from '../services/fleet-services.js';
+
+export interface FleetScreenOptions {
+	/** The fleet's hosts, found once a terminal is known to be there. */
+	hosts: () => Promise<FleetHost[]>;
+	readOnly: boolean;
+	ledgerDir?: string;
+	/** `--canary`, `--batch`, `--max-failed`: how the screen's rollouts go. */
+	rollout?: Partial<RolloutOptions>;
+}
+
+/** `kasm-tui fleet`: the fleet screen on a real terminal; the exit code once the operator quits. */
+export async function openFleetScreen(options: FleetScreenOptions): Promise<ExitCode> {
+	requireTerminal('"kasm-tui fleet plugins" for the matrix, or "kasm-tui fleet upgrade <plugin>" for a rollout');
+	const hosts = await options.hosts();
+	// Every host is asked before the screen's code (Ink, React, yoga) loads: they answer meanwhile.
+	const {createFleetServices} = await import('../services/fleet-services.js');
+	const interrupted = new AbortController();
+	let quit = () => {};
+	const services = createFleetServices(hosts, {
+		readOnly: options.readOnly,
+		ledgerDir: options.ledgerDir,
+		rollout: options.rollout,
+		signal: interrupted.signal,
+		onIdle: () => interrupted.signal.aborted && quit(),
+	});
+	services.prefetch();
+	const {showFleetScreen} = await import('./fleet-screen.js');
+	return inAlternateScreen(async () => showFleetScreen({services, interrupted, onQuit: stop => (quit = stop)}));
+}

@@ -1,0 +1,131 @@
+import {readSettings} from '../../config.js';
+import type {FleetHost} from '../../hosts/selection.js';
+import type {Plugin} from '../../docker/plugins.js';
+import {readFleet, type HostReading} from '../../flows/fleet.js';
+import {closeRollout, planRollout, runRollout, type RolloutEvent, type RolloutPlan, type RolloutReport, type RolloutRequest} from '../../flows/rollout.js';
+import {createHostServices, type HostServices, type PluginDetails} from './host-services.js';
+
+/** How a rollout from the screen goes: as `fleet upgrade --canary … --batch N --max-failed N`. */
+export interface RolloutOptions {
+	canaries: readonly string[];
+	batch?: number;
+	maxFailed?: number;
+}
+
+/**
+ * Everything the fleet screen asks of the hosts, in one place, so its views only ever get
+ * state: the matrix through readFleet, a cell's detail through that host's single-host
+ * services, rollouts through the same planner and runner as `kasm-tui fleet upgrade`.
+ */
+export interface FleetServices {
+	hosts: readonly FleetHost[];
+	readOnly: boolean;
+	/** The --canary, --batch and --max-failed the screen was opened with. */
+	rollout: RolloutOptions;
+	/** Every host at once; `onHost` as each answers or is given up, the result with builds named and drift marked. */
+	read(onHost: (reading: HostReading) => void): Promise<HostReading[]>;
+	/** A plugin's history and registry tags on one host, as the single-host detail shows them. */
+	details(host: string, plugin: Plugin): Promise<PluginDetails>;
+	/** Plans every host; nothing changes on any daemon. */
+	plan(request: RolloutRequest, options: RolloutOptions): Promise<RolloutPlan>;
+	/** Runs a plan; counted as work under way until every host has finished or been undone. */
+	run(plan: RolloutPlan, onEvent: (event: RolloutEvent) => void, signal: AbortSignal): Promise<RolloutReport>;
+	/** A plan that will not run: its hosts' connections end. */
+	discard(plan: RolloutPlan): void;
+}
+
+export interface FleetServiceOptions {
+	readOnly: boolean;
+	ledgerDir?: string;
+	rollout?: Partial<RolloutOptions>;
+	/** Aborted by SIGTERM or SIGHUP: a rollout under way finishes or undoes its hosts and starts no other. */
+	signal?: AbortSignal;
+	/** Called when the last piece of work under way has ended. */
+	onIdle?: () => void;
+}
+
+/** A read begun before the screen was there to draw it: what arrived is handed over when it asks. */
+interface EarlyRead {
+	seen: HostReading[];
+	onHost?: (reading: HostReading) => void;
+	done: Promise<HostReading[]>;
+}
+
+export function createFleetServices(hosts: readonly FleetHost[], options: FleetServiceOptions): FleetServices & {busy: () => boolean; prefetch: () => void} {
+	let running = 0;
+	let early: EarlyRead | undefined;
+	const readAll = async (onHost: (reading: HostReading) => void) => readFleet(hosts, {ledgerDir: options.ledgerDir, readOnly: options.readOnly, onHost});
+	// Each host's single-host services, opened the first time its detail is asked for.
+	const perHost = new Map<string, HostServices>();
+	const hostServices = (name: string) => {
+		let services = perHost.get(name);
+		if (!services) {
+			const host = hosts.find(candidate => candidate.name === name);
+			if (!host) {
+				throw new Error(`no host named ${name} in this fleet`);
+			}
+
+			services = createHostServices(host.target, {readOnly: options.readOnly, ledgerDir: options.ledgerDir});
+			perHost.set(name, services);
+		}
+
+		return services;
+	};
+
+	return {
+		hosts,
+		readOnly: options.readOnly,
+		rollout: {canaries: options.rollout?.canaries ?? [], batch: options.rollout?.batch, maxFailed: options.rollout?.maxFailed},
+		async read(onHost) {
+			if (!early) {
+				return readAll(onHost);
+			}
+
+			const started = early;
+			early = undefined;
+			for (const reading of started.seen) {
+				onHost(reading);
+			}
+
+			started.onHost = onHost;
+			return started.done;
+		},
+		async details(host, plugin) {
+			return hostServices(host).details(plugin);
+		},
+		async plan(request, rollout) {
+			return planRollout(hosts, request, {
+				ledgerDir: options.ledgerDir,
+				readOnly: options.readOnly,
+				canaries: rollout.canaries,
+				batch: rollout.batch,
+				maxFailed: rollout.maxFailed,
+			});
+		},
+		async run(plan, onEvent, signal) {
+			running++;
+			try {
+				const {settings} = await readSettings();
+				const stop = options.signal ? AbortSignal.any([signal, options.signal]) : signal;
+				return await runRollout(plan, {onEvent, signal: stop, settleMs: settings.rolloutSettleSeconds * 1000});
+			} finally {
+				closeRollout(plan);
+				running--;
+				if (running === 0) {
+					options.onIdle?.();
+				}
+			}
+		},
+		discard(plan) {
+			closeRollout(plan);
+		},
+		busy: () => running > 0,
+		prefetch() {
+			const started: EarlyRead = {seen: [], done: Promise.resolve([])};
+			started.done = readAll(reading => (started.onHost ? started.onHost(reading) : started.seen.push(reading)));
+			// Read again by the screen; an early failure must not be reported as unhandled.
+			started.done.catch(() => {});
+			early = started;
+		},
+	};
+}

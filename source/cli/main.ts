@@ -1,0 +1,164 @@
+import process from 'node:process';
+import v8 from 'node:v8';
+import packageJson from '../../package.json' with {type: 'json'};
+import type {CommandContext} from '../commands/context.js';
+import {unverifiedTlsWarning} from '../commands/tls.js';
+import {resolveTarget} from '../hosts/resolve.js';
+import type {EngineTarget} from '../docker/target.js';
+import {splitHostFlag} from '../hosts/selection.js';
+import {BadInput, KasmTuiError, type ExitCode} from '../errors.js';
+import {debug, debugLogFile, openDebugLog} from '../debug.js';
+import {printable, safeText} from '../text.js';
+import {commandHelpText} from './help.js';
+import {parseCommandLine, type CommandLine} from './parse.js';
+import {commandRuns} from './run.js';
+import {commandName} from './table.js';
+
+/** Defined only in the single executable's bundle (source/build/build.ts). */
+declare const KASM_TUI_EXECUTABLE: boolean | undefined;
+
+/** Where a run writes: the process's streams, or a test's buffers. */
+export interface Output {
+	stdout: (text: string) => void;
+	stderr: (text: string) => void;
+}
+
+const processOutput: Output = {stdout: text => process.stdout.write(text), stderr: text => process.stderr.write(text)};
+
+/**
+ * One run of kasm-tui: reads the command line against the command table and runs the screen or
+ * one command. Errors are thrown, typed, for reportError; nothing here exits the process.
+ */
+export async function main(argv: string[], output: Output = processOutput): Promise<ExitCode> {
+	const line = parseCommandLine(argv);
+	if (line.help) {
+		output.stdout(commandHelpText(line.command) + '\n');
+		return 0;
+	}
+
+	if (line.values.version === true) {
+		// The architecture too: the same version ships as linux-x64 and linux-arm64 files and .debs.
+		output.stdout(`kasm-tui ${packageJson.version} (node ${process.version}${typeof KASM_TUI_EXECUTABLE === 'boolean' ? ', single executable' : ''}, ${process.platform}-${process.arch})\n`);
+		return 0;
+	}
+
+	const debugFile = stringOption(line, 'debug');
+	if (debugFile !== undefined) {
+		try {
+			openDebugLog(debugFile);
+		} catch (error) {
+			throw new BadInput(`cannot write the debug log ${safeText(debugFile).slice(0, 200)} (${(error as NodeJS.ErrnoException).code ?? 'error'}): give --debug a file in a folder that exists`);
+		}
+
+		debug('run', `kasm-tui ${packageJson.version} on Node ${process.version}`, {argv: line.forLog.map(argument => safeText(argument).slice(0, 200))});
+	}
+
+	const context = commandContext(line, output);
+	if (!line.command.screen) {
+		compileWebAssemblyOnce();
+	}
+
+	const run = commandRuns[commandName(line.command)];
+	if (!run) {
+		throw new KasmTuiError(`kasm-tui cannot run "${commandName(line.command)}": its command table has no code for it`);
+	}
+
+	return (await run(context, line.arguments)) ?? 0;
+}
+
+function stringOption(line: CommandLine, name: string): string | undefined {
+	const value = line.values[name];
+	return typeof value === 'string' ? value : undefined;
+}
+
+function stringOptions(line: CommandLine, name: string): string[] | undefined {
+	const value = line.values[name];
+	return Array.isArray(value) ? value : undefined;
+}
+
+/** What the command's code gets: the options it takes, read, and where its output goes. */
+function commandContext(line: CommandLine, output: Output): CommandContext {
+	const takesOneHost = line.command.options.some(option => option.name === 'host' && !option.multiple);
+	const flag = (name: string) => line.values[name] === true;
+	// One daemon is found at once, so a bad address is bad input before anything runs; a name before = is only a label.
+	const host = stringOption(line, 'host');
+	const tlsInsecure = flag('tls-insecure');
+	let target: EngineTarget | undefined = takesOneHost ? resolveTarget({host: host === undefined ? undefined : splitHostFlag(host).address, tlsInsecure}) : undefined;
+	const warning = target && !line.command.screen ? unverifiedTlsWarning([{target}]) : undefined;
+	if (warning) {
+		// The screen says it in its header; a headless command, with or without --json, here.
+		output.stderr(`${printable(warning)}\n`);
+	}
+
+	return {
+		// A fleet's hosts are in hostSelection; a command without --host that asks for one gets the default daemon.
+		get target() {
+			target ??= resolveTarget({tlsInsecure});
+			return target;
+		},
+		tlsInsecure,
+		json: flag('json'),
+		yes: flag('yes'),
+		readOnly: flag('read-only'),
+		ledgerDir: stringOption(line, 'ledger-dir'),
+		tag: stringOption(line, 'version'),
+		alias: stringOption(line, 'alias'),
+		pluginName: stringOption(line, 'name'),
+		rollback: flag('rollback'),
+		reinstall: flag('reinstall'),
+		maxPulls: parseCount(stringOption(line, 'max-pulls'), '--max-pulls'),
+		disable: flag('disable'),
+		follow: flag('follow'),
+		since: stringOption(line, 'since'),
+		daemonLog: stringOption(line, 'daemon-log'),
+		listPluginNames: flag('plugin-names'),
+		hostSelection: takesOneHost
+			? undefined
+			: {hosts: stringOptions(line, 'host') ?? [], contexts: stringOptions(line, 'context'), allContexts: flag('all-contexts'), group: stringOption(line, 'group'), tlsInsecure},
+		canaries: stringOptions(line, 'canary'),
+		batch: parseCount(stringOption(line, 'batch'), '--batch'),
+		maxFailed: parseCount(stringOption(line, 'max-failed'), '--max-failed', 0),
+		print: text => output.stdout(printableLines(text)),
+		warn: text => output.stderr(printableLines(text)),
+	};
+}
+
+/**
+ * For headless commands: V8 compiles undici's WebAssembly HTTP parser (fetch: the registry
+ * client) a second time with TurboFan in the background, and a process that used it then waits
+ * ~100 ms at exit for that to finish. Liftoff's first code is fast enough for a registry's few
+ * answers. Not for a screen, whose layout (yoga) is WebAssembly that runs at every frame.
+ */
+function compileWebAssemblyOnce(): void {
+	v8.setFlagsFromString('--liftoff-only');
+}
+
+/** Every line a command prints, cleaned where it leaves: whatever made it, no escape and no secret reach the terminal. */
+function printableLines(text: string): string {
+	return text.split('\n').map(line => printable(line)).join('\n') + '\n';
+}
+
+function parseCount(text: string | undefined, flag: string, minimum = 1): number | undefined {
+	if (text === undefined) {
+		return undefined;
+	}
+
+	const count = Number(text);
+	if (!Number.isInteger(count) || count < minimum || count > 64) {
+		throw new BadInput(`${flag} takes a whole number from ${minimum} to 64, not "${safeText(text).slice(0, 20)}"`);
+	}
+
+	return count;
+}
+
+/** The one place that turns errors into exit codes and one line for people. */
+export function reportError(error: unknown, output: Output = processOutput): ExitCode {
+	debug('error', 'the run ended with an error', {error});
+	if (error instanceof KasmTuiError) {
+		output.stderr(`kasm-tui: ${printable(error.message)}\n`);
+		return error.exitCode;
+	}
+
+	output.stderr(`kasm-tui: unexpected error: ${printable((error as Error)?.message ?? error).slice(0, 300)}${debugLogFile() ? '' : ' (run with --debug FILE for details)'}\n`);
+	return 1;
+}

@@ -1,0 +1,98 @@
+import {describeUsage, isInUse, listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
+import {Refused} from '../errors.js';
+import {sameBuild} from '../registry/same-build.js';
+import {safeText} from '../text.js';
+import type {FlowContext} from './context.js';
+import type {Plan} from './plan.js';
+
+/**
+ * A plan is made on what the daemon said at one moment; it may be run minutes or hours later
+ * (a confirmation left open, a rollout's later stage), after cron's auto-update, another operator
+ * or another rollout changed the plugin. Run then, a failure would "restore" a build that was no
+ * longer running and the ledger would record a wrong `from`. So nothing is done, and the
+ * operator is told what changed.
+ */
+export class ChangedSincePlan extends Refused {
+	override name = 'ChangedSincePlan';
+	constructor(
+		readonly plugin: string,
+		/** What differs, each in a few words: `it was enabled, now disabled`. */
+		readonly differences: string[],
+	) {
+		super(`${safeText(plugin)} changed since the plan: ${differences.join('; ')}; nothing was done: look again and confirm`);
+	}
+}
+
+/**
+ * The last look before the first step, taken under the plugin's lock so nothing of ours can
+ * change it afterwards: the plugin is read again (one listing of plugins and of what uses them)
+ * and compared with the one the plan was made on. Returns the refusal, or undefined to go ahead.
+ */
+export async function lookAgain(context: FlowContext, plan: Plan): Promise<ChangedSincePlan | undefined> {
+	const plugins = await listPluginsWithUsage(context.engine);
+	const {origin, destination} = plan;
+	if (origin.absent) {
+		const taken = plugins.find(plugin => plugin.name === destination.name);
+		return taken ? new ChangedSincePlan(destination.name, [`a plugin named ${safeText(destination.name)} was installed since (${stateOf(taken)})`]) : undefined;
+	}
+
+	const now = plugins.find(plugin => plugin.name === origin.name);
+	if (!now) {
+		const renamed = plan.plugin.id ? plugins.find(plugin => plugin.id === plan.plugin.id) : undefined;
+		return new ChangedSincePlan(origin.name, [renamed ? `it was renamed to ${renamed.name}` : 'it is not installed any more', ...since(context, plan)]);
+	}
+
+	const differences = differencesOf(plan, now);
+	return differences.length > 0 ? new ChangedSincePlan(origin.name, [...differences, ...since(context, plan)]) : undefined;
+}
+
+/** What the plugin is now that the plan did not count on, in the operator's words. */
+export function differencesOf(plan: Plan, now: PluginWithUsage): string[] {
+	const {origin} = plan;
+	const differences: string[] = [];
+	if (now.enabled !== origin.enabled) {
+		differences.push(`it was ${origin.enabled ? 'enabled' : 'disabled'}, now ${now.enabled ? 'enabled' : 'disabled'}`);
+	}
+
+	if (now.reference !== origin.reference) {
+		differences.push(`it was installed from ${origin.reference || 'no remote'}, now from ${now.reference || 'no remote'}`);
+	}
+
+	if (!sameBuild(now.diffIds, origin.identity.diffIds)) {
+		differences.push('another build runs now');
+	}
+
+	// Docker refuses to disable or remove a plugin something uses: the plan did not count on that.
+	const blockedByUse = plan.steps.some(step => (step.kind === 'disable' || step.kind === 'remove') && step.name === origin.name);
+	if (blockedByUse && isInUse(now.usedBy) && !isInUse(plan.plugin.usedBy)) {
+		differences.push(`it is in use now, by ${describeUsage(now.usedBy)}`);
+	}
+
+	return differences;
+}
+
+function stateOf(plugin: PluginWithUsage): string {
+	return `${plugin.enabled ? 'enabled' : 'disabled'}, from ${plugin.reference || 'no remote'}`;
+}
+
+/** Who changed it since, where its history says: `upgrade by ops at 2026-12-07 12:03`. */
+function since(context: FlowContext, plan: Plan): string[] {
+	if (!plan.madeAt) {
+		return [];
+	}
+
+	try {
+		const changes = context.ledger
+			.read(plan.origin.name)
+			.entries.filter(entry => entry.time > plan.madeAt! && entry.outcome !== 'refused' && entry.outcome !== 'started');
+		const last = changes.at(-1);
+		if (!last) {
+			return [];
+		}
+
+		const when = last.time.slice(0, 19).replace('T', ' ');
+		return [last.action === 'observed' ? `kasm-tui found it changed at ${when}, not by kasm-tui` : `its history says: ${last.action} by ${safeText(last.user)} at ${when}`];
+	} catch {
+		return [];
+	}
+}

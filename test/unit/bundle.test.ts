@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import {after, test} from 'node:test';
+import {pathToFileURL} from 'node:url';
+import type {Metafile} from 'esbuild';
+import {buildBin, buildExecutableScripts} from '../../source/build/build.js';
+import {leftOut} from '../../source/build/plugins.js';
+import type {EngineAgent} from '../../source/docker/transport.js';
+
+/**
+ * What the two bundles hold, from esbuild's metafile: what we never call of dockerode stays out,
+ * docker-modem's request logging is gone, and a headless command's code never reaches Ink or React.
+ */
+
+const root = path.join(import.meta.dirname, '..', '..');
+const folder = fs.mkdtempSync(path.join(root, 'node_modules', '.cache', 'kt-bundle-'));
+after(() => fs.rmSync(folder, {recursive: true, force: true}));
+
+const quiet = {warn: () => {}};
+let binMeta: Metafile | undefined;
+let executableMeta: Metafile | undefined;
+await buildBin({...quiet, outdir: path.join(folder, 'bin'), onMetafile: meta => (binMeta = meta)});
+await buildExecutableScripts({...quiet, outdir: path.join(folder, 'executable'), onMetafile: meta => (executableMeta = meta)});
+
+/** The package a bundled file came from (`@grpc/grpc-js`, `dockerode`), or undefined for ours. */
+function packageOf(input: string): string | undefined {
+	return /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
+}
+
+const neverCalled = ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', '@protobufjs/aspromise', 'long', 'ssh2', 'cpu-features', 'tar-fs', 'tar-stream', 'readable-stream', '@balena/dockerignore', 'debug', 'ms'];
+
+for (const [kind, meta] of [['the ESM bin', () => binMeta!], ['the executable\'s script', () => executableMeta!]] as const) {
+	test(`${kind} holds dockerode and docker-modem without BuildKit sessions, gRPC, protobufjs, ssh2 or build contexts`, () => {
+		const inputs = Object.keys(meta().inputs);
+		const packages = new Set(inputs.map(packageOf));
+		assert.ok(packages.has('dockerode') && packages.has('docker-modem'), 'dockerode is bundled');
+		assert.deepEqual(neverCalled.filter(name => packages.has(name)), []);
+		for (const file of ['dockerode/lib/session.js', 'dockerode/lib/buildkit.js', 'docker-modem/lib/ssh.js', 'docker-modem/lib/http_duplex.js']) {
+			assert.ok(!inputs.some(input => input.endsWith(`node_modules/${file}`)), `${file} is left out`);
+		}
+
+		const stubs = inputs.filter(input => input.startsWith('kasm-left-out:'));
+		assert.equal(stubs.length, leftOut.length, `a stub for each module left out: ${stubs.join(', ')}`);
+	});
+}
+
+test("neither bundle can log docker-modem's requests, whose options hold X-Registry-Auth", () => {
+	for (const file of [...fs.readdirSync(path.join(folder, 'bin', 'chunks')).map(name => path.join(folder, 'bin', 'chunks', name)), path.join(folder, 'executable', 'app.cjs')]) {
+		const text = fs.readFileSync(file, 'utf8');
+		assert.ok(!text.includes('Sending: %s'), `${path.basename(file)} has no request logging`);
+	}
+});
+
+test("loading the bundled dockerode is harmless; using what was left out throws, saying what and where", async () => {
+	const api = Object.keys(binMeta!.outputs).find(output => binMeta!.outputs[output]!.entryPoint === 'source/docker/api.ts');
+	assert.ok(api, 'api.ts has a chunk of its own, loaded with the first Engine');
+	const {apiOn} = (await import(pathToFileURL(path.join(root, api)).href)) as typeof import('../../source/docker/api.js');
+	const agent = new http.Agent() as EngineAgent;
+	const {docker} = apiOn({requests: agent, streams: agent, fresh: agent, socketPath: '/nonexistent.sock', close() {}}, '1.45');
+	const build = (docker as unknown as {buildImage(file: string, options: object): Promise<unknown>}).buildImage;
+	await assert.rejects(build.call(docker, 'context.tar', {version: '2'}), /^Error: kasm-tui is built without BuildKit sessions .*left out of the bundle \(source\/build\/plugins\.ts\)$/);
+});
+
+test('no headless command reaches Ink, React or yoga through its static imports, nor does dockerode\'s chunk', () => {
+	const outputs = binMeta!.outputs;
+	/** Every output a chunk loads before it runs (static imports), itself included. */
+	const closure = (start: string): Set<string> => {
+		const seen = new Set<string>();
+		const visit = (output: string) => {
+			if (seen.has(output)) {
+				return;
+			}
+
+			seen.add(output);
+			for (const imported of outputs[output]?.imports ?? []) {
+				if (imported.kind === 'import-statement' && !imported.external) {
+					visit(imported.path);
+				}
+			}
+		};
+
+		visit(start);
+		return seen;
+	};
+
+	const headless = Object.keys(outputs).filter(output => {
+		const entry = outputs[output]!.entryPoint ?? '';
+		return entry === 'source/bin.ts' || entry.startsWith('source/commands/') || entry === 'source/docker/api.ts';
+	});
+	assert.ok(headless.length > 5, `the commands have chunks of their own: ${headless.join(', ')}`);
+	for (const start of headless) {
+		const screen = [...closure(start)].flatMap(output => Object.keys(outputs[output]!.inputs)).filter(input => /node_modules\/(ink|react|react-reconciler|yoga-layout)\//.test(input));
+		assert.deepEqual(screen.slice(0, 3), [], `${outputs[start]!.entryPoint} loads no screen code`);
+	}
+});

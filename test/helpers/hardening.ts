@@ -157,6 +157,8 @@ export async function startProxy(upstream: {host: string; port: number} | {socke
 			upstreamResponse.pipe(response);
 		});
 		forward.on('error', () => response.destroy());
+		// A client gone (a stream of events it held open) ends its request upstream too, or the process never exits.
+		response.on('close', () => forward.destroy());
 		request.pipe(forward);
 	});
 	server.on('connection', socket => {
@@ -240,4 +242,19 @@ export async function retag(registry: string, repositoryPath: string, tag: strin
 	const {bytes} = await readManifest(registry, repositoryPath, target);
 	const put = await fetch(`http://${registry}/v2/${repositoryPath}/manifests/${tag}`, {method: 'PUT', headers: {'Content-Type': manifestV2}, body: bytes});
 	assert.equal(put.status, 201);
+}
+
+/** Passes the request on to the daemon's socket only once `release` settles: a listing that is slow to come. */
+export function heldUntil(release: Promise<unknown>, socketPath: string) {
+	return (request: http.IncomingMessage, response: http.ServerResponse) => {
+		void release.finally(() => {
+			const forward = http.request({socketPath, method: request.method, path: request.url, headers: request.headers}, upstreamResponse => {
+				response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+				upstreamResponse.pipe(response);
+			});
+			forward.on('error', () => response.destroy());
+			response.on('close', () => forward.destroy());
+			forward.end();
+		});
+	};
 }

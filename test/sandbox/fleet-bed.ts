@@ -20,7 +20,7 @@ export type BedHost = 'alpha' | 'bravo' | 'charlie' | 'delta';
  * Four daemons on this machine, reached the four ways a fleet is: the sandbox's own socket
  * (alpha), ssh:// through an ssh config (bravo), a docker context over tcp with TLS (charlie),
  * another socket (delta); and an address that takes connections and never answers (down).
- * charlie is the other engine generation (26.1 beside a 20.10 sandbox, 20.10 beside a 26.1 one),
+ * charlie is the other engine generation (26.1 beside a 20.10 sandbox, 20.10 beside a 26.1 or 28.5 one),
  * as a fleet part-way through an engine upgrade is. Everything is stopped when the file ends.
  */
 export async function useFleetBed() {

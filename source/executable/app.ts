@@ -2,25 +2,21 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import {loadLayoutEngine} from '../app/terminal/yoga.js';
-import {commandModules} from '../cli/run.js';
+import {loadCommands} from '../cli/run.js';
 import {runCli} from '../cli/run-cli.js';
 
 /** The single executable's app script: the CLI, and the warm-up its code cache is made after. */
 export {runCli};
 
 /**
- * Loads every module the CLI loads on demand and draws one frame, without a terminal, a daemon
- * or the environment: what V8 compiled doing so is what the code cache holds. A code cache is
- * compiled code, never state: colours, terminal and environment are still read when a run starts.
+ * Loads every module the CLI loads on demand (the commands, the screens' drawing, dockerode, the
+ * settings' store) and draws one frame, without a terminal, a daemon or the environment: what V8
+ * compiled doing so is what the code cache holds. A code cache is compiled code, never state:
+ * colours, terminal and environment are still read when a run starts.
  */
 export async function warmUp(): Promise<void> {
-	await Promise.all(Object.values(commandModules).map(async load => load()));
-	await import('../app/screens/open-screen.js');
-	await import('../app/services/host-services.js');
-	await import('../app/screens/screen.js');
-	await import('../app/screens/open-fleet-screen.js');
-	await import('../app/services/fleet-services.js');
-	await import('../app/screens/fleet-screen.js');
+	await loadCommands();
+	await import('../app/screens/drawn.js');
 	// The settings' store (config.ts loads it on demand); only loaded, no folder is read.
 	await import('conf');
 	await warmEngineApi();

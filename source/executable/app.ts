@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
@@ -25,14 +26,33 @@ export async function warmUp(): Promise<void> {
 }
 
 /**
- * dockerode (loaded with the first Engine) and one listing through it, to a socket in a folder
- * that does not exist: the request path runs up to the connect, which fails at once. No daemon
- * is asked anything.
+ * dockerode (loaded with the first Engine) and one listing through it, answered by a stand-in on
+ * a socket of its own in a fresh temporary folder: the ping that agrees the API version, the four
+ * requests through dockerode and the reading of their (empty) answers run as in a real run. No
+ * daemon is asked anything. (To a socket that does not exist, the ping fails, and the listing's
+ * path through dockerode was never compiled into the cache: ~12% more CPU for plugins --json.)
  */
 async function warmEngineApi(): Promise<void> {
-	const [{Engine}, {listPluginsWithUsage}, {parseHost}] = await Promise.all([import('../docker/engine.js'), import('../docker/usage.js'), import('../hosts/resolve.js')]);
-	const nowhere = path.join(os.tmpdir(), `kasm-tui-warm-up-${process.pid}-${Date.now()}`, 'docker.sock');
-	const engine = await Engine.open(parseHost(`unix://${nowhere}`, 'flag'), {timeoutMs: 1000});
-	await listPluginsWithUsage(engine).catch(() => {});
-	engine.close();
+	const [{Engine}, {listPluginsWithUsage}, {parseHost}, http] = await Promise.all([
+		import('../docker/engine.js'),
+		import('../docker/usage.js'),
+		import('../hosts/resolve.js'),
+		import('node:http'),
+	]);
+	const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'kasm-tui-warm-up-'));
+	const standIn = http.createServer((request, response) => {
+		response.writeHead(200, {'Content-Type': 'application/json', 'Api-Version': '1.45'});
+		response.end(request.url === '/_ping' ? 'OK' : request.url?.includes('/volumes') ? '{"Volumes":[]}' : '[]');
+	});
+	try {
+		const socket = path.join(folder, 'docker.sock');
+		await new Promise<void>(resolve => standIn.listen(socket, resolve));
+		const engine = await Engine.open(parseHost(`unix://${socket}`, 'flag'), {timeoutMs: 1000});
+		await listPluginsWithUsage(engine).catch(() => {});
+		engine.close();
+	} finally {
+		standIn.closeAllConnections();
+		standIn.close();
+		fs.rmSync(folder, {recursive: true, force: true});
+	}
 }

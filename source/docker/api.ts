@@ -6,9 +6,8 @@ import type {Connections, EngineAgent} from './transport.js';
 
 /**
  * dockerode (with docker-modem) on our own connections (transport.ts): every Engine API request
- * kasm-tui makes is made here, but for the /_ping that agrees the API version (transport.ts, so
- * that it leaves while this loads). Loaded when the first Engine opens, so a command that never
- * talks to a daemon never loads it. The build leaves out the parts of dockerode we never call
+ * kasm-tui makes is made here. Loaded when the first Engine opens, so a command that never talks
+ * to a daemon never loads it. The build leaves out the parts of dockerode we never call
  * (BuildKit sessions, ssh2, build contexts): see leftOut in source/build/plugins.ts.
  */
 
@@ -81,6 +80,9 @@ export interface EngineApi {
 /** Success for docker-modem is a status marked true; it makes every other an error with `statusCode` and `json`. */
 const success = {200: true, 201: true, 204: true};
 
+/** Any status: for /_ping, whose API-Version header counts whatever the status (a daemon still starting answers 500). */
+const anyStatus = Object.fromEntries(Array.from({length: 500}, (_, index) => [index + 100, true])) as Record<number, true>;
+
 /**
  * A docker-modem that sends on `agent`. Made without its constructor, which reads DOCKER_HOST,
  * DOCKER_CERT_PATH (reading the files there) and DOCKER_CLIENT_TIMEOUT, and throws on a
@@ -114,7 +116,7 @@ function definedOnly(query: DialRequest['query']): Record<string, string | numbe
 	return Object.fromEntries(Object.entries(query ?? {}).filter(([, value]) => value !== undefined)) as Record<string, string | number | boolean>;
 }
 
-async function dial<T>(modem: Modem, request: DialRequest, {isStream = false}: {isStream?: boolean} = {}): Promise<T> {
+async function dial<T>(modem: Modem, request: DialRequest, {isStream = false, statusCodes = success}: {isStream?: boolean; statusCodes?: Record<number, boolean>} = {}): Promise<T> {
 	const query = definedOnly(request.query);
 	const hasQuery = Object.keys(query).length > 0;
 	return new Promise((resolve, reject) => {
@@ -128,7 +130,7 @@ async function dial<T>(modem: Modem, request: DialRequest, {isStream = false}: {
 				...(request.auth ? {authconfig: request.auth} : {}),
 				...(request.signal ? {abortSignal: request.signal} : {}),
 				isStream,
-				statusCodes: success,
+				statusCodes,
 			},
 			(error, answer) => {
 				if (error) {
@@ -151,4 +153,24 @@ export function apiOn(connections: Connections, apiVersion: string): Omit<Engine
 		dial: async <T>(request: DialRequest) => dial<T>(requests, request),
 		dialStream: async request => dial<IncomingMessage>(streams, request, {isStream: true}),
 	};
+}
+
+/** The newest API version the daemon speaks, from `/_ping`'s API-Version header (unversioned); undefined if it names none. */
+export async function pingFor(connections: Connections, signal: AbortSignal): Promise<string | undefined> {
+	const response = await dial<IncomingMessage>(modemOn(connections.requests, connections.socketPath), {method: 'GET', path: '/_ping', signal}, {isStream: true, statusCodes: anyStatus});
+	// The headers say it all.
+	response.resume();
+	const header = response.headers['api-version'];
+	return typeof header === 'string' && header !== '' ? header : undefined;
+}
+
+/** Whether the daemon answers at all, on a connection of its own: any HTTP answer to /_ping counts. */
+export async function answersOnFresh(connections: Connections, signal: AbortSignal): Promise<boolean> {
+	try {
+		const response = await dial<IncomingMessage>(modemOn(connections.fresh, connections.socketPath), {method: 'GET', path: '/_ping', signal}, {isStream: true, statusCodes: anyStatus});
+		response.destroy();
+		return true;
+	} catch {
+		return false;
+	}
 }

@@ -5,7 +5,7 @@ import {safeText} from '../text.js';
 import type {EngineApi} from './api.js';
 import {apiVersionToSpeak, isApiVersionTooNew} from './generation.js';
 import type {EngineTarget} from './target.js';
-import {answersOnFresh, failedOnStaleConnection, openConnections, pingFor, ReadTimeout, readTimeoutMs, withDeadline, type Connections} from './transport.js';
+import {failedOnStaleConnection, openConnections, ReadTimeout, readTimeoutMs, withDeadline, type Connections} from './transport.js';
 
 /** The parts of GET /info that kasm-tui reads; the daemon's text is not trusted. */
 export interface DaemonInfo {
@@ -69,8 +69,7 @@ export class Engine {
 	private constructor(
 		readonly target: EngineTarget,
 		private readonly connections: Connections,
-		/** dockerode, loading: the first request's ping is on its way meanwhile. */
-		private readonly dockerode: Promise<typeof import('./api.js')>,
+		private readonly dockerode: typeof import('./api.js'),
 		/** How long a read may wait. */
 		readonly timeoutMs: number,
 	) {}
@@ -78,12 +77,9 @@ export class Engine {
 	/** `timeoutMs`: how long a read may wait (default KASM_TUI_API_TIMEOUT, else 60 s). */
 	static async open(target: EngineTarget, options: {timeoutMs?: number} = {}): Promise<Engine> {
 		const timeoutMs = options.timeoutMs ?? readTimeoutMs(process.env);
-		// dockerode is loaded with the first Engine, so commands that ask no daemon never load it;
-		// the Engine is ready before it is, and its first request's ping leaves while it loads.
-		const dockerode = import('./api.js');
-		// Whoever uses it hears of a failure; an Engine that is never asked anything, none.
-		dockerode.catch(() => {});
-		return new Engine(target, await openConnections(target, timeoutMs), dockerode, timeoutMs);
+		// dockerode is loaded with the first Engine, so commands that ask no daemon never load it.
+		const [dockerode, connections] = await Promise.all([import('./api.js'), openConnections(target, timeoutMs)]);
+		return new Engine(target, connections, dockerode, timeoutMs);
 	}
 
 	/** Ends its connections (an ssh process) and what is under way on them. */
@@ -171,14 +167,13 @@ export class Engine {
 	}
 
 	private async versioned(): Promise<Agreed> {
-		// The ping is plain node:http, so it need not wait for dockerode to load.
-		this.agreed ??= Promise.all([withDeadline(this.timeoutMs, async signal => pingFor(this.connections, signal)), this.dockerode]).then(([daemonApi, dockerode]) => {
+		this.agreed ??= withDeadline(this.timeoutMs, async signal => this.dockerode.pingFor(this.connections, signal)).then(daemonApi => {
 			const version = apiVersionToSpeak(daemonApi);
 			debug('engine', 'agree the API version', {daemon: daemonApi ?? 'none said', spoken: version});
 			return {
 				version,
-				api: dockerode.apiOn(this.connections, version),
-				fresh: dockerode.apiOn({...this.connections, requests: this.connections.fresh}, version),
+				api: this.dockerode.apiOn(this.connections, version),
+				fresh: this.dockerode.apiOn({...this.connections, requests: this.connections.fresh}, version),
 			};
 		});
 		try {
@@ -195,14 +190,13 @@ export class Engine {
 	 * quiet second, and it is no request of the operator's.
 	 */
 	async answers(signal: AbortSignal): Promise<boolean> {
-		return answersOnFresh(this.connections, signal);
+		return this.dockerode.answersOnFresh(this.connections, signal);
 	}
 
 	/** Runs one API call and turns what goes wrong into an error people can act on. */
 	async call<T>(what: string, request: (api: EngineApi, agreed: Agreed) => Promise<T>): Promise<T> {
 		this.calls++;
-		// process.hrtime, not performance.now: the first use of `performance` loads perf_hooks, ~1–3 ms of a command's start.
-		const began = process.hrtime.bigint();
+		const began = performance.now();
 		const send = async () => {
 			const agreed = await this.versioned();
 			return request(agreed.api, agreed);
@@ -222,11 +216,11 @@ export class Engine {
 				answer = await send();
 			}
 
-			debug('engine', what, {ms: msSince(began)});
+			debug('engine', what, {ms: Math.round(performance.now() - began)});
 			return answer;
 		} catch (error) {
 			const typed = engineError(error, this.target, what);
-			debug('engine', what, {ms: msSince(began), error: typed});
+			debug('engine', what, {ms: Math.round(performance.now() - began), error: typed});
 			throw typed;
 		}
 	}
@@ -255,10 +249,6 @@ export class Engine {
 			throw error;
 		}
 	}
-}
-
-function msSince(began: bigint): number {
-	return Math.round(Number(process.hrtime.bigint() - began) / 1e6);
 }
 
 /** What a read answered that is no JSON object or list: docker-modem hands back the bytes of an answer that is not JSON. */

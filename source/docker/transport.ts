@@ -196,36 +196,3 @@ export async function withDeadline<T>(ms: number, run: (signal: AbortSignal) => 
 		clearTimeout(timer);
 	}
 }
-
-/**
- * GET /_ping on `agent`, answered with its status line and headers (the body is left unread).
- * Plain node:http rather than dockerode: the first request's ping leaves while dockerode loads.
- * Any status counts; an error is the connection's, as docker-modem would hand it on.
- */
-async function ping(agent: EngineAgent, socketPath: string, signal: AbortSignal): Promise<http.IncomingMessage> {
-	return new Promise((resolve, reject) => {
-		// As docker-modem sends it: the agent makes the connection, `socketPath` only says there is one.
-		const request = http.request({method: 'GET', path: '/_ping', headers: {}, agent, socketPath, signal}, resolve);
-		request.on('error', reject);
-		request.end();
-	});
-}
-
-/** The newest API version the daemon speaks, from `/_ping`'s API-Version header (unversioned); undefined if it names none. */
-export async function pingFor(connections: Connections, signal: AbortSignal): Promise<string | undefined> {
-	const response = await ping(connections.requests, connections.socketPath, signal);
-	// The headers say it all (a daemon still starting answers 500, and names its API all the same).
-	response.resume();
-	const header = response.headers['api-version'];
-	return typeof header === 'string' && header !== '' ? header : undefined;
-}
-
-/** Whether the daemon answers at all, on a connection of its own: any HTTP answer to /_ping counts. */
-export async function answersOnFresh(connections: Connections, signal: AbortSignal): Promise<boolean> {
-	try {
-		(await ping(connections.fresh, connections.socketPath, signal)).destroy();
-		return true;
-	} catch {
-		return false;
-	}
-}

@@ -54,6 +54,16 @@ test("neither bundle can log docker-modem's requests, whose options hold X-Regis
 	}
 });
 
+test('neither bundle makes an Intl.Segmenter or the RGI_Emoji pattern as it loads: only graphemes.ts makes one, at the first text that needs it', () => {
+	const screen = Object.keys(binMeta!.outputs).find(output => binMeta!.outputs[output]!.entryPoint === 'source/app/screens/drawn.ts');
+	assert.ok(screen, "the screens' drawing has a chunk of its own");
+	for (const file of [path.join(root, screen), path.join(folder, 'executable', 'app.cjs')]) {
+		const text = fs.readFileSync(file, 'utf8');
+		assert.equal(text.match(/new Intl\.Segmenter\b/g)?.length, 1, `${path.basename(file)}: one Intl.Segmenter, graphemes.ts's`);
+		assert.equal(text.match(/\/\^\\p\{RGI_Emoji\}\$\/v/g), null, `${path.basename(file)}: no RGI_Emoji literal`);
+	}
+});
+
 test("loading the bundled dockerode is harmless; using what was left out throws, saying what and where", async () => {
 	const api = Object.keys(binMeta!.outputs).find(output => binMeta!.outputs[output]!.entryPoint === 'source/docker/api.ts');
 	assert.ok(api, 'api.ts has a chunk of its own, loaded with the first Engine');

@@ -3,13 +3,21 @@ import {hostsFromFlags, pickHosts, selectHosts} from '../hosts/selection.js';
 import {Engine} from '../docker/engine.js';
 import {fleetTimeoutMs} from '../docker/transport.js';
 import {listPluginsWithUsage} from '../docker/usage.js';
-import type {ExitCode} from '../errors.js';
+import {BadInput, type ExitCode} from '../errors.js';
+import {safeText} from '../text.js';
+import {shells, type Shell} from './table.js';
 
 /**
  * The commands' code (and the screens' openers), loaded once the command line is read: `plugins`
  * and `fleet plugins` send their first requests before. The executable has it all in its script.
  */
 export const loadCommands = async () => import('./commands.js');
+
+/** `completion`'s code, rarely asked for: a module of its own, out of the commands' one. */
+const loadCompletion = {
+	pluginNames: async () => import('../commands/completion.js'),
+	scripts: async () => import('./completion-scripts.js'),
+};
 
 /** What a row of the command table runs: the words after the command's own, and an exit code for a screen. */
 export type CommandRun = (context: CommandContext, positionals: string[]) => Promise<ExitCode | void>;
@@ -53,6 +61,22 @@ export const commandRuns: Readonly<Record<string, CommandRun>> = {
 	'fleet rollback': async (context, positionals) => (await loadCommands()).rolloutCommand(context, 'rollback', positionals),
 	'fleet reinstall': async (context, positionals) => (await loadCommands()).rolloutCommand(context, 'reinstall', positionals),
 	'fleet auto-update': async (context, positionals) => (await loadCommands()).rolloutCommand(context, 'auto-update', positionals),
+	completion: async (context, positionals) => {
+		if (context.listPluginNames) {
+			return (await loadCompletion.pluginNames()).pluginNamesCommand(context);
+		}
+
+		const [shell] = positionals;
+		if (!shells.includes(shell as Shell)) {
+			throw new BadInput(
+				shell === undefined
+					? `completion needs a shell: kasm-tui completion ${shells.join('|')}`
+					: `completion writes scripts for ${shells.join(', ')}, not "${safeText(shell).slice(0, 40)}"`,
+			);
+		}
+
+		context.print((await loadCompletion.scripts()).completionScript(shell as Shell).trimEnd());
+	},
 };
 
 /**

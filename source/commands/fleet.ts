@@ -8,6 +8,7 @@ import {readFleet, type FleetPlugin, type HostReading} from '../flows/fleet.js';
 import type {CommandContext} from './context.js';
 import {pluginJson} from './plugins.js';
 import {table} from './table.js';
+import {compareNames} from '../text.js';
 import {tlsVerifiedOf, unverifiedTlsWarning} from './tls.js';
 
 /** The hosts' connections main opened before this code loaded, by host name. */
@@ -111,7 +112,7 @@ export function describeFleet(readings: HostReading[]): string {
 		}
 	}
 
-	rows.sort((a, b) => a.plugin.name.localeCompare(b.plugin.name));
+	rows.sort((a, b) => compareNames(a.plugin.name, b.plugin.name));
 	if (rows.length === 0) {
 		return `${hosts}\n\nno plugins installed on the hosts that answered`;
 	}

@@ -1,5 +1,3 @@
-import {randomUUID} from 'node:crypto';
-import {setTimeout as sleep} from 'node:timers/promises';
 import {PluginAlreadyDisabled, PluginAlreadyEnabled, PluginExists} from '../docker/errors.js';
 import {disablePlugin, enablePlugin, inspectPlugin, pluginPrivileges, pullPlugin, removePlugin, setPluginSettings, upgradePlugin, type PluginProgress} from '../docker/plugin-ops.js';
 import type {Plugin} from '../docker/plugins.js';
@@ -198,7 +196,7 @@ async function patiently<T>(work: () => Promise<T>, daemon: {lost: boolean; dead
 
 			debug('flow', 'the daemon is away; trying again', {error});
 			onWait();
-			await sleep(1000);
+			await new Promise(resolve => setTimeout(resolve, 1000));
 		}
 	}
 }
@@ -292,7 +290,8 @@ export async function runPlan(
 
 	context.ledger.assertUsable();
 	const lock = context.ledger.lock(plan.origin.name, plan.action);
-	const attempt = randomUUID();
+	// node:crypto is loaded here, not with this module: every command loads it (source/cli/commands.ts).
+	const attempt = (process.getBuiltinModule('node:crypto') as typeof import('node:crypto')).randomUUID();
 	const {origin, destination} = plan;
 	try {
 		// Under the lock, so no kasm-tui of ours can change it between this look and the first step.

@@ -1,7 +1,7 @@
 import type {FleetHost} from '../../hosts/selection.js';
 import type {ExitCode} from '../../errors.js';
 import {inAlternateScreen, requireTerminal} from './open-screen.js';
-import type {RolloutOptions} from '../services/fleet-services.js';
+import {createFleetServices, type RolloutOptions} from '../services/fleet-services.js';
 
 export interface FleetScreenOptions {
 	/** The fleet's hosts, found once a terminal is known to be there. */
@@ -17,7 +17,6 @@ export async function openFleetScreen(options: FleetScreenOptions): Promise<Exit
 	requireTerminal('"kasm-tui fleet plugins" for the matrix, or "kasm-tui fleet upgrade <plugin>" for a rollout');
 	const hosts = await options.hosts();
 	// Every host is asked before the screen's code (Ink, React, yoga) loads: they answer meanwhile.
-	const {createFleetServices} = await import('../services/fleet-services.js');
 	const interrupted = new AbortController();
 	let quit = () => {};
 	const services = createFleetServices(hosts, {
@@ -28,6 +27,6 @@ export async function openFleetScreen(options: FleetScreenOptions): Promise<Exit
 		onIdle: () => interrupted.signal.aborted && quit(),
 	});
 	services.prefetch();
-	const {showFleetScreen} = await import('./fleet-screen.js');
+	const {showFleetScreen} = await import('./drawn.js');
 	return inAlternateScreen(async () => showFleetScreen({services, interrupted, onQuit: stop => (quit = stop)}));
 }

@@ -69,6 +69,8 @@ export class Engine {
 	private stirredAt = 0;
 	/** The deadlines of the changes under way, which ctrl-c brings closer (hurry). */
 	private readonly watchdogs = new Set<Watchdog>();
+	/** ctrl-c's shorter step deadline, until calm() (the rollout it cut short has ended). */
+	private hurriedMs?: number;
 	private knownVersion?: Promise<EngineVersion>;
 	private knownInfo?: Promise<DaemonInfo>;
 	private agreed?: Promise<Agreed>;
@@ -80,7 +82,7 @@ export class Engine {
 		/** How long a read may wait. */
 		readonly timeoutMs: number,
 		/** How long a change may go without a word from the daemon; none: as long as the daemon takes. */
-		private stepTimeoutMs: number | undefined,
+		private readonly stepTimeoutMs: number | undefined,
 	) {}
 
 	/**
@@ -116,10 +118,15 @@ export class Engine {
 	 * progress finishes its step.
 	 */
 	hurry(ms: number): void {
-		this.stepTimeoutMs = Math.min(this.stepTimeoutMs ?? ms, ms);
+		this.hurriedMs = Math.min(this.hurriedMs ?? ms, ms);
 		for (const watchdog of this.watchdogs) {
 			watchdog.shorten(ms);
 		}
+	}
+
+	/** The step deadline is --step-timeout again: the rollout that ctrl-c cut short is over (the fleet screen goes on). */
+	calm(): void {
+		this.hurriedMs = undefined;
 	}
 
 	/** A request of its own (GET /_ping) on the kept connection: the host is reached again after its connections were closed. */
@@ -144,11 +151,12 @@ export class Engine {
 	 * Without a step deadline, as `call`.
 	 */
 	async change<T>(what: string, request: (api: EngineApi, alive: (progressed: boolean) => void) => Promise<T>): Promise<T> {
-		if (this.stepTimeoutMs === undefined) {
+		const limit = Math.min(this.stepTimeoutMs ?? Number.POSITIVE_INFINITY, this.hurriedMs ?? Number.POSITIVE_INFINITY);
+		if (!Number.isFinite(limit)) {
 			return this.call(what, async api => request(api, progressed => progressed && this.heard()));
 		}
 
-		const watchdog = new Watchdog(this.stepTimeoutMs);
+		const watchdog = new Watchdog(limit);
 		this.watchdogs.add(watchdog);
 		// Rejects as the deadline passes, whether or not the request heeds its signal.
 		const late = new Promise<never>((_resolve, reject) => {

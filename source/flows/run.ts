@@ -5,14 +5,14 @@ import {disablePlugin, enablePlugin, inspectPlugin, pluginPrivileges, pullPlugin
 import type {Plugin} from '../docker/plugins.js';
 import {keepsBuild} from './describe.js';
 import {lookAgain} from './look-again.js';
-import {DaemonError, DaemonUnreachable, KasmTuiError, PluginNotFound, type ExitCode} from '../errors.js';
+import {DaemonError, DaemonUnreachable, HostStoppedAnswering, isSilence, KasmTuiError, PluginNotFound, type ExitCode} from '../errors.js';
 import type {LedgerEntry, LedgerOutcome} from '../ledger/entry.js';
 import {debug} from '../debug.js';
 import {sameBuild} from '../registry/same-build.js';
 import {safeText} from '../text.js';
 import {pullAuth, type FlowContext} from './context.js';
 import {isStaleContainer} from './recover.js';
-import {describeStep, shownSetting, type Plan, type Step} from './plan.js';
+import {describeStep, shownSetting, stepWord, type Plan, type Step} from './plan.js';
 
 /** What a running flow reports: each step as it starts, pull progress, each undo. */
 export type FlowEvent =
@@ -44,6 +44,8 @@ export class FlowFailed extends KasmTuiError {
 		readonly plugin: string,
 		/** What the plugin is now, in words. */
 		readonly state: string,
+		/** The host stopped answering in the middle of it: what it did is not known until it answers. */
+		readonly silence = false,
 	) {
 		super(message);
 		this.exitCode = outcome === 'failed' ? 4 : 1;
@@ -151,7 +153,7 @@ function alreadyDone(kind: abstract new (...args: never[]) => Error): (error: un
 	};
 }
 
-/** How long putting a plugin back waits for a daemon that went away (a restart) to answer again. */
+/** How long putting a plugin back waits for a daemon that went away (a restart) to answer again; a rollout waits no longer than a step may take. */
 const daemonPatienceMs = 90_000;
 /** How long a change that is done waits to read the plugin back from a daemon that went away. */
 const readBackPatienceMs = 10_000;
@@ -170,7 +172,7 @@ async function runsAnotherBuild(inspect: () => Promise<{diffIds: string[]} | und
  * leave the plugin disabled. Once the daemon has been lost, its 5xx answers (containerd not
  * back yet) are waited out too; other refusals are final.
  */
-async function patiently<T>(work: () => Promise<T>, daemon: {lost: boolean; deadline?: number}, onWait: () => void = () => {}): Promise<T> {
+async function patiently<T>(work: () => Promise<T>, daemon: {lost: boolean; deadline?: number; patienceMs?: number}, onWait: () => void = () => {}): Promise<T> {
 	for (;;) {
 		try {
 			return await work();
@@ -179,7 +181,7 @@ async function patiently<T>(work: () => Promise<T>, daemon: {lost: boolean; dead
 			// A container the restart left behind never goes by itself: that is for `recover`.
 			const transient =
 				error instanceof DaemonUnreachable || (daemon.lost && error instanceof DaemonError && (error.statusCode ?? 0) >= 500 && !isStaleContainer(error));
-			daemon.deadline ??= Date.now() + daemonPatienceMs;
+			daemon.deadline ??= Date.now() + (daemon.patienceMs ?? daemonPatienceMs);
 			if (!transient || Date.now() > daemon.deadline) {
 				throw error;
 			}
@@ -260,13 +262,15 @@ export interface RunOptions {
 	 * failed step, and every step done is undone, the enable included.
 	 */
 	gate?: () => Promise<void>;
+	/** How long an undo waits for a daemon that went away (a restart) to answer again; default 90 s. */
+	patienceMs?: number;
 }
 
 export async function runPlan(
 	context: FlowContext,
 	plan: Plan,
 	report: (event: FlowEvent) => void = () => {},
-	{signal, gate}: RunOptions = {},
+	{signal, gate, patienceMs = daemonPatienceMs}: RunOptions = {},
 ): Promise<FlowResult> {
 	if (plan.refusal) {
 		throw plan.refusal;
@@ -326,7 +330,9 @@ export async function runPlan(
 					continue;
 				}
 
-				failure = error;
+				// Said where it went quiet: the operator's recover starts from there.
+				failure =
+					error instanceof HostStoppedAnswering ? new HostStoppedAnswering(error.address, error.silentMs, `step ${index + 1}/${plan.steps.length} (${stepWord(step)})`, error.stalled) : error;
 				failedStep = step;
 				debug('flow', `${plan.action} step ${index + 1} failed; undoing ${done.length} step(s)`, {attempt, error});
 				break;
@@ -334,12 +340,28 @@ export async function runPlan(
 		}
 
 		if (failure !== undefined) {
-			const daemon = {lost: failure instanceof DaemonUnreachable};
+			const silence = isSilence(failure);
+			// A host that stopped answering is undone only if it answers again at once (on new
+			// connections: a frozen link goes with the old ones); else nothing more is asked of it.
+			if (silence && !(await context.engine.answersAgain())) {
+				const cause = safeText((failure as Error).message);
+				const state = `its state is not known: ${cause}`;
+				context.ledger.append({...baseEntry(context, plan), time: new Date().toISOString(), name: origin.name, identity: origin.identity, outcome: 'failed', error: cause, attempt});
+				throw new FlowFailed(
+					`${plan.action} of ${origin.name} failed: ${cause}; its state is not known (it does not answer, so it could not be put back): run "kasm-tui recover ${origin.name}" once it answers`,
+					'failed',
+					origin.name,
+					state,
+					true,
+				);
+			}
+
+			const daemon = {lost: failure instanceof DaemonUnreachable, patienceMs};
 			let told = false;
 			const tellWaiting = () => {
 				if (!told) {
 					told = true;
-					report({kind: 'warning', text: `the daemon does not answer: waiting up to ${daemonPatienceMs / 1000} s for it to put ${origin.name} back`});
+					report({kind: 'warning', text: `the daemon does not answer: waiting up to ${Math.round(patienceMs / 1000)} s for it to put ${origin.name} back`});
 				}
 			};
 
@@ -379,7 +401,7 @@ export async function runPlan(
 				error: cause,
 				attempt,
 			});
-			throw new FlowFailed(`${plan.action} of ${origin.name} failed: ${cause}; ${said}`, outcome, origin.name, state);
+			throw new FlowFailed(`${plan.action} of ${origin.name} failed: ${cause}; ${said}`, outcome, origin.name, state, silence);
 		}
 
 		// Every step is done: the change happened, whatever the daemon does now. Reading the plugin back

@@ -42,6 +42,11 @@ export interface SshServer {
 	pid: number;
 	/** Its host key line as known_hosts holds it. */
 	hostKey: string;
+	/**
+	 * Freezes every link open now (SIGSTOP on each per-connection sshd and what runs in it), as a
+	 * link that drops without a reset: new connections are still taken. Returns the thaw.
+	 */
+	freezeSessions(): () => void;
 	stop(): Promise<void>;
 }
 
@@ -176,9 +181,23 @@ export function startSshBed(): SshBed {
 				port,
 				pid,
 				hostKey: known,
+				freezeSessions() {
+					const sessions = childrenOf(pid);
+					for (const child of sessions) {
+						signal(child, 'SIGSTOP');
+					}
+
+					return () => {
+						for (const child of sessions) {
+							signal(child, 'SIGCONT');
+						}
+					};
+				},
 				async stop() {
 					const sessions = childrenOf(pid);
 					for (const child of [pid, ...sessions]) {
+						// A frozen session ends only once it runs again.
+						signal(child, 'SIGCONT');
 						signal(child, 'SIGTERM');
 					}
 

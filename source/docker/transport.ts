@@ -46,6 +46,15 @@ export class ReadTimeout extends Error {
 	}
 }
 
+/** TLS files (ca.pem, cert.pem, key.pem) that node cannot use: a copy gone wrong, a key for another certificate. */
+export class TlsFilesUnusable extends DaemonUnreachable {
+	override name = 'TlsFilesUnusable';
+	constructor(address: string, cause: string) {
+		super(address, `its TLS files cannot be used (${cause}): check ca.pem, cert.pem and key.pem`);
+		this.message = `cannot use the TLS files for ${address} (${cause}): check ca.pem, cert.pem and key.pem (DOCKER_CERT_PATH, or the docker context's TLS folder)`;
+	}
+}
+
 /**
  * A change that made no progress for the whole step deadline: the daemon said nothing, or
  * (`stalled`) only the same progress line again and again (a pull whose registry stopped sending).
@@ -177,7 +186,7 @@ export async function openConnections(target: EngineTarget, timeoutMs: number): 
 				secureContext = tls.createSecureContext({ca: transport.tls.ca, cert: transport.tls.cert, key: transport.tls.key});
 			} catch (error) {
 				// That host's failure, in a line: a fleet's other hosts go on.
-				throw new DaemonUnreachable(target.address, `its TLS files cannot be used (${safeText((error as Error).message).slice(0, 120)}): check ca.pem, cert.pem and key.pem`);
+				throw new TlsFilesUnusable(target.address, safeText((error as Error).message).slice(0, 120));
 			}
 
 			const rejectUnauthorized = transport.tls.verify;

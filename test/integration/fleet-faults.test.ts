@@ -15,7 +15,7 @@ import type {Sandbox} from '../sandbox/sandbox.js';
  * frozen in the middle of a rollout, ctrl-c while a host hangs, a host whose TLS files are no
  * good beside good ones, the bound on hosts connecting at once, and the registry asked once.
  */
-const {sandbox, leftovers, bravo, delta, dockerConfig, env, hostFlags, kasmTui, rollingEverywhere, ledgerOf, ssh, bravoSsh} = await useFleetBed();
+const {sandbox, leftovers, bravo, charlie, delta, dockerConfig, env, hostFlags, kasmTui, rollingEverywhere, ledgerOf, ssh, bravoSsh} = await useFleetBed();
 
 interface RolloutJson {
 	outcome: string;
@@ -187,6 +187,13 @@ test('a host whose TLS files are no good, beside three good ones: the three are 
 	assert.match(hosts[3]!.error ?? '', /^its TLS files cannot be used \(.*\): check ca\.pem, cert\.pem and key\.pem$/);
 	assert.doesNotMatch(hosts[3]!.error ?? '', /\n/);
 	assert.deepEqual(sshAlive(), [], 'bravo\'s ssh ended with the command');
+
+	// The same files for a single-host command: one line that says which files, not an unexpected error.
+	const single = await runCli(['--ledger-dir', ledgerDir, '--host', charlie.tcpHost!, 'plugins'], {
+		env: {...env, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: path.join(contexts, 'tls', brokenId, 'docker')},
+	});
+	assert.equal(single.code, 1, single.stderr);
+	assert.match(single.stderr, /^kasm-tui: cannot use the TLS files for tcp:\/\/127\.0\.0\.1:\d+ \([^\n]*\): check ca\.pem, cert\.pem and key\.pem \(DOCKER_CERT_PATH, or the docker context's TLS folder\)\n$/);
 
 	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
 	const rollout = await kasmTui(ledgerDir, 'fleet', 'upgrade', name, ...fleet, '--batch', '3', '--yes', '--json');

@@ -46,7 +46,7 @@ const exitCodesText = ['Exit codes:', ...columns(exitCodes.map(({code, meaning})
 
 /** `-H, --host ADDRESS`, and `    --json` in line with it. */
 function optionRows(options: readonly OptionSpec[]): Array<[string, string]> {
-	return options.map(option => [`${option.short ? '' : '    '}${optionLabel(option)}`, option.description]);
+	return options.filter(option => !option.hidden).map(option => [`${option.short ? '' : '    '}${optionLabel(option)}`, option.description]);
 }
 
 /** `kasm-tui --help`: how to run it, every command, the options most commands share, the exit codes. */
@@ -79,7 +79,7 @@ export function commandHelpText(command: CommandSpec): string {
 
 	const subcommands = subcommandsOf(command);
 	const usage = subcommands.length > 0 ? `${commandName(command)} [${subcommands.map(candidate => candidate.path.at(-1)).join('|')} …] [options]` : synopsis(command);
-	const own = command.options.filter(option => !isCommonOption(option));
+	const own = command.options.filter(option => !isCommonOption(option) && !option.hidden);
 	const shared = command.options.filter(option => isCommonOption(option));
 	return [
 		`Usage: kasm-tui ${usage}`,

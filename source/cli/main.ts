@@ -37,7 +37,8 @@ export async function main(argv: string[], output: Output = processOutput): Prom
 	}
 
 	if (line.values.version === true) {
-		output.stdout(`kasm-tui ${packageJson.version} (node ${process.version}${typeof KASM_TUI_EXECUTABLE === 'boolean' ? ', single executable' : ''})\n`);
+		// The architecture too: the same version ships as linux-x64 and linux-arm64 files and .debs.
+		output.stdout(`kasm-tui ${packageJson.version} (node ${process.version}${typeof KASM_TUI_EXECUTABLE === 'boolean' ? ', single executable' : ''}, ${process.platform}-${process.arch})\n`);
 		return 0;
 	}
 
@@ -110,6 +111,7 @@ function commandContext(line: CommandLine, output: Output): CommandContext {
 		follow: flag('follow'),
 		since: stringOption(line, 'since'),
 		daemonLog: stringOption(line, 'daemon-log'),
+		listPluginNames: flag('plugin-names'),
 		hostSelection: takesOneHost
 			? undefined
 			: {hosts: stringOptions(line, 'host') ?? [], contexts: stringOptions(line, 'context'), allContexts: flag('all-contexts'), group: stringOption(line, 'group'), tlsInsecure},

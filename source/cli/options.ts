@@ -18,6 +18,8 @@ export interface OptionSpec {
 	readonly complete?: 'file' | 'directory' | readonly string[];
 	/** The command cannot do without it: its usage shows it unbracketed. */
 	readonly required?: boolean;
+	/** Taken but never shown (help, man page, completions): what the shell completions themselves call. */
+	readonly hidden?: boolean;
 }
 
 /** The same option with what it does for one command, said in that command's words. */
@@ -28,6 +30,11 @@ export function described(option: OptionSpec, description: string): OptionSpec {
 /** The same option, which this command cannot do without. */
 export function required(option: OptionSpec): OptionSpec {
 	return {...option, required: true};
+}
+
+/** The same option, taken but never shown. */
+export function hidden(option: OptionSpec): OptionSpec {
+	return {...option, hidden: true};
 }
 
 export const help: OptionSpec = {name: 'help', short: 'h', description: 'this help'};
@@ -93,6 +100,9 @@ export const daemonLog: OptionSpec = {
 	description: "the daemon's log file (default: the daemonLog setting, else journald when docker runs under systemd, else /var/log/docker.log and the syslog files)",
 	complete: 'file',
 };
+
+/** What the shell completions call for a <plugin> argument: the plugin names, one a line, or nothing. */
+export const pluginNames: OptionSpec = {name: 'plugin-names', hidden: true, description: 'the names of the plugins, one a line; nothing when no daemon answers'};
 
 /** The fleet's hosts: flags, contexts, or the settings' `hosts` of a group. */
 export const fleetHost: OptionSpec = {name: 'host', short: 'H', value: '[NAME=]ADDRESS', multiple: true, description: 'a host, named NAME (again for more)'};

@@ -3,7 +3,9 @@ import {HostPool} from '../hosts/pool.js';
 import {hostsFromFlags, pickHosts, selectHosts} from '../hosts/selection.js';
 import {Engine} from '../docker/engine.js';
 import {listPluginsWithUsage} from '../docker/usage.js';
-import type {ExitCode} from '../errors.js';
+import {BadInput, type ExitCode} from '../errors.js';
+import {safeText} from '../text.js';
+import {shells, type Shell} from './table.js';
 
 /** The commands' code, loaded on demand (`plugins` never loads the screen); the executable loads all of it to make its code cache. */
 export const commandModules = {
@@ -19,6 +21,8 @@ export const commandModules = {
 	set: async () => import('../commands/set.js'),
 	fleet: async () => import('../commands/fleet.js'),
 	rollout: async () => import('../commands/rollout.js'),
+	pluginNames: async () => import('../commands/completion.js'),
+	completionScripts: async () => import('./completion-scripts.js'),
 };
 
 const load = commandModules;
@@ -66,6 +70,22 @@ export const commandRuns: Readonly<Record<string, CommandRun>> = {
 	'fleet rollback': async (context, positionals) => (await load.rollout()).rolloutCommand(context, 'rollback', positionals),
 	'fleet reinstall': async (context, positionals) => (await load.rollout()).rolloutCommand(context, 'reinstall', positionals),
 	'fleet auto-update': async (context, positionals) => (await load.rollout()).rolloutCommand(context, 'auto-update', positionals),
+	completion: async (context, positionals) => {
+		if (context.listPluginNames) {
+			return (await load.pluginNames()).pluginNamesCommand(context);
+		}
+
+		const [shell] = positionals;
+		if (!shells.includes(shell as Shell)) {
+			throw new BadInput(
+				shell === undefined
+					? `completion needs a shell: kasm-tui completion ${shells.join('|')}`
+					: `completion writes scripts for ${shells.join(', ')}, not "${safeText(shell).slice(0, 40)}"`,
+			);
+		}
+
+		context.print((await load.completionScripts()).completionScript(shell as Shell).trimEnd());
+	},
 };
 
 /**

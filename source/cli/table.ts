@@ -1,5 +1,5 @@
 import * as option from './options.js';
-import {described, isCommonOption, required, type OptionSpec} from './options.js';
+import {described, hidden, isCommonOption, required, type OptionSpec} from './options.js';
 
 /**
  * The command table: every way to run kasm-tui (the screen, each command, the fleet's screen and
@@ -16,8 +16,8 @@ export interface ArgumentSpec {
 	/** Given any number of times, up to `max`. */
 	readonly repeats?: boolean;
 	readonly max?: number;
-	/** What a shell completes it with. */
-	readonly complete?: 'plugin' | 'reference' | 'image' | 'fleet-host';
+	/** What a shell completes it with: a kind of name, or one of these words. */
+	readonly complete?: 'plugin' | 'reference' | 'image' | 'fleet-host' | readonly string[];
 	/** Its values may be secrets (`set`'s KEY=VALUE): never written to the debug log. */
 	readonly secretValues?: boolean;
 }
@@ -46,6 +46,10 @@ const rolloutOptions = [option.canary, option.batch, option.maxFailed, option.st
 /** What every change takes. */
 const change = [option.yes, option.readOnly];
 const jsonResult = described(option.json, 'the result as JSON (the plan goes to standard error)');
+
+/** The shells `kasm-tui completion` writes a script for. */
+export const shells = ['bash', 'zsh', 'fish'] as const;
+export type Shell = (typeof shells)[number];
 
 const plugin: ArgumentSpec = {name: 'plugin', description: 'an installed plugin, by its name (as plugins lists it)', complete: 'plugin'};
 const hosts: ArgumentSpec = {name: 'HOST', description: 'only these hosts of the fleet (default: all)', optional: true, repeats: true, max: 1024, complete: 'fleet-host'};
@@ -241,6 +245,16 @@ export const commandTable: readonly CommandSpec[] = [
 		arguments: [hosts],
 		options: [...rolloutOptions, ...change, described(option.json, "the result: each host's outcome, as JSON"), ...fleetHosts, option.ledgerDir, option.debugLog],
 	},
+	{
+		path: ['completion'],
+		summary: 'the shell completion script: bash, zsh or fish',
+		description:
+			"the shell's completion script (`source <(kasm-tui completion bash)`; the .deb installs all three): commands, each one's options, and plugin names from the daemon",
+		synopsis: 'completion bash|zsh|fish',
+		arguments: [{name: 'shell', description: 'bash, zsh or fish', complete: shells}],
+		// The script calls `completion --plugin-names` with the --host typed on the line.
+		options: [option.pluginNames, hidden(option.host), hidden(option.tlsInsecure)],
+	},
 ];
 
 /** `fleet upgrade`, or '' for the screen: how errors and help name a command. */
@@ -277,7 +291,7 @@ export function synopsis(command: CommandSpec): string {
 		return command.synopsis;
 	}
 
-	const own = command.options.filter(candidate => !isCommonOption(candidate));
+	const own = command.options.filter(candidate => !isCommonOption(candidate) && !candidate.hidden);
 	const label = (candidate: OptionSpec) => `--${candidate.name}${candidate.value ? ` ${candidate.value}` : ''}`;
 	return [
 		...command.path,

@@ -35,6 +35,8 @@ export interface CommandContext {
 	daemonLog?: string;
 	/** `--tls-insecure`: TLS to a daemon whose certificate is not checked is allowed (said on standard error). */
 	tlsInsecure?: boolean;
+	/** `completion --plugin-names`: the plugin names for a shell's completion, instead of a script. */
+	listPluginNames?: boolean;
 	/** Where results go: standard output, or a test's buffer. */
 	print: (text: string) => void;
 	/** Where warnings and progress go: standard error. */

@@ -61,7 +61,7 @@ test('an option the command does not take is exit 2 with the commands that take 
 test('--version alone is kasm-tui\'s version; after reinstall it is the tag to install', async () => {
 	const alone = await runCli(['--version']);
 	assert.equal(alone.code, 0);
-	assert.match(alone.stdout, /^kasm-tui \d+\.\d+\.\d+ \(node v/);
+	assert.match(alone.stdout, new RegExp(`^kasm-tui \\d+\\.\\d+\\.\\d+ \\(node v[^,]+(, single executable)?, linux-${process.arch}\\)\n$`), 'it names the architecture it runs on');
 
 	const name = await upgradablePlugin('options-reinstall-version');
 	const ledgerDir = leftovers.folder('kasm-tui-options-');

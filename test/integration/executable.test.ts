@@ -51,7 +51,7 @@ async function rollingPlugin(stem: string) {
 test('the executable says which kasm-tui and which Node it carries, with nothing on the host but itself', async () => {
 	assert.ok(!fs.existsSync(path.join(noNode, 'node')));
 	const {stdout, stderr} = await run(executable, ['--version'], {env: {}});
-	assert.equal(stdout, `kasm-tui ${packageJson.version} (node v${nodeRelease.version}, single executable)\n`);
+	assert.equal(stdout, `kasm-tui ${packageJson.version} (node v${nodeRelease.version}, single executable, linux-x64)\n`);
 	assert.equal(stderr, '', 'its code cache fits its Node: nothing to warn about');
 });
 

@@ -47,7 +47,7 @@ test('installed with npm install -g, kasm-tui --help and --version run on this m
 	assert.match(help.stdout, new RegExp(`^kasm-tui ${packageJson.version.replaceAll('.', '\\.')}: Docker managed plugins`));
 	assert.match(help.stdout, /upgrade-plugins --name N/);
 	const version = await run('kasm-tui', ['--version'], {env});
-	assert.equal(version.stdout, `kasm-tui ${packageJson.version} (node ${process.version})\n`);
+	assert.equal(version.stdout, `kasm-tui ${packageJson.version} (node ${process.version}, linux-${process.arch})\n`);
 });
 
 test('on Node 20 the installed bin runs without a compile cache; on Node 24 it fills one and lists the plugins from it', async () => {

@@ -27,8 +27,11 @@ export interface SshBed {
 	knownHosts: string;
 	/** Every ssh started through the bed, oldest first: its process id and arguments. */
 	started(): Array<{pid: number; args: string}>;
-	/** Starts an sshd whose sessions reach `dockerHost`, and a Host block `alias` for it. */
-	addHost(alias: string, dockerHost: string, options?: {sshdConfig?: string[]}): Promise<SshServer>;
+	/**
+	 * Starts an sshd whose sessions reach `dockerHost`, and a Host block `alias` for it; `relay`
+	 * puts something in between (a slow link): given the sshd's port, it answers the port to use.
+	 */
+	addHost(alias: string, dockerHost: string, options?: {sshdConfig?: string[]; relay?: (sshdPort: number) => Promise<number>}): Promise<SshServer>;
 	/** A Host block of its own (a wrong key, another known_hosts, a name that resolves nowhere). */
 	addAlias(alias: string, lines: string[]): void;
 	stop(): Promise<void>;
@@ -163,11 +166,12 @@ export function startSshBed(): SshBed {
 			const pid = startDetached('/usr/sbin/sshd', ['-D', '-e', '-f', sshdConfig], logFile);
 			await waitForPort(port, pid, logFile);
 			const publicKey = fs.readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
-			const known = `[127.0.0.1]:${port} ${publicKey}`;
+			const reachedOn = options.relay ? await options.relay(port) : port;
+			const known = `[127.0.0.1]:${reachedOn} ${publicKey}`;
 			fs.appendFileSync(knownHosts, known + '\n');
 			bed.addAlias(alias, [
 				'HostName 127.0.0.1',
-				`Port ${port}`,
+				`Port ${reachedOn}`,
 				'User root',
 				`IdentityFile ${identity}`,
 				'IdentitiesOnly yes',

@@ -109,6 +109,7 @@ test('an ssh link frozen in the middle of a rollout (its sshd sessions stopped):
 	// The links open as it froze: the kept one the steps go on; the pull's own ssh may have come just after.
 	assert.match(hostOf(report, 'bravo').reason ?? '', /stopped answering during step [23]\/3 \((pull|enable)\)/);
 	assert.equal(hostOf(report, 'delta').result, 'not-started');
+	assert.match(report.stopped ?? '', /1 host failed, more than --max-failed 0/, 'stopped by its rule');
 	assert.deepEqual(sshAlive(), [], 'no ssh of kasm-tui outlives it');
 
 	thaw();

@@ -107,6 +107,11 @@ export interface ScaleFigures {
 	ssh: Record<string, Stats>;
 	/** Every host over ssh with --parallel as large as the fleet: what the bound costs. */
 	sshAllAtOnce: Stats;
+	/**
+	 * The docker CLI's floor the same ways: `docker -H … plugin ls` on one host, and on every host
+	 * at once (one process each): what the machine itself takes to reach them all.
+	 */
+	dockerFloor: Record<string, Stats>;
 	/** Each host alone over ssh: the median of its runs, slowest and fastest. */
 	sshSingle: {slowest: number; fastest: number; medianOfHosts: number; runsEach: number};
 	/** The fleet screen over ssh at every host: the first host drawn, and every host drawn with the matrix. */
@@ -213,6 +218,25 @@ export async function scaleFigures(
 		runs,
 	);
 
+	log(`scale: the docker CLI on one host and on every host at once, both ways, ${runs} runs each…`);
+	const hostAddresses = (args: string[]) => args.filter((_arg, index) => index % 2 === 1).map(arg => arg.slice(arg.indexOf('=') + 1));
+	/** One docker process a host, all at once; it fails if any of them fails. */
+	const dockerEverywhere = (label: string, addresses: string[]): Command => ({
+		label,
+		file: 'sh',
+		args: ['-c', 'for address in "$@"; do docker -H "$address" plugin ls -q > /dev/null & done; failed=0; for job in $(jobs -p); do wait "$job" || failed=1; done; exit $failed', 'sh', ...addresses],
+		env: fleet.env,
+	});
+	const dockerFloor = await timeCommands(
+		[
+			dockerEverywhere('unix 1', hostAddresses(fleet.unixArgs(1))),
+			dockerEverywhere(`unix ${fleet.hosts}`, hostAddresses(fleet.unixArgs(fleet.hosts))),
+			dockerEverywhere('ssh 1', hostAddresses(fleet.sshArgs(1))),
+			dockerEverywhere(`ssh ${fleet.hosts}`, hostAddresses(fleet.sshArgs(fleet.hosts))),
+		],
+		runs,
+	);
+
 	log(`scale: each of the ${fleet.hosts} hosts alone over ssh, 3 runs each…`);
 	const singles: number[] = [];
 	for (let index = 0; index < fleet.hosts; index++) {
@@ -258,6 +282,7 @@ export async function scaleFigures(
 		unix: Object.fromEntries([...unix].map(([label, value]) => [label.replace('unix ', ''), value])),
 		ssh: Object.fromEntries([...ssh].filter(([label]) => label !== 'ssh all at once').map(([label, value]) => [label.replace('ssh ', ''), value])),
 		sshAllAtOnce: ssh.get('ssh all at once')!,
+		dockerFloor: Object.fromEntries(dockerFloor),
 		sshSingle: {slowest: Math.max(...singles), fastest: Math.min(...singles), medianOfHosts: median(singles), runsEach: 3},
 		screen: {firstFrame: stats(frames.map(frame => frame.firstFrame)), completeFrame: stats(frames.map(frame => frame.completeFrame))},
 		rollout,

@@ -348,6 +348,16 @@ function scaleLines(scale: ScaleFigures): string[] {
 			['command', 'median', 'p95', 'min', 'runs', 'note'],
 		),
 		`Each host alone over ssh (median of ${scale.sshSingle.runsEach} runs each): slowest ${ms(slowest)}, median ${ms(scale.sshSingle.medianOfHosts)}, fastest ${ms(scale.sshSingle.fastest)}`,
+		'',
+		table(
+			Object.entries(scale.dockerFloor).map(([label, value]) => {
+				const [way, hosts] = label.split(' ');
+				const one = scale.dockerFloor[`${way} 1`]!.median;
+				return stat(`docker -H … plugin ls, ${hosts} over ${way}${hosts === '1' ? '' : ', one process a host at once'}`, value, hosts === '1' ? '' : `${times(value.median / one)} one host: the machine's own floor for the ratio above`);
+			}),
+			['the docker CLI, the same hosts', 'median', 'p95', 'min', 'runs', 'note'],
+		),
+		'',
 		`A rollout over the ${scale.hosts} hosts' sockets, --batch 8 (settle time 1 s):`,
 		...rollouts,
 		'',

@@ -28,8 +28,10 @@ export interface ScaleFleet {
 	unixArgs(count: number): string[];
 	/** `--host sNN=ssh://scale-NN` for the first `count` hosts. */
 	sshArgs(count: number): string[];
-	/** kasm-tui's environment: the bed's ssh first on PATH, settings with a short settle time. */
+	/** kasm-tui's environment: the bed's ssh first on PATH, settings with a short settle time (1 s). */
 	env: NodeJS.ProcessEnv;
+	/** The same with the default settings (a settle time of 5 s). */
+	defaultSettingsEnv: NodeJS.ProcessEnv;
 	/** The rolling plugin every host runs, and how to move its tag. */
 	rolling: {name: string; moveTo(version: string): Promise<void>};
 	/** Plugin names each host runs: the matrix's rows. */
@@ -81,12 +83,17 @@ export async function startScaleFleet(
 		fs.mkdirSync(configDir, {recursive: true});
 		// The health gate's settle time short: the figure is kasm-tui's overhead, not the wait it is told to make.
 		fs.writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({rolloutSettleSeconds: 1}));
+		// And the settings an operator has by default (5 s), for the same rollout as it runs in the field.
+		const defaultConfigDir = path.join(box.state.dir, 'scale-config-default');
+		fs.mkdirSync(defaultConfigDir, {recursive: true});
+		fs.writeFileSync(path.join(defaultConfigDir, 'config.json'), '{}');
 		return {
 			hosts,
 			delayMs,
 			unixArgs: count => daemons.slice(0, count).flatMap((daemon, index) => ['--host', `${hostName(index)}=${daemon.host}`]),
 			sshArgs: count => daemons.slice(0, count).flatMap((_daemon, index) => ['--host', `${hostName(index)}=ssh://scale-${index}`]),
 			env: {...env, PATH: bed.env.PATH, SSH_AUTH_SOCK: '', KASM_TUI_CONFIG_DIR: configDir},
+			defaultSettingsEnv: {...env, PATH: bed.env.PATH, SSH_AUTH_SOCK: '', KASM_TUI_CONFIG_DIR: defaultConfigDir},
 			rolling: {name: rollingName, moveTo: async version => moveTag(box, repositoryPath, rollingTag, `amd64-${version}`)},
 			names: pluginsPerHost + 1,
 			folders: daemons.map(daemon => daemon.sandbox.state.dir),
@@ -116,8 +123,12 @@ export interface ScaleFigures {
 	sshSingle: {slowest: number; fastest: number; medianOfHosts: number; runsEach: number};
 	/** The fleet screen over ssh at every host: the first host drawn, and every host drawn with the matrix. */
 	screen: {firstFrame: Stats; completeFrame: Stats};
-	/** A rollout over every host (sockets), --batch 8. */
-	rollout: Array<{wallMs: number; planMs: number; ownStepsMs: number; overheadMs: number; stages: number; done: number}>;
+	/**
+	 * Rollouts over the sockets, --batch 8, each up then back: over every host and over one (the
+	 * fixed cost of a rollout: Node's start and planning), with a settle time of 1 s and with the
+	 * default 5 s.
+	 */
+	rollout: Array<{hosts: number; settleSeconds: number; wallMs: number; planMs: number; ownStepsMs: number; overheadMs: number; stages: number; done: number}>;
 }
 
 /** The fleet screen until its first host is drawn, then until every host is and the matrix counts them all. */
@@ -146,7 +157,7 @@ async function fleetScreenRun(target: ScreenTarget, hosts: number, names: number
  * stage; a host's own work runs from its first step to its outcome; a stage's, from its first
  * host's first step to its last host's outcome. The rest of the wall time is kasm-tui's overhead.
  */
-async function timedRollout(command: Command, hostNames: string[]): Promise<ScaleFigures['rollout'][number]> {
+export async function timedRollout(command: Command, hostNames: string[]): Promise<Omit<ScaleFigures['rollout'][number], 'hosts' | 'settleSeconds'>> {
 	const began = performance.now();
 	const seen: Array<{at: number; line: string}> = [];
 	const code = await new Promise<number | null>((resolve, reject) => {
@@ -268,12 +279,19 @@ export async function scaleFigures(
 		frames.push(await fleetScreenRun(target, fleet.hosts, fleet.names));
 	}
 
-	log(`scale: a rollout over ${fleet.hosts} hosts (sockets) in batches of 8, twice (up, then back)…`);
+	log(`scale: rollouts over ${fleet.hosts} hosts and over one (sockets) in batches of 8, each up then back, settle time 1 s, then ${fleet.hosts} hosts with the default 5 s…`);
 	const rollout: ScaleFigures['rollout'] = [];
-	const hostNames = Array.from({length: fleet.hosts}, (_, index) => hostName(index));
-	for (const version of ['1.2.10', '1.2.9']) {
-		await fleet.rolling.moveTo(version);
-		rollout.push(await timedRollout({label: 'rollout', file: node, args: [cli, 'fleet', 'upgrade', fleet.rolling.name, ...fleet.unixArgs(fleet.hosts), '--batch', '8', '--yes'], env: fleet.env}, hostNames));
+	for (const [hosts, settleSeconds, env] of [
+		[fleet.hosts, 1, fleet.env],
+		[1, 1, fleet.env],
+		[fleet.hosts, 5, fleet.defaultSettingsEnv],
+	] as const) {
+		const hostNames = Array.from({length: hosts}, (_, index) => hostName(index));
+		for (const version of ['1.2.10', '1.2.9']) {
+			await fleet.rolling.moveTo(version);
+			const args = [cli, 'fleet', 'upgrade', fleet.rolling.name, ...fleet.unixArgs(hosts), '--batch', '8', '--yes'];
+			rollout.push({hosts, settleSeconds, ...(await timedRollout({label: 'rollout', file: node, args, env}, hostNames))});
+		}
 	}
 
 	return {

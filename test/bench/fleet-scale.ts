@@ -128,7 +128,7 @@ export interface ScaleFigures {
 	 * fixed cost of a rollout: Node's start and planning), with a settle time of 1 s and with the
 	 * default 5 s.
 	 */
-	rollout: Array<{hosts: number; settleSeconds: number; wallMs: number; planMs: number; ownStepsMs: number; overheadMs: number; stages: number; done: number}>;
+	rollout: Array<{hosts: number; settleSeconds: number; wallMs: number; planMs: number; checksMs: number; ownStepsMs: number; overheadMs: number; stages: number; done: number}>;
 }
 
 /** The fleet screen until its first host is drawn, then until every host is and the matrix counts them all. */
@@ -155,7 +155,9 @@ async function fleetScreenRun(target: ScreenTarget, hosts: number, names: number
 /**
  * One rollout, its standard error read line by line as it comes: planning ends at the first
  * stage; a host's own work runs from its first step to its outcome; a stage's, from its first
- * host's first step to its last host's outcome. The rest of the wall time is kasm-tui's overhead.
+ * host's first step to its last host's outcome. The rest of the wall time is kasm-tui's overhead,
+ * of which `checksMs` is each stage's hosts being reached again and looked at (the health gate's
+ * baseline, the look under the lock) between the stage's line and its first step.
  */
 export async function timedRollout(command: Command, hostNames: string[]): Promise<Omit<ScaleFigures['rollout'][number], 'hosts' | 'settleSeconds'>> {
 	const began = performance.now();
@@ -182,6 +184,7 @@ export async function timedRollout(command: Command, hostNames: string[]): Promi
 	const at = (pattern: RegExp) => seen.find(entry => pattern.test(entry.line))?.at;
 	const stageStarts = seen.filter(entry => entry.line.startsWith('-- batch ') || entry.line.startsWith('-- canary '));
 	let ownStepsMs = 0;
+	let checksMs = 0;
 	for (const stage of stageStarts) {
 		const members = stage.line.replace(/^-- \w+ \d+\/\d+: /, '').split(', ');
 		const starts = members.map(host => at(new RegExp(`^${host}: \\[1/\\d\\]`)));
@@ -191,10 +194,11 @@ export async function timedRollout(command: Command, hostNames: string[]): Promi
 		}
 
 		ownStepsMs += Math.max(...(ends as number[])) - Math.min(...(starts as number[]));
+		checksMs += Math.min(...(starts as number[])) - stage.at;
 	}
 
 	const done = hostNames.filter(host => at(new RegExp(`^${host}: done`)) !== undefined).length;
-	return {wallMs, planMs: stageStarts[0]?.at ?? wallMs, ownStepsMs, overheadMs: wallMs - ownStepsMs, stages: stageStarts.length, done};
+	return {wallMs, planMs: stageStarts[0]?.at ?? wallMs, checksMs, ownStepsMs, overheadMs: wallMs - ownStepsMs, stages: stageStarts.length, done};
 }
 
 export async function scaleFigures(

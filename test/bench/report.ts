@@ -324,8 +324,8 @@ function scaleLines(scale: ScaleFigures): string[] {
 	const slowest = scale.sshSingle.slowest;
 	const rollouts = scale.rollout.map(
 		(run, index) =>
-			`  ${String(run.hosts).padStart(2)} host${run.hosts === 1 ? ' ' : 's'}, settle ${run.settleSeconds} s, ${index % 2 === 0 ? 'up  ' : 'back'}: wall ${ms(run.wallMs)} = planning ${ms(run.planMs)} + ${run.stages} stage${run.stages === 1 ? '' : 's'} of the hosts' own steps ${ms(run.ownStepsMs)} + the rest ${ms(run.overheadMs - run.planMs)};` +
-			` overhead ${ms(run.overheadMs)} = ${((run.overheadMs / run.ownStepsMs) * 100).toFixed(1)} % of the own steps` +
+			`  ${String(run.hosts).padStart(2)} host${run.hosts === 1 ? ' ' : 's'}, settle ${run.settleSeconds} s, ${index % 2 === 0 ? 'up  ' : 'back'}: wall ${ms(run.wallMs)} = planning ${ms(run.planMs)} + checks before each stage's first step ${ms(run.checksMs)} + ${run.stages} stage${run.stages === 1 ? '' : 's'} of the hosts' own steps ${ms(run.ownStepsMs)} + the rest ${ms(run.overheadMs - run.planMs - run.checksMs)};` +
+			` overhead ${ms(run.overheadMs)} = ${((run.overheadMs / run.ownStepsMs) * 100).toFixed(1)} % of the own steps, ${(((run.overheadMs - run.checksMs) / (run.ownStepsMs + run.checksMs)) * 100).toFixed(1)} % with the checks counted as the hosts' own` +
 			`${run.hosts === scale.hosts ? ` (target ≤ 10 %: ${met(run.overheadMs / run.ownStepsMs, 0.1)})` : ' (a rollout\'s fixed cost)'}; ${run.done}/${run.hosts} done`,
 	);
 	return [

@@ -55,3 +55,53 @@ export function printable(value: unknown): string {
 	const text = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
 	return redact(anythingToRemove.test(text) ? safeText(text) : text);
 }
+
+/**
+ * Printable ASCII in the order of Unicode's root collation (CLDR), which `localeCompare` uses
+ * in the C and English locales: space, punctuation, symbols, digits, then letters, a letter's
+ * upper case beside its lower case.
+ */
+const rootOrder = " _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$0123456789abcdefghijklmnopqrstuvwxyz";
+const primaryWeight = new Uint8Array(128);
+for (const [index, character] of [...rootOrder].entries()) {
+	primaryWeight[character.charCodeAt(0)] = index + 1;
+	primaryWeight[character.toUpperCase().charCodeAt(0)] = index + 1;
+}
+
+const isPlainAscii = /^[\u0020-\u007E]*$/;
+
+/**
+ * Names (plugins, images, containers, tags) in the order `a.localeCompare(b)` gives them in the
+ * C and English locales, without its cost: the first localeCompare of a process makes an ICU
+ * collator, 10–30 ms of a command's start. Plain ASCII is compared here, the root collation's
+ * way (punctuation before digits before letters; case only where nothing else differs, lower
+ * first); anything else is left to localeCompare. Unlike localeCompare, the order does not
+ * change with the locale (Danish `aa`, Lithuanian `y`): names are not prose.
+ */
+export function compareNames(a: string, b: string): number {
+	if (a === b) {
+		return 0;
+	}
+
+	if (!isPlainAscii.test(a) || !isPlainAscii.test(b)) {
+		return a.localeCompare(b);
+	}
+
+	let byCase = 0;
+	const length = Math.min(a.length, b.length);
+	for (let index = 0; index < length; index++) {
+		const x = a.charCodeAt(index);
+		const y = b.charCodeAt(index);
+		if (x !== y) {
+			const difference = primaryWeight[x]! - primaryWeight[y]!;
+			if (difference !== 0) {
+				return difference < 0 ? -1 : 1;
+			}
+
+			// The same letter in another case: upper case sorts after, if nothing else tells them apart.
+			byCase ||= x < y ? 1 : -1;
+		}
+	}
+
+	return a.length === b.length ? byCase : a.length < b.length ? -1 : 1;
+}

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {docker26Folder, parseEngineKinds, type EngineKind} from './sandbox/engines.js';
+import {engineLaunch, parseEngineKinds, type EngineKind} from './sandbox/engines.js';
 import {seedKasmRepository} from './sandbox/fixtures.js';
 import {startSandbox, type Sandbox} from './sandbox/sandbox.js';
 
@@ -226,9 +226,11 @@ try {
 	const files = testFiles(process.argv.slice(2));
 	const withoutEngine = files.filter(file => !needsEngine(file));
 	const withEngine = files.filter(file => needsEngine(file));
-	if (withEngine.length > 0 && kinds.some(kind => kind !== '20.10')) {
-		// Fetched once, before any kind starts, so kinds side by side do not fetch it twice.
-		docker26Folder(log);
+	if (withEngine.length > 0) {
+		// Fetched once, before any kind starts, so kinds side by side do not fetch one twice.
+		for (const kind of kinds) {
+			engineLaunch(kind, log);
+		}
 	}
 
 	if (withoutEngine.length > 0) {

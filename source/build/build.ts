@@ -1,7 +1,10 @@
 /**
  * `npm run build`: the bin as an ESM bundle in dist/ (see ../shared/ink-notes.md for why a
- * bundle): headless commands in small chunks that never load the screen; Ink, React and yoga in
- * the screen's chunk, loaded only to draw. Also the one CommonJS script that source/package.ts
+ * bundle): the command line, then every command's code (source/cli/commands.ts), then Ink, React
+ * and yoga in the screens' chunk (source/app/screens/drawn.ts), loaded only to draw; dockerode
+ * with the first Engine. Each of those is one dynamic import, so esbuild splits the code they
+ * share into few chunks: Node 20 pays ~0.3 ms for each ES module file, and a dynamic import per
+ * command had made ~30 files of one `plugins --json`. Also the one CommonJS script that source/package.ts
  * makes the single executable of. Build tooling: never part of the bin itself.
  *
  *   node --import tsx source/build/build.ts [--outdir DIR] [--sourcemap]

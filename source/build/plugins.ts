@@ -47,11 +47,15 @@ export function inkOutputPlugin(warn: (text: string) => void): esbuild.Plugin {
 	};
 }
 
+/** The module graphemes.ts, from a patched dependency: a `require` that esbuild bundles (both bundles). */
+const importGraphemes = `require(${JSON.stringify(path.join(root, 'source', 'app', 'terminal', 'graphemes.ts'))})`;
+
 /**
  * Text patches to dependencies, each found exactly once or the build fails: when the package
  * changes, whoever updates it reads why the patch was there.
  */
-const dependencyPatches: Array<{file: RegExp; found: string; becomes: string}> = [
+/** `unless`: a file the `file` pattern matches that has no such text (esbuild's filters cannot say it). */
+const dependencyPatches: Array<{file: RegExp; unless?: RegExp; found: string; becomes: string}> = [
 	// Ink's two top-level awaits, both taken only when DEV=true (React devtools, and Ink's
 	// package.json for them): a CommonJS bundle cannot hold them, and we never ship the devtools.
 	{file: /[\\/]ink[\\/]build[\\/]reconciler\.js$/, found: "await import('./devtools.js');", becomes: 'void 0;'},
@@ -59,6 +63,16 @@ const dependencyPatches: Array<{file: RegExp; found: string; becomes: string}> =
 	// yoga decodes its WebAssembly from a data: URL through fetch() when fetch exists, which loads
 	// undici first (~40 ms of a profiled screen start); its own base64 decoding takes a few.
 	{file: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/, found: '"function"!=typeof fetch?Promise.resolve()', becomes: 'true?Promise.resolve()'},
+	// Each made an Intl.Segmenter as it loaded; the first of a process loads ICU's break rules
+	// (~15-20 ms before the first frame), which plain text never needs: made at the first text
+	// that does (source/app/terminal/graphemes.ts). string-width's RGI_Emoji pattern likewise.
+	...[
+		{file: /[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]tokenize\.js$/, found: 'new Intl.Segmenter(undefined, { granularity: "grapheme" })'},
+		{file: /[\\/]slice-ansi[\\/]tokenize-ansi\.js$/, found: "new Intl.Segmenter(undefined, {granularity: 'grapheme'})"},
+		// string-width 8 (Ink's) and 7 (wrap-ansi's): grapheme segmenters, the default granularity.
+		{file: /[\\/]string-width[\\/]index\.js$/, found: 'new Intl.Segmenter()'},
+	].map(({file, found}) => ({file, found, becomes: `${importGraphemes}.lazyGraphemeSegmenter(${/\((.*)\)$/.exec(found)![1]})`})),
+	{file: /[\\/]string-width[\\/]index\.js$/, unless: /[\\/]wrap-ansi[\\/]/, found: 'const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;', becomes: `const rgiEmojiRegex = ${importGraphemes}.lazyRegExp('^\\\\p{RGI_Emoji}$', 'v');`},
 ];
 
 /** Which plain characters each string-width major measures as their East Asian width (source/app/terminal/text-width.ts). */
@@ -106,12 +120,13 @@ export function inkLayoutPlugin(): esbuild.Plugin {
 			const patched = new RegExp(dependencyPatches.map(({file}) => file.source).join('|'));
 			build.onLoad({filter: patched, namespace: 'file'}, async ({path: file}) => {
 				let source = await fs.promises.readFile(file, 'utf8');
-				for (const {found, becomes} of dependencyPatches.filter(patch => patch.file.test(file))) {
+				for (const {found, becomes} of dependencyPatches.filter(patch => patch.file.test(file) && !patch.unless?.test(file))) {
 					if (source.split(found).length !== 2) {
 						throw new Error(`${path.relative(root, file)} no longer has "${found}" once: see dependencyPatches in source/build/plugins.ts`);
 					}
 
-					source = source.replace(found, becomes);
+					// A function, so that `$'` and the like in `becomes` are text, not replacement patterns.
+					source = source.replace(found, () => becomes);
 				}
 
 				return {contents: source, loader: 'js'};
@@ -201,7 +216,8 @@ export function leaveOutPlugin(): esbuild.Plugin {
 						throw new Error(`${path.relative(root, file)} no longer has "${found}" once: see modemPatches in source/build/plugins.ts`);
 					}
 
-					source = source.replace(found, becomes);
+					// A function, so that `$'` and the like in `becomes` are text, not replacement patterns.
+					source = source.replace(found, () => becomes);
 				}
 
 				return {contents: source, loader: 'js'};

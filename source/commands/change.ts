@@ -1,4 +1,3 @@
-import readline from 'node:readline';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import {BadInput, Cancelled, Refused} from '../errors.js';
 import {openFlowContext, type FlowContext} from '../flows/context.js';
@@ -80,7 +79,8 @@ export async function confirm(context: CommandContext, question: string): Promis
 		throw new BadInput('standard input is not a terminal, so kasm-tui cannot ask: add --yes to go ahead without asking');
 	}
 
-	const prompt = readline.createInterface({input: process.stdin, output: process.stderr});
+	// node:readline is loaded here, not with this module: every command loads it (source/cli/commands.ts).
+	const prompt = (process.getBuiltinModule('node:readline') as typeof import('node:readline')).createInterface({input: process.stdin, output: process.stderr});
 	let onSignal = () => {};
 	try {
 		const answer = await new Promise<string | undefined>(resolve => {

@@ -2,11 +2,13 @@ import {readSettings} from '../config.js';
 import {HostPool} from '../hosts/pool.js';
 import {hostsFromFlags, pickHosts, selectHosts, type FleetHost} from '../hosts/selection.js';
 import {describeUsage, isInUse} from '../docker/usage.js';
+import {sharedEngineIdWarning} from '../docker/identity.js';
 import {KasmTuiError} from '../errors.js';
 import {readFleet, type FleetPlugin, type HostReading} from '../flows/fleet.js';
 import type {CommandContext} from './context.js';
 import {pluginJson} from './plugins.js';
 import {table} from './table.js';
+import {compareNames} from '../text.js';
 import {tlsVerifiedOf, unverifiedTlsWarning} from './tls.js';
 
 /** The hosts the command line and the settings name, narrowed to the HOST… arguments given. */
@@ -36,6 +38,7 @@ export async function fleetPluginsCommand(context: CommandContext, names: string
 		pool.close();
 	}
 
+	warnSharedEngineIds(context, readings.map(reading => ({name: reading.host.name, sharesEngineIdWith: reading.reachable ? reading.sharesEngineIdWith : undefined})));
 	if (context.json) {
 		context.print(JSON.stringify({hosts: readings.map(reading => hostJson(reading))}, null, 2));
 	} else {
@@ -55,6 +58,15 @@ export function warnUnverifiedTls(context: CommandContext, hosts: FleetHost[]): 
 	}
 }
 
+/** For headless fleet commands: one line on standard error for each host that shares another's engine ID (a clone). */
+export function warnSharedEngineIds(context: CommandContext, hosts: ReadonlyArray<{name: string; sharesEngineIdWith?: string}>): void {
+	for (const host of hosts) {
+		if (host.sharesEngineIdWith) {
+			context.warn(`kasm-tui: warning: ${sharedEngineIdWarning(host.name, host.sharesEngineIdWith)}`);
+		}
+	}
+}
+
 /** `{name, address, tlsVerified, reachable, error, engine, plugins}`: the plugin as `kasm-tui plugins --json` has it, plus its build and drift. */
 export function hostJson(reading: HostReading) {
 	const base = {name: reading.host.name, address: reading.host.target.address, tlsVerified: tlsVerifiedOf(reading.host.target), group: reading.host.group ?? null};
@@ -69,7 +81,10 @@ export function hostJson(reading: HostReading) {
 		engine: reading.engine.version,
 		apiVersion: reading.engine.apiVersion,
 		daemonId: reading.daemonId,
+		daemonName: reading.identity.name,
+		dataRoot: reading.identity.dataRoot,
 		sameDaemonAs: reading.sameDaemonAs ?? null,
+		sharesEngineIdWith: reading.sharesEngineIdWith ?? null,
 		plugins: reading.plugins.map(plugin => ({...pluginJson(plugin), build: plugin.build ?? null, buildError: plugin.buildError ?? null, drift: plugin.drift})),
 	};
 }
@@ -83,7 +98,14 @@ export function describeFleet(readings: HostReading[]): string {
 		{title: 'PLUGINS', value: reading => (reading.reachable ? String(reading.plugins.length) : '-')},
 		{
 			title: 'STATE',
-			value: reading => (reading.reachable ? (reading.sameDaemonAs ? `answers (the same daemon as ${reading.sameDaemonAs})` : 'answers') : `unreachable: ${reading.error}`),
+			value: reading =>
+				reading.reachable
+					? reading.sameDaemonAs
+						? `answers (the same daemon as ${reading.sameDaemonAs})`
+						: reading.sharesEngineIdWith
+							? `answers (! ${reading.sharesEngineIdWith}'s engine ID, another machine)`
+							: 'answers'
+					: `unreachable: ${reading.error}`,
 			max: 120,
 		},
 	]);
@@ -94,7 +116,7 @@ export function describeFleet(readings: HostReading[]): string {
 		}
 	}
 
-	rows.sort((a, b) => a.plugin.name.localeCompare(b.plugin.name));
+	rows.sort((a, b) => compareNames(a.plugin.name, b.plugin.name));
 	if (rows.length === 0) {
 		return `${hosts}\n\nno plugins installed on the hosts that answered`;
 	}

@@ -5,6 +5,7 @@ import {buildChangeText} from '../flows/build-change.js';
 import {openFlowContext} from '../flows/context.js';
 import {parseReference} from '../docker/reference.js';
 import {describeUnfinished, findUnfinished, recover} from '../flows/recover.js';
+import {recordRefusal} from '../flows/run.js';
 import {changeNamedPlugin, confirm, progressPrinter, withInterruptsDeferred} from './change.js';
 import type {CommandContext} from './context.js';
 import {table} from './table.js';
@@ -41,6 +42,12 @@ export async function recoverCommand(context: CommandContext, [name]: string[]):
 		return;
 	}
 
+	// Refused before asking: recover never disables a plugin that something uses.
+	if (unfinished.plan?.refusal) {
+		recordRefusal(flow, unfinished.plan);
+		throw unfinished.plan.refusal;
+	}
+
 	context.warn(`${describeUnfinished(unfinished)}; to put ${unfinished.from.name} back:`);
 	for (const step of unfinished.steps.length > 0 ? unfinished.steps : ['record that it is as it was']) {
 		context.warn(`  - ${step}`);
@@ -50,7 +57,8 @@ export async function recoverCommand(context: CommandContext, [name]: string[]):
 		throw new Refused(`nothing was changed: the recovery of ${name} was not confirmed`);
 	}
 
-	context.print((await recover(flow, unfinished)).said);
+	const recovered = await withInterruptsDeferred(context, async signal => recover(flow, unfinished, {report: progressPrinter(context), signal}));
+	context.print(recovered.said);
 }
 
 /** Kasm's automated updates, as the start-up script runs them. Exit 1 when any upgrade failed. */

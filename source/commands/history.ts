@@ -7,6 +7,7 @@ import {hostLedger} from '../flows/host-ledger.js';
 import type {CommandContext} from './context.js';
 import {findPlugin} from '../flows/find-plugin.js';
 import {table} from './table.js';
+import {compareNames} from '../text.js';
 
 export async function historyCommand(context: CommandContext, positionals: string[]): Promise<void> {
 	const [name] = positionals;
@@ -22,7 +23,7 @@ export async function historyCommand(context: CommandContext, positionals: strin
 		context.warn(`kasm-tui: skipped ${skipped} unreadable line(s) in ${ledger.fileOf(plugin.name)} (a write cut short?)`);
 	}
 
-	const newestFirst = [...entries].sort((a, b) => b.time.localeCompare(a.time));
+	const newestFirst = [...entries].sort((a, b) => compareNames(b.time, a.time));
 	if (context.json) {
 		context.print(jsonText(newestFirst.map(entry => historyJson(entry))));
 		return;

@@ -3,6 +3,7 @@ import {shownValue} from '../docker/plugin-settings.js';
 import type {Plugin} from '../docker/plugins.js';
 import {jsonText} from './json.js';
 import {describeUsage, isInUse, type PluginWithUsage} from '../docker/usage.js';
+import {openFlowContext} from '../flows/context.js';
 import {hostLedger} from '../flows/host-ledger.js';
 import {currentUser} from '../ledger/ledger.js';
 import {observePlugins, unobserved, type Observer} from '../flows/observe.js';
@@ -53,8 +54,7 @@ async function recordObserved(context: CommandContext, plugins: Plugin[], engine
 		}
 
 		// A build seen for the first time: its digest is proven now, while its tag still names it.
-		observer.registry = await import('../flows/context.js')
-			.then(async ({openFlowContext}) => openFlowContext({target: context.target, ledgerDir: context.ledgerDir, engine: await engine}))
+		observer.registry = await openFlowContext({target: context.target, ledgerDir: context.ledgerDir, engine: await engine})
 			.then(
 				flow => flow.registry,
 				() => undefined,

@@ -6,7 +6,7 @@ import {rolloutExitCode, type HostOutcome} from '../flows/rollout-plan.js';
 import {parseReference} from '../docker/reference.js';
 import {confirm, describePlan, progressPrinter, withInterruptsDeferred} from './change.js';
 import type {CommandContext} from './context.js';
-import {fleetHosts, warnUnverifiedTls} from './fleet.js';
+import {fleetHosts, warnSharedEngineIds, warnUnverifiedTls} from './fleet.js';
 import {table} from './table.js';
 import {tlsVerifiedOf} from './tls.js';
 
@@ -163,6 +163,7 @@ function reportJson(plan: RolloutPlan, report: RolloutReport) {
 				result: outcome.result,
 				reason: outcome.reason ?? null,
 				skip: outcome.skipKind ?? null,
+				sharesEngineIdWith: job.sharesEngineIdWith ?? null,
 				from: outcome.from ?? (job.plan ? job.plan.origin.tag || job.plan.origin.reference : null),
 				to: outcome.to ?? (job.plan ? job.plan.destination.tag || job.plan.destination.remote : null),
 			};
@@ -229,6 +230,7 @@ export async function rolloutCommand(context: CommandContext, action: RolloutAct
 		throw error;
 	}
 
+	warnSharedEngineIds(context, plan.jobs.map(job => ({name: job.host.name, sharesEngineIdWith: job.sharesEngineIdWith})));
 	try {
 		// With --json the plan goes to standard error, so standard output stays one JSON document.
 		(context.json ? context.warn : context.print)(describeRollout(plan));

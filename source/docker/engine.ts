@@ -3,6 +3,7 @@ import {DaemonDidNotAnswer, DaemonError, DaemonUnreachable, HostStoppedAnswering
 import {debug} from '../debug.js';
 import {safeText} from '../text.js';
 import type {EngineApi} from './api.js';
+import type {DaemonIdentity} from './identity.js';
 import {apiVersionToSpeak, isApiVersionTooNew} from './generation.js';
 import type {EngineTarget} from './target.js';
 import {failedOnStaleConnection, openConnections, ReadTimeout, readTimeoutMs, StepTimeout, Watchdog, withDeadline, type Connections} from './transport.js';
@@ -11,6 +12,7 @@ import {failedOnStaleConnection, openConnections, ReadTimeout, readTimeoutMs, St
 export interface DaemonInfo {
 	ID?: unknown;
 	Name?: unknown;
+	DockerRootDir?: unknown;
 	RegistryConfig?: {
 		InsecureRegistryCIDRs?: string[] | null;
 		IndexConfigs?: Record<string, {Name?: string; Secure?: boolean} | undefined> | null;
@@ -64,7 +66,7 @@ export class Engine {
 	calls = 0;
 	/** Requests under way, and when the daemon last said anything: how long it has been silent. */
 	private waiting = 0;
-	private heardAt = performance.now();
+	private heardAt = monotonicMs();
 	/** When the daemon last said something that was not new (a stalled download's repeated line). */
 	private stirredAt = 0;
 	/** The deadlines of the changes under way, which ctrl-c brings closer (hurry). */
@@ -104,7 +106,7 @@ export class Engine {
 
 	/** How long the daemon has owed an answer and said nothing new; 0 while nothing is asked of it. */
 	silentForMs(): number {
-		return this.waiting === 0 ? 0 : performance.now() - this.heardAt;
+		return this.waiting === 0 ? 0 : monotonicMs() - this.heardAt;
 	}
 
 	/** It talks, but says nothing new since it last progressed: a download that stalls, not a host that is gone. */
@@ -169,7 +171,7 @@ export class Engine {
 				this.heard();
 			} else {
 				watchdog.stir();
-				this.stirredAt = performance.now();
+				this.stirredAt = monotonicMs();
 			}
 		};
 
@@ -182,7 +184,7 @@ export class Engine {
 	}
 
 	private heard(): void {
-		this.heardAt = performance.now();
+		this.heardAt = monotonicMs();
 	}
 
 	/** GET /info, asked once per Engine (a failed ask is asked again next time). */
@@ -197,16 +199,18 @@ export class Engine {
 	}
 
 	/**
-	 * The daemon's ID (/info `ID`): the same whatever address reached it, and kept across restarts
-	 * and upgrades (Docker 23 moved it from key.json to engine-id, keeping its value).
+	 * Who the daemon is (docker/identity.ts): its ID (/info `ID`: the same whatever address reached
+	 * it, kept across restarts and upgrades, Docker 23 having moved it from key.json to engine-id)
+	 * with its name and data root, since machines cloned from one image share the ID. Cleaned.
 	 */
-	async daemonId(): Promise<string> {
-		const id = (await this.info()).ID;
+	async identity(): Promise<DaemonIdentity> {
+		const info = await this.info();
+		const id = info.ID;
 		if (typeof id !== 'string' || !/^[A-Za-z\d][\w:.-]{0,127}$/.test(id) || id.includes('..')) {
 			throw this.notTheApi('read the daemon info', typeof id === 'string' ? 'an ID that is not one a Docker daemon gives' : 'no ID');
 		}
 
-		return id;
+		return {id, name: safeText(info.Name).slice(0, 255), dataRoot: safeText(info.DockerRootDir).slice(0, 4096)};
 	}
 
 	/**
@@ -294,9 +298,10 @@ export class Engine {
 	/** Runs one API call and turns what goes wrong into an error people can act on. */
 	async call<T>(what: string, request: (api: EngineApi, agreed: Agreed) => Promise<T>): Promise<T> {
 		this.calls++;
-		const began = performance.now();
+		// process.hrtime, not performance.now: the first use of `performance` loads perf_hooks, ~1–3 ms of a command's start.
+		const began = process.hrtime.bigint();
 		if (this.waiting++ === 0) {
-			this.heardAt = began;
+			this.heardAt = monotonicMs();
 		}
 
 		const send = async () => {
@@ -318,11 +323,11 @@ export class Engine {
 				answer = await send();
 			}
 
-			debug('engine', what, {ms: Math.round(performance.now() - began)});
+			debug('engine', what, {ms: msSince(began)});
 			return answer;
 		} catch (error) {
 			const typed = engineError(error, this.target, what);
-			debug('engine', what, {ms: Math.round(performance.now() - began), error: typed});
+			debug('engine', what, {ms: msSince(began), error: typed});
 			throw typed;
 		} finally {
 			this.waiting--;
@@ -354,6 +359,15 @@ export class Engine {
 			throw error;
 		}
 	}
+}
+
+/** Milliseconds on a clock that only goes forward, without loading perf_hooks. */
+function monotonicMs(): number {
+	return Number(process.hrtime.bigint() / 1000n) / 1000;
+}
+
+function msSince(began: bigint): number {
+	return Math.round(Number(process.hrtime.bigint() - began) / 1e6);
 }
 
 /** What a read answered that is no JSON object or list: docker-modem hands back the bytes of an answer that is not JSON. */

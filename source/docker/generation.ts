@@ -2,45 +2,55 @@ import {daemonSupportsDigestReferences, digestCapableReleases} from './digest-su
 
 /**
  * What the engine generations kasm-tui runs on disagree about, and how it evens them out, in
- * one place. Checked on Docker 20.10 (Engine API 1.41) and 26.1 (1.45), with the classic image
- * store and the containerd one (the default for new installs from Docker 29):
+ * one place. Checked on Docker 20.10 (Engine API 1.41) and 26.1 (1.45) with the classic image
+ * store, and 28.5 (1.51, containerd 2.1) with the containerd one (the default for new installs
+ * from Docker 29); Docker 26.1's containerd store was checked before 28.5 replaced it:
  *
  * - The API version. A path without a version is answered in the daemon's newest, whose shapes
- *   we may never have seen (Docker 29 speaks 1.52 and refuses anything below 1.44), so every
- *   request names the version: the daemon's newest, but no newer than the newest we tested
- *   (`apiVersionToSpeak`), which docker-modem puts before every path (api.ts). `/_ping` says it
- *   in a header at no cost; `/version` costs the daemon a run of `runc --version` on 26.1 (8-40 ms).
- * - Plugins by digest (`repo@sha256:…`): 26.1 installs them; 20.10 dies of them (moby/moby#47299,
- *   digest-support.ts). `generationOf(...).digestReferences` is the one answer to "may we send one".
+ *   we may never have seen (Docker 29 speaks 1.52 and 29.0-29.2 refuse anything below 1.44), so
+ *   every request names the version: the daemon's newest, but no newer than the newest we tested
+ *   (`apiVersionToSpeak`, 1.51: every integration test passes on 28.5 spoken to in it), which
+ *   docker-modem puts before every path (api.ts). What
+ *   1.46-1.51 changed touches nothing kasm-tui reads: /images/json gains `Descriptor` (1.48) and
+ *   a real `Containers` count (1.51), events an image `create` (1.46), progress lines keep
+ *   `error` beside `errorDetail` (deprecated in 1.48; both are read). 1.52 drops the events'
+ *   `status` and `id` (`Action` and `Actor.ID` are read first). `/_ping` says the version in a
+ *   header at no cost; `/version` costs the daemon a run of `runc --version` on 26.1 (8-40 ms).
+ * - Plugins by digest (`repo@sha256:…`): 26.1 and 28.5 install them; 20.10 dies of them
+ *   (moby/moby#47299, digest-support.ts). `generationOf(...).digestReferences` is the one answer
+ *   to "may we send one".
  * - Image identity on the containerd store: an image's `Id` is its manifest (or index) digest, not
  *   its config digest; `Size` counts content differently from `docker image inspect`; the
- *   `Containers` count of /images/json is -1 there (and on 26.1 with either store; counted from
- *   the containers instead, by `ImageID`, which is the image's `Id` on every kind).
- * - An image whose tag moved on (a re-pull) while a container still uses the old build: the
- *   classic store keeps the old build as an untagged row; the containerd store of 26.1 drops it
- *   from /images/json and from inspect, though the container runs on. `forgottenImages` puts the
- *   row back, so the images pane and `images --json` say the same on every kind.
+ *   `Containers` count of /images/json is -1 below API 1.51 on every kind (counted from the
+ *   containers instead, by `ImageID`, which is the image's `Id` on every kind).
+ * - A build whose tag moved on (a re-pull): the classic store keeps it as an untagged row, with
+ *   the RepoDigest the registry served; 28.5's containerd store keeps it too, with none; 26.1's
+ *   containerd store dropped it from /images/json and from inspect, even while a container ran
+ *   on it. `forgottenImages` puts such a row back, so the images pane and `images --json` say
+ *   the same on every kind.
  * - RepoDigests: the classic store records one only when an image is pulled or pushed, so it is
  *   a registry's word; the containerd store names every image by its manifest digest, imported
  *   and built ones too (`repoDigestsFromRegistry`), so "is there an update?" asks the registry
  *   whether it has that digest at all before calling the image one of its builds.
  * - Pull progress: the containerd store reports `Download complete` per layer and no
  *   `Extracting` or `Pull complete`; an image id there is the digest the pull printed.
- * - Image events: the containerd store sends no `tag` event after an `import`, and an `untag`
- *   names the tag that went where the classic store names the image; the screen reloads on any
- *   image event, so it reads neither.
+ * - Image events: after an `import`, the classic store sends a `tag` event, 28.5's containerd
+ *   store one just before the import, 26.1's none; an `untag` names the tag that went on the
+ *   containerd store where the classic store names the image. The screen reloads on any image
+ *   event, so it reads neither.
  * - A refused registry login is worded by the daemon: "unauthorized: authentication required"
- *   from the classic store, "failed to resolve reference …: 401 Unauthorized" from the
- *   containerd one; kasm-tui's hint after it is the same on both.
+ *   from the classic store, "unknown: failed to resolve reference …: 401 Unauthorized" from
+ *   28.5's containerd store (26.1's said it without "unknown: "); kasm-tui's hint after it is
+ *   the same on every kind.
  * - Plugins, their privileges, their errors ("is in use", "is enabled") and their events read
- *   the same on 20.10 and 26.1, with either store.
+ *   the same on 20.10, 26.1 and 28.5.
  * - The docker CLI of 20.10 pushes an imported image as a Docker manifest; from the containerd
  *   store it goes out as an OCI one, which a registry only serves to a client that accepts it:
  *   every manifest read accepts both (registry/manifest.ts).
  */
 
 /** The Engine API versions kasm-tui has been run against. */
-export const testedApiVersions = {oldest: '1.41', newest: '1.45'} as const;
+export const testedApiVersions = {oldest: '1.41', newest: '1.51'} as const;
 
 /** What a daemon that names no API version is spoken to in, as the docker CLI does. */
 const fallbackApiVersion = '1.24';

@@ -1,6 +1,6 @@
 import type {EngineApi} from './api.js';
 import {KasmTuiError, Refused} from '../errors.js';
-import {safeText} from '../text.js';
+import {compareNames, safeText} from '../text.js';
 import {containerName, listAllContainers} from './containers.js';
 import type {Engine} from './engine.js';
 import {ImageInUse, ImageNotFound, ImageRemoveRefused} from './image-errors.js';
@@ -30,7 +30,7 @@ export async function removeImage(engine: Engine, image: string, options: {readO
 	if (id) {
 		const users = (await listAllContainers(engine)).filter(container => container.ImageID === id).map(container => safeText(containerName(container)));
 		if (users.length > 0) {
-			throw new ImageInUse(image, users.sort((a, b) => a.localeCompare(b)));
+			throw new ImageInUse(image, users.sort(compareNames));
 		}
 	}
 

@@ -1,4 +1,4 @@
-import {safeText} from '../text.js';
+import {compareNames, safeText} from '../text.js';
 import {containerName, listAllContainers, type RawContainer} from './containers.js';
 import type {Engine} from './engine.js';
 import {forgottenImages} from './generation.js';
@@ -90,7 +90,7 @@ export function containersByImage(containers: RawContainer[]): Map<string, strin
 	}
 
 	for (const names of byImage.values()) {
-		names.sort((a, b) => a.localeCompare(b));
+		names.sort(compareNames);
 	}
 
 	return byImage;

@@ -1,6 +1,6 @@
 import {parseReference} from './reference.js';
 import {isRolling} from '../rolling.js';
-import {safeText} from '../text.js';
+import {compareNames, safeText} from '../text.js';
 import type {Engine} from './engine.js';
 import {settingsOf, type PluginSetting, type RawSettingsSource} from './plugin-settings.js';
 
@@ -58,7 +58,7 @@ export interface RawPluginConfig {
 
 export async function listPlugins(engine: Engine): Promise<Plugin[]> {
 	const raw = await engine.readList<RawPlugin>('list plugins', async ({docker, signal}) => docker.listPlugins({abortSignal: signal}));
-	return raw.map(plugin => toPlugin(plugin)).sort((a, b) => a.name.localeCompare(b.name));
+	return raw.map(plugin => toPlugin(plugin)).sort((a, b) => compareNames(a.name, b.name));
 }
 
 export function toPlugin(raw: RawPlugin): Plugin {

@@ -1,5 +1,3 @@
-import {randomBytes} from 'node:crypto';
-import {performance} from 'node:perf_hooks';
 import {isSilence, KasmTuiError} from '../errors.js';
 import {safeText} from '../text.js';
 import type {Engine} from './engine.js';
@@ -38,12 +36,13 @@ export function probeKindsFor(types: readonly string[]): ProbeKind[] {
 }
 
 function probeName(): string {
-	return `kasm-tui-probe-${randomBytes(6).toString('hex')}`;
+	// node:crypto is loaded here, not with this module: every command loads it (source/cli/commands.ts).
+	return `kasm-tui-probe-${(process.getBuiltinModule('node:crypto') as typeof import('node:crypto')).randomBytes(6).toString('hex')}`;
 }
 
 async function timed(kind: ProbeKind, work: () => Promise<string>): Promise<ProbeResult> {
-	const started = performance.now();
-	const ms = () => Math.round(performance.now() - started);
+	const started = process.hrtime.bigint();
+	const ms = () => Math.round(Number(process.hrtime.bigint() - started) / 1e6);
 	try {
 		const detail = await work();
 		return {kind, ok: true, ms: ms(), detail};

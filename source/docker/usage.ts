@@ -1,5 +1,5 @@
 import {normaliseReference} from './reference.js';
-import {safeText} from '../text.js';
+import {compareNames, safeText} from '../text.js';
 import {containerName, listAllContainers, type RawContainer} from './containers.js';
 import type {Engine} from './engine.js';
 import {listPlugins, type Plugin} from './plugins.js';
@@ -161,7 +161,7 @@ export function buildUsageIndex(pluginNames: string[], listings: UsageListings):
 		}
 	}
 
-	const sorted = (names: Set<string>) => [...names].sort((a, b) => a.localeCompare(b));
+	const sorted = (names: Set<string>) => [...names].sort(compareNames);
 	return new Map(
 		[...found].map(([name, usage]) => [name, {networks: sorted(usage.networks), volumes: sorted(usage.volumes), containers: sorted(usage.containers)}]),
 	);

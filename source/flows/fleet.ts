@@ -1,5 +1,6 @@
 import packageJson from '../../package.json' with {type: 'json'};
 import type {Engine, EngineVersion} from '../docker/engine.js';
+import {relateDaemons, type DaemonIdentity} from '../docker/identity.js';
 import {HostPool, unreachableReason, withDeadline} from '../hosts/pool.js';
 import type {FleetHost} from '../hosts/selection.js';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
@@ -30,9 +31,13 @@ export type HostReading =
 			reachable: true;
 			engine: EngineVersion;
 			daemonId: string;
+			/** The daemon's ID with its name and data root: who it is. */
+			identity: DaemonIdentity;
 			plugins: FleetPlugin[];
-			/** Another host of the fleet is this very daemon (the same ID at another address). */
+			/** Another host of the fleet is this very daemon (the same ID, name and data root at another address). */
 			sameDaemonAs?: string;
+			/** Another host of the fleet reports this engine ID but is another machine (a clone): both are kept, each with its own ledger. */
+			sharesEngineIdWith?: string;
 	  }
 	| {host: FleetHost; reachable: false; error: string};
 
@@ -68,15 +73,15 @@ async function readHost(host: FleetHost, options: ReadContext): Promise<Answered
 	try {
 		// Inside the try: a host that cannot even be opened (TLS files that are no good) is that host's failure.
 		const engine = await pool.connect(host);
-		const [version, info, daemonId, plugins] = await withDeadline(
-			Promise.all([engine.version(), engine.info(), engine.daemonId(), listPluginsWithUsage(engine)]),
+		const [version, info, identity, plugins] = await withDeadline(
+			Promise.all([engine.version(), engine.info(), engine.identity(), listPluginsWithUsage(engine)]),
 			pool.readTimeLeft(host, began),
 			host.target.address,
 			() => pool.disconnect(host),
 			pool.readTimeoutMs,
 		);
 		const answered: Answered = {
-			reading: {host, reachable: true, engine: version, daemonId, plugins: plugins.map(plugin => ({...plugin, drift: false}))},
+			reading: {host, reachable: true, engine: version, daemonId: identity.id, identity, plugins: plugins.map(plugin => ({...plugin, drift: false}))},
 			insecureRegistries: insecureRegistriesOf(info),
 		};
 		// Drawn now; the ledger's bookkeeping below is no reason to keep the screen waiting.
@@ -199,15 +204,10 @@ function markDrift(readings: HostReading[]): void {
 }
 
 function markSameDaemons(readings: HostReading[]): void {
-	const first = new Map<string, string>();
-	for (const reading of readings) {
+	const relations = relateDaemons(readings.map(reading => ({name: reading.host.name, identity: reading.reachable ? reading.identity : undefined})));
+	for (const [index, reading] of readings.entries()) {
 		if (reading.reachable) {
-			const earlier = first.get(reading.daemonId);
-			if (earlier) {
-				reading.sameDaemonAs = earlier;
-			} else {
-				first.set(reading.daemonId, reading.host.name);
-			}
+			Object.assign(reading, relations[index]);
 		}
 	}
 }

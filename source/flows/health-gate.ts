@@ -1,4 +1,3 @@
-import {setTimeout as sleep} from 'node:timers/promises';
 import type {Engine} from '../docker/engine.js';
 import {checkPluginHealth} from '../machine/plugin-socket.js';
 import {inspectPlugin} from '../docker/plugin-ops.js';
@@ -82,7 +81,7 @@ export async function healthGate(engine: Engine, name: string, {baseline, settle
 
 	const first = await inspectPlugin(engine, name);
 	record({check: 'enabled', ok: first.enabled, detail: first.enabled ? 'the daemon says it is enabled' : 'the daemon says it is not enabled after the change'});
-	await sleep(settleMs);
+	await new Promise(resolve => setTimeout(resolve, settleMs));
 	const settled = await inspectPlugin(engine, name);
 	const stayed = settled.enabled && settled.id === first.id;
 	record({

@@ -18,7 +18,8 @@ export type Step =
 	| {kind: 'install'; name: string; remote: string; privileges: Privilege[]}
 	/** Change a disabled plugin's settings (`KEY=VALUE`); undone by setting `previous` back. */
 	| {kind: 'set'; name: string; settings: string[]; previous: string[]}
-	| {kind: 'remove'; name: string};
+	/** Remove a disabled plugin; undone (recover's plans only) by installing `restore` again under its name, disabled. */
+	| {kind: 'remove'; name: string; restore?: {remote: string; privileges: Privilege[]}};
 
 /** What the plugin is before the flow: what a failure must bring back. */
 export interface Origin {
@@ -46,7 +47,7 @@ export interface Destination {
 }
 
 export interface Plan {
-	action: Exclude<LedgerAction, 'observed' | 'recover'>;
+	action: Exclude<LedgerAction, 'observed'>;
 	plugin: PluginWithUsage;
 	origin: Origin;
 	destination: Destination;

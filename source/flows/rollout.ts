@@ -1,5 +1,6 @@
 import {PluginInUse} from '../docker/errors.js';
 import {HostPool} from '../hosts/pool.js';
+import {relateDaemons, type DaemonIdentity} from '../docker/identity.js';
 import type {FleetHost} from '../hosts/selection.js';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import {PluginNotFound} from '../errors.js';
@@ -42,7 +43,9 @@ export interface HostJob {
 	plan?: Plan;
 	/** Auto-update: the rolling plugins it will upgrade, and those it leaves, with why. */
 	updates?: Array<{plugin: string; reason?: string}>;
-	daemonId?: string;
+	identity?: DaemonIdentity;
+	/** Another host of the rollout reports this engine ID but is another machine (a clone): both are changed. */
+	sharesEngineIdWith?: string;
 }
 
 export interface RolloutPlan {
@@ -130,15 +133,15 @@ async function planHost(host: FleetHost, request: RolloutRequest, options: PlanO
 	const began = performance.now();
 	let flow: FlowContext;
 	let plugins: PluginWithUsage[];
-	let daemonId: string;
+	let identity: DaemonIdentity;
 	try {
 		// Inside the try: a host that cannot even be opened (TLS files that are no good, a refused key) is that host's skip.
 		const engine = await pool.connect(host);
-		[flow, plugins, daemonId] = await withDeadline(
+		[flow, plugins, identity] = await withDeadline(
 			Promise.all([
 				openFlowContext({target: host.target, ledgerDir: options.ledgerDir, readOnly: options.readOnly, engine, registries: options.registries}),
 				listPluginsWithUsage(engine),
-				engine.daemonId(),
+				engine.identity(),
 			]),
 			pool.readTimeLeft(host, began),
 			host.target.address,
@@ -150,7 +153,7 @@ async function planHost(host: FleetHost, request: RolloutRequest, options: PlanO
 		return skipped({host}, 'unreachable', `unreachable: ${unreachableReason(error)}`);
 	}
 
-	const job: Omit<HostJob, 'verdict'> = {host, flow, daemonId};
+	const job: Omit<HostJob, 'verdict'> = {host, flow, identity};
 	try {
 		if (!flow.readOnly) {
 			flow.ledger.assertUsable();
@@ -218,20 +221,11 @@ export async function planRollout(hosts: readonly FleetHost[], request: RolloutR
 		}
 	}
 
-	// Two addresses of one daemon are one host: it is changed once.
-	const seen = new Map<string, string>();
-	const jobs = planned.map(job => {
-		if (!job.daemonId) {
-			return job;
-		}
-
-		const first = seen.get(job.daemonId);
-		if (first) {
-			return skipped(job, 'same-daemon', `the same daemon as ${first}`);
-		}
-
-		seen.set(job.daemonId, job.host.name);
-		return job;
+	// Two addresses of one daemon are one host: it is changed once. Clones (one engine ID, another name or data root) are two.
+	const relations = relateDaemons(planned.map(job => ({name: job.host.name, identity: job.identity})));
+	const jobs = planned.map((job, index) => {
+		const {sameDaemonAs, sharesEngineIdWith} = relations[index]!;
+		return sameDaemonAs ? skipped(job, 'same-daemon', `the same daemon as ${sameDaemonAs}`) : {...job, sharesEngineIdWith};
 	});
 	const order = orderRollout(
 		jobs.map(job => job.verdict),

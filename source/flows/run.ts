@@ -1,5 +1,3 @@
-import {randomUUID} from 'node:crypto';
-import {setTimeout as sleep} from 'node:timers/promises';
 import {PluginAlreadyDisabled, PluginAlreadyEnabled, PluginExists} from '../docker/errors.js';
 import {disablePlugin, enablePlugin, inspectPlugin, pluginPrivileges, pullPlugin, removePlugin, setPluginSettings, upgradePlugin, type PluginProgress} from '../docker/plugin-ops.js';
 import type {Plugin} from '../docker/plugins.js';
@@ -11,7 +9,6 @@ import {debug} from '../debug.js';
 import {sameBuild} from '../registry/same-build.js';
 import {safeText} from '../text.js';
 import {pullAuth, type FlowContext} from './context.js';
-import {isStaleContainer} from './recover.js';
 import {describeStep, shownSetting, stepWord, type Plan, type Step} from './plan.js';
 
 /** What a running flow reports: each step as it starts, pull progress, each undo. */
@@ -46,6 +43,8 @@ export class FlowFailed extends KasmTuiError {
 		readonly state: string,
 		/** The host stopped answering in the middle of it: what it did is not known until it answers. */
 		readonly silence = false,
+		/** What made the step fail (the daemon's error), for a caller that can do something about it. */
+		readonly failure?: unknown,
 	) {
 		super(message);
 		this.exitCode = outcome === 'failed' ? 4 : 1;
@@ -140,7 +139,13 @@ async function undo(context: FlowContext, step: Step): Promise<void> {
 		}
 
 		case 'remove': {
-			// The last step; nothing after it can fail.
+			// In a flow's plan the last step, never undone; recover's plans remove a plugin before installing it afresh.
+			if (!step.restore) {
+				throw new KasmTuiError(`${step.name} was removed and nothing can reinstall it`);
+			}
+
+			const auth = await pullAuth(context, step.restore.remote);
+			await pullPlugin(engine, {remote: step.restore.remote, name: step.name, privileges: step.restore.privileges, auth}).catch(alreadyDone(PluginExists));
 		}
 	}
 }
@@ -151,6 +156,11 @@ function alreadyDone(kind: abstract new (...args: never[]) => Error): (error: un
 			throw error;
 		}
 	};
+}
+
+/** `error creating containerd container: id already in use`: what an enable cut short (a daemon restart, a killed kasm-tui) leaves. */
+export function isStaleContainer(error: unknown): boolean {
+	return error instanceof DaemonError && /\bid already in use\b/i.test(error.message);
 }
 
 /** How long putting a plugin back waits for a daemon that went away (a restart) to answer again; a rollout waits no longer than a step may take. */
@@ -188,7 +198,7 @@ async function patiently<T>(work: () => Promise<T>, daemon: {lost: boolean; dead
 
 			debug('flow', 'the daemon is away; trying again', {error});
 			onWait();
-			await sleep(1000);
+			await new Promise(resolve => setTimeout(resolve, 1000));
 		}
 	}
 }
@@ -264,13 +274,19 @@ export interface RunOptions {
 	gate?: () => Promise<void>;
 	/** How long an undo waits for a daemon that went away (a restart) to answer again; default 90 s. */
 	patienceMs?: number;
+	/**
+	 * The `started` entry of a change that died, which this run (a recover) settles: if this run
+	 * dies too, what must be brought back is still what that change had, so its `started` entry
+	 * says so.
+	 */
+	recovers?: LedgerEntry;
 }
 
 export async function runPlan(
 	context: FlowContext,
 	plan: Plan,
 	report: (event: FlowEvent) => void = () => {},
-	{signal, gate, patienceMs = daemonPatienceMs}: RunOptions = {},
+	{signal, gate, patienceMs = daemonPatienceMs, recovers}: RunOptions = {},
 ): Promise<FlowResult> {
 	if (plan.refusal) {
 		throw plan.refusal;
@@ -278,7 +294,8 @@ export async function runPlan(
 
 	context.ledger.assertUsable();
 	const lock = context.ledger.lock(plan.origin.name, plan.action);
-	const attempt = randomUUID();
+	// node:crypto is loaded here, not with this module: every command loads it (source/cli/commands.ts).
+	const attempt = (process.getBuiltinModule('node:crypto') as typeof import('node:crypto')).randomUUID();
 	const {origin, destination} = plan;
 	try {
 		// Under the lock, so no kasm-tui of ours can change it between this look and the first step.
@@ -292,11 +309,11 @@ export async function runPlan(
 			...baseEntry(context, plan),
 			time: new Date().toISOString(),
 			name: origin.name,
-			identity: origin.identity,
+			identity: recovers?.identity ?? origin.identity,
 			outcome: 'started',
 			attempt,
-			from: {name: origin.name, reference: origin.reference, tag: origin.tag, enabled: origin.enabled, restoreRemote: origin.restoreRemote, absent: origin.absent},
-			into: destination.name === origin.name ? undefined : destination.name,
+			from: recovers?.from ?? {name: origin.name, reference: origin.reference, tag: origin.tag, enabled: origin.enabled, restoreRemote: origin.restoreRemote, absent: origin.absent},
+			into: recovers ? recovers.into : destination.name === origin.name ? undefined : destination.name,
 		});
 
 		const done: Step[] = [];
@@ -324,7 +341,7 @@ export async function runPlan(
 				done.push(step);
 			} catch (error) {
 				// Once the new plugin is enabled and the old one disabled, failing to remove the old one is tidying, not failure.
-				if (step.kind === 'remove' && done.some(item => item.kind === 'enable') && origin.name !== destination.name) {
+				if (step.kind === 'remove' && step.name !== destination.name && done.some(item => item.kind === 'enable' && item.name === destination.name)) {
 					report({kind: 'warning', text: `could not remove ${step.name}: ${(error as Error).message}; remove it with "docker plugin rm ${step.name}"`});
 					done.push(step);
 					continue;
@@ -353,6 +370,7 @@ export async function runPlan(
 					origin.name,
 					state,
 					true,
+					failure,
 				);
 			}
 
@@ -386,7 +404,9 @@ export async function runPlan(
 
 			const outcome = undoErrors.length === 0 ? 'restored' : 'failed';
 			const cause = safeText((failure as Error).message ?? failure);
-			const asItWas = origin.absent ? `nothing was left installed as ${origin.name}` : `${origin.name} is as it was (${origin.enabled ? 'enabled' : 'disabled'}, ${origin.tag || origin.reference})`;
+			// A recover's "as it was" is the half-changed plugin it started from, not what the dead change had.
+			const was = plan.action === 'recover' ? 'as it was before recover' : 'as it was';
+			const asItWas = origin.absent ? `nothing was left installed as ${origin.name}` : `${origin.name} is ${was} (${origin.enabled ? 'enabled' : 'disabled'}, ${origin.tag || origin.reference})`;
 			const state = outcome === 'restored' ? asItWas : await stateNow(context, plan);
 			const said =
 				outcome === 'restored'
@@ -401,7 +421,7 @@ export async function runPlan(
 				error: cause,
 				attempt,
 			});
-			throw new FlowFailed(`${plan.action} of ${origin.name} failed: ${cause}; ${said}`, outcome, origin.name, state, silence);
+			throw new FlowFailed(`${plan.action} of ${origin.name} failed: ${cause}; ${said}`, outcome, origin.name, state, silence, failure);
 		}
 
 		// Every step is done: the change happened, whatever the daemon does now. Reading the plugin back

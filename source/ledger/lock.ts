@@ -34,7 +34,8 @@ const isStale = (holder: Holder) => holder.host === os.hostname() && !isRunning(
 // Loaded when a lock is taken, not with the ledger: node:crypto costs ~10 ms of a listing's start.
 const crypto = () => process.getBuiltinModule('node:crypto') as typeof import('node:crypto');
 
-const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+/** Waits without giving up the thread: a lock is taken in code that must not interleave. */
+export const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** How long a lock that is being written, released or taken over this instant is waited for. */
 const settleMs = 2000;

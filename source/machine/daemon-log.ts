@@ -1,9 +1,11 @@
-import {execFile, spawn} from 'node:child_process';
 import fs from 'node:fs';
-import readline from 'node:readline';
 import {BadInput, KasmTuiError} from '../errors.js';
 import {safeText} from '../text.js';
 import type {EngineTarget} from '../docker/target.js';
+
+// node:child_process and node:readline are loaded when a log is read, not with this module: every
+// command loads it (source/cli/commands.ts).
+const childProcess = () => process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
 
 /**
  * Where the daemon writes its log, and the lines of one plugin in it. dockerd logs a plugin's
@@ -108,7 +110,7 @@ export async function dockerUnderSystemd(runDir = '/run/systemd/system'): Promis
 	}
 
 	return new Promise(resolve => {
-		execFile('systemctl', ['show', '--property=MainPID', '--value', 'docker.service'], {encoding: 'utf8', timeout: 5000}, (error, stdout) => {
+		childProcess().execFile('systemctl', ['show', '--property=MainPID', '--value', 'docker.service'], {encoding: 'utf8', timeout: 5000}, (error, stdout) => {
 			resolve(!error && /^[1-9]\d*$/.test(stdout.trim()));
 		});
 	});
@@ -277,12 +279,12 @@ function parseJournalEntry(json: string): {cursor?: string; message: string} | u
 
 /** Runs journalctl, each line of its output to `onLine`; an abort ends it without an error. */
 async function journalctl(unit: string, args: string[], onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
-	const child = spawn('journalctl', args, {stdio: ['ignore', 'pipe', 'pipe'], signal});
+	const child = childProcess().spawn('journalctl', args, {stdio: ['ignore', 'pipe', 'pipe'], signal});
 	let errors = '';
 	child.stderr.on('data', chunk => {
 		errors += chunk;
 	});
-	const lines = readline.createInterface({input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY});
+	const lines = (process.getBuiltinModule('node:readline') as typeof import('node:readline')).createInterface({input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY});
 	lines.on('line', onLine);
 	const code = await new Promise<number | null>((resolve, reject) => {
 		child.on('error', error => ((error as NodeJS.ErrnoException).name === 'AbortError' ? resolve(0) : reject(error)));

@@ -1,4 +1,3 @@
-import {createHash} from 'node:crypto';
 import {BadInput} from '../errors.js';
 import {safeText} from '../text.js';
 import {registryOrigin} from './address.js';
@@ -98,7 +97,8 @@ const repositoryPattern = /^[a-z\d]+(?:(?:[._]|__|-+)[a-z\d]+)*(?:\/[a-z\d]+(?:(
 const maxPages = 10_000;
 
 function sha256(body: Buffer): string {
-	return `sha256:${createHash('sha256').update(body).digest('hex')}`;
+	// node:crypto is loaded here, not with this module: every command loads it (source/cli/commands.ts).
+	return `sha256:${(process.getBuiltinModule('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(body).digest('hex')}`;
 }
 
 /** `<…/tags/list?last=x&n=10>; rel="next"` → that URL, resolved against the page it came on. */

@@ -1,4 +1,3 @@
-import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -244,7 +243,8 @@ interface HelperRun {
 
 function run(command: string, input: string, options: CredentialOptions): Promise<HelperRun> {
 	return new Promise(resolve => {
-		const child = spawn(command, ['get'], {env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe']});
+		// node:child_process is loaded here, not with this module: every command loads it (source/cli/commands.ts).
+		const child = (process.getBuiltinModule('node:child_process') as typeof import('node:child_process')).spawn(command, ['get'], {env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe']});
 		let stdout = '';
 		let stderr = '';
 		let settled = false;

@@ -1,7 +1,7 @@
 import semver from 'semver';
 import {BadInput} from '../errors.js';
 import {rollingIdentifier as rollingSuffix} from '../rolling.js';
-import {safeText} from '../text.js';
+import {compareNames, safeText} from '../text.js';
 
 /**
  * Kasm's tags carry the architecture and a version: `amd64-1.2.10`, `arm64-1.3.0-rc.1`,
@@ -142,7 +142,7 @@ export function compareNewestFirst(a: TagVersion, b: TagVersion): number {
 		return a.rolling ? -1 : 1;
 	}
 
-	return a.arch === b.arch ? a.tag.localeCompare(b.tag) : a.arch.localeCompare(b.arch);
+	return a.arch === b.arch ? compareNames(a.tag, b.tag) : compareNames(a.arch, b.arch);
 }
 
 /**

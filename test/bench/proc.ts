@@ -17,6 +17,39 @@ export function rssMiB(pid: number): number | undefined {
 	return kib === undefined ? undefined : Number(kib) / 1024;
 }
 
+/**
+ * Where a process's resident pages are (MiB), from /proc/PID/smaps: `program` the pages of its
+ * own program file (the Node binary, or the executable with our script inside: clean, shared page
+ * cache that the kernel can drop and read again), `files` those of other files (libraries, the
+ * code cache's file), `own` the rest (heap, stacks, V8's code space: what the process made).
+ */
+export function rssSplitMiB(pid: number): {program: number; files: number; own: number} | undefined {
+	let program = '';
+	try {
+		program = fs.readlinkSync(`/proc/${pid}/exe`);
+	} catch {
+		return undefined;
+	}
+
+	const split = {program: 0, files: 0, own: 0};
+	let into: keyof typeof split = 'own';
+	for (const line of read(pid, 'smaps').split('\n')) {
+		const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+		if (mapping) {
+			const [, inode, name] = mapping;
+			into = name === program ? 'program' : inode !== '0' && name!.startsWith('/') ? 'files' : 'own';
+			continue;
+		}
+
+		const kib = /^Rss:\s+(\d+) kB/.exec(line)?.[1];
+		if (kib !== undefined) {
+			split[into] += Number(kib) / 1024;
+		}
+	}
+
+	return {program: Math.round(split.program * 10) / 10, files: Math.round(split.files * 10) / 10, own: Math.round(split.own * 10) / 10};
+}
+
 /** Clock ticks per second (USER_HZ): the unit of utime and stime. */
 export const ticksPerSecond = (() => {
 	try {

@@ -1,6 +1,6 @@
 import {setTimeout as delay} from 'node:timers/promises';
 import {InspectorClient, type HeapFigures} from './inspector-client.js';
-import {cpuSeconds, machineBusySeconds, rssMiB} from './proc.js';
+import {cpuSeconds, machineBusySeconds, rssMiB, rssSplitMiB} from './proc.js';
 import {PtyScreen} from './pty-screen.js';
 import {imagePrefix, pluginPrefix} from './seed.js';
 import {stats, type Stats} from './timing.js';
@@ -133,6 +133,8 @@ export interface SessionResult {
 	firstFullFrameMs: number;
 	settledMs: number;
 	rssAfterLoadMiB: number;
+	/** The same RSS by where it is: the program file's pages, other files', the process's own. */
+	rssSplitAfterLoadMiB?: {program: number; files: number; own: number};
 	keys: number;
 	keyLatency: Stats;
 	bytesPerKey: Stats;
@@ -190,6 +192,7 @@ export async function session(target: ScreenTarget, options: {keys: number; idle
 		}
 
 		const rssAfterLoadMiB = rssMiB(pid)!;
+		const rssSplitAfterLoadMiB = rssSplitMiB(pid);
 		log(`screen loaded: first full frame ${firstFullFrameMs.toFixed(0)} ms, settled ${settledMs.toFixed(0)} ms, RSS ${rssAfterLoadMiB.toFixed(1)} MiB`);
 
 		await screen.press('\t');
@@ -276,6 +279,7 @@ export async function session(target: ScreenTarget, options: {keys: number; idle
 			firstFullFrameMs,
 			settledMs,
 			rssAfterLoadMiB,
+			rssSplitAfterLoadMiB,
 			keys: plan.length,
 			keyLatency: stats(latencies),
 			bytesPerKey: stats(bytes),

@@ -157,6 +157,8 @@ export async function startProxy(upstream: {host: string; port: number} | {socke
 			upstreamResponse.pipe(response);
 		});
 		forward.on('error', () => response.destroy());
+		// A client gone (a stream of events it held open) ends its request upstream too, or the process never exits.
+		response.on('close', () => forward.destroy());
 		request.pipe(forward);
 	});
 	server.on('connection', socket => {
@@ -296,4 +298,36 @@ export function mostAtOnce(intervals: Array<{from: number; to: number}>): number
 	}
 
 	return most;
+}
+
+const manifestV2 = 'application/vnd.docker.distribution.manifest.v2+json';
+
+/** A tag's manifest as the registry holds it: its bytes, and the digests of its config and layers. */
+export async function readManifest(registry: string, repositoryPath: string, tag: string) {
+	const response = await fetch(`http://${registry}/v2/${repositoryPath}/manifests/${tag}`, {headers: {Accept: manifestV2}});
+	assert.equal(response.status, 200);
+	const bytes = Buffer.from(await response.arrayBuffer());
+	return {bytes, manifest: JSON.parse(bytes.toString('utf8')) as {config: {digest: string}; layers: Array<{digest: string}>}};
+}
+
+/** Moves `tag` to the build `target` names, straight in the registry (no proxy on the way). */
+export async function retag(registry: string, repositoryPath: string, tag: string, target: string) {
+	const {bytes} = await readManifest(registry, repositoryPath, target);
+	const put = await fetch(`http://${registry}/v2/${repositoryPath}/manifests/${tag}`, {method: 'PUT', headers: {'Content-Type': manifestV2}, body: bytes});
+	assert.equal(put.status, 201);
+}
+
+/** Passes the request on to the daemon's socket only once `release` settles: a listing that is slow to come. */
+export function heldUntil(release: Promise<unknown>, socketPath: string) {
+	return (request: http.IncomingMessage, response: http.ServerResponse) => {
+		void release.finally(() => {
+			const forward = http.request({socketPath, method: request.method, path: request.url, headers: request.headers}, upstreamResponse => {
+				response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+				upstreamResponse.pipe(response);
+			});
+			forward.on('error', () => response.destroy());
+			response.on('close', () => forward.destroy());
+			forward.end();
+		});
+	};
 }

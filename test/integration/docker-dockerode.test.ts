@@ -53,7 +53,7 @@ test('every request the daemon receives, of every kind kasm-tui makes, was sent 
 	// Reads: the listings (plugins with their usage, images with theirs), info and version.
 	await listPluginsWithUsage(engine);
 	await listImagesWithUsage(engine);
-	await engine.daemonId();
+	await engine.identity();
 	await engine.version();
 	// A plugin's life: privileges, install (a stream), settings, enable, inspect, disable, upgrade (a stream), remove.
 	const remote = `${repository}:1.0.0`;

@@ -112,11 +112,8 @@ test('an image imported, tagged and untagged arrives as tag and import, tag, unt
 		const classic = sandbox.state.engine.imageStore === 'classic';
 		const imageId = await importImage(sandbox, `${repository}:1`);
 		await live.next('the import', event => event.type === 'image' && event.action === 'import' && event.id === imageId);
-		// The classic store tags an import in an event of its own; on the containerd store the import is all.
-		assert.equal(
-			live.events.some(event => event.type === 'image' && event.action === 'tag' && event.name === `${repository}:1`),
-			classic,
-		);
+		// Every kind here tags an import in an event of its own (28.5's containerd store just before the import; 26.1's sent none).
+		assert.ok(live.events.some(event => event.type === 'image' && event.action === 'tag' && event.name === `${repository}:1` && event.id === imageId));
 
 		await sandbox.docker(['tag', `${repository}:1`, `${repository}:2`]);
 		const tag = await live.next('the second tag', event => event.type === 'image' && event.action === 'tag' && event.name === `${repository}:2`);

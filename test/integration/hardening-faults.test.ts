@@ -6,7 +6,7 @@ import path from 'node:path';
 import {after, test} from 'node:test';
 import {Ledger} from '../../source/ledger/ledger.js';
 import {kasmTuiCommand, runCli} from '../helpers/cli.js';
-import {answer, assertNoControl, assertOneErrorLine, assertSettled, inspectPlugin, kasmTuiProcess, startProxy, waitUntil} from '../helpers/hardening.js';
+import {answer, assertNoControl, assertOneErrorLine, assertSettled, inspectPlugin, kasmTuiProcess, readManifest, retag, startProxy, waitUntil} from '../helpers/hardening.js';
 import {TmuxScreen} from '../helpers/tmux.js';
 import {installPlugin, moveTag, pushPluginBuild, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {restartDaemon, startExtraRegistry, startSandbox, type Sandbox} from '../sandbox/sandbox.js';
@@ -48,21 +48,6 @@ async function movedRollingPlugin(stem: string) {
 	await installPlugin(sandbox, repository.ref(rollingTag), {alias: name});
 	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
 	return {repositoryPath, name};
-}
-
-const manifestV2 = 'application/vnd.docker.distribution.manifest.v2+json';
-
-async function readManifest(registry: string, repositoryPath: string, tag: string) {
-	const response = await fetch(`http://${registry}/v2/${repositoryPath}/manifests/${tag}`, {headers: {Accept: manifestV2}});
-	assert.equal(response.status, 200);
-	const bytes = Buffer.from(await response.arrayBuffer());
-	return {bytes, manifest: JSON.parse(bytes.toString('utf8')) as {config: {digest: string}; layers: Array<{digest: string}>}};
-}
-
-async function retag(registry: string, repositoryPath: string, tag: string, target: string) {
-	const {bytes} = await readManifest(registry, repositoryPath, target);
-	const put = await fetch(`http://${registry}/v2/${repositoryPath}/manifests/${tag}`, {method: 'PUT', headers: {'Content-Type': manifestV2}, body: bytes});
-	assert.equal(put.status, 201);
 }
 
 /** Text a registry might put in an error, carrying an OSC title, a clear screen and colours. */

@@ -103,23 +103,43 @@ test('a malformed reference is bad input before anything is pulled, and --read-o
 
 /**
  * A reverse proxy in front of the sandbox registry that counts, at every moment, the images that
- * have a blob download in flight. Each blob answer is held back `delayMs`, so pulls that run
- * together visibly overlap. Why the count can be trusted: the proxy sees a blob request only
- * after kasm-tui started that image's pull, and finishes the answer before the daemon has read it
- * all, which is before the daemon ends the pull's progress stream; so each image's window here
- * lies inside the window kasm-tui counts it as pulling. The peak can therefore never exceed the
- * real number of pulls at once, and the delay makes it reach it.
+ * have a blob download in flight. Each blob answer is held back until `expected` images have had
+ * one in flight together this round (at most `patienceMs`), then `delayMs` more, so pulls that run together overlap
+ * however slowly a loaded daemon starts each. Why the count can be trusted: the proxy sees a blob
+ * request only after kasm-tui started that image's pull, and finishes the answer before the
+ * daemon has read it all, which is before the daemon ends the pull's progress stream; so each
+ * image's window here lies inside the window kasm-tui counts it as pulling. The peak can
+ * therefore never exceed the real number of pulls at once, and the holding makes it reach it.
  */
-async function startCountingProxy(upstream: string, delayMs: number) {
+async function startCountingProxy(upstream: string, delayMs: number, patienceMs = 20_000) {
 	const [host, port] = [upstream.split(':')[0]!, Number(upstream.split(':')[1])];
 	const downloading = new Map<string, number>();
 	let peak = 0;
+	let expected = Number.POSITIVE_INFINITY;
+	let together: Array<() => void> = [];
+	const allHere = async () =>
+		new Promise<void>(resolve => {
+			// Once they have been together, the rest of the round (fewer images than that) goes through.
+			if (peak >= expected) {
+				resolve();
+				return;
+			}
+
+			together.push(resolve);
+			setTimeout(resolve, patienceMs);
+		});
 	const server = http.createServer((request, response) => {
 		const repository = /^\/v2\/(.+)\/blobs\/sha256:[a-f\d]{64}$/.exec(request.url ?? '')?.[1];
 		let done = false;
 		if (repository && request.method === 'GET') {
 			downloading.set(repository, (downloading.get(repository) ?? 0) + 1);
 			peak = Math.max(peak, downloading.size);
+			if (downloading.size >= expected) {
+				for (const resolve of together.splice(0)) {
+					resolve();
+				}
+			}
+
 			response.on('close', () => {
 				if (!done) {
 					done = true;
@@ -133,24 +153,30 @@ async function startCountingProxy(upstream: string, delayMs: number) {
 			});
 		}
 
-		setTimeout(
-			() => {
-				const forward = http.request({host, port, method: request.method, path: request.url, headers: request.headers}, answer => {
-					response.writeHead(answer.statusCode ?? 502, answer.headers);
-					answer.pipe(response);
-				});
-				forward.on('error', () => response.destroy());
-				request.pipe(forward);
-			},
-			repository ? delayMs : 0,
-		);
+		const forward = () => {
+			const upstreamRequest = http.request({host, port, method: request.method, path: request.url, headers: request.headers}, answer => {
+				response.writeHead(answer.statusCode ?? 502, answer.headers);
+				answer.pipe(response);
+			});
+			upstreamRequest.on('error', () => response.destroy());
+			request.pipe(upstreamRequest);
+		};
+
+		if (repository) {
+			void allHere().then(() => setTimeout(forward, delayMs));
+		} else {
+			forward();
+		}
 	});
 	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
 	return {
 		address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
 		peak: () => peak,
-		reset: () => {
+		/** A new round, in which `images` are expected to download together. */
+		reset: (images: number) => {
 			peak = 0;
+			expected = images;
+			together = [];
 		},
 		stop: async () => {
 			server.closeAllConnections();
@@ -171,7 +197,7 @@ test('at most --max-pulls images download at once, measured at the registry: 2 w
 	const throughProxy = tags.map(tag => `${proxy.address}/${repositoryPath}-${tag}:v1`);
 	created.push(...throughProxy);
 	for (const maxPulls of [2, 3]) {
-		proxy.reset();
+		proxy.reset(maxPulls);
 		const captured = captureContext(target, {maxPulls, json: true});
 		await pullCommand(captured.context, throughProxy);
 		const results = (JSON.parse(captured.stdout.join('\n')) as Array<{result: string}>).map(outcome => outcome.result);

@@ -69,6 +69,7 @@ test('a tag rebuilt and pushed again shows an update; pulling it brings the imag
 
 	const [fresh] = await imagesJson(reference);
 	assert.equal(fresh?.updateAvailable, false, 'just pulled: up to date');
+	const firstBuild = (await localImage(reference)).id;
 	assert.equal(fresh?.updateError, null);
 
 	await pushNewBuildUnder(sandbox, repositoryPath, 'latest', 'second build');
@@ -80,13 +81,11 @@ test('a tag rebuilt and pushed again shows an update; pulling it brings the imag
 	assert.equal(rows.length, 1);
 	assert.equal(rows[0]?.updateAvailable, false, 'after the pull the tag holds the registry\'s build');
 
-	const dangling = (await listImages(engine)).find(image => image.dangling && image.repoDigests.some(digest => digest.startsWith(`${sandbox.registry}/${repositoryPath}@`)));
-	if (sandbox.state.engine.imageStore === 'containerd') {
-		assert.equal(dangling, undefined, 'the containerd store keeps nothing of a build that lost its tag and that nothing uses');
-		return;
-	}
-
-	assert.ok(dangling, 'the first build stays behind as a dangling image');
+	// Every kind here keeps a build that lost its tag, though nothing uses it (26.1's containerd store dropped it).
+	const dangling = (await listImages(engine)).find(image => image.id === firstBuild);
+	assert.ok(dangling?.dangling, 'the first build stays behind as a dangling image');
+	// The classic store still names it by the digest the registry served; 28.5's containerd store by none.
+	assert.equal(dangling.repoDigests.some(digest => digest.startsWith(`${sandbox.registry}/${repositoryPath}@`)), sandbox.state.engine.imageStore === 'classic');
 	const checker = new ImageUpdateChecker({registry: new RegistryClient()});
 	assert.deepEqual(await checker.check(dangling), {updateAvailable: null, updateError: 'dangling: it has no tag to look up in a registry'});
 	created.push(dangling.id);

@@ -12,7 +12,7 @@ test('the sandbox runs the engine generation it was asked for, with its own imag
 	const expected = {
 		'20.10': {version: /^20\.10\./, apiVersion: '1.41', imageStore: 'classic'},
 		'26.1': {version: /^26\.1\./, apiVersion: '1.45', imageStore: 'classic'},
-		'26.1-containerd': {version: /^26\.1\./, apiVersion: '1.45', imageStore: 'containerd'},
+		'28.5-containerd': {version: /^28\.5\./, apiVersion: '1.51', imageStore: 'containerd'},
 	}[sandbox.state.kind];
 	assert.match(sandbox.state.engine.version, expected.version);
 	assert.equal(sandbox.state.engine.apiVersion, expected.apiVersion);

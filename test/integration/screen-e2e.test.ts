@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
+import path from 'node:path';
 import {kasmTuiCommand, runCli} from '../helpers/cli.js';
+import {heldUntil, startProxy} from '../helpers/hardening.js';
 import {TmuxScreen} from '../helpers/tmux.js';
 import {importImage, installPlugin, moveTag, pushPluginBuild, pushRepository, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {restartDaemon, startSandbox} from '../sandbox/sandbox.js';
@@ -114,6 +116,59 @@ test('upgrade cancelled changes nothing; upgrade confirmed follows the moved tag
 	}
 });
 
+test('right after an upgrade, while the screen\'s listing is slow to come, r rolls back to the build before the upgrade, and the history waits for that listing', async () => {
+	const {name, ledgerDir, repositoryPath} = await setUp('e2e-stale');
+	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
+	// The screen reaches the daemon through a proxy that can hold the volume listing, which every read of the screen waits for.
+	const proxy = await startProxy({socketPath: sandbox.state.socket}, {socketPath: path.join(leftovers.folder('kasm-tui-e2e-proxy-'), 'docker.sock')});
+	const screen = await TmuxScreen.open([...kasmTuiCommand, '--host', `unix://${proxy.address}`, '--ledger-dir', ledgerDir], {columns: 120, rows: 36});
+	let release = () => {};
+	try {
+		await screen.waitFor(text => /Plugins \(\d+\)/.test(text));
+		await screen.keys('/');
+		await screen.typeText(repositoryPath);
+		await screen.keys('Enter');
+		await screen.waitFor(text => text.includes('enabled · rolling') && text.includes('(installed'));
+		await screen.keys('u');
+		await screen.waitFor(text => /Upgrade .*\?/.test(text) && text.includes('y go ahead'));
+		// From here the screen's listing stays the one from before the upgrade, as on a slow host.
+		const released = new Promise<void>(resolve => {
+			release = resolve;
+		});
+		// Only once the upgrade's enable is sent: the look again under the lock, before its first step, reads what uses the plugin.
+		let enabled = false;
+		proxy.rule = request => {
+			enabled ||= request.method === 'POST' && /\/plugins\/.+\/enable/.test(request.url ?? '');
+			return enabled && /\/volumes(\?|$)/.test(request.url ?? '') ? heldUntil(released, sandbox.state.socket) : undefined;
+		};
+		await screen.answerPrompt({title: /Upgrade .*sidecar:amd64-1\.2-rolling\?/, body: [/\$ docker plugin upgrade /]}, 'y');
+		let shown = await screen.waitFor(text => /Upgrade (done|failed)/.test(text), 60_000);
+		assert.match(shown, /Upgrade done: /);
+		await screen.keys('Enter');
+		shown = await screen.waitFor(text => text.includes('▶Plugins'));
+		assert.match(shown, /build\s+= amd64-1\.2\.9/, 'the screen still shows the listing from before the upgrade');
+		assert.doesNotMatch(shown, /upgrade\s+amd64-1\.2-rolling \(amd64-1\.2\.10\)/, 'and not the upgrade\'s history beside it');
+
+		// r is planned from the plugin as the daemon has it now, without waiting for the listing.
+		await screen.keys('r');
+		// Back to the build before the upgrade; the plugin is enabled, so it is disabled first.
+		await screen.answerPrompt({title: /Rollback .*\?/, body: [/as [\w./-]+\/sidecar:amd64-1\.2\.9/, /\$ docker plugin disable /]}, 'n', 30_000);
+		await screen.waitFor(text => text.includes('cancelled: nothing was changed'));
+
+		release();
+		shown = await screen.waitFor(text => /upgrade\s+amd64-1\.2-rolling \(amd64-1\.2\.10\) ok/.test(text), 30_000);
+		assert.match(shown, /build\s+= amd64-1\.2\.10/, 'the history comes with the listing after the upgrade');
+		await screen.keys('q');
+		assert.equal(await screen.exitCode(), 0);
+		const history = JSON.parse((await runCli(['--host', sandbox.host, '--ledger-dir', ledgerDir, 'history', name, '--json'])).stdout) as Array<{action: string}>;
+		assert.equal(history.filter(entry => entry.action === 'observed').length, 1, 'the build it was installed with, and nothing from the old listing');
+	} finally {
+		release();
+		await screen.close();
+		await proxy.close();
+	}
+});
+
 test('the screen follows a change made elsewhere, and lives through a daemon restart: banner, then recovery', async () => {
 	// A sandbox of the test's own: restarting the shared daemon would disturb other tests.
 	const own = await startSandbox();
@@ -187,7 +242,7 @@ test('after its tag moves, an image in use shows in use and an update; p pulls i
 		shown = await screen.waitFor(text => text.includes('up to date with its registry'), 30_000);
 		assert.doesNotMatch(imageRow(shown), /↑|●/, 'the pulled build: current, and used by nothing');
 		assert.match(shown, /used by\s+no container/);
-		// The old build is no tag's now; the classic store lists it untagged, the containerd store not at all: both show it, in use.
+		// The old build is no tag's now: every kind here lists it untagged (26.1's containerd store forgot it; forgottenImages), in use.
 		const shortId = first.replace('sha256:', '').slice(0, 12);
 		await screen.keys('/', ...Array.from(repositoryPath, () => 'BSpace'));
 		await screen.typeText(shortId);
@@ -202,7 +257,7 @@ test('after its tag moves, an image in use shows in use and an update; p pulls i
 		assert.deepEqual([current?.usedBy.containers, current?.updateAvailable], [[], false], 'the pulled build: used by nothing, up to date');
 		const old = rows.find(row => row.id === first);
 		assert.deepEqual([old?.tag, old?.usedBy.containers, old?.updateAvailable], ['<none>', [container], null], 'the old build: no tag, still in use');
-		assert.equal(old?.unlisted, sandbox.state.engine.imageStore === 'containerd' ? true : undefined, 'only the containerd store had forgotten it');
+		assert.equal(old?.unlisted, undefined, 'the daemon lists it itself: no row was put back for it');
 	} finally {
 		await screen.close();
 		await sandbox.docker(['rm', '--force', container]).catch(() => {});

@@ -5,19 +5,19 @@ import {fileURLToPath} from 'node:url';
 
 /**
  * The engine generations the sandbox runs (../shared/engine-sandbox.md): Debian 12's dockerd 20.10
- * (Engine API 1.41, no moby#47299 fix), and Debian 13's 26.1 (API 1.45) with the classic image
- * store or the containerd one, which Docker 29 turns on by default.
+ * (Engine API 1.41, no moby#47299 fix), Debian 13's 26.1 (API 1.45) with the classic image store,
+ * and Debian sid's 28.5 (API 1.51, containerd 2.1) with the containerd store, Docker 29's default.
  */
-export const engineKinds = ['20.10', '26.1', '26.1-containerd'] as const;
+export const engineKinds = ['20.10', '26.1', '28.5-containerd'] as const;
 export type EngineKind = (typeof engineKinds)[number];
 
-/** The generation a mixed fleet pairs with a kind: 20.10 with 26.1, and 26.1 (either image store) with 20.10. */
+/** The generation a mixed fleet pairs with a kind: 20.10 with 26.1, and a newer one with 20.10. */
 export function otherGeneration(kind: EngineKind): EngineKind {
 	return kind === '20.10' ? '26.1' : '20.10';
 }
 
 /** The Engine API version each generation's daemon speaks. */
-export const apiVersionOf: Record<EngineKind, string> = {'20.10': '1.41', '26.1': '1.45', '26.1-containerd': '1.45'};
+export const apiVersionOf: Record<EngineKind, string> = {'20.10': '1.41', '26.1': '1.45', '28.5-containerd': '1.51'};
 
 /** The kind a test process runs on: what test/run.ts set for it, else the machine's own 20.10. */
 export function currentEngineKind(env: NodeJS.ProcessEnv = process.env): EngineKind {
@@ -56,29 +56,64 @@ export interface EngineLaunch {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cacheRoot = path.join(here, '..', '..', 'node_modules', '.cache', 'kasm-tui', 'engines');
-const trixieSource = 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main';
 const systemPath = process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** A Debian release's docker.io and containerd, fetched into a folder of the cache of their own. */
+interface DebianEngine {
+	/** The suite in the private sources list. */
+	suite: string;
+	/** Its folder under node_modules/.cache/kasm-tui/engines (`trixie` is shared with older checkouts). */
+	folder: string;
+	/** For the log and errors: `Docker 26.1 and containerd 1.7 from Debian 13`. */
+	what: string;
+	/** `dockerd --version` and `containerd --version` must match: a suite that moved on is not this kind. */
+	dockerd: RegExp;
+	containerd: RegExp;
+	/** The containerd image store on (`{"features":{"containerd-snapshotter":true}}`). */
+	containerdStore: boolean;
+}
+
+const debianEngines: Record<Exclude<EngineKind, '20.10'>, DebianEngine> = {
+	'26.1': {
+		suite: 'trixie',
+		folder: 'trixie',
+		what: 'Docker 26.1 and containerd 1.7 from Debian 13',
+		dockerd: /^Docker version 26\.1\./,
+		containerd: / v?1\.7\./,
+		containerdStore: false,
+	},
+	'28.5-containerd': {
+		suite: 'sid',
+		// Named for the release, not the suite: sid moves on, and a cache of a newer Docker is another kind.
+		folder: 'sid-docker-28.5',
+		what: 'Docker 28.5 and containerd 2.1 from Debian sid',
+		dockerd: /^Docker version 28\.5\./,
+		containerd: / v?2\.1\./,
+		containerdStore: true,
+	},
+};
 
 export function engineLaunch(kind: EngineKind, log: (line: string) => void = () => {}): EngineLaunch {
 	if (kind === '20.10') {
 		return {dockerd: findOnPath('dockerd') ?? 'dockerd', path: systemPath, args: () => []};
 	}
 
-	const folder = docker26Folder(log);
-	const launch: EngineLaunch = {
+	const engine = debianEngines[kind];
+	const folder = debianEngineFolder(engine, log);
+	return {
 		dockerd: path.join(folder, 'usr', 'sbin', 'dockerd'),
+		// No runc in the folder (the Debian 12 one after it runs the plugins): see debianEngineFolder.
 		path: [path.join(folder, 'usr', 'bin'), path.join(folder, 'usr', 'sbin'), systemPath].join(':'),
-		args: () => [],
-	};
-	if (kind === '26.1-containerd') {
-		launch.args = dir => {
+		args: dir => {
+			if (!engine.containerdStore) {
+				return [];
+			}
+
 			const file = path.join(dir, 'daemon.json');
 			fs.writeFileSync(file, JSON.stringify({features: {'containerd-snapshotter': true}}) + '\n');
 			return ['--config-file', file];
-		};
-	}
-
-	return launch;
+		},
+	};
 }
 
 function findOnPath(command: string): string | undefined {
@@ -93,21 +128,23 @@ function findOnPath(command: string): string | undefined {
 }
 
 /**
- * Debian 13's docker.io and containerd, unpacked once into node_modules/.cache and reused. apt
+ * A newer Debian's docker.io and containerd, unpacked once into node_modules/.cache and reused. apt
  * fetches them under a sources list, lists and cache of their own (the machine's apt state is
- * left alone) and checks their signatures with the keyring Debian 12 already has. Debian 13's
+ * left alone) and checks their signatures with the keyring Debian 12 already has. The newer
  * runc needs glibc 2.38, so it is not fetched: Debian 12's /usr/sbin/runc runs the plugins.
  */
-export function docker26Folder(log: (line: string) => void = () => {}): string {
-	const folder = path.join(cacheRoot, 'trixie');
+function debianEngineFolder(engine: DebianEngine, log: (line: string) => void): string {
+	const folder = path.join(cacheRoot, engine.folder);
 	if (fs.existsSync(path.join(folder, 'ready'))) {
 		return folder;
 	}
 
 	fs.mkdirSync(cacheRoot, {recursive: true});
 	const work = fs.mkdtempSync(path.join(cacheRoot, 'fetch-'));
+	const fail = (message: string) =>
+		new Error(`could not fetch ${engine.what}: ${message}; KASM_TUI_ENGINES=20.10 tests on Debian 12's engine only`);
 	try {
-		log('fetching Docker 26.1 and containerd 1.7 from Debian 13 with apt-get download…');
+		log(`fetching ${engine.what} with apt-get download…`);
 		const apt = path.join(work, 'apt');
 		const debs = path.join(work, 'debs');
 		for (const sub of ['lists/partial', 'cache/archives/partial']) {
@@ -120,7 +157,10 @@ export function docker26Folder(log: (line: string) => void = () => {}): string {
 			execFileSync('chown', ['-R', '_apt', apt, debs], {stdio: 'ignore'});
 		} catch {}
 
-		fs.writeFileSync(path.join(apt, 'sources.list'), trixieSource + '\n');
+		fs.writeFileSync(
+			path.join(apt, 'sources.list'),
+			`deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian ${engine.suite} main\n`,
+		);
 		const options = [
 			'-qq',
 			'-o', `Dir::Etc::sourcelist=${path.join(apt, 'sources.list')}`,
@@ -133,7 +173,7 @@ export function docker26Folder(log: (line: string) => void = () => {}): string {
 				execFileSync('apt-get', [...options, ...args], {cwd, stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, DEBIAN_FRONTEND: 'noninteractive'}});
 			} catch (error) {
 				const stderr = String((error as {stderr?: Buffer}).stderr ?? '').trim().split('\n').slice(-3).join(' ');
-				throw new Error(`could not fetch Docker 26.1 from Debian 13 (apt-get ${args[0]}): ${stderr || (error as Error).message}; KASM_TUI_ENGINES=20.10 tests on Debian 12's engine only`);
+				throw fail(`apt-get ${args[0]}: ${stderr || (error as Error).message}`);
 			}
 		};
 
@@ -147,7 +187,12 @@ export function docker26Folder(log: (line: string) => void = () => {}): string {
 		// docker-init points at a tini-static that is another package: Debian 12's is found on PATH instead.
 		fs.rmSync(path.join(unpacked, 'usr', 'bin', 'docker-init'), {force: true});
 		const version = execFileSync(path.join(unpacked, 'usr', 'sbin', 'dockerd'), ['--version'], {encoding: 'utf8'}).trim();
-		fs.writeFileSync(path.join(unpacked, 'ready'), `${version}\n${fs.readdirSync(debs).join('\n')}\n`);
+		const containerd = execFileSync(path.join(unpacked, 'usr', 'bin', 'containerd'), ['--version'], {encoding: 'utf8'}).trim();
+		if (!engine.dockerd.test(version) || !engine.containerd.test(containerd)) {
+			throw fail(`Debian ${engine.suite} now has ${version} and ${containerd}, not the generation this kind tests`);
+		}
+
+		fs.writeFileSync(path.join(unpacked, 'ready'), `${version}\n${containerd}\n${fs.readdirSync(debs).join('\n')}\n`);
 		if (fs.existsSync(path.join(folder, 'ready'))) {
 			// Another run finished first: use theirs.
 			return folder;

@@ -20,7 +20,7 @@ export type BedHost = 'alpha' | 'bravo' | 'charlie' | 'delta';
  * Four daemons on this machine, reached the four ways a fleet is: the sandbox's own socket
  * (alpha), ssh:// through an ssh config (bravo), a docker context over tcp with TLS (charlie),
  * another socket (delta); and an address that takes connections and never answers (down).
- * charlie is the other engine generation (26.1 beside a 20.10 sandbox, 20.10 beside a 26.1 one),
+ * charlie is the other engine generation (26.1 beside a 20.10 sandbox, 20.10 beside a 26.1 or 28.5 one),
  * as a fleet part-way through an engine upgrade is. Everything is stopped when the file ends.
  */
 export async function useFleetBed() {
@@ -125,8 +125,8 @@ export async function useFleetBed() {
 
 		/** The ledger kasm-tui keeps for a daemon, found the way kasm-tui finds it. */
 		async ledgerOf(ledgerDir: string, daemon: Sandbox): Promise<Ledger> {
-			const id = JSON.parse(await daemon.docker(['info', '--format', '{{json .ID}}'])) as string;
-			return new Ledger(hostLedgerDirectory(ledgerDir, {id, address: daemon.host, local: daemon === sandbox}, {claim: false}));
+			const {ID: id, Name: name, DockerRootDir: dataRoot} = JSON.parse(await daemon.docker(['info', '--format', '{{json .}}'])) as {ID: string; Name: string; DockerRootDir: string};
+			return new Ledger(hostLedgerDirectory(ledgerDir, {id, name, dataRoot, address: daemon.host, local: daemon === sandbox}, {claim: false}));
 		},
 
 		/** Nothing a health gate made is left on any daemon. */

@@ -64,11 +64,31 @@ function legacyDaemonId(kind: EngineKind): boolean {
 	return kind === '20.10';
 }
 
-/** Starts another daemon that pulls from the sandbox's registry; `tls` also puts it on tcp with --tlsverify. */
-export async function startExtraDaemon(main: Sandbox, {tls = false, kind = main.state.kind}: {tls?: boolean; kind?: EngineKind} = {}): Promise<ExtraDaemon> {
+/**
+ * Starts another daemon that pulls from the sandbox's registry; `tls` also puts it on tcp with
+ * --tlsverify. `engineIdOf`: a clone of that daemon's machine, as a VM template makes them: its
+ * engine ID copied (key.json before Docker 23, `<data-root>/engine-id` since), with a data root of its own.
+ */
+export async function startExtraDaemon(
+	main: Sandbox,
+	{tls = false, kind = main.state.kind, engineIdOf}: {tls?: boolean; kind?: EngineKind; engineIdOf?: ExtraDaemon} = {},
+): Promise<ExtraDaemon> {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-'));
 	fs.chmodSync(dir, 0o711);
 	const state = sandboxState(dir, main.registry, kind);
+	if (engineIdOf) {
+		if (engineIdOf.sandbox.state.kind !== kind) {
+			throw new Error(`a clone is of the same engine kind as its original (${engineIdOf.sandbox.state.kind}, not ${kind})`);
+		}
+
+		if (legacyDaemonId(kind)) {
+			fs.copyFileSync(path.join(engineIdOf.sandbox.state.dir, 'key.json'), path.join(dir, 'key.json'));
+		} else {
+			fs.mkdirSync(state.dataRoot, {recursive: true, mode: 0o710});
+			fs.copyFileSync(path.join(engineIdOf.sandbox.state.dataRoot, 'engine-id'), path.join(state.dataRoot, 'engine-id'));
+		}
+	}
+
 	// dockerd before 23 takes its ID from /etc/docker/key.json, the same for every daemon of the
 	// machine; a key of its own (a daemon.json setting, no flag) makes it another daemon, as
 	// another host's would be. Later ones keep their ID in the data-root.

@@ -108,6 +108,20 @@ test('arrows and h/l move across hosts, j/k over plugins, tab through the panes,
 	assert.match(frame, /^charlie {2}canary$|^charlie {2}group east$/m);
 });
 
+test('a host that reports another\'s engine ID is marked in the hosts pane, and its detail says both are kept apart', async () => {
+	const {ui} = open({clonedCharlie: true});
+	let frame = await waitForFrame(ui.lastFrame, named);
+	assert.match(frame, /charlie\s+live\s+docker 26\.1\.5 \(API 1\.45\)\s+2 plugins · ! 1 drifting · ! alpha's engine ID/);
+	assert.doesNotMatch(frame, /alpha\s+live.*engine ID/, 'the first of the two is not marked');
+	await press(ui.stdin, ui.lastFrame, keys.shiftTab);
+	await press(ui.stdin, ui.lastFrame, 'j');
+	await press(ui.stdin, ui.lastFrame, 'j');
+	frame = await press(ui.stdin, ui.lastFrame, keys.enter);
+	// Wrapped in the detail pane beside the others.
+	assert.match(frame, /! charlie reports alpha's engine ID: a machine cloned from one image\? both\n/);
+	assert.match(frame, / are kept apart by name and data root\n/);
+});
+
 test('/ narrows the matrix to the plugins whose name holds the text; esc clears it', async () => {
 	const {ui} = open();
 	await waitForFrame(ui.lastFrame, named);

@@ -36,6 +36,7 @@ function readingsOf(named: boolean): HostReading[] {
 			reachable: true,
 			engine: {version: '20.10.24', apiVersion: '1.41'},
 			daemonId: 'AAAA:1111',
+			identity: {id: 'AAAA:1111', name: 'agent', dataRoot: '/var/lib/docker'},
 			plugins: [
 				fleetPlugin(rolling, {id: 'a1'.repeat(32), build: name('amd64-1.2.9'), diffIds: build('9'), drift: named}),
 				fleetPlugin(pinned, {id: 'a2'.repeat(32), enabled: false, build: name('amd64-1.2.9'), usedBy: noUsage}),
@@ -47,6 +48,7 @@ function readingsOf(named: boolean): HostReading[] {
 			reachable: true,
 			engine: {version: '26.1.5', apiVersion: '1.45'},
 			daemonId: 'BBBB:2222',
+			identity: {id: 'BBBB:2222', name: 'agent', dataRoot: '/var/lib/docker'},
 			plugins: [fleetPlugin(rolling, {id: 'b1'.repeat(32), build: name('amd64-1.2.10'), diffIds: build('3'), drift: named})],
 		},
 		{
@@ -54,6 +56,7 @@ function readingsOf(named: boolean): HostReading[] {
 			reachable: true,
 			engine: {version: '26.1.5', apiVersion: '1.45'},
 			daemonId: 'CCCC:3333',
+			identity: {id: 'CCCC:3333', name: 'agent', dataRoot: '/var/lib/docker'},
 			plugins: [
 				fleetPlugin(rolling, {id: 'c1'.repeat(32), build: name('amd64-1.2.9'), diffIds: build('9'), drift: named, usedBy: {networks: [], volumes: ['kasm-profiles'], containers: []}}),
 				fleetPlugin(pinned, {id: 'c2'.repeat(32), build: name('amd64-1.2.9'), usedBy: noUsage}),
@@ -82,6 +85,8 @@ export interface FleetFixtureOptions {
 	holdRuns?: boolean;
 	/** A held host (or a held run's host) has said nothing for this long: reported as the pool would. */
 	silentMs?: number;
+	/** charlie is a clone of alpha's machine: alpha's engine ID, another name. */
+	clonedCharlie?: boolean;
 }
 
 function jobsFor(request: RolloutRequest, readOnly: boolean): HostJob[] {
@@ -129,7 +134,13 @@ export function fleetFixture(options: FleetFixtureOptions = {}) {
 					onHost(reading);
 				}),
 			);
-			return readingsOf(true);
+			const readings = readingsOf(true);
+			if (options.clonedCharlie) {
+				const [alpha, , charlie] = readings as [Extract<HostReading, {reachable: true}>, HostReading, Extract<HostReading, {reachable: true}>];
+				Object.assign(charlie, {daemonId: alpha.daemonId, identity: {...alpha.identity, name: 'charlie'}, sharesEngineIdWith: 'alpha'});
+			}
+
+			return readings;
 		},
 		async details(host, plugin) {
 			return plugin.name === rolling.name && host !== 'bravo' ? rollingDetails : {history: [], tags: ['amd64-1.2.9', 'amd64-1.2.1']};

@@ -54,6 +54,16 @@ test("neither bundle can log docker-modem's requests, whose options hold X-Regis
 	}
 });
 
+test('neither bundle makes an Intl.Segmenter or the RGI_Emoji pattern as it loads: only graphemes.ts makes one, at the first text that needs it', () => {
+	const screen = Object.keys(binMeta!.outputs).find(output => binMeta!.outputs[output]!.entryPoint === 'source/app/screens/drawn.ts');
+	assert.ok(screen, "the screens' drawing has a chunk of its own");
+	for (const file of [path.join(root, screen), path.join(folder, 'executable', 'app.cjs')]) {
+		const text = fs.readFileSync(file, 'utf8');
+		assert.equal(text.match(/new Intl\.Segmenter\b/g)?.length, 1, `${path.basename(file)}: one Intl.Segmenter, graphemes.ts's`);
+		assert.equal(text.match(/\/\^\\p\{RGI_Emoji\}\$\/v/g), null, `${path.basename(file)}: no RGI_Emoji literal`);
+	}
+});
+
 test("loading the bundled dockerode is harmless; using what was left out throws, saying what and where", async () => {
 	const api = Object.keys(binMeta!.outputs).find(output => binMeta!.outputs[output]!.entryPoint === 'source/docker/api.ts');
 	assert.ok(api, 'api.ts has a chunk of its own, loaded with the first Engine');
@@ -86,13 +96,15 @@ test('no headless command reaches Ink, React or yoga through its static imports,
 		return seen;
 	};
 
-	const headless = Object.keys(outputs).filter(output => {
-		const entry = outputs[output]!.entryPoint ?? '';
-		return entry === 'source/bin.ts' || entry.startsWith('source/commands/') || entry === 'source/docker/api.ts';
-	});
-	assert.ok(headless.length > 5, `the commands have chunks of their own: ${headless.join(', ')}`);
+	const headless = Object.keys(outputs).filter(output => ['source/bin.ts', 'source/cli.ts', 'source/cli/commands.ts', 'source/docker/api.ts'].includes(outputs[output]!.entryPoint ?? ''));
+	assert.equal(headless.length, 4, `the bin, the command line, the commands and dockerode have chunks of their own: ${headless.join(', ')}`);
 	for (const start of headless) {
 		const screen = [...closure(start)].flatMap(output => Object.keys(outputs[output]!.inputs)).filter(input => /node_modules\/(ink|react|react-reconciler|yoga-layout)\//.test(input));
 		assert.deepEqual(screen.slice(0, 3), [], `${outputs[start]!.entryPoint} loads no screen code`);
 	}
+
+	// Node 20 pays ~0.3 ms for each ES module file: a headless command's files stay few (10 when
+	// this was written, where a dynamic import per command had made ~30).
+	const files = new Set(headless.flatMap(start => [...closure(start)]));
+	assert.ok(files.size <= 12, `a headless command loads ${files.size} files: ${[...files].map(file => path.basename(file)).join(', ')}`);
 });

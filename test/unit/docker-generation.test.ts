@@ -7,7 +7,9 @@ const digest = (hex: string) => `sha256:${hex.repeat(64).slice(0, 64)}`;
 test('the API version spoken is the daemon\'s newest, never newer than the newest tested', () => {
 	assert.equal(apiVersionToSpeak('1.41'), '1.41', 'Docker 20.10 is spoken to in its own');
 	assert.equal(apiVersionToSpeak('1.45'), '1.45', 'Docker 26.1 likewise');
-	assert.equal(apiVersionToSpeak('1.52'), testedApiVersions.newest, 'Docker 29 in the newest we have run against, which it still takes');
+	assert.equal(apiVersionToSpeak('1.51'), '1.51', 'Docker 28.5 likewise');
+	assert.equal(apiVersionToSpeak('1.52'), '1.51', 'Docker 29 in the newest we have run against (28.5\'s)');
+	assert.ok(compareApiVersions(apiVersionToSpeak('1.52'), '1.44') >= 0, 'which Docker 29.0-29.2 still take: they refuse anything below 1.44');
 	assert.equal(apiVersionToSpeak('2.0'), testedApiVersions.newest);
 	assert.equal(apiVersionToSpeak('1.40'), '1.40', 'an older daemon in its own, not in one it would refuse');
 	assert.equal(apiVersionToSpeak(undefined), '1.24', 'a daemon that names none, as the docker CLI does');

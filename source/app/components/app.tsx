@@ -80,8 +80,8 @@ export function App({services, size, now = Date.now}: Props) {
 	const [message, setMessage] = useState<Line>();
 	const [detailsVersion, setDetailsVersion] = useState(0);
 	const refresh = () => {
-		setDetailsVersion(version => version + 1);
-		host.reload();
+		// The history is read again with the listing that follows the change, never beside an older one.
+		void host.reload().then(() => setDetailsVersion(version => version + 1));
 	};
 
 	const {snapshot} = host;

@@ -49,6 +49,7 @@ function hostRow(entry: FleetHostState, widths: {name: number; engine: number}, 
 		disabled > 0 ? {text: ` · ○ ${disabled} disabled`, dim: true} : undefined,
 		reading.sameDaemonAs ? {text: ` · the same daemon as ${reading.sameDaemonAs}`, color: 'yellow'} : undefined,
 		silent ? {...silent, text: ` · ${silent.text.trimEnd()}`} : undefined,
+		reading.sharesEngineIdWith ? {text: ` · ! ${reading.sharesEngineIdWith}'s engine ID`, color: 'yellow'} : undefined,
 		address,
 	);
 }

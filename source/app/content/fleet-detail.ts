@@ -1,3 +1,4 @@
+import {sharedEngineIdWarning} from '../../docker/identity.js';
 import type {FleetPlugin} from '../../flows/fleet.js';
 import {line, type Line} from './line.js';
 import {pluginDetailLines, type DetailState} from './plugin-detail.js';
@@ -28,6 +29,9 @@ function hostLines(entry: FleetHostState, canary: boolean): Line[] {
 			line(label('engine'), `docker ${reading.engine.version} (API ${reading.engine.apiVersion})`),
 			line(label('daemon'), {text: shortDaemonId(reading.daemonId), dim: true}, reading.sameDaemonAs ? {text: `  the same daemon as ${reading.sameDaemonAs}`, color: 'yellow'} : undefined),
 		);
+		if (reading.sharesEngineIdWith) {
+			lines.push(line(label(''), {text: `! ${sharedEngineIdWarning(host.name, reading.sharesEngineIdWith)}`, color: 'yellow'}));
+		}
 	}
 
 	return lines;

@@ -9,7 +9,8 @@ export interface HostState {
 	/** Why the last read failed, while it keeps failing. */
 	error?: string;
 	connection: Connection;
-	reload: () => void;
+	/** Settles once a listing begun after the call has been read. */
+	reload: () => Promise<void>;
 }
 
 /**
@@ -43,10 +44,10 @@ export function useHost(services: HostServices): HostState {
 
 	useEffect(() => {
 		let open = true;
-		reload();
+		void reload();
 		let wasLost = false;
 		const stop = services.watch?.(
-			() => reload(),
+			() => void reload(),
 			(state, reason) => {
 				setConnection(state);
 				if (state === 'lost') {
@@ -58,7 +59,7 @@ export function useHost(services: HostServices): HostState {
 				} else if (wasLost) {
 					// Whatever happened while we were away: read it all again (not on the first connect).
 					wasLost = false;
-					reload();
+					void reload();
 				}
 			},
 		);

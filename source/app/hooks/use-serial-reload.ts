@@ -3,13 +3,15 @@ import {useCallback, useEffect, useRef} from 'react';
 /**
  * A read of the screen's state that never overlaps itself: one asked for while it runs runs once,
  * after it ends. `read` is handed whether the screen is still there, so nothing is set after it
- * closed; the latest `read` given is the one run.
+ * closed; the latest `read` given is the one run. The promise settles once a read begun after the
+ * call has ended, so what follows it (the history after a change) never goes with an older listing.
  */
-export function useSerialReload(read: (mounted: () => boolean) => Promise<unknown>): () => void {
+export function useSerialReload(read: (mounted: () => boolean) => Promise<unknown>): () => Promise<void> {
 	const latest = useRef(read);
 	latest.current = read;
 	const loading = useRef(false);
-	const again = useRef(false);
+	// Callers waiting for the read that runs after the current one.
+	const waiting = useRef<Array<() => void>>([]);
 	const mounted = useRef(true);
 	useEffect(() => {
 		mounted.current = true;
@@ -18,21 +20,26 @@ export function useSerialReload(read: (mounted: () => boolean) => Promise<unknow
 		};
 	}, []);
 
-	return useCallback(function reload() {
+	return useCallback(async function reload(): Promise<void> {
 		if (loading.current) {
-			again.current = true;
-			return;
+			return new Promise(resolve => {
+				waiting.current.push(resolve);
+			});
 		}
 
 		loading.current = true;
-		latest.current(() => mounted.current)
-			.catch(() => {})
-			.finally(() => {
-				loading.current = false;
-				if (again.current && mounted.current) {
-					again.current = false;
-					reload();
+		try {
+			await latest.current(() => mounted.current).catch(() => {});
+		} finally {
+			loading.current = false;
+			const next = waiting.current.splice(0);
+			if (next.length > 0) {
+				if (mounted.current) {
+					void reload().then(() => next.forEach(resolve => resolve()));
+				} else {
+					next.forEach(resolve => resolve());
 				}
-			});
+			}
+		}
 	}, []);
 }

@@ -1,7 +1,7 @@
 import type {FleetHost} from '../../hosts/selection.js';
 import type {ExitCode} from '../../errors.js';
 import {inAlternateScreen, requireTerminal} from './open-screen.js';
-import type {RolloutOptions} from '../services/fleet-services.js';
+import {createFleetServices, type RolloutOptions} from '../services/fleet-services.js';
 import type {HostPoolOptions} from '../../hosts/pool.js';
 
 export interface FleetScreenOptions {
@@ -20,7 +20,6 @@ export async function openFleetScreen(options: FleetScreenOptions): Promise<Exit
 	requireTerminal('"kasm-tui fleet plugins" for the matrix, or "kasm-tui fleet upgrade <plugin>" for a rollout');
 	const hosts = await options.hosts();
 	// Every host is asked before the screen's code (Ink, React, yoga) loads: they answer meanwhile.
-	const {createFleetServices} = await import('../services/fleet-services.js');
 	const interrupted = new AbortController();
 	let quit = () => {};
 	const services = createFleetServices(hosts, {
@@ -33,7 +32,7 @@ export async function openFleetScreen(options: FleetScreenOptions): Promise<Exit
 	});
 	services.prefetch();
 	try {
-		const {showFleetScreen} = await import('./fleet-screen.js');
+		const {showFleetScreen} = await import('./drawn.js');
 		return await inAlternateScreen(async () => showFleetScreen({services, interrupted, onQuit: stop => (quit = stop)}));
 	} finally {
 		// Every host's connections end with the screen, each detail's ssh included.

@@ -1,6 +1,7 @@
 import process from 'node:process';
 import type {EngineTarget} from '../../docker/target.js';
 import {BadInput, type ExitCode} from '../../errors.js';
+import {createHostServices} from '../services/host-services.js';
 
 export interface ScreenOptions {
 	target: EngineTarget;
@@ -49,7 +50,6 @@ export async function openScreen(options: ScreenOptions): Promise<ExitCode> {
 	requireTerminal('a headless command such as "kasm-tui plugins"');
 	// Ask the daemon first, then load the screen's code (Ink, React, yoga's WebAssembly): the
 	// answers arrive while it loads instead of after.
-	const {createHostServices} = await import('../services/host-services.js');
 	const interrupted = new AbortController();
 	let quit = () => {};
 	const services = createHostServices(options.target, {
@@ -60,6 +60,6 @@ export async function openScreen(options: ScreenOptions): Promise<ExitCode> {
 		onIdle: () => interrupted.signal.aborted && quit(),
 	});
 	services.prefetch();
-	const {showScreen} = await import('./screen.js');
+	const {showScreen} = await import('./drawn.js');
 	return inAlternateScreen(async () => showScreen({services, interrupted, onQuit: stop => (quit = stop)}));
 }

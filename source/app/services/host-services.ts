@@ -11,7 +11,7 @@ import {Engine, type EngineVersion} from '../../docker/engine.js';
 import {imagesWithUsage, listRawImages, type ImageWithUsage} from '../../docker/images.js';
 import {listPlugins, type Plugin} from '../../docker/plugins.js';
 import {buildUsageIndex, emptyUsage, fetchUsageListings, type PluginWithUsage} from '../../docker/usage.js';
-import {Refused} from '../../errors.js';
+import {PluginNotFound, Refused} from '../../errors.js';
 import {autoUpdate, skipReason, type AutoUpdateOutcome} from '../../flows/auto-update.js';
 import {openFlowContext, pullAuth, type FlowContext} from '../../flows/context.js';
 import {buildChangeOfResult, type BuildChange} from '../../flows/build-change.js';
@@ -24,6 +24,7 @@ import type {LedgerEntry} from '../../ledger/entry.js';
 import {mapLimited} from '../../limit.js';
 import {buildsOfTags, candidateTags, sameBuild} from '../../registry/identity.js';
 import {parseReference} from '../../docker/reference.js';
+import {safeText} from '../../text.js';
 import {latestTag, lineOf, parseVersionTag, sortTagsNewestFirst} from '../../registry/versions.js';
 import {releasesOf, versionOfEntry} from '../content/releases.js';
 
@@ -131,6 +132,8 @@ export function createHostServices(
 	let running = 0;
 	// Bumped as each change begins and ends: a listing taken across one may show a build already gone.
 	let generation = 0;
+	// Events that came while a change of ours ran: read once it is over (see watch).
+	let readAfterWork: (() => void) | undefined;
 	const asWork = async <T>(work: () => Promise<T>): Promise<T> => {
 		running++;
 		generation++;
@@ -140,6 +143,9 @@ export function createHostServices(
 			running--;
 			generation++;
 			if (running === 0) {
+				const read = readAfterWork;
+				readAfterWork = undefined;
+				read?.();
 				options.onIdle?.();
 			}
 		}
@@ -221,8 +227,18 @@ export function createHostServices(
 						return;
 					}
 
-					// A burst of events (a flow, a pull) is one reload, not one per event.
-					const batch = batchEvents(() => onChange(), {windowMs: 150});
+					// A burst of events (a flow, a pull) is one reload, not one per event. Not while a change of ours runs:
+					// dockerd holds a volume listing under way while a volume plugin is disabled for ~15 s, and the read after the change would wait behind it.
+					const batch = batchEvents(
+						() => {
+							if (running > 0) {
+								readAfterWork = onChange;
+							} else {
+								onChange();
+							}
+						},
+						{windowMs: 150},
+					);
 					const watch = watchEvents(engine, {
 						onEvent: event => batch.push(event),
 						onState: (state, info) => onState(state === 'live' ? 'live' : 'lost', info.reason),
@@ -327,7 +343,19 @@ export function createHostServices(
 		},
 
 		async plan(request) {
-			return planChange(await context(), request);
+			const flow = await context();
+			if (request.kind === 'install') {
+				return planChange(flow, request);
+			}
+
+			// The screen's listing may be older than the daemon (its read after the last change not in yet): plan from
+			// the plugin as the daemon has it now, which /plugins answers at once; what uses it is checked by the daemon as the steps run.
+			const plugin = (await listPlugins(flow.engine)).find(candidate => candidate.name === request.plugin.name);
+			if (!plugin) {
+				throw new PluginNotFound(safeText(request.plugin.name));
+			}
+
+			return planChange(flow, {...request, plugin: {...plugin, usedBy: request.plugin.usedBy}});
 		},
 
 		async run(plan, onEvent) {

@@ -2,6 +2,7 @@ import {isInUse} from '../../docker/usage.js';
 import {driftingNames, type FleetPlugin} from '../../flows/fleet.js';
 import {parseVersionTag} from '../../registry/versions.js';
 import {isRolling} from '../../rolling.js';
+import {compareNames} from '../../text.js';
 import {filterRows} from '../content/pane-content.js';
 import {liveReadings, type FleetHostState, type FleetState} from './fleet-state.js';
 
@@ -36,7 +37,7 @@ export interface Matrix {
 
 export function buildMatrix(state: FleetState, filter: string): Matrix {
 	const drifting = driftingNames(liveReadings(state));
-	const names = [...new Set(liveReadings(state).flatMap(reading => reading.plugins.map(plugin => plugin.name)))].sort((a, b) => a.localeCompare(b));
+	const names = [...new Set(liveReadings(state).flatMap(reading => reading.plugins.map(plugin => plugin.name)))].sort(compareNames);
 	const rows = filterRows(
 		names.map(name => ({name, rolling: isRolling(name), drift: drifting.has(name)})),
 		filter,

@@ -50,6 +50,25 @@ export class DaemonUnreachable extends KasmTuiError {
 	}
 }
 
+/**
+ * A host that made no progress for a whole deadline in the middle of a change: it said nothing,
+ * or (`stalled`) only the same progress again (a pull its registry stopped feeding). What it did
+ * meanwhile is not known. `during` says where (`step 2/3 (pull)`).
+ */
+export class HostStoppedAnswering extends DaemonUnreachable {
+	override name = 'HostStoppedAnswering';
+	constructor(
+		address: string,
+		readonly silentMs: number,
+		readonly during?: string,
+		readonly stalled = false,
+	) {
+		const what = stalled ? 'made no progress' : 'stopped answering';
+		super(address, during ? `${what} during ${during}` : stalled ? `no progress for ${silentMs / 1000} s` : `no answer for ${silentMs / 1000} s`);
+		this.message = `the daemon at ${address} ${what}${during ? ` during ${during}` : ''}: ${stalled ? `the same progress again and again for ${silentMs / 1000} s (is its registry stalling?)` : `no word from it for ${silentMs / 1000} s`}`;
+	}
+}
+
 /** The daemon answered with an error we have no better name for. */
 export class DaemonError extends KasmTuiError {
 	override name = 'DaemonError';
@@ -66,4 +85,20 @@ export class PluginNotFound extends BadInput {
 	constructor(readonly plugin: string) {
 		super(`no plugin named ${plugin} on this daemon: run "kasm-tui plugins" to see the installed ones`);
 	}
+}
+
+/** A read the daemon left unanswered for its whole deadline: the daemon is stuck, or its link is. */
+export class DaemonDidNotAnswer extends DaemonError {
+	override name = 'DaemonDidNotAnswer';
+	constructor(
+		message: string,
+		readonly ms: number,
+	) {
+		super(message);
+	}
+}
+
+/** Whether a host stopped answering (a change or a read passed its deadline), rather than refused or failed. */
+export function isSilence(error: unknown): error is HostStoppedAnswering | DaemonDidNotAnswer {
+	return error instanceof HostStoppedAnswering || error instanceof DaemonDidNotAnswer;
 }

@@ -118,6 +118,8 @@ function commandContext(line: CommandLine, output: Output): CommandContext {
 		canaries: stringOptions(line, 'canary'),
 		batch: parseCount(stringOption(line, 'batch'), '--batch'),
 		maxFailed: parseCount(stringOption(line, 'max-failed'), '--max-failed', 0),
+		parallel: parseCount(stringOption(line, 'parallel'), '--parallel', 1, 1024),
+		stepTimeoutMs: parseSeconds(stringOption(line, 'step-timeout'), '--step-timeout', 1, 3600),
 		print: text => output.stdout(printableLines(text)),
 		warn: text => output.stderr(printableLines(text)),
 	};
@@ -138,17 +140,31 @@ function printableLines(text: string): string {
 	return text.split('\n').map(line => printable(line)).join('\n') + '\n';
 }
 
-function parseCount(text: string | undefined, flag: string, minimum = 1): number | undefined {
+function parseCount(text: string | undefined, flag: string, minimum = 1, maximum = 64): number | undefined {
 	if (text === undefined) {
 		return undefined;
 	}
 
 	const count = Number(text);
-	if (!Number.isInteger(count) || count < minimum || count > 64) {
-		throw new BadInput(`${flag} takes a whole number from ${minimum} to 64, not "${safeText(text).slice(0, 20)}"`);
+	if (text.trim() === '' || !Number.isInteger(count) || count < minimum || count > maximum) {
+		throw new BadInput(`${flag} takes a whole number from ${minimum} to ${maximum}, not "${safeText(text).slice(0, 20)}"`);
 	}
 
 	return count;
+}
+
+/** Seconds as milliseconds: a whole or decimal number of seconds within the bounds. */
+function parseSeconds(text: string | undefined, flag: string, minimum: number, maximum: number): number | undefined {
+	if (text === undefined) {
+		return undefined;
+	}
+
+	const seconds = Number(text);
+	if (text.trim() === '' || !Number.isFinite(seconds) || seconds < minimum || seconds > maximum) {
+		throw new BadInput(`${flag} takes seconds from ${minimum} to ${maximum}, not "${safeText(text).slice(0, 20)}"`);
+	}
+
+	return Math.round(seconds * 1000);
 }
 
 /** The one place that turns errors into exit codes and one line for people. */

@@ -115,6 +115,14 @@ export const canary: OptionSpec = {name: 'canary', value: 'HOST', multiple: true
 export const batch: OptionSpec = {name: 'batch', value: 'N', description: 'hosts at once after the canaries (default 1)'};
 export const maxFailed: OptionSpec = {name: 'max-failed', value: 'N', description: 'failed hosts to go on past (default 0)'};
 
+/** The host pool's bound and a change step's deadline (source/hosts/pool.ts). */
+export const parallel: OptionSpec = {name: 'parallel', value: 'N', description: 'hosts connecting at once, 1 to 1024 (default 16)'};
+export const stepTimeout: OptionSpec = {
+	name: 'step-timeout',
+	value: 'SECONDS',
+	description: 'how long a change step on a host may go without a word from it, 1 to 3600 (default 120); a pull that reports progress is alive',
+};
+
 /**
  * Options many commands share, shown in `kasm-tui --help` once and left out of each command's
  * one-line usage; a command's own options (`--version TAG`, `--follow`) are in its usage.

@@ -1,7 +1,7 @@
 import type {CommandContext} from '../commands/context.js';
+import {HostPool} from '../hosts/pool.js';
 import {hostsFromFlags, pickHosts, selectHosts} from '../hosts/selection.js';
 import {Engine} from '../docker/engine.js';
-import {fleetTimeoutMs} from '../docker/transport.js';
 import {listPluginsWithUsage} from '../docker/usage.js';
 import {BadInput, type ExitCode} from '../errors.js';
 import {safeText} from '../text.js';
@@ -54,8 +54,9 @@ export const commandRuns: Readonly<Record<string, CommandRun>> = {
 	set: async (context, positionals) => (await loadCommands()).setCommand(context, positionals),
 	fleet: async context => openFleet(context),
 	'fleet plugins': async (context, positionals) => {
-		const early = openHostsEarly(context, positionals);
-		return (await loadCommands()).fleetPluginsCommand(context, positionals, early);
+		const pool = new HostPool({parallel: context.parallel});
+		openHostsEarly(context, positionals, pool);
+		return (await loadCommands()).fleetPluginsCommand(context, positionals, pool);
 	},
 	'fleet upgrade': async (context, positionals) => (await loadCommands()).rolloutCommand(context, 'upgrade', positionals),
 	'fleet rollback': async (context, positionals) => (await loadCommands()).rolloutCommand(context, 'rollback', positionals),
@@ -80,24 +81,19 @@ export const commandRuns: Readonly<Record<string, CommandRun>> = {
 };
 
 /**
- * `fleet plugins` on hosts named on the command line: each host's connection opens (an ssh
- * handshake is most of the run) while the command's code loads, as `plugins` sends its requests.
+ * `fleet plugins` on hosts named on the command line: each host's connection opens through the
+ * pool (an ssh handshake is most of the run) while the command's code loads, as `plugins` sends
+ * its requests. A failure is reported where the fleet read asks for that host again.
  */
-function openHostsEarly(context: CommandContext, names: string[]): Map<string, Promise<Engine>> | undefined {
+function openHostsEarly(context: CommandContext, names: string[], pool: HostPool): void {
 	const selection = context.hostSelection ?? {};
 	if (!hostsFromFlags(selection)) {
-		return undefined;
+		return;
 	}
 
-	const engines = new Map<string, Promise<Engine>>();
 	for (const host of pickHosts(selectHosts(selection), names)) {
-		const engine = Engine.open(host.target, {timeoutMs: fleetTimeoutMs()});
-		// The version is the first thing the fleet asks; a failure is reported where it is awaited.
-		engine.then(async opened => opened.version()).catch(() => {});
-		engines.set(host.name, engine);
+		pool.connect(host).catch(() => {});
 	}
-
-	return engines;
 }
 
 /** `kasm-tui fleet` alone: the fleet screen, on the hosts the other fleet commands take. */
@@ -107,5 +103,6 @@ async function openFleet(context: CommandContext): Promise<ExitCode> {
 		readOnly: context.readOnly,
 		ledgerDir: context.ledgerDir,
 		rollout: {canaries: context.canaries, batch: context.batch, maxFailed: context.maxFailed},
+		pool: {parallel: context.parallel, stepTimeoutMs: context.stepTimeoutMs},
 	});
 }

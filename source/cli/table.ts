@@ -42,7 +42,7 @@ export interface CommandSpec {
 const daemon = [option.host, option.tlsInsecure, option.ledgerDir, option.debugLog];
 /** The hosts of a fleet: flags, contexts, or the settings' hosts of a group. */
 const fleetHosts = [option.fleetHost, option.context, option.allContexts, option.group, option.tlsInsecure];
-const rolloutOptions = [option.canary, option.batch, option.maxFailed];
+const rolloutOptions = [option.canary, option.batch, option.maxFailed, option.stepTimeout, option.parallel];
 /** What every change takes. */
 const change = [option.yes, option.readOnly];
 const jsonResult = described(option.json, 'the result as JSON (the plan goes to standard error)');
@@ -211,6 +211,7 @@ export const commandTable: readonly CommandSpec[] = [
 		arguments: [hosts],
 		options: [
 			...fleetHosts,
+			option.parallel,
 			described(option.json, "{hosts: [...]}: each host's name, address, reachable, error, engine, tlsVerified, and its plugins with build and drift"),
 			described(option.readOnly, 'record nothing'),
 			option.ledgerDir,

@@ -23,6 +23,10 @@ export interface CommandContext {
 	canaries?: string[];
 	batch?: number;
 	maxFailed?: number;
+	/** `--parallel N`: hosts connecting at once (default 16). */
+	parallel?: number;
+	/** `--step-timeout SECONDS`, in ms: how long a rollout's change step may go without a word from its host (default 120 s). */
+	stepTimeoutMs?: number;
 	/** install's `--disable`: leave the new plugin disabled. */
 	disable?: boolean;
 	/** logs' `--follow`, `--since DURATION` and `--daemon-log FILE`. */

@@ -1,6 +1,6 @@
 import {readSettings} from '../config.js';
+import {HostPool} from '../hosts/pool.js';
 import {hostsFromFlags, pickHosts, selectHosts, type FleetHost} from '../hosts/selection.js';
-import type {Engine} from '../docker/engine.js';
 import {describeUsage, isInUse} from '../docker/usage.js';
 import {sharedEngineIdWarning} from '../docker/identity.js';
 import {KasmTuiError} from '../errors.js';
@@ -10,9 +10,6 @@ import {pluginJson} from './plugins.js';
 import {table} from './table.js';
 import {compareNames} from '../text.js';
 import {tlsVerifiedOf, unverifiedTlsWarning} from './tls.js';
-
-/** The hosts' connections main opened before this code loaded, by host name. */
-export type EarlyEngines = ReadonlyMap<string, Promise<Engine>>;
 
 /** The hosts the command line and the settings name, narrowed to the HOST… arguments given. */
 export async function fleetHosts(context: CommandContext, names: string[]): Promise<FleetHost[]> {
@@ -30,10 +27,17 @@ export async function fleetHosts(context: CommandContext, names: string[]): Prom
  * `kasm-tui fleet plugins [HOST…]`: each host's engine and whether it answered, and the build of
  * each plugin it runs, drift marked. Exit 1 only when no host answered.
  */
-export async function fleetPluginsCommand(context: CommandContext, names: string[], early?: EarlyEngines): Promise<void> {
-	const hosts = await fleetHosts(context, names);
-	warnUnverifiedTls(context, hosts);
-	const readings = await readFleet(hosts, {ledgerDir: context.ledgerDir, readOnly: context.readOnly, engines: early});
+export async function fleetPluginsCommand(context: CommandContext, names: string[], pool = new HostPool({parallel: context.parallel})): Promise<void> {
+	let readings: HostReading[];
+	try {
+		const hosts = await fleetHosts(context, names);
+		warnUnverifiedTls(context, hosts);
+		readings = await readFleet(hosts, {ledgerDir: context.ledgerDir, readOnly: context.readOnly, pool});
+	} finally {
+		// Every host's connections end here, an ssh each: nothing of ours outlives the command.
+		pool.close();
+	}
+
 	warnSharedEngineIds(context, readings.map(reading => ({name: reading.host.name, sharesEngineIdWith: reading.reachable ? reading.sharesEngineIdWith : undefined})));
 	if (context.json) {
 		context.print(JSON.stringify({hosts: readings.map(reading => hostJson(reading))}, null, 2));

@@ -1,5 +1,6 @@
 import {readSettings} from '../config.js';
-import {BadInput, KasmTuiError, Refused, type ExitCode} from '../errors.js';
+import {BadInput, Cancelled, KasmTuiError, Refused, type ExitCode} from '../errors.js';
+import {HostPool} from '../hosts/pool.js';
 import {closeRollout, describeOrder, planRollout, runRollout, type HostJob, type RolloutEvent, type RolloutPlan, type RolloutReport, type RolloutRequest} from '../flows/rollout.js';
 import {rolloutExitCode, type HostOutcome} from '../flows/rollout-plan.js';
 import {parseReference} from '../docker/reference.js';
@@ -17,7 +18,7 @@ function requestOf(context: CommandContext, action: RolloutAction, positionals: 
 	}
 
 	const [plugin, ...hosts] = positionals;
-	const usage = `kasm-tui fleet ${action} <plugin>${action === 'reinstall' ? ' --version TAG [--alias NAME]' : ''} [HOST…] [--canary HOST]… [--batch N] [--max-failed N]`;
+	const usage = `kasm-tui fleet ${action} <plugin>${action === 'reinstall' ? ' --version TAG [--alias NAME]' : ''} [HOST…] [--canary HOST]… [--batch N] [--max-failed N] [--step-timeout SECONDS] [--parallel N]`;
 	if (!plugin) {
 		throw new BadInput(`a plugin name is needed: usage: ${usage}`);
 	}
@@ -103,11 +104,47 @@ function rolloutPrinter(context: CommandContext): (event: RolloutEvent) => void 
 				break;
 			}
 
+			case 'silent': {
+				context.warn(silentLine(event.host, event.silentMs, event.doing, event.stalled));
+				break;
+			}
+
 			case 'host-started': {
 				break;
 			}
 		}
 	};
+}
+
+/** `agent-c: no answer for 30 s (step 2/3, pull)`: a host under way that has gone quiet (or only repeats itself), said while it is. */
+export function silentLine(host: string, silentMs: number, doing: string, stalled = false): string {
+	return `${host}: ${stalled ? 'no progress' : 'no answer'} for ${Math.round(silentMs / 1000)} s (${doing})`;
+}
+
+/**
+ * Planning reads every host, and a host that hangs holds it up to its deadline: ctrl-c (or SIGTERM,
+ * SIGHUP) ends it at once, every connection closed, nothing changed.
+ */
+async function cancellable<T>(work: Promise<T>, onCancel: () => void): Promise<T> {
+	let cancel = (_signal: NodeJS.Signals) => {};
+	const cancelled = new Promise<never>((_resolve, reject) => {
+		cancel = () => {
+			onCancel();
+			reject(new Cancelled());
+		};
+	});
+	const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+	for (const name of signals) {
+		process.on(name, cancel);
+	}
+
+	try {
+		return await Promise.race([work, cancelled]);
+	} finally {
+		for (const name of signals) {
+			process.off(name, cancel);
+		}
+	}
 }
 
 function reportJson(plan: RolloutPlan, report: RolloutReport) {
@@ -173,13 +210,26 @@ export async function rolloutCommand(context: CommandContext, action: RolloutAct
 	const hosts = await fleetHosts(context, names);
 	warnUnverifiedTls(context, hosts);
 	const {settings} = await readSettings();
-	const plan = await planRollout(hosts, request, {
-		ledgerDir: context.ledgerDir,
-		readOnly: context.readOnly,
-		canaries: context.canaries,
-		batch: context.batch,
-		maxFailed: context.maxFailed,
-	});
+	const pool = new HostPool({parallel: context.parallel, stepTimeoutMs: context.stepTimeoutMs});
+	let plan: RolloutPlan;
+	try {
+		plan = await cancellable(
+			planRollout(hosts, request, {
+				ledgerDir: context.ledgerDir,
+				readOnly: context.readOnly,
+				canaries: context.canaries,
+				batch: context.batch,
+				maxFailed: context.maxFailed,
+				pool,
+				onSilent: (host, silentMs) => context.warn(silentLine(host, silentMs, 'planning')),
+			}),
+			() => pool.close(),
+		);
+	} catch (error) {
+		pool.close();
+		throw error;
+	}
+
 	warnSharedEngineIds(context, plan.jobs.map(job => ({name: job.host.name, sharesEngineIdWith: job.sharesEngineIdWith})));
 	try {
 		// With --json the plan goes to standard error, so standard output stays one JSON document.
@@ -218,6 +268,7 @@ export async function rolloutCommand(context: CommandContext, action: RolloutAct
 		}
 	} finally {
 		closeRollout(plan);
+		pool.close();
 	}
 }
 

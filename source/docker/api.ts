@@ -49,17 +49,17 @@ export interface Dockerode {
 	getEvents(options: Deadline & {filters?: string; since?: string}): Promise<IncomingMessage>;
 	/** `docker pull`: a stream of progress lines. */
 	createImage(auth: RegistryAuth | undefined, options: Deadline & {fromImage: string; tag: string}): Promise<IncomingMessage>;
-	createVolume(options: {Name: string; Driver: string; Labels?: Record<string, string>}): Promise<unknown>;
-	createNetwork(options: {Name: string; Driver: string; Internal?: boolean; CheckDuplicate?: boolean; Labels?: Record<string, string>}): Promise<{id?: unknown}>;
+	createVolume(options: Deadline & {Name: string; Driver: string; Labels?: Record<string, string>}): Promise<unknown>;
+	createNetwork(options: Deadline & {Name: string; Driver: string; Internal?: boolean; CheckDuplicate?: boolean; Labels?: Record<string, string>}): Promise<{id?: unknown}>;
 	/** Names and ids go into the path as they are: hand them over encoded (encodeName). */
 	getVolume(name: string): {inspect(options: Deadline): Promise<unknown>};
-	getNetwork(id: string): {remove(): Promise<unknown>};
+	getNetwork(id: string): {remove(options?: Deadline): Promise<unknown>};
 	getImage(name: string): {remove(): Promise<unknown>};
 	getPlugin(name: string): {
 		inspect(options: Deadline): Promise<unknown>;
 		/** The settings as the body: `KEY=VALUE`, `NAME.source=…`. */
-		configure(options: {_body: string[]}): Promise<unknown>;
-		remove(options: {force?: boolean}): Promise<unknown>;
+		configure(options: Deadline & {_body: string[]}): Promise<unknown>;
+		remove(options: Deadline & {force?: boolean}): Promise<unknown>;
 	};
 }
 
@@ -69,7 +69,7 @@ export interface EngineApi {
 	docker: Dockerode;
 	/** On the connections for streams: over ssh, an ssh process per stream. */
 	streams: Dockerode;
-	/** For a read: its deadline, to hand dockerode as `abortSignal`. */
+	/** For a read, or a change under a step deadline: its deadline, to hand dockerode as `abortSignal`. */
 	signal?: AbortSignal;
 	/** modem.dial on the kept connections, answered with the parsed JSON (or the bytes, when not JSON). */
 	dial<T>(request: DialRequest): Promise<T>;

@@ -1,12 +1,12 @@
 import process from 'node:process';
-import {DaemonError, DaemonUnreachable, KasmTuiError} from '../errors.js';
+import {DaemonDidNotAnswer, DaemonError, DaemonUnreachable, HostStoppedAnswering, KasmTuiError} from '../errors.js';
 import {debug} from '../debug.js';
 import {safeText} from '../text.js';
 import type {EngineApi} from './api.js';
 import type {DaemonIdentity} from './identity.js';
 import {apiVersionToSpeak, isApiVersionTooNew} from './generation.js';
 import type {EngineTarget} from './target.js';
-import {failedOnStaleConnection, openConnections, ReadTimeout, readTimeoutMs, withDeadline, type Connections} from './transport.js';
+import {failedOnStaleConnection, openConnections, ReadTimeout, readTimeoutMs, StepTimeout, Watchdog, withDeadline, type Connections} from './transport.js';
 
 /** The parts of GET /info that kasm-tui reads; the daemon's text is not trusted. */
 export interface DaemonInfo {
@@ -64,6 +64,15 @@ export class Engine {
 	 * of them; the one `/_ping` that agrees the API version is not among them.
 	 */
 	calls = 0;
+	/** Requests under way, and when the daemon last said anything: how long it has been silent. */
+	private waiting = 0;
+	private heardAt = monotonicMs();
+	/** When the daemon last said something that was not new (a stalled download's repeated line). */
+	private stirredAt = 0;
+	/** The deadlines of the changes under way, which ctrl-c brings closer (hurry). */
+	private readonly watchdogs = new Set<Watchdog>();
+	/** ctrl-c's shorter step deadline, until calm() (the rollout it cut short has ended). */
+	private hurriedMs?: number;
 	private knownVersion?: Promise<EngineVersion>;
 	private knownInfo?: Promise<DaemonInfo>;
 	private agreed?: Promise<Agreed>;
@@ -74,19 +83,108 @@ export class Engine {
 		private readonly dockerode: typeof import('./api.js'),
 		/** How long a read may wait. */
 		readonly timeoutMs: number,
+		/** How long a change may go without a word from the daemon; none: as long as the daemon takes. */
+		private readonly stepTimeoutMs: number | undefined,
 	) {}
 
-	/** `timeoutMs`: how long a read may wait (default KASM_TUI_API_TIMEOUT, else 60 s). */
-	static async open(target: EngineTarget, options: {timeoutMs?: number} = {}): Promise<Engine> {
+	/**
+	 * `timeoutMs`: how long a read may wait (default KASM_TUI_API_TIMEOUT, else 60 s).
+	 * `stepTimeoutMs`: how long a change may go without a word from the daemon (a fleet's hosts:
+	 * --step-timeout); without it a change waits as long as the daemon takes, as docker does.
+	 */
+	static async open(target: EngineTarget, options: {timeoutMs?: number; stepTimeoutMs?: number} = {}): Promise<Engine> {
 		const timeoutMs = options.timeoutMs ?? readTimeoutMs(process.env);
 		// dockerode is loaded with the first Engine, so commands that ask no daemon never load it.
 		const [dockerode, connections] = await Promise.all([import('./api.js'), openConnections(target, timeoutMs)]);
-		return new Engine(target, connections, dockerode, timeoutMs);
+		return new Engine(target, connections, dockerode, timeoutMs, options.stepTimeoutMs);
 	}
 
-	/** Ends its connections (an ssh process) and what is under way on them. */
+	/** Ends its connections (an ssh process) and what is under way on them; later requests open new ones. */
 	close(): void {
 		this.connections.close();
+	}
+
+	/** How long the daemon has owed an answer and said nothing new; 0 while nothing is asked of it. */
+	silentForMs(): number {
+		return this.waiting === 0 ? 0 : monotonicMs() - this.heardAt;
+	}
+
+	/** It talks, but says nothing new since it last progressed: a download that stalls, not a host that is gone. */
+	stalled(): boolean {
+		return this.stirredAt > this.heardAt;
+	}
+
+	/**
+	 * ctrl-c in a rollout: a change under way may go `ms` more without a word from the daemon (from
+	 * its last one), no longer: a host that says nothing is not waited for, one that reports
+	 * progress finishes its step.
+	 */
+	hurry(ms: number): void {
+		this.hurriedMs = Math.min(this.hurriedMs ?? ms, ms);
+		for (const watchdog of this.watchdogs) {
+			watchdog.shorten(ms);
+		}
+	}
+
+	/** The step deadline is --step-timeout again: the rollout that ctrl-c cut short is over (the fleet screen goes on). */
+	calm(): void {
+		this.hurriedMs = undefined;
+	}
+
+	/** A request of its own (GET /_ping) on the kept connection: the host is reached again after its connections were closed. */
+	async reach(): Promise<void> {
+		await this.read('reach the daemon', async api => api.dial({method: 'GET', path: '/_ping', signal: api.signal}));
+	}
+
+	/**
+	 * After a host stopped answering: its connections end (a frozen ssh link with them), and one
+	 * ping on a new connection says whether it answers now, within a few seconds.
+	 */
+	async answersAgain(): Promise<boolean> {
+		this.close();
+		return this.answers(AbortSignal.timeout(Math.min(this.timeoutMs, 5000)));
+	}
+
+	/**
+	 * A change, or a stream that reports progress. With a step deadline (a fleet's hosts) it is
+	 * given up once the daemon has made no progress for that long: `alive(true)` (a progress line
+	 * that says something new) moves the deadline back, `alive(false)` (the same line again, as the
+	 * daemon repeats while a download stalls) does not; the request gets the deadline's `signal`.
+	 * Without a step deadline, as `call`.
+	 */
+	async change<T>(what: string, request: (api: EngineApi, alive: (progressed: boolean) => void) => Promise<T>): Promise<T> {
+		const limit = Math.min(this.stepTimeoutMs ?? Number.POSITIVE_INFINITY, this.hurriedMs ?? Number.POSITIVE_INFINITY);
+		if (!Number.isFinite(limit)) {
+			return this.call(what, async api => request(api, progressed => progressed && this.heard()));
+		}
+
+		const watchdog = new Watchdog(limit);
+		this.watchdogs.add(watchdog);
+		// Rejects as the deadline passes, whether or not the request heeds its signal.
+		const late = new Promise<never>((_resolve, reject) => {
+			watchdog.signal.addEventListener('abort', () => reject(watchdog.signal.reason), {once: true});
+		});
+		late.catch(() => {});
+		const alive = (progressed: boolean) => {
+			if (progressed) {
+				watchdog.alive();
+				this.heard();
+			} else {
+				watchdog.stir();
+				this.stirredAt = monotonicMs();
+			}
+		};
+
+		try {
+			return await this.call(what, async api => Promise.race([request({...api, signal: watchdog.signal}, alive), late]));
+		} finally {
+			watchdog.stop();
+			this.watchdogs.delete(watchdog);
+		}
+	}
+
+	private heard(): void {
+		this.heardAt = monotonicMs();
 	}
 
 	/** GET /info, asked once per Engine (a failed ask is asked again next time). */
@@ -202,6 +300,10 @@ export class Engine {
 		this.calls++;
 		// process.hrtime, not performance.now: the first use of `performance` loads perf_hooks, ~1–3 ms of a command's start.
 		const began = process.hrtime.bigint();
+		if (this.waiting++ === 0) {
+			this.heardAt = monotonicMs();
+		}
+
 		const send = async () => {
 			const agreed = await this.versioned();
 			return request(agreed.api, agreed);
@@ -227,6 +329,9 @@ export class Engine {
 			const typed = engineError(error, this.target, what);
 			debug('engine', what, {ms: msSince(began), error: typed});
 			throw typed;
+		} finally {
+			this.waiting--;
+			this.heard();
 		}
 	}
 
@@ -256,6 +361,11 @@ export class Engine {
 	}
 }
 
+/** Milliseconds on a clock that only goes forward, without loading perf_hooks. */
+function monotonicMs(): number {
+	return Number(process.hrtime.bigint() / 1000n) / 1000;
+}
+
 function msSince(began: bigint): number {
 	return Math.round(Number(process.hrtime.bigint() - began) / 1e6);
 }
@@ -281,9 +391,14 @@ export function engineError(error: unknown, target: EngineTarget, what: string):
 	}
 
 	if (error instanceof ReadTimeout) {
-		return new DaemonError(
+		return new DaemonDidNotAnswer(
 			`the daemon at ${target.address} did not answer "${what}" within ${error.ms / 1000} s: it may be overloaded or stuck (see systemctl status docker); KASM_TUI_API_TIMEOUT=SECONDS waits longer`,
+			error.ms,
 		);
+	}
+
+	if (error instanceof StepTimeout) {
+		return new HostStoppedAnswering(target.address, error.ms, undefined, error.stalled);
 	}
 
 	const cause = error as {code?: string; statusCode?: number; json?: unknown; message?: string; reason?: string};

@@ -81,32 +81,32 @@ export async function pluginPrivileges(engine: Engine, remote: string, options: 
 export async function pullPlugin(engine: Engine, options: PullOptions): Promise<PullResult> {
 	await refuseDigestOnBuggyDaemon(engine, options.remote);
 	const subject = options.name ?? options.remote;
-	return pluginCall(engine, `install the plugin ${subject}`, {plugin: subject, action: 'install'}, async api => {
+	return pluginCall(engine, `install the plugin ${subject}`, {plugin: subject, action: 'install'}, async (api, alive) => {
 		const stream = await api.dialStream({
 			method: 'POST',
 			path: '/plugins/pull',
 			query: {remote: options.remote, name: options.name},
 			body: grantBody(options.privileges),
 			auth: options.auth,
-			signal: options.signal,
+			signal: eitherSignal(options.signal, api.signal),
 		});
-		return followProgress(stream, options.remote, options.onProgress);
+		return followProgress(stream, options.remote, options.onProgress, alive);
 	});
 }
 
 /** Replaces a disabled plugin's rootfs with `remote`'s, keeping its name and settings. */
 export async function upgradePlugin(engine: Engine, name: string, options: UpgradeOptions): Promise<PullResult> {
 	await refuseDigestOnBuggyDaemon(engine, options.remote);
-	return pluginCall(engine, `upgrade the plugin ${name}`, {plugin: name, installed: true, action: 'upgrade'}, async api => {
+	return pluginCall(engine, `upgrade the plugin ${name}`, {plugin: name, installed: true, action: 'upgrade'}, async (api, alive) => {
 		const stream = await api.dialStream({
 			method: 'POST',
 			path: `/plugins/${encodeName(name)}/upgrade`,
 			query: {remote: options.remote},
 			body: grantBody(options.privileges),
 			auth: options.auth,
-			signal: options.signal,
+			signal: eitherSignal(options.signal, api.signal),
 		});
-		return followProgress(stream, options.remote, options.onProgress);
+		return followProgress(stream, options.remote, options.onProgress, alive);
 	});
 }
 
@@ -117,7 +117,7 @@ export async function upgradePlugin(engine: Engine, name: string, options: Upgra
  */
 export async function enablePlugin(engine: Engine, name: string, {timeout = 0}: {timeout?: number} = {}): Promise<void> {
 	await pluginCall(engine, `enable the plugin ${name}`, {plugin: name, installed: true, action: 'enable'}, async api =>
-		api.dial({method: 'POST', path: `/plugins/${encodeName(name)}/enable`, query: {timeout}}),
+		api.dial({method: 'POST', path: `/plugins/${encodeName(name)}/enable`, query: {timeout}, signal: api.signal}),
 	);
 }
 
@@ -127,8 +127,8 @@ export async function enablePlugin(engine: Engine, name: string, {timeout = 0}: 
  * refuses an enabled plugin (PluginEnabled) and a setting that is unknown or not settable.
  */
 export async function setPluginSettings(engine: Engine, name: string, settings: string[]): Promise<void> {
-	await pluginCall(engine, `change the settings of the plugin ${name}`, {plugin: name, installed: true, action: 'change the settings of'}, async ({docker}) =>
-		docker.getPlugin(encodeName(name)).configure({_body: settings}),
+	await pluginCall(engine, `change the settings of the plugin ${name}`, {plugin: name, installed: true, action: 'change the settings of'}, async ({docker, signal}) =>
+		docker.getPlugin(encodeName(name)).configure({_body: settings, ...(signal ? {abortSignal: signal} : {})}),
 	);
 }
 
@@ -137,7 +137,7 @@ export async function disablePlugin(engine: Engine, name: string, {force = false
 	await explainInUse(
 		engine,
 		pluginCall(engine, `disable the plugin ${name}`, {plugin: name, installed: true, action: 'disable'}, async api =>
-			api.dial({method: 'POST', path: `/plugins/${encodeName(name)}/disable`, query: force ? {force: true} : {}}),
+			api.dial({method: 'POST', path: `/plugins/${encodeName(name)}/disable`, query: force ? {force: true} : {}, signal: api.signal}),
 		),
 	);
 }
@@ -145,8 +145,8 @@ export async function disablePlugin(engine: Engine, name: string, {force = false
 export async function removePlugin(engine: Engine, name: string, {force = false}: {force?: boolean} = {}): Promise<void> {
 	await explainInUse(
 		engine,
-		pluginCall(engine, `remove the plugin ${name}`, {plugin: name, installed: true, action: 'remove'}, async ({docker}) =>
-			docker.getPlugin(encodeName(name)).remove(force ? {force: true} : {}),
+		pluginCall(engine, `remove the plugin ${name}`, {plugin: name, installed: true, action: 'remove'}, async ({docker, signal}) =>
+			docker.getPlugin(encodeName(name)).remove({...(force ? {force: true} : {}), ...(signal ? {abortSignal: signal} : {})}),
 		),
 	);
 }
@@ -204,8 +204,13 @@ interface Subject {
 	action?: string;
 }
 
-async function pluginCall<T>(engine: Engine, what: string, subject: Subject, request: (api: EngineApi) => Promise<T>): Promise<T> {
-	return engine.call(safeText(what), async api => typedPluginErrors(request(api), what, subject));
+/** A change, under the host's step deadline when it has one (a fleet's): `alive` is each sign of progress. */
+async function pluginCall<T>(engine: Engine, what: string, subject: Subject, request: (api: EngineApi, alive: (progressed: boolean) => void) => Promise<T>): Promise<T> {
+	return engine.change(safeText(what), async (api, alive) => typedPluginErrors(request(api, alive), what, subject));
+}
+
+function eitherSignal(first: AbortSignal | undefined, second: AbortSignal | undefined): AbortSignal | undefined {
+	return first && second ? AbortSignal.any([first, second]) : (first ?? second);
 }
 
 /** The same for a read, which has the read deadline. */
@@ -273,14 +278,22 @@ export async function followProgress(
 	stream: IncomingMessage | AsyncIterable<string | Buffer>,
 	remote: string,
 	onProgress: (progress: PluginProgress) => void = () => {},
+	/** Each line the daemon sends: whether it says something new (a repeated line is a stalled download, not progress). */
+	alive: (progressed: boolean) => void = () => {},
 ): Promise<PullResult> {
 	let digest: string | undefined;
 	let failure: string | undefined;
 	let pending = '';
+	// The last line said about each layer: dockerd repeats it every 100 ms while a download stalls.
+	const lastSaid = new Map<string, string>();
 	const handle = (line: string) => {
 		if (line.trim() === '') {
 			return;
 		}
+
+		const about = /"id":"([^"]*)"/.exec(line)?.[1] ?? '';
+		alive(lastSaid.get(about) !== line);
+		lastSaid.set(about, line);
 
 		let message: Record<string, unknown>;
 		try {

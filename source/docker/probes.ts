@@ -1,4 +1,4 @@
-import {KasmTuiError} from '../errors.js';
+import {isSilence, KasmTuiError} from '../errors.js';
 import {safeText} from '../text.js';
 import type {Engine} from './engine.js';
 import {daemonWords, encodeName} from './request.js';
@@ -47,6 +47,11 @@ async function timed(kind: ProbeKind, work: () => Promise<string>): Promise<Prob
 		const detail = await work();
 		return {kind, ok: true, ms: ms(), detail};
 	} catch (error) {
+		// A host that stopped answering is not a probe that failed: the change's flow must know it is silence.
+		if (isSilence(error)) {
+			throw error;
+		}
+
 		const words = error instanceof KasmTuiError ? error.message : daemonWords(error);
 		return {kind, ok: false, ms: ms(), detail: safeText(words).slice(0, 300)};
 	}
@@ -56,8 +61,8 @@ async function timed(kind: ProbeKind, work: () => Promise<string>): Promise<Prob
 export async function probeVolumeDriver(engine: Engine, driver: string): Promise<ProbeResult> {
 	return timed('volume', async () => {
 		const name = probeName();
-		await engine.call(`create the probe volume ${name} with ${driver}`, async ({docker}) =>
-			docker.createVolume({Name: name, Driver: driver, Labels: {[probeLabel]: 'health-gate'}}),
+		await engine.change(`create the probe volume ${name} with ${driver}`, async ({docker, signal}) =>
+			docker.createVolume({Name: name, Driver: driver, Labels: {[probeLabel]: 'health-gate'}, ...(signal ? {abortSignal: signal} : {})}),
 		);
 		try {
 			const inspected = await engine.read(`inspect the probe volume ${name}`, async ({docker, signal}) => docker.getVolume(encodeName(name)).inspect({abortSignal: signal}));
@@ -66,7 +71,7 @@ export async function probeVolumeDriver(engine: Engine, driver: string): Promise
 			}
 		} finally {
 			// dockerode's Volume.remove drops `force`.
-			await engine.call(`remove the probe volume ${name}`, async api => api.dial({method: 'DELETE', path: `/volumes/${encodeName(name)}`, query: {force: true}}));
+			await engine.change(`remove the probe volume ${name}`, async api => api.dial({method: 'DELETE', path: `/volumes/${encodeName(name)}`, query: {force: true}, signal: api.signal}));
 		}
 
 		return `created, inspected and removed a volume through ${driver}`;
@@ -80,11 +85,11 @@ export async function probeVolumeDriver(engine: Engine, driver: string): Promise
 export async function probeNetworkDriver(engine: Engine, driver: string): Promise<ProbeResult> {
 	return timed('network', async () => {
 		const name = probeName();
-		const created = await engine.call(`create the probe network ${name} with ${driver}`, async ({docker}) =>
-			docker.createNetwork({Name: name, Driver: driver, Internal: true, CheckDuplicate: true, Labels: {[probeLabel]: 'health-gate'}}),
+		const created = await engine.change(`create the probe network ${name} with ${driver}`, async ({docker, signal}) =>
+			docker.createNetwork({Name: name, Driver: driver, Internal: true, CheckDuplicate: true, Labels: {[probeLabel]: 'health-gate'}, ...(signal ? {abortSignal: signal} : {})}),
 		);
 		const id = safeText(created?.id) || name;
-		await engine.call(`remove the probe network ${name}`, async ({docker}) => docker.getNetwork(encodeName(id)).remove());
+		await engine.change(`remove the probe network ${name}`, async ({docker, signal}) => docker.getNetwork(encodeName(id)).remove(signal ? {abortSignal: signal} : {}));
 		return `created and removed an internal network through ${driver}`;
 	});
 }

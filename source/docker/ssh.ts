@@ -21,12 +21,24 @@ export interface SshCommand {
 	args: string[];
 }
 
+/** ssh asks the server every 3 s of silence and gives up after 3 unanswered: a dead link is seen in ~12 s, not at TCP's minutes. */
+export const keepAlive = {intervalSeconds: 3, countMax: 3};
+
 /**
- * `ssh -o ConnectTimeout=N -T [-l USER] [-p PORT] -- HOST docker [--host=unix://PATH] system dial-stdio`:
- * the docker CLI's arguments. No port or user unless the address has them, so the ssh config's apply.
+ * `ssh -o ConnectTimeout=N -o ServerAliveInterval=3 -o ServerAliveCountMax=3 -T [-l USER] [-p PORT]
+ * -- HOST docker [--host=unix://PATH] system dial-stdio`: the docker CLI's arguments, and keep-alives.
+ * No port or user unless the address has them, so the ssh config's apply.
  */
 export function sshCommand(transport: SshTransport, {connectTimeoutSeconds = 30}: {connectTimeoutSeconds?: number} = {}): SshCommand {
-	const args = ['-o', `ConnectTimeout=${Math.max(1, Math.ceil(connectTimeoutSeconds))}`, '-T'];
+	const args = [
+		'-o',
+		`ConnectTimeout=${Math.max(1, Math.ceil(connectTimeoutSeconds))}`,
+		'-o',
+		`ServerAliveInterval=${keepAlive.intervalSeconds}`,
+		'-o',
+		`ServerAliveCountMax=${keepAlive.countMax}`,
+		'-T',
+	];
 	if (transport.username) {
 		args.push('-l', transport.username);
 	}
@@ -76,6 +88,10 @@ export function sshFailureReason(stderr: string, exit: {code: number | null; sig
 		return 'ssh: connection refused: is sshd running there, on that port?';
 	}
 
+	if (has(/Timeout, server .* not responding/i)) {
+		return 'ssh: the host stopped answering (no reply to keep-alives)';
+	}
+
 	if (has(/timed out|Connection timed out/i)) {
 		return 'ssh: the connection timed out';
 	}
@@ -119,15 +135,41 @@ type SshChild = ChildProcessByStdio<Writable, Readable, Readable>;
 const living = new Set<SshChild>();
 let exitHookInstalled = false;
 
+function endEverySsh(): void {
+	for (const running of living) {
+		running.kill('SIGTERM');
+	}
+}
+
+/**
+ * A signal nothing else handles ends kasm-tui at once (no 'exit' event), and each ssh, in a
+ * session of its own, would outlive it: ours are ended first, then the signal does what it would
+ * have. While a change defers signals (its own listener), this one stands aside.
+ */
+function endSshThenDie(signal: NodeJS.Signals): void {
+	if (process.listenerCount(signal) > 1) {
+		return;
+	}
+
+	endEverySsh();
+	for (const name of deadlySignals) {
+		process.off(name, endSshThenDie);
+	}
+
+	process.kill(process.pid, signal);
+}
+
+const deadlySignals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 function remember(child: SshChild) {
 	living.add(child);
 	if (!exitHookInstalled) {
 		exitHookInstalled = true;
-		process.on('exit', () => {
-			for (const running of living) {
-				running.kill('SIGTERM');
-			}
-		});
+		// A crash (an uncaught error) exits through here too.
+		process.on('exit', endEverySsh);
+		for (const name of deadlySignals) {
+			process.on(name, endSshThenDie);
+		}
 	}
 }
 

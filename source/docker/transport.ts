@@ -2,7 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import process from 'node:process';
 import type {Duplex} from 'node:stream';
-import {BadInput} from '../errors.js';
+import {BadInput, DaemonUnreachable} from '../errors.js';
 import {safeText} from '../text.js';
 import type {EngineTarget} from './target.js';
 
@@ -15,9 +15,9 @@ import type {EngineTarget} from './target.js';
 
 /**
  * How long a read (a GET that is not a stream) waits for the daemon before it is given up:
- * a daemon that accepts and never answers must not hang a command or a screen. Changes and
- * streams have no such limit: the daemon bounds its own plugin operations, and cutting one short
- * here would leave it running while kasm-tui undid it. KASM_TUI_API_TIMEOUT, in seconds.
+ * a daemon that accepts and never answers must not hang a command or a screen. A single host's
+ * changes and streams have no such limit (the daemon bounds its own plugin operations); a fleet's
+ * have the step deadline (stepTimeoutMs). KASM_TUI_API_TIMEOUT, in seconds.
  */
 export function readTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
 	const text = env.KASM_TUI_API_TIMEOUT;
@@ -45,6 +45,32 @@ export class ReadTimeout extends Error {
 		super(`no answer within ${ms / 1000} s`);
 	}
 }
+
+/** TLS files (ca.pem, cert.pem, key.pem) that node cannot use: a copy gone wrong, a key for another certificate. */
+export class TlsFilesUnusable extends DaemonUnreachable {
+	override name = 'TlsFilesUnusable';
+	constructor(address: string, cause: string) {
+		super(address, `its TLS files cannot be used (${cause}): check ca.pem, cert.pem and key.pem`);
+		this.message = `cannot use the TLS files for ${address} (${cause}): check ca.pem, cert.pem and key.pem (DOCKER_CERT_PATH, or the docker context's TLS folder)`;
+	}
+}
+
+/**
+ * A change that made no progress for the whole step deadline: the daemon said nothing, or
+ * (`stalled`) only the same progress line again and again (a pull whose registry stopped sending).
+ */
+export class StepTimeout extends Error {
+	override name = 'StepTimeout';
+	constructor(
+		readonly ms: number,
+		readonly stalled = false,
+	) {
+		super(stalled ? `no progress for ${ms / 1000} s` : `no word from the daemon for ${ms / 1000} s`);
+	}
+}
+
+/** How long a fleet's change step may go without a word from its host: --step-timeout, default 120 s. */
+export const defaultStepTimeoutMs = 120_000;
 
 /** An answer whose connection closed before all of it came (docker-modem would wait for it forever). */
 export class AnswerCutShort extends Error {
@@ -155,7 +181,14 @@ export async function openConnections(target: EngineTarget, timeoutMs: number): 
 			const tls = await import('node:tls');
 			// One secure context for every connection to the daemon: made per connection (node's
 			// default, from ca/cert/key) it parsed the certificates again each time, ~20 ms of CPU.
-			const secureContext = tls.createSecureContext({ca: transport.tls.ca, cert: transport.tls.cert, key: transport.tls.key});
+			let secureContext: import('node:tls').SecureContext;
+			try {
+				secureContext = tls.createSecureContext({ca: transport.tls.ca, cert: transport.tls.cert, key: transport.tls.key});
+			} catch (error) {
+				// That host's failure, in a line: a fleet's other hosts go on.
+				throw new TlsFilesUnusable(target.address, safeText((error as Error).message).slice(0, 120));
+			}
+
 			const rejectUnauthorized = transport.tls.verify;
 			// The certificate is checked against the address's host, as the docker CLI does; an IP
 			// address is no server name (RFC 6066), and is then what the certificate must name.
@@ -194,5 +227,58 @@ export async function withDeadline<T>(ms: number, run: (signal: AbortSignal) => 
 	} finally {
 		clearImmediate(arming);
 		clearTimeout(timer);
+	}
+}
+
+/**
+ * A deadline that each sign of life moves back: a pull that keeps reporting progress is alive, a
+ * silent one is not. `shorten` brings it closer (ctrl-c: a host that says nothing is not waited
+ * for), counted from the last sign of life.
+ */
+export class Watchdog {
+	readonly controller = new AbortController();
+	private lastAlive = performance.now();
+	/** Something came since the last sign of life, none of it new (a progress line repeated). */
+	private stirred = false;
+	private timer?: NodeJS.Timeout;
+
+	constructor(private ms: number) {
+		this.arm();
+	}
+
+	get signal(): AbortSignal {
+		return this.controller.signal;
+	}
+
+	alive(): void {
+		this.lastAlive = performance.now();
+		this.stirred = false;
+		this.arm();
+	}
+
+	/** Something came that says nothing new: not life, but the deadline says so if it passes. */
+	stir(): void {
+		this.stirred = true;
+	}
+
+	shorten(ms: number): void {
+		if (ms < this.ms) {
+			this.ms = ms;
+			this.arm();
+		}
+	}
+
+	stop(): void {
+		clearTimeout(this.timer);
+	}
+
+	private arm(): void {
+		clearTimeout(this.timer);
+		if (this.controller.signal.aborted) {
+			return;
+		}
+
+		const left = Math.max(0, this.lastAlive + this.ms - performance.now());
+		this.timer = setTimeout(() => this.controller.abort(new StepTimeout(this.ms, this.stirred)), left);
 	}
 }

@@ -37,12 +37,14 @@ export function skipReason(plugin: PluginWithUsage): string | undefined {
 export async function autoUpdate(
 	context: FlowContext,
 	report: (plugin: string, event: FlowEvent) => void = () => {},
-	{signal, gate}: {signal?: AbortSignal; gate?: (plugin: string) => Promise<void>} = {},
+	{signal, gate, patienceMs}: {signal?: AbortSignal; gate?: (plugin: string) => Promise<void>; patienceMs?: number} = {},
 ): Promise<AutoUpdateOutcome[]> {
 	const plugins = await listPluginsWithUsage(context.engine);
 	const outcomes: AutoUpdateOutcome[] = [];
+	// A host that stopped answering is not asked for the next plugin: each would wait out its deadline.
+	let silent: string | undefined;
 	for (const plugin of plugins) {
-		const reason = signal?.aborted ? `not started: interrupted (${String(signal.reason)})` : skipReason(plugin);
+		const reason = signal?.aborted ? `not started: interrupted (${String(signal.reason)})` : silent ? `not started: ${silent}` : skipReason(plugin);
 		if (reason) {
 			outcomes.push({plugin: plugin.name, result: 'skipped', reason});
 			continue;
@@ -62,12 +64,16 @@ export async function autoUpdate(
 				continue;
 			}
 
-			const done = await runPlan(context, plan, event => report(plugin.name, event), {signal, gate: gate && (async () => gate(plugin.name))});
+			const done = await runPlan(context, plan, event => report(plugin.name, event), {signal, gate: gate && (async () => gate(plugin.name)), patienceMs});
 			// An upgrade keeps the plugin; a daemon gone quiet right after it leaves only what the plan knew.
 			const change = done.plugin ? await buildChange(context, plan, done.plugin, done.entry.identity.digest) : {from: plan.origin.tag, to: plan.destination.tag || plan.destination.remote, same: false};
 			outcomes.push({plugin: plugin.name, result: 'upgraded', tag: plugin.tag, from: change.from, to: change.to, sameBuild: change.same});
 		} catch (error) {
 			const notPutBack = error instanceof FlowFailed && error.undoFailed;
+			if (error instanceof FlowFailed && error.silence) {
+				silent = `the daemon stopped answering during the upgrade of ${plugin.name}`;
+			}
+
 			outcomes.push({
 				plugin: plugin.name,
 				result: 'failed',

@@ -5,6 +5,7 @@ import type {RegistryAuth} from '../docker/request.js';
 import {currentUser, type Ledger} from '../ledger/ledger.js';
 import {hostLedger} from './host-ledger.js';
 import {RegistryClient} from '../registry/client.js';
+import type {RegistrySession} from '../registry/session.js';
 import {DockerCredentials, serverAddressOf} from '../registry/credentials.js';
 import {parseReference} from '../docker/reference.js';
 import {registerSecret} from '../secrets.js';
@@ -29,18 +30,20 @@ export interface FlowContextOptions {
 	readOnly?: boolean;
 	/** One already open for the target, to share its connections and its count of calls. */
 	engine?: Engine;
+	/** The run's registry (a fleet's hosts share one, and its answers); default: a client of its own. */
+	registries?: RegistrySession;
 }
 
 export async function openFlowContext(options: FlowContextOptions): Promise<FlowContext> {
 	const engine = options.engine ?? (await Engine.open(options.target));
 	const [engineVersion, info, ledger] = await Promise.all([engine.version(), engine.info(), hostLedger(engine, options)]);
-	const credentials = new DockerCredentials();
+	const credentials = options.registries?.credentials ?? new DockerCredentials();
 	return {
 		engine,
 		engineVersion,
 		ledger,
 		// The registries the daemon pulls from over plain HTTP are the ones we may read that way too.
-		registry: new RegistryClient({credentials, insecureRegistries: insecureRegistriesOf(info)}),
+		registry: options.registries?.clientFor(insecureRegistriesOf(info)) ?? new RegistryClient({credentials, insecureRegistries: insecureRegistriesOf(info)}),
 		credentials,
 		readOnly: Boolean(options.readOnly),
 		user: currentUser(),

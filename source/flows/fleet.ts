@@ -1,14 +1,13 @@
 import packageJson from '../../package.json' with {type: 'json'};
-import {Engine, type EngineVersion} from '../docker/engine.js';
+import type {Engine, EngineVersion} from '../docker/engine.js';
 import {relateDaemons, type DaemonIdentity} from '../docker/identity.js';
+import {HostPool, unreachableReason, withDeadline} from '../hosts/pool.js';
 import type {FleetHost} from '../hosts/selection.js';
-import {fleetTimeoutMs} from '../docker/transport.js';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
-import {DaemonUnreachable, KasmTuiError} from '../errors.js';
 import {currentUser} from '../ledger/ledger.js';
-import {RegistryClient} from '../registry/client.js';
+import type {RegistryClient} from '../registry/client.js';
+import {RegistrySession} from '../registry/session.js';
 import {loadTransport} from '../registry/transport.js';
-import {DockerCredentials} from '../registry/credentials.js';
 import {parseReference} from '../docker/reference.js';
 import {safeText} from '../text.js';
 import {locateBuild} from './builds.js';
@@ -43,55 +42,43 @@ export type HostReading =
 	| {host: FleetHost; reachable: false; error: string};
 
 export interface FleetOptions {
-	/** Each host's own limit for answering; one that is slow or down never holds the others up. */
+	/** Each host's own limit for answering, when this read makes its own pool; one that is slow or down never holds the others up. */
 	timeoutMs?: number;
 	ledgerDir?: string;
 	/** Nothing is written: no `observed` entries. */
 	readOnly?: boolean;
 	/** Each host as soon as it answered (or was given up), before the builds are named. */
 	onHost?: (reading: HostReading) => void;
-	/** Connections already opening, by host name (main opens them while this code loads). */
-	engines?: ReadonlyMap<string, Promise<Engine>>;
+	/** A host not heard from for a few seconds while it is read (its connect included). */
+	onSilent?: (host: string, silentMs: number) => void;
+	/** The connections, bounded and closed by its owner (main opens them while this code loads); default: a pool of its own, closed at the end. */
+	pool?: HostPool;
 }
 
-/** A host's failure in a few words: the transport's reason, or the error's one line. */
-export function unreachableReason(error: unknown): string {
-	if (error instanceof DaemonUnreachable) {
-		return error.reason;
-	}
-
-	return error instanceof KasmTuiError ? error.message : `unexpected: ${safeText((error as Error)?.message ?? error).slice(0, 200)}`;
-}
-
-/** Rejects once `ms` have passed, running `onLate` first (to cut what is still under way). */
-export async function withDeadline<T>(work: Promise<T>, ms: number, address: string, onLate: () => void): Promise<T> {
-	let timer: NodeJS.Timeout | undefined;
-	const late = new Promise<never>((_resolve, reject) => {
-		timer = setTimeout(() => {
-			onLate();
-			reject(new DaemonUnreachable(address, `no answer within ${ms / 1000} s`));
-		}, ms);
-	});
-	try {
-		return await Promise.race([work, late]);
-	} finally {
-		clearTimeout(timer);
-	}
-}
+export {unreachableReason, withDeadline} from '../hosts/pool.js';
 
 interface Answered {
 	reading: Extract<HostReading, {reachable: true}>;
 	insecureRegistries: string[];
 }
 
-async function readHost(host: FleetHost, options: FleetOptions & {timeoutMs: number}): Promise<Answered | HostReading> {
-	const engine = await (options.engines?.get(host.name) ?? Engine.open(host.target, {timeoutMs: options.timeoutMs}));
+interface ReadContext extends FleetOptions {
+	pool: HostPool;
+	registries: RegistrySession;
+}
+
+async function readHost(host: FleetHost, options: ReadContext): Promise<Answered | HostReading> {
+	const {pool} = options;
+	const began = performance.now();
 	try {
+		// Inside the try: a host that cannot even be opened (TLS files that are no good) is that host's failure.
+		const engine = await pool.connect(host);
 		const [version, info, identity, plugins] = await withDeadline(
 			Promise.all([engine.version(), engine.info(), engine.identity(), listPluginsWithUsage(engine)]),
-			options.timeoutMs,
+			pool.readTimeLeft(host, began),
 			host.target.address,
-			() => engine.close(),
+			() => pool.disconnect(host),
+			pool.readTimeoutMs,
 		);
 		const answered: Answered = {
 			reading: {host, reachable: true, engine: version, daemonId: identity.id, identity, plugins: plugins.map(plugin => ({...plugin, drift: false}))},
@@ -109,17 +96,16 @@ async function readHost(host: FleetHost, options: FleetOptions & {timeoutMs: num
 		options.onHost?.(reading);
 		return reading;
 	} finally {
-		engine.close();
+		pool.disconnect(host);
 	}
 }
 
 /** As `kasm-tui plugins` does: what the ledger does not know yet becomes an `observed` entry, its digest proven while its tag names it. */
-async function observeHost(engine: Engine, plugins: PluginWithUsage[], insecureRegistries: string[], options: FleetOptions & {timeoutMs: number}): Promise<void> {
+async function observeHost(engine: Engine, plugins: PluginWithUsage[], insecureRegistries: string[], options: ReadContext): Promise<void> {
 	try {
 		const ledger = await hostLedger(engine, options);
 		if (unobserved(ledger, plugins).length > 0) {
-			const registry = new RegistryClient({credentials: new DockerCredentials(), insecureRegistries, timeoutMs: options.timeoutMs});
-			await observePlugins({ledger, user: currentUser(), version: packageJson.version, registry}, plugins);
+			await observePlugins({ledger, user: currentUser(), version: packageJson.version, registry: options.registries.clientFor(insecureRegistries)}, plugins);
 		}
 	} catch {
 		// A ledger that cannot be written is said when a change is tried; the listing goes on.
@@ -127,26 +113,32 @@ async function observeHost(engine: Engine, plugins: PluginWithUsage[], insecureR
 }
 
 /**
- * Every host at once, each within its own timeout; then the release tag of each build (one
- * registry lookup per distinct build, shared by the hosts that run it) and the drift marks.
+ * Every host through the pool (at most --parallel connecting at once), each within its own
+ * deadline; then the release tag of each build (one registry lookup per distinct build, shared
+ * by the hosts that run it, every answer asked once for the run) and the drift marks.
  */
 export async function readFleet(hosts: readonly FleetHost[], options: FleetOptions = {}): Promise<HostReading[]> {
-	const timeoutMs = options.timeoutMs ?? fleetTimeoutMs();
-	const answering = hosts.map(async host => readHost(host, {...options, timeoutMs}));
-	// While the hosts answer, the registry client's code loads: the builds are named right after.
-	loadTransport();
-	const answers = await Promise.all(answering);
-	// Copies: what onHost was handed is never changed afterwards (the screen keeps it as it was drawn).
-	const readings = answers.map((answer): HostReading => ('reading' in answer ? {...answer.reading, plugins: answer.reading.plugins.map(plugin => ({...plugin}))} : answer));
-	const registry = new RegistryClient({
-		credentials: new DockerCredentials(),
-		insecureRegistries: [...new Set(answers.flatMap(answer => ('reading' in answer ? answer.insecureRegistries : [])))],
-		timeoutMs,
-	});
-	await nameBuilds(readings, registry);
-	markDrift(readings);
-	markSameDaemons(readings);
-	return readings;
+	const pool = options.pool ?? new HostPool({readTimeoutMs: options.timeoutMs});
+	const registries = new RegistrySession({timeoutMs: pool.readTimeoutMs});
+	const stopWatching = options.onSilent ? pool.watchSilence(options.onSilent) : () => {};
+	try {
+		const answering = hosts.map(async host => readHost(host, {...options, pool, registries}));
+		// While the hosts answer, the registry client's code loads: the builds are named right after.
+		loadTransport();
+		const answers = await Promise.all(answering);
+		// Copies: what onHost was handed is never changed afterwards (the screen keeps it as it was drawn).
+		const readings = answers.map((answer): HostReading => ('reading' in answer ? {...answer.reading, plugins: answer.reading.plugins.map(plugin => ({...plugin}))} : answer));
+		const registry = registries.clientFor([...new Set(answers.flatMap(answer => ('reading' in answer ? answer.insecureRegistries : [])))]);
+		await nameBuilds(readings, registry);
+		markDrift(readings);
+		markSameDaemons(readings);
+		return readings;
+	} finally {
+		stopWatching();
+		if (!options.pool) {
+			pool.close();
+		}
+	}
 }
 
 /** The release tag of each build by content, asked once per repository and build. */

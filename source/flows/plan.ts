@@ -103,6 +103,11 @@ function shellWord(word: string): string {
 	return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+/** A step as an operator says it while waiting on it: `pull` for the step that fetches a build. */
+export function stepWord(step: Step): string {
+	return step.kind === 'upgrade' || step.kind === 'install' ? 'pull' : step.kind;
+}
+
 export function describeStep(step: Step): string {
 	switch (step.kind) {
 		case 'disable': {

@@ -1,5 +1,5 @@
 import {PluginInUse} from '../docker/errors.js';
-import {Engine} from '../docker/engine.js';
+import {HostPool} from '../hosts/pool.js';
 import {relateDaemons, type DaemonIdentity} from '../docker/identity.js';
 import type {FleetHost} from '../hosts/selection.js';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
@@ -10,13 +10,13 @@ import {safeText} from '../text.js';
 import {autoUpdate, skipReason} from './auto-update.js';
 import {buildChange, buildChangeText} from './build-change.js';
 import {openFlowContext, type FlowContext} from './context.js';
-import {fleetTimeoutMs} from '../docker/transport.js';
-import {unreachableReason, withDeadline} from './fleet.js';
+import {RegistrySession} from '../registry/session.js';
+import {unreachableReason, withDeadline} from '../hosts/pool.js';
 import {findPlugin} from './find-plugin.js';
 import {gateBaseline, healthGate, type GateCheck} from './health-gate.js';
 import {ChangedSincePlan} from './look-again.js';
 import {observePlugins} from './observe.js';
-import type {Plan} from './plan.js';
+import {stepWord, type Plan} from './plan.js';
 import {planReinstall, planRollback, planUpgrade} from './planners.js';
 import {unfinishedRefusal} from './recover.js';
 import {orderRollout, stopReason, type HostOutcome, type HostVerdict, type RolloutOrder, type SkipKind, type Stage} from './rollout-plan.js';
@@ -53,6 +53,12 @@ export interface RolloutPlan {
 	jobs: HostJob[];
 	order: RolloutOrder;
 	maxFailed: number;
+	/** The hosts' connections: closed while the plan waits for its confirmation, opened again at each host's stage. */
+	pool: HostPool;
+	/** The pool was made for this plan alone: closeRollout closes it. */
+	ownsPool: boolean;
+	/** The registry's answers for the whole rollout, its plan and its run. */
+	registries: RegistrySession;
 }
 
 export type RolloutEvent =
@@ -61,6 +67,11 @@ export type RolloutEvent =
 	| {kind: 'flow'; host: string; plugin: string; event: FlowEvent}
 	| {kind: 'gate'; host: string; plugin: string; check: GateCheck}
 	| {kind: 'note'; host: string; text: string}
+	/**
+	 * A host under way that has said nothing new for `silentMs` (5 s, 10 s, 20 s…) while doing
+	 * `doing` (`step 2/3, pull`); `stalled` when it talks without progressing.
+	 */
+	| {kind: 'silent'; host: string; silentMs: number; doing: string; stalled: boolean}
 	| {kind: 'outcome'; outcome: HostOutcome}
 	| {kind: 'stopped'; reason: string};
 
@@ -76,7 +87,10 @@ export interface PlanOptions {
 	canaries?: readonly string[];
 	batch?: number;
 	maxFailed?: number;
-	timeoutMs?: number;
+	/** The hosts' connections (their bound, deadlines and closing); default: a pool of the plan's own, closed by closeRollout. */
+	pool?: HostPool;
+	/** A host not heard from for a few seconds while it is planned. */
+	onSilent?: (host: string, silentMs: number) => void;
 }
 
 function skipped(job: Omit<HostJob, 'verdict'>, kind: SkipKind, reason: string): HostJob {
@@ -114,20 +128,28 @@ async function planFor(flow: FlowContext, plugin: PluginWithUsage, request: Excl
 	}
 }
 
-async function planHost(host: FleetHost, request: RolloutRequest, options: PlanOptions & {timeoutMs: number}): Promise<HostJob> {
-	const engine = await Engine.open(host.target, {timeoutMs: options.timeoutMs});
+async function planHost(host: FleetHost, request: RolloutRequest, options: PlanOptions & {pool: HostPool; registries: RegistrySession}): Promise<HostJob> {
+	const {pool} = options;
+	const began = performance.now();
 	let flow: FlowContext;
 	let plugins: PluginWithUsage[];
 	let identity: DaemonIdentity;
 	try {
+		// Inside the try: a host that cannot even be opened (TLS files that are no good, a refused key) is that host's skip.
+		const engine = await pool.connect(host);
 		[flow, plugins, identity] = await withDeadline(
-			Promise.all([openFlowContext({target: host.target, ledgerDir: options.ledgerDir, readOnly: options.readOnly, engine}), listPluginsWithUsage(engine), engine.identity()]),
-			options.timeoutMs,
+			Promise.all([
+				openFlowContext({target: host.target, ledgerDir: options.ledgerDir, readOnly: options.readOnly, engine, registries: options.registries}),
+				listPluginsWithUsage(engine),
+				engine.identity(),
+			]),
+			pool.readTimeLeft(host, began),
 			host.target.address,
-			() => engine.close(),
+			() => pool.disconnect(host),
+			pool.readTimeoutMs,
 		);
 	} catch (error) {
-		engine.close();
+		pool.disconnect(host);
 		return skipped({host}, 'unreachable', `unreachable: ${unreachableReason(error)}`);
 	}
 
@@ -180,12 +202,25 @@ async function planHost(host: FleetHost, request: RolloutRequest, options: PlanO
 }
 
 /**
- * Plans every host at once, each within its own timeout, and orders them. Nothing changes on any
- * daemon (a refusal is recorded in that host's ledger, as a single-host change does).
+ * Plans every host through the pool (at most --parallel connecting at once), each within its own
+ * deadline, and orders them. Nothing changes on any daemon (a refusal is recorded in that host's
+ * ledger, as a single-host change does). The hosts' connections are closed once planned: a
+ * confirmation may take minutes, and each host is reached again at its stage.
  */
 export async function planRollout(hosts: readonly FleetHost[], request: RolloutRequest, options: PlanOptions = {}): Promise<RolloutPlan> {
-	const timeoutMs = options.timeoutMs ?? fleetTimeoutMs();
-	const planned = await Promise.all(hosts.map(async host => planHost(host, request, {...options, timeoutMs})));
+	const pool = options.pool ?? new HostPool();
+	const registries = new RegistrySession({timeoutMs: pool.readTimeoutMs});
+	const stopWatching = options.onSilent ? pool.watchSilence(options.onSilent) : () => {};
+	let planned: HostJob[];
+	try {
+		planned = await Promise.all(hosts.map(async host => planHost(host, request, {...options, pool, registries})));
+	} finally {
+		stopWatching();
+		for (const host of hosts) {
+			pool.disconnect(host);
+		}
+	}
+
 	// Two addresses of one daemon are one host: it is changed once. Clones (one engine ID, another name or data root) are two.
 	const relations = relateDaemons(planned.map(job => ({name: job.host.name, identity: job.identity})));
 	const jobs = planned.map((job, index) => {
@@ -196,7 +231,7 @@ export async function planRollout(hosts: readonly FleetHost[], request: RolloutR
 		jobs.map(job => job.verdict),
 		{canaries: options.canaries, batch: options.batch},
 	);
-	return {request, jobs, order, maxFailed: options.maxFailed ?? 0};
+	return {request, jobs, order, maxFailed: options.maxFailed ?? 0, pool, ownsPool: !options.pool, registries};
 }
 
 /** The order and the stop rule in a line, for the plan the command line and the screen show. */
@@ -211,12 +246,20 @@ export function describeOrder(plan: RolloutPlan): string {
 	return `order: ${parts.join(', then ')}; a health gate after each host; ${stop}, and a failed canary stops it`;
 }
 
-/** Ends every host's connections (an ssh process each). */
+/** Ends every host's connections (an ssh process each); a pool made for the plan alone is closed. */
 export function closeRollout(plan: RolloutPlan): void {
+	if (plan.ownsPool) {
+		plan.pool.close();
+		return;
+	}
+
 	for (const job of plan.jobs) {
-		job.flow?.engine.close();
+		plan.pool.disconnect(job.host);
 	}
 }
+
+/** After ctrl-c, how long a host under way may go without a word before it is given up (one reporting progress goes on). */
+const interruptGraceMs = 5000;
 
 export interface RunRolloutOptions {
 	onEvent?: (event: RolloutEvent) => void;
@@ -236,11 +279,13 @@ function failedOutcome(host: string, error: unknown): HostOutcome {
 	return {host, result: error instanceof FlowFailed && error.outcome === 'failed' ? 'failed' : 'restored', reason};
 }
 
-async function runJob(job: HostJob, plan: RolloutPlan, options: RunRolloutOptions): Promise<HostOutcome> {
+async function runJob(job: HostJob, plan: RolloutPlan, options: RunRolloutOptions & {doing: (what: string) => void}): Promise<HostOutcome> {
 	const {flow} = job;
 	const host = job.host.name;
 	const emit = options.onEvent ?? (() => {});
 	const settleMs = options.settleMs ?? 5000;
+	// A restart that went away during an undo is waited for, but no longer than a step may take.
+	const patienceMs = Math.min(90_000, plan.pool.stepTimeoutMs);
 	emit({kind: 'host-started', host});
 	const gateFor = async (plugin: PluginWithUsage) => {
 		const baseline = await gateBaseline(flow!.engine, plugin, check => emit({kind: 'gate', host, plugin: plugin.name, check}));
@@ -254,6 +299,10 @@ async function runJob(job: HostJob, plan: RolloutPlan, options: RunRolloutOption
 	};
 
 	try {
+		options.doing('connecting');
+		// Reached again at its stage, through the pool: its connections were closed while the plan waited.
+		await plan.pool.connect(job.host);
+		options.doing('health checks before the change');
 		if (plan.request.action === 'auto-update') {
 			const plugins = await listPluginsWithUsage(flow!.engine);
 			const gates = new Map<string, (name: string) => Promise<void>>();
@@ -264,6 +313,7 @@ async function runJob(job: HostJob, plan: RolloutPlan, options: RunRolloutOption
 			const outcomes = await autoUpdate(flow!, (plugin, event) => emit({kind: 'flow', host, plugin, event}), {
 				signal: options.signal,
 				gate: async plugin => gates.get(plugin)?.(plugin),
+				patienceMs,
 			});
 			const failed = outcomes.filter(outcome => outcome.result === 'failed');
 			if (failed.length > 0) {
@@ -280,6 +330,7 @@ async function runJob(job: HostJob, plan: RolloutPlan, options: RunRolloutOption
 		const result = await runPlan(flow!, hostPlan, event => emit({kind: 'flow', host, plugin: hostPlan.origin.name, event}), {
 			signal: options.signal,
 			gate: async () => gate(hostPlan.destination.name),
+			patienceMs,
 		});
 		// As every single-host result does: the release it left and the one it runs now.
 		const change = result.plugin ? await buildChange(flow!, hostPlan, result.plugin, result.entry.identity.digest) : undefined;
@@ -299,6 +350,42 @@ function interrupted(signal: AbortSignal | undefined): string | undefined {
  * asked; once it says stop, or the signal is aborted, the hosts not started are reported so.
  */
 export async function runRollout(plan: RolloutPlan, options: RunRolloutOptions = {}): Promise<RolloutReport> {
+	const given = options.onEvent ?? (() => {});
+	// What each host under way is doing, for a silent host's line: `step 2/3, pull`.
+	const doing = new Map<string, string>();
+	const emit = (event: RolloutEvent) => {
+		if (event.kind === 'flow' && event.event.kind === 'step') {
+			doing.set(event.host, `step ${event.event.index + 1}/${event.event.count}, ${stepWord(event.event.step)}`);
+		} else if (event.kind === 'flow' && event.event.kind === 'undo') {
+			doing.set(event.host, `undo: ${stepWord(event.event.step)}`);
+		} else if (event.kind === 'gate') {
+			doing.set(event.host, 'health gate');
+		} else if (event.kind === 'outcome') {
+			doing.delete(event.outcome.host);
+		}
+
+		given(event);
+	};
+
+	const stopWatching = plan.pool.watchSilence((host, silentMs, stalled) => {
+		const what = doing.get(host);
+		if (what) {
+			given({kind: 'silent', host, silentMs, doing: what, stalled});
+		}
+	});
+	// ctrl-c: a host that says nothing is given up within seconds; one that reports progress finishes its step.
+	const hurry = () => plan.pool.hurry(interruptGraceMs);
+	options.signal?.addEventListener('abort', hurry, {once: true});
+	try {
+		return await runStages(plan, {...options, onEvent: emit}, doing);
+	} finally {
+		stopWatching();
+		options.signal?.removeEventListener('abort', hurry);
+		plan.pool.calm();
+	}
+}
+
+async function runStages(plan: RolloutPlan, options: RunRolloutOptions, doing: Map<string, string>): Promise<RolloutReport> {
 	const emit = options.onEvent ?? (() => {});
 	const outcomes = new Map<string, HostOutcome>();
 	for (const job of plan.jobs) {
@@ -326,7 +413,7 @@ export async function runRollout(plan: RolloutPlan, options: RunRolloutOptions =
 		emit({kind: 'stage', stage, index, count: plan.order.stages.length});
 		const results = await Promise.all(
 			stage.hosts.map(async host => {
-				const outcome = await runJob(plan.jobs.find(job => job.host.name === host)!, plan, options);
+				const outcome = await runJob(plan.jobs.find(job => job.host.name === host)!, plan, {...options, doing: what => doing.set(host, what)});
 				outcomes.set(host, outcome);
 				emit({kind: 'outcome', outcome});
 				return outcome;

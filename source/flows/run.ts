@@ -3,13 +3,13 @@ import {disablePlugin, enablePlugin, inspectPlugin, pluginPrivileges, pullPlugin
 import type {Plugin} from '../docker/plugins.js';
 import {keepsBuild} from './describe.js';
 import {lookAgain} from './look-again.js';
-import {DaemonError, DaemonUnreachable, KasmTuiError, PluginNotFound, type ExitCode} from '../errors.js';
+import {DaemonError, DaemonUnreachable, HostStoppedAnswering, isSilence, KasmTuiError, PluginNotFound, type ExitCode} from '../errors.js';
 import type {LedgerEntry, LedgerOutcome} from '../ledger/entry.js';
 import {debug} from '../debug.js';
 import {sameBuild} from '../registry/same-build.js';
 import {safeText} from '../text.js';
 import {pullAuth, type FlowContext} from './context.js';
-import {describeStep, shownSetting, type Plan, type Step} from './plan.js';
+import {describeStep, shownSetting, stepWord, type Plan, type Step} from './plan.js';
 
 /** What a running flow reports: each step as it starts, pull progress, each undo. */
 export type FlowEvent =
@@ -41,6 +41,8 @@ export class FlowFailed extends KasmTuiError {
 		readonly plugin: string,
 		/** What the plugin is now, in words. */
 		readonly state: string,
+		/** The host stopped answering in the middle of it: what it did is not known until it answers. */
+		readonly silence = false,
 		/** What made the step fail (the daemon's error), for a caller that can do something about it. */
 		readonly failure?: unknown,
 	) {
@@ -161,7 +163,7 @@ export function isStaleContainer(error: unknown): boolean {
 	return error instanceof DaemonError && /\bid already in use\b/i.test(error.message);
 }
 
-/** How long putting a plugin back waits for a daemon that went away (a restart) to answer again. */
+/** How long putting a plugin back waits for a daemon that went away (a restart) to answer again; a rollout waits no longer than a step may take. */
 const daemonPatienceMs = 90_000;
 /** How long a change that is done waits to read the plugin back from a daemon that went away. */
 const readBackPatienceMs = 10_000;
@@ -180,7 +182,7 @@ async function runsAnotherBuild(inspect: () => Promise<{diffIds: string[]} | und
  * leave the plugin disabled. Once the daemon has been lost, its 5xx answers (containerd not
  * back yet) are waited out too; other refusals are final.
  */
-async function patiently<T>(work: () => Promise<T>, daemon: {lost: boolean; deadline?: number}, onWait: () => void = () => {}): Promise<T> {
+async function patiently<T>(work: () => Promise<T>, daemon: {lost: boolean; deadline?: number; patienceMs?: number}, onWait: () => void = () => {}): Promise<T> {
 	for (;;) {
 		try {
 			return await work();
@@ -189,7 +191,7 @@ async function patiently<T>(work: () => Promise<T>, daemon: {lost: boolean; dead
 			// A container the restart left behind never goes by itself: that is for `recover`.
 			const transient =
 				error instanceof DaemonUnreachable || (daemon.lost && error instanceof DaemonError && (error.statusCode ?? 0) >= 500 && !isStaleContainer(error));
-			daemon.deadline ??= Date.now() + daemonPatienceMs;
+			daemon.deadline ??= Date.now() + (daemon.patienceMs ?? daemonPatienceMs);
 			if (!transient || Date.now() > daemon.deadline) {
 				throw error;
 			}
@@ -270,6 +272,8 @@ export interface RunOptions {
 	 * failed step, and every step done is undone, the enable included.
 	 */
 	gate?: () => Promise<void>;
+	/** How long an undo waits for a daemon that went away (a restart) to answer again; default 90 s. */
+	patienceMs?: number;
 	/**
 	 * The `started` entry of a change that died, which this run (a recover) settles: if this run
 	 * dies too, what must be brought back is still what that change had, so its `started` entry
@@ -282,7 +286,7 @@ export async function runPlan(
 	context: FlowContext,
 	plan: Plan,
 	report: (event: FlowEvent) => void = () => {},
-	{signal, gate, recovers}: RunOptions = {},
+	{signal, gate, patienceMs = daemonPatienceMs, recovers}: RunOptions = {},
 ): Promise<FlowResult> {
 	if (plan.refusal) {
 		throw plan.refusal;
@@ -343,7 +347,9 @@ export async function runPlan(
 					continue;
 				}
 
-				failure = error;
+				// Said where it went quiet: the operator's recover starts from there.
+				failure =
+					error instanceof HostStoppedAnswering ? new HostStoppedAnswering(error.address, error.silentMs, `step ${index + 1}/${plan.steps.length} (${stepWord(step)})`, error.stalled) : error;
 				failedStep = step;
 				debug('flow', `${plan.action} step ${index + 1} failed; undoing ${done.length} step(s)`, {attempt, error});
 				break;
@@ -351,12 +357,29 @@ export async function runPlan(
 		}
 
 		if (failure !== undefined) {
-			const daemon = {lost: failure instanceof DaemonUnreachable};
+			const silence = isSilence(failure);
+			// A host that stopped answering is undone only if it answers again at once (on new
+			// connections: a frozen link goes with the old ones); else nothing more is asked of it.
+			if (silence && !(await context.engine.answersAgain())) {
+				const cause = safeText((failure as Error).message);
+				const state = `its state is not known: ${cause}`;
+				context.ledger.append({...baseEntry(context, plan), time: new Date().toISOString(), name: origin.name, identity: origin.identity, outcome: 'failed', error: cause, attempt});
+				throw new FlowFailed(
+					`${plan.action} of ${origin.name} failed: ${cause}; its state is not known (it does not answer, so it could not be put back): run "kasm-tui recover ${origin.name}" once it answers`,
+					'failed',
+					origin.name,
+					state,
+					true,
+					failure,
+				);
+			}
+
+			const daemon = {lost: failure instanceof DaemonUnreachable, patienceMs};
 			let told = false;
 			const tellWaiting = () => {
 				if (!told) {
 					told = true;
-					report({kind: 'warning', text: `the daemon does not answer: waiting up to ${daemonPatienceMs / 1000} s for it to put ${origin.name} back`});
+					report({kind: 'warning', text: `the daemon does not answer: waiting up to ${Math.round(patienceMs / 1000)} s for it to put ${origin.name} back`});
 				}
 			};
 
@@ -398,7 +421,7 @@ export async function runPlan(
 				error: cause,
 				attempt,
 			});
-			throw new FlowFailed(`${plan.action} of ${origin.name} failed: ${cause}; ${said}`, outcome, origin.name, state, failure);
+			throw new FlowFailed(`${plan.action} of ${origin.name} failed: ${cause}; ${said}`, outcome, origin.name, state, silence, failure);
 		}
 
 		// Every step is done: the change happened, whatever the daemon does now. Reading the plugin back

@@ -53,6 +53,8 @@ export interface RegistryClientOptions {
 	timeoutMs?: number;
 	/** The largest answer read; default 10 MB. */
 	maxBodyBytes?: number;
+	/** Answers shared with the run's other clients (a fleet's hosts): each asked once. Default: none kept. */
+	answers?: RegistryAnswers;
 }
 
 interface RequestSpec {
@@ -67,6 +69,27 @@ interface Answer {
 	response: Response;
 	url: URL;
 	body: Buffer;
+}
+
+/**
+ * The registry's answers for one run (a fleet read, or a rollout's plan and run), kept by what was
+ * asked (method, URL, accepted types): a repository's tags and a manifest are read once however
+ * many hosts run the plugin. Not for a screen's lifetime: a tag moves, and the next run must see it.
+ */
+export class RegistryAnswers {
+	private readonly kept = new Map<string, Promise<Answer>>();
+
+	/** @internal The answer to `key`, asked once; a failure is not kept. */
+	once(key: string, ask: () => Promise<Answer>): Promise<Answer> {
+		let pending = this.kept.get(key);
+		if (!pending) {
+			pending = ask();
+			this.kept.set(key, pending);
+			pending.catch(() => this.kept.delete(key));
+		}
+
+		return pending;
+	}
 }
 
 const tagPattern = /^[\w][\w.-]{0,127}$/;
@@ -104,8 +127,10 @@ export class RegistryClient {
 	private readonly maxBodyBytes: number;
 	private readonly auth: RegistryAuth;
 	private readonly builds = new Map<string, Promise<RegistryBuild>>();
+	private readonly answers?: RegistryAnswers;
 
 	constructor(options: RegistryClientOptions = {}) {
+		this.answers = options.answers;
 		this.insecureRegistries = options.insecureRegistries ?? [];
 		this.timeoutMs = options.timeoutMs ?? 30_000;
 		this.maxBodyBytes = options.maxBodyBytes ?? 10_000_000;
@@ -294,10 +319,19 @@ export class RegistryClient {
 		);
 	}
 
-	/** One request with auth: a 401 teaches us the registry's scheme, and we try once more with credentials. */
+	/** One request, or its answer kept for the run when the client shares answers. */
 	private async request(target: RepositoryName, path: string | URL, spec: RequestSpec): Promise<Answer> {
+		const url = typeof path === 'string' ? new URL(path, registryOrigin(target.registry, this.insecureRegistries)) : path;
+		if (!this.answers) {
+			return this.ask(target, url, spec);
+		}
+
+		return this.answers.once(`${spec.method} ${url.href} ${spec.accept ?? ''}`, async () => this.ask(target, url, spec));
+	}
+
+	/** One request with auth: a 401 teaches us the registry's scheme, and we try once more with credentials. */
+	private async ask(target: RepositoryName, url: URL, spec: RequestSpec): Promise<Answer> {
 		const {registry} = target;
-		const url = typeof path === 'string' ? new URL(path, registryOrigin(registry, this.insecureRegistries)) : path;
 		const scope = `repository:${target.repository}:pull`;
 		const options = this.sendOptions(registry);
 		try {

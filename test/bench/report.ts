@@ -1,5 +1,6 @@
 import type {MemoryResult, SessionResult} from './screen-bench.js';
 import type {SeedTimes} from './seed.js';
+import type {ScaleFigures} from './fleet-scale.js';
 import type {Stats} from './timing.js';
 
 export interface ApiCount {
@@ -74,6 +75,8 @@ export interface BenchResults {
 		singleExecutable: {firstFullFrame: Stats; settled: Stats};
 		headless: Record<string, Stats>;
 	};
+	/** The fleet at scale (many daemons, over their sockets and over ssh across a slow link); alone with --stage fleet-scale. */
+	scale?: ScaleFigures;
 	/** With --profile: self time per package or bundle chunk. */
 	profiles?: Record<string, {file: string; totalMs: number; byOwner: Array<[string, number]>} | undefined>;
 }
@@ -96,7 +99,6 @@ function table(rows: string[][], header: string[]): string {
 export function printReport(results: BenchResults): void {
 	const out: string[] = [];
 	const {machine, seed, headless, screen, session} = results;
-	const h = (label: string) => headless[label]!;
 	out.push(
 		'',
 		`kasm-tui benchmark  ${machine.date}`,
@@ -104,6 +106,16 @@ export function printReport(results: BenchResults): void {
 		`${machine.dockerd}; client ${machine.dockerCli}; kasm-tui ${machine.commit}, ${machine.cli} bundle ${Math.round(machine.cliBytes / 1024)} KiB`,
 		`${machine.executable}: ${mib(machine.executableBytes / 1024 ** 2)} (${machine.executableBytes} bytes), Node ${machine.executableNode} inside, sha256 ${machine.executableSha256}`,
 		'',
+	);
+	// --stage fleet-scale: the scale stage alone.
+	if (!headless) {
+		out.push(...scaleLines(results.scale!), ...footerLines(results));
+		process.stdout.write(out.join('\n') + '\n');
+		return;
+	}
+
+	const h = (label: string) => headless[label]!;
+	out.push(
 		`Seed: ${seed.counted.plugins} plugins enabled, ${seed.counted.imageRows} image rows (${seed.counted.imageIds} builds), ${seed.counted.containers} containers, ${seed.counted.networks} networks in ${ms(seed.ms.total)}` +
 			` (push builds ${ms(seed.ms.pushBuilds ?? 0)}, install plugins ${ms(seed.ms.installPlugins ?? 0)}, import ${ms(seed.ms.importImages ?? 0)}, tag ${ms(seed.ms.tagImages ?? 0)},` +
 			` containers ${ms(seed.ms.createContainers ?? 0)}, networks ${ms(seed.ms.createNetworks ?? 0)}); +${seed.scale.manyPlugins - seed.scale.plugins} plugins in ${ms(seed.ms.morePlugins ?? 0)}`,
@@ -289,9 +301,67 @@ export function printReport(results: BenchResults): void {
 					]
 				: [],
 		),
+		...(results.scale ? scaleLines(results.scale) : []),
+		...footerLines(results),
+	);
+	process.stdout.write(out.join('\n') + '\n');
+}
+
+function footerLines(results: BenchResults): string[] {
+	return [
 		`Machine busy just before measuring: ${results.busyBeforeMeasuring.map(share => `${(share * 100).toFixed(0)} %`).join(', then ')} of all cores` +
 			(Math.max(...results.busyBeforeMeasuring) > 0.15 ? ' (not quiet: something else was running, the times may be inflated)' : ' (quiet)'),
 		`Whole run ${results.wallSeconds?.toFixed(0) ?? '?'} s; processes left behind after the sandbox stopped: ${results.leftoverProcesses ?? '?'}`,
+	];
+}
+
+/** The fleet at scale, each figure beside the issue's target for it. */
+function scaleLines(scale: ScaleFigures): string[] {
+	const stat = (label: string, value: Stats, note = '') => [label, ms(value.median), ms(value.p95), ms(value.min), String(value.runs), note];
+	const met = (value: number, limit: number) => (value <= limit ? 'met' : 'MISSED');
+	const unixOne = scale.unix['1']!.median;
+	const unixAll = scale.unix[String(scale.hosts)]!.median;
+	const sshAll = scale.ssh[String(scale.hosts)]!.median;
+	const slowest = scale.sshSingle.slowest;
+	const rollouts = scale.rollout.map(
+		(run, index) =>
+			`  ${String(run.hosts).padStart(2)} host${run.hosts === 1 ? ' ' : 's'}, settle ${run.settleSeconds} s, ${index % 2 === 0 ? 'up  ' : 'back'}: wall ${ms(run.wallMs)} = planning ${ms(run.planMs)} + checks before each stage's first step ${ms(run.checksMs)} + ${run.stages} stage${run.stages === 1 ? '' : 's'} of the hosts' own steps ${ms(run.ownStepsMs)} + the rest ${ms(run.overheadMs - run.planMs - run.checksMs)};` +
+			` overhead ${ms(run.overheadMs)} = ${((run.overheadMs / run.ownStepsMs) * 100).toFixed(1)} % of the own steps, ${(((run.overheadMs - run.checksMs) / (run.ownStepsMs + run.checksMs)) * 100).toFixed(1)} % with the checks counted as the hosts' own` +
+			`${run.hosts === scale.hosts ? ` (target ≤ 10 %: ${met(run.overheadMs / run.ownStepsMs, 0.1)})` : ' (a rollout\'s fixed cost)'}; ${run.done}/${run.hosts} done`,
 	);
-	process.stdout.write(out.join('\n') + '\n');
+	return [
+		`The fleet at scale: ${scale.hosts} daemons (Debian's 20.10, a key each), each over its socket and over ssh:// through an sshd of its own behind a relay holding each chunk ${scale.delayMs} ms each way`,
+		table(
+			[
+				...Object.entries(scale.unix).map(([hosts, value]) =>
+					stat(`fleet plugins --json, ${hosts} over unix`, value, hosts === String(scale.hosts) ? `${times(unixAll / unixOne)} one host (target ≤ 2×: ${met(unixAll / unixOne, 2)})` : ''),
+				),
+				...Object.entries(scale.ssh).map(([hosts, value]) =>
+					stat(
+						`fleet plugins --json, ${hosts} over ssh`,
+						value,
+						hosts === String(scale.hosts) ? `${times(sshAll / slowest)} the slowest single host (target ≤ 1.5×: ${met(sshAll / slowest, 1.5)}); --parallel 16` : '',
+					),
+				),
+				stat(`the same, --parallel ${scale.hosts}`, scale.sshAllAtOnce, `${times(scale.sshAllAtOnce.median / slowest)} the slowest single host: every host connecting at once`),
+				stat(`fleet screen over ssh: first frame with a host`, scale.screen.firstFrame, 'the first host that answered drawn'),
+				stat(`fleet screen over ssh: complete frame`, scale.screen.completeFrame, `every host live, the ${scale.hosts}-column matrix drawn`),
+			],
+			['command', 'median', 'p95', 'min', 'runs', 'note'],
+		),
+		`Each host alone over ssh (median of ${scale.sshSingle.runsEach} runs each): slowest ${ms(slowest)}, median ${ms(scale.sshSingle.medianOfHosts)}, fastest ${ms(scale.sshSingle.fastest)}`,
+		'',
+		table(
+			Object.entries(scale.dockerFloor).map(([label, value]) => {
+				const [way, hosts] = label.split(' ');
+				const one = scale.dockerFloor[`${way} 1`]!.median;
+				return stat(`docker -H … plugin ls, ${hosts} over ${way}${hosts === '1' ? '' : ', one process a host at once'}`, value, hosts === '1' ? '' : `${times(value.median / one)} one host: the machine's own floor for the ratio above`);
+			}),
+			['the docker CLI, the same hosts', 'median', 'p95', 'min', 'runs', 'note'],
+		),
+		'',
+		`Rollouts over the hosts' sockets, --batch 8: own steps are each stage from its first host's first step to its last host's outcome (health gate included); overhead is the rest of the wall time, Node's start and planning included:`,
+		...rollouts,
+		'',
+	];
 }

@@ -24,6 +24,7 @@ import {isFleetFrame, startBenchFleet, type BenchFleet} from './fleet-bench.js';
 import {firstFrameRun, memorySession, openScreens, ptyFloorRun, screens, session, type FirstFrameRun, type ScreenTarget} from './screen-bench.js';
 import {createContainers, createNetworks, installPlugins, pluginName, pushBuilds, seedImages, type SeedTimes} from './seed.js';
 import {stats, timeCommands, timeOnce, type Command} from './timing.js';
+import {scaleFigures, startScaleFleet, type ScaleFigures, type ScaleFleet} from './fleet-scale.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..', '..');
@@ -43,6 +44,9 @@ const {values: options} = parseArgs({
 		containers: {type: 'string', default: '200'},
 		networks: {type: 'string', default: '20'},
 		profile: {type: 'string'},
+		stage: {type: 'string', default: process.env.KASM_TUI_BENCH_STAGE ?? 'all'},
+		'scale-hosts': {type: 'string', default: '24'},
+		'scale-runs': {type: 'string', default: '5'},
 		help: {type: 'boolean', short: 'h'},
 	},
 });
@@ -62,6 +66,10 @@ if (options.help) {
 			'                       .cpuprofile files to DIR and print where their time goes (not timed); the',
 			'                       source-mapped build they point into stays in node_modules/.cache/kasm-tui/',
 			'  --plugins N --many-plugins N --images N --containers N --networks N   the seed (20, 100, 500, 200, 20)',
+			'  --stage fleet-scale  only the fleet at scale (env KASM_TUI_BENCH_STAGE; npm run bench:fleet): no seed,',
+			'                       no executable needed (default: all, the scale stage last)',
+			'  --scale-hosts N      daemons of the scale stage, each reached over its socket and over ssh (default 24)',
+			'  --scale-runs N       runs of each fleet command and screen starts at scale, after a warm-up (default 5)',
 			'',
 		].join('\n'),
 	);
@@ -69,6 +77,13 @@ if (options.help) {
 }
 
 const count = (name: keyof typeof options) => Number(options[name]);
+if (!['all', 'fleet-scale'].includes(options.stage!)) {
+	process.stderr.write(`--stage takes all or fleet-scale, not "${options.stage}"\n`);
+	process.exit(2);
+}
+
+/** Only the fleet at scale: it needs neither the seed nor the single executable. */
+const scaleOnly = options.stage === 'fleet-scale';
 const builtCli = path.resolve(options.cli ?? path.join(root, 'dist', 'cli.js'));
 /**
  * The bin measured is a copy of the build taken now, so a rebuild while the benchmark runs (the
@@ -98,6 +113,9 @@ let sandbox: Sandbox | undefined;
 let proxy: ApiProxy | undefined;
 let api: EngineApi | undefined;
 let fleet: BenchFleet | undefined;
+let scaleFleet: ScaleFleet | undefined;
+/** The scale stage's daemons' folders, kept after they stop: nothing may still run from them at the end. */
+const scaleFolders: string[] = [];
 let stopping: Promise<void> | undefined;
 
 /** Ends what this run started, by process id: screens, the proxy, then the sandbox (plugins first). */
@@ -111,6 +129,7 @@ async function stopEverything(): Promise<void> {
 		api?.close();
 		await proxy?.close().catch(() => {});
 		await fleet?.stop();
+		await scaleFleet?.stop();
 		if (sandbox) {
 			const began = Date.now();
 			await sandbox.stop();
@@ -151,7 +170,7 @@ function machine() {
 		memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
 		kernel: os.release(),
 		node: process.version,
-		executableNode: execFileSync(node24, ['--version'], {encoding: 'utf8'}).trim(),
+		executableNode: scaleOnly ? 'not measured' : execFileSync(node24, ['--version'], {encoding: 'utf8'}).trim(),
 		dockerd: version('dockerd', ['--version']),
 		dockerCli: version('docker', ['--version']),
 		cli: builtCli.startsWith(root + path.sep) ? path.relative(root, builtCli) : builtCli,
@@ -160,8 +179,8 @@ function machine() {
 			.filter(entry => entry.isFile() && !entry.parentPath.startsWith(path.dirname(executable)))
 			.reduce((sum, entry) => sum + fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name)).size, 0),
 		executable: builtExecutable.startsWith(root + path.sep) ? path.relative(root, builtExecutable) : builtExecutable,
-		executableBytes: fs.statSync(executable).size,
-		executableSha256: createHash('sha256').update(fs.readFileSync(executable)).digest('hex'),
+		executableBytes: scaleOnly ? 0 : fs.statSync(executable).size,
+		executableSha256: scaleOnly ? 'not measured' : createHash('sha256').update(fs.readFileSync(executable)).digest('hex'),
 		commit: version('git', ['-C', treeRoot, 'describe', '--always', '--dirty']),
 	};
 }
@@ -262,15 +281,17 @@ async function main(): Promise<BenchResults> {
 		throw new Error(`${builtCli} does not exist: run "npm run build" first (npm run bench does)`);
 	}
 
-	if (!fs.existsSync(builtExecutable)) {
+	if (!scaleOnly && !fs.existsSync(builtExecutable)) {
 		throw new Error(`${builtExecutable} does not exist: run "npm run package" first (npm run bench does)`);
 	}
 
 	// The bundle only: an executable beside it in dist/ is copied on its own.
 	fs.cpSync(path.dirname(builtCli), snapshotDir, {recursive: true, filter: file => !file.endsWith('kasm-tui-linux-x64')});
-	fs.mkdirSync(path.dirname(executable), {recursive: true});
-	fs.copyFileSync(builtExecutable, executable);
-	fs.chmodSync(executable, 0o755);
+	if (!scaleOnly) {
+		fs.mkdirSync(path.dirname(executable), {recursive: true});
+		fs.copyFileSync(builtExecutable, executable);
+		fs.chmodSync(executable, 0o755);
+	}
 
 	const results: BenchResults = {machine: machine()} as BenchResults;
 	log(`starting a sandbox…`);
@@ -278,6 +299,13 @@ async function main(): Promise<BenchResults> {
 	const box = sandbox;
 	api = new EngineApi(box.state.socket);
 	const env = benchEnv(box);
+	if (scaleOnly) {
+		results.busyBeforeMeasuring = [];
+		log('pushing plugin builds…');
+		await pushBuilds(box);
+		results.scale = await scaleStage(box, env);
+		return results;
+	}
 	const scale = {plugins: count('plugins'), manyPlugins: count('many-plugins'), images: count('images'), containers: count('containers'), networks: count('networks')};
 
 	// --- Seed -------------------------------------------------------------------------------
@@ -395,7 +423,21 @@ async function main(): Promise<BenchResults> {
 	const manyFigures = (runs: FirstFrameRun[]) => ({firstFullFrame: stats(runs.map(run => run.firstFullFrameMs)), settled: stats(runs.map(run => run.settledMs))});
 	results.screenMany = manyFigures(manyStarts!);
 	results.screenManyExecutable = manyFigures(manyStartsExecutable!);
+
+	// --- The fleet at scale ------------------------------------------------------------------
+	results.scale = await scaleStage(box, env);
 	return results;
+
+	/** The fleet at scale: its daemons started, measured, and stopped before the next stage. */
+	async function scaleStage(box: Sandbox, env: NodeJS.ProcessEnv): Promise<ScaleFigures> {
+		scaleFleet = await startScaleFleet(box, env, {hosts: count('scale-hosts'), log});
+		scaleFolders.push(...scaleFleet.folders);
+		results.busyBeforeMeasuring.push(await waitForQuietMachine());
+		const figures = await scaleFigures(scaleFleet, {cli, runs: count('scale-runs'), log, screen: {columns: 120, rows: 40}});
+		await scaleFleet.stop();
+		scaleFleet = undefined;
+		return figures;
+	}
 }
 
 /**
@@ -547,6 +589,7 @@ try {
 	const leftovers = [
 		...(dir ? processesWith(dir) : []),
 		...(fleet?.folders ?? []).flatMap(folder => processesWith(folder)),
+		...scaleFolders.flatMap(folder => processesWith(folder)),
 		...processesInCgroups(pluginIds),
 		...PtyScreen.started.filter(pid => isAlive(pid) && /^script |node|kasm-tui-linux-x64/.test(commandLine(pid))),
 	];

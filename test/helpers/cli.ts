@@ -84,3 +84,46 @@ export function runCliInterrupted(args: string[], when: string): Promise<CliResu
 		child.on('close', code => resolve({code, stdout, stderr}));
 	});
 }
+
+export interface WatchedRun extends CliResult {
+	signal: NodeJS.Signals | null;
+	/** When it exited (Date.now()). */
+	endedAt: number;
+}
+
+/**
+ * Runs the built `kasm-tui` with no terminal, calling `onLine` with each line of its standard
+ * error as it comes (to act mid-run: freeze a host, send ctrl-c); killed after `timeoutMs`.
+ */
+export function runCliWatching(
+	args: string[],
+	{env, onLine, timeoutMs = 180_000}: {env?: NodeJS.ProcessEnv; onLine: (line: string, child: ReturnType<typeof spawn>) => void; timeoutMs?: number},
+): Promise<WatchedRun> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(kasmTuiCommand[0]!, [...kasmTuiCommand.slice(1), ...args], {
+			stdio: ['ignore', 'pipe', 'pipe'],
+			env: {...process.env, DOCKER_HOST: '', DOCKER_CONTEXT: '', KASM_TUI_LEDGER_DIR: testLedgerDir, KASM_TUI_CONFIG_DIR: testConfigDir, ...env},
+		});
+		let stdout = '';
+		let stderr = '';
+		let pending = '';
+		child.stdout.on('data', chunk => {
+			stdout += chunk;
+		});
+		child.stderr.on('data', chunk => {
+			stderr += chunk;
+			pending += chunk;
+			const lines = pending.split('\n');
+			pending = lines.pop() ?? '';
+			for (const line of lines) {
+				onLine(line, child);
+			}
+		});
+		const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+		child.on('error', reject);
+		child.on('close', (code, signal) => {
+			clearTimeout(timer);
+			resolve({code, signal, stdout, stderr, endedAt: Date.now()});
+		});
+	});
+}

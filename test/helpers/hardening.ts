@@ -227,6 +227,79 @@ export function huge(megabytes: number, filler = ' ', headers: http.OutgoingHttp
 	};
 }
 
+export interface DelayingProxy {
+	/** The socket kasm-tui is pointed at. */
+	socketPath: string;
+	/** Each connection: when it was taken, and when its first answer byte was passed on. */
+	connections: Array<{acceptedAt: number; answeredAt?: number}>;
+	close(): Promise<void>;
+}
+
+/**
+ * A byte relay on a unix socket in front of a daemon's socket that holds the first answer of
+ * each connection for `delayMs`: a host slow to connect, whose connecting can be seen from outside.
+ */
+export async function startDelayingProxy(upstream: string, socketPath: string, delayMs: number): Promise<DelayingProxy> {
+	const sockets = new Set<net.Socket>();
+	const state: DelayingProxy = {
+		socketPath,
+		connections: [],
+		close: async () => {
+			for (const socket of sockets) {
+				socket.destroy();
+			}
+
+			await new Promise<void>(resolve => server.close(() => resolve()));
+		},
+	};
+	const server = net.createServer(client => {
+		const connection: DelayingProxy['connections'][number] = {acceptedAt: Date.now()};
+		state.connections.push(connection);
+		const daemon = net.connect(upstream);
+		for (const socket of [client, daemon]) {
+			sockets.add(socket);
+			socket.on('close', () => sockets.delete(socket));
+			socket.on('error', () => {
+				client.destroy();
+				daemon.destroy();
+			});
+		}
+
+		client.pipe(daemon);
+		daemon.once('data', first => {
+			daemon.pause();
+			setTimeout(() => {
+				connection.answeredAt = Date.now();
+				client.write(first);
+				daemon.pipe(client);
+				daemon.resume();
+			}, delayMs);
+		});
+		client.on('close', () => daemon.destroy());
+		daemon.on('close', () => client.destroy());
+	});
+	await new Promise<void>(resolve => server.listen(socketPath, resolve));
+	return state;
+}
+
+/** The most intervals open at one moment. */
+export function mostAtOnce(intervals: Array<{from: number; to: number}>): number {
+	const edges = intervals.flatMap(({from, to}) => [
+		{at: from, change: 1},
+		{at: to, change: -1},
+	]);
+	// An interval that ends as another begins does not overlap it.
+	edges.sort((a, b) => a.at - b.at || a.change - b.change);
+	let open = 0;
+	let most = 0;
+	for (const edge of edges) {
+		open += edge.change;
+		most = Math.max(most, open);
+	}
+
+	return most;
+}
+
 const manifestV2 = 'application/vnd.docker.distribution.manifest.v2+json';
 
 /** A tag's manifest as the registry holds it: its bytes, and the digests of its config and layers. */

@@ -10,6 +10,8 @@ import {TmuxScreen} from '../helpers/tmux.js';
 import {moveTag, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {useFleetBed} from '../sandbox/fleet-bed.js';
 import {uniqueName} from '../sandbox/shared.js';
+import {isAlive} from '../sandbox/processes.js';
+import {waitUntil} from '../helpers/hardening.js';
 
 /**
  * The fleet screen on real daemons: the services the screen runs on (readFleet, each host's
@@ -21,7 +23,16 @@ const bed = await useFleetBed();
 const {sandbox, leftovers, bravo, charlie, hostFlags, daemons, rollingEverywhere, ledgerOf} = bed;
 // In-process, the screen's services find the bed's ssh config, docker contexts and settings as the bin does.
 Object.assign(process.env, bed.env);
-afterEach(() => cleanup());
+// Every in-process screen's services end their connections once its test is over, as quitting does.
+const opened: Array<{close(): void}> = [];
+afterEach(() => {
+	cleanup();
+	for (const services of opened.splice(0)) {
+		services.close();
+	}
+});
+/** The ssh processes kasm-tui started through the bed that still run. */
+const sshAlive = () => bed.ssh.started().filter(started => isAlive(started.pid));
 
 const fourHosts = () => selectHosts({hosts: [hostFlags.alpha[1]!, hostFlags.bravo[1]!, hostFlags.down[1]!], contexts: ['charlie']}, {env: process.env});
 const size = {columns: 200, rows: 50};
@@ -29,6 +40,7 @@ const size = {columns: 200, rows: 50};
 /** The screen on the four hosts, with what readFleet handed it, in the order it came. */
 function openFleet(ledgerDir: string, options: {canaries?: string[]} = {}) {
 	const services = createFleetServices(fourHosts(), {readOnly: false, ledgerDir, rollout: {canaries: options.canaries ?? []}});
+	opened.push(services);
 	const answered: string[] = [];
 	const read = services.read.bind(services);
 	services.read = async onHost => read(reading => {
@@ -145,10 +157,27 @@ test('a rollout from the screen: the plan before anything changes, one confirmat
 	await waitForFrame(ui.lastFrame, text => / 1\.2\.10 +1\.2\.10 +✗ +1\.2\.10/.test(text), 30_000);
 });
 
+test('the screen\'s services end every connection when it quits: the reads\', each host\'s detail\'s, no ssh left', async t => {
+	const {name} = await rollingEverywhere(t, 'fleet-screen-close', ['bravo']);
+	const before = new Set(sshAlive().map(started => started.pid));
+	const services = createFleetServices(fourHosts(), {readOnly: false, ledgerDir: leftovers.folder('kasm-tui-fleet-screen-')});
+	const ours = () => sshAlive().filter(started => !before.has(started.pid));
+	const readings = await services.read(() => {});
+	const bravoReading = readings.find(reading => reading.host.name === 'bravo');
+	assert.ok(bravoReading?.reachable);
+	// The detail of bravo's cell: its history and tags, over ssh, as the screen asks when the cell is selected.
+	const details = await services.details('bravo', bravoReading.plugins.find(plugin => plugin.name === name)!);
+	assert.ok(details.history.length > 0, 'bravo\'s history, read over ssh');
+	assert.ok(ours().length > 0, 'the detail holds an ssh to bravo while the screen is open');
+	services.close();
+	await waitUntil('every ssh of the screen ended', () => ours().length === 0, 10_000);
+});
+
 test('kasm-tui fleet in a terminal: the matrix over four hosts, then a rollout confirmed with y; NO_COLOR draws no colour', async t => {
 	const {name, repositoryPath} = await rollingEverywhere(t, 'fleet-e2e', ['alpha', 'bravo', 'charlie']);
 	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.10');
 	const ledgerDir = leftovers.folder('kasm-tui-fleet-e2e-');
+	const before = new Set(sshAlive().map(started => started.pid));
 	const screen = await TmuxScreen.open([...kasmTuiCommand, '--ledger-dir', ledgerDir, 'fleet', ...hostFlags.alpha, ...hostFlags.bravo, ...hostFlags.charlie, ...hostFlags.down], {
 		columns: 120,
 		rows: 40,
@@ -179,6 +208,7 @@ test('kasm-tui fleet in a terminal: the matrix over four hosts, then a rollout c
 		await screen.keys('q');
 		assert.equal(await screen.exitCode(), 0);
 		assert.doesNotMatch(await screen.capture(), /Plugins × hosts/, 'back from the alternate screen');
+		await waitUntil('no ssh outlives the screen', () => sshAlive().every(started => before.has(started.pid)), 5000);
 	} finally {
 		await screen.close();
 	}

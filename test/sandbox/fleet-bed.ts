@@ -40,7 +40,7 @@ export async function useFleetBed() {
 	}) as [ExtraDaemon, ExtraDaemon, ExtraDaemon];
 	const down = await startSilentHost();
 	after(async () => down.close());
-	await bed.addHost('kasm-agent-1', bravo.host);
+	const bravoSsh = await bed.addHost('kasm-agent-1', bravo.host);
 
 	// The operator's docker config: a context for charlie with its TLS material, as `docker context create` leaves it.
 	const dockerConfig = leftovers.folder('kasm-tui-fleet-docker-');
@@ -97,6 +97,10 @@ export async function useFleetBed() {
 		sandbox,
 		leftovers,
 		kinds,
+		/** The ssh bed: every ssh kasm-tui started (`started()`), its config. */
+		ssh: bed,
+		/** bravo's sshd, whose links a test can freeze. */
+		bravoSsh,
 		bravo,
 		charlie,
 		delta,

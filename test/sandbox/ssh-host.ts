@@ -27,8 +27,11 @@ export interface SshBed {
 	knownHosts: string;
 	/** Every ssh started through the bed, oldest first: its process id and arguments. */
 	started(): Array<{pid: number; args: string}>;
-	/** Starts an sshd whose sessions reach `dockerHost`, and a Host block `alias` for it. */
-	addHost(alias: string, dockerHost: string, options?: {sshdConfig?: string[]}): Promise<SshServer>;
+	/**
+	 * Starts an sshd whose sessions reach `dockerHost`, and a Host block `alias` for it; `relay`
+	 * puts something in between (a slow link): given the sshd's port, it answers the port to use.
+	 */
+	addHost(alias: string, dockerHost: string, options?: {sshdConfig?: string[]; relay?: (sshdPort: number) => Promise<number>}): Promise<SshServer>;
 	/** A Host block of its own (a wrong key, another known_hosts, a name that resolves nowhere). */
 	addAlias(alias: string, lines: string[]): void;
 	stop(): Promise<void>;
@@ -42,6 +45,11 @@ export interface SshServer {
 	pid: number;
 	/** Its host key line as known_hosts holds it. */
 	hostKey: string;
+	/**
+	 * Freezes every link open now (SIGSTOP on each per-connection sshd and what runs in it), as a
+	 * link that drops without a reset: new connections are still taken. Returns the thaw.
+	 */
+	freezeSessions(): () => void;
 	stop(): Promise<void>;
 }
 
@@ -158,11 +166,12 @@ export function startSshBed(): SshBed {
 			const pid = startDetached('/usr/sbin/sshd', ['-D', '-e', '-f', sshdConfig], logFile);
 			await waitForPort(port, pid, logFile);
 			const publicKey = fs.readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
-			const known = `[127.0.0.1]:${port} ${publicKey}`;
+			const reachedOn = options.relay ? await options.relay(port) : port;
+			const known = `[127.0.0.1]:${reachedOn} ${publicKey}`;
 			fs.appendFileSync(knownHosts, known + '\n');
 			bed.addAlias(alias, [
 				'HostName 127.0.0.1',
-				`Port ${port}`,
+				`Port ${reachedOn}`,
 				'User root',
 				`IdentityFile ${identity}`,
 				'IdentitiesOnly yes',
@@ -176,9 +185,23 @@ export function startSshBed(): SshBed {
 				port,
 				pid,
 				hostKey: known,
+				freezeSessions() {
+					const sessions = childrenOf(pid);
+					for (const child of sessions) {
+						signal(child, 'SIGSTOP');
+					}
+
+					return () => {
+						for (const child of sessions) {
+							signal(child, 'SIGCONT');
+						}
+					};
+				},
 				async stop() {
 					const sessions = childrenOf(pid);
 					for (const child of [pid, ...sessions]) {
+						// A frozen session ends only once it runs again.
+						signal(child, 'SIGCONT');
 						signal(child, 'SIGTERM');
 					}
 

@@ -34,6 +34,29 @@ test('the hosts that answer are drawn at once; a silent one shows connecting… 
 	assert.match(frame, /✗ unreachable/, 'the legend reads the mark without colour');
 });
 
+test('a host that says nothing while it is read shows for how long in the hosts pane, until it answers or is given up', async () => {
+	const {ui, answer} = open({heldHosts: ['down'], silentMs: 5000});
+	let frame = await waitForFrame(ui.lastFrame, text => /down\s+connecting… no answer for 5 s/.test(text));
+	assert.match(frame, /alpha\s+live/, 'the hosts that answered are drawn meanwhile');
+	answer('down');
+	frame = await waitForFrame(ui.lastFrame, named);
+	assert.doesNotMatch(frame, /no answer for 5 s/, 'said only while it lasts');
+});
+
+test('during a rollout a host that has said nothing for a while says so on its line: for how long, and at which step', async () => {
+	const {ui, release} = open({holdRuns: true, silentMs: 30_000}, {columns: 120, rows: 40});
+	await waitForFrame(ui.lastFrame, named);
+	await press(ui.stdin, ui.lastFrame, 'j');
+	await press(ui.stdin, ui.lastFrame, 'u');
+	await answerPrompt(ui, {title: /Fleet upgrade .* on 2 hosts\?/, body: [/alpha unix:/, /bravo ssh:\/\/kasm-agent-1/]}, 'y');
+	const frame = await waitForFrame(ui.lastFrame, text => /alpha\s+under way\s+no answer for 30 s \(step 2\/3, pull\)/.test(text));
+	assert.match(frame, /bravo\s+waiting/);
+	release();
+	await waitForFrame(ui.lastFrame, text => /bravo\s+under way\s+no answer for 30 s/.test(text) && /alpha\s+done/.test(text));
+	release();
+	await waitForFrame(ui.lastFrame, text => text.includes('Fleet upgrade done'));
+});
+
 test('drift is marked in the cells, the hosts pane and the header, and a drifting cell says what the other hosts run', async () => {
 	const {ui} = open();
 	let frame = await waitForFrame(ui.lastFrame, named);

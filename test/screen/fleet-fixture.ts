@@ -4,6 +4,8 @@ import type {FleetPlugin, HostReading} from '../../source/flows/fleet.js';
 import type {HostJob, RolloutEvent, RolloutPlan, RolloutReport, RolloutRequest} from '../../source/flows/rollout.js';
 import {orderRollout} from '../../source/flows/rollout-plan.js';
 import type {FleetServices, RolloutOptions} from '../../source/app/services/fleet-services.js';
+import {HostPool} from '../../source/hosts/pool.js';
+import {RegistrySession} from '../../source/registry/session.js';
 import {plugins as hostPlugins, rollingDetails, upgradePlan} from './fixture-services.js';
 
 /**
@@ -71,6 +73,8 @@ export interface FleetRecorded {
 	discarded: number;
 	/** Whether each run's signal was aborted when it ended. */
 	aborted: boolean[];
+	/** Times the screen closed its connections. */
+	closed: number;
 }
 
 export interface FleetFixtureOptions {
@@ -79,6 +83,8 @@ export interface FleetFixtureOptions {
 	heldHosts?: string[];
 	/** Each run waits for `release()` after its first host has started. */
 	holdRuns?: boolean;
+	/** A held host (or a held run's host) has said nothing for this long: reported as the pool would. */
+	silentMs?: number;
 	/** charlie is a clone of alpha's machine: alpha's engine ID, another name. */
 	clonedCharlie?: boolean;
 }
@@ -104,20 +110,25 @@ function jobsFor(request: RolloutRequest, readOnly: boolean): HostJob[] {
 }
 
 export function fleetFixture(options: FleetFixtureOptions = {}) {
-	const recorded: FleetRecorded = {reads: 0, plans: [], runs: [], discarded: 0, aborted: []};
+	const recorded: FleetRecorded = {reads: 0, plans: [], runs: [], discarded: 0, aborted: [], closed: 0};
 	const waiting = new Map<string, () => void>();
 	const held: Array<() => void> = [];
 	const services: FleetServices = {
 		hosts: fleetHosts,
 		readOnly: Boolean(options.readOnly),
 		rollout: {canaries: []},
-		async read(onHost) {
+		async read(onHost, onSilent) {
 			recorded.reads++;
 			const early = readingsOf(false);
 			await Promise.all(
 				early.map(async reading => {
 					if (options.heldHosts?.includes(reading.host.name)) {
-						await new Promise<void>(resolve => waiting.set(reading.host.name, resolve));
+						const held = new Promise<void>(resolve => waiting.set(reading.host.name, resolve));
+						if (options.silentMs) {
+							onSilent?.(reading.host.name, options.silentMs);
+						}
+
+						await held;
 					}
 
 					onHost(reading);
@@ -137,7 +148,18 @@ export function fleetFixture(options: FleetFixtureOptions = {}) {
 		async plan(request, rollout) {
 			recorded.plans.push({request, options: rollout});
 			const jobs = jobsFor(request, Boolean(options.readOnly));
-			return {request, jobs, order: orderRollout(jobs.map(job => job.verdict), {canaries: rollout.canaries, batch: rollout.batch}), maxFailed: rollout.maxFailed ?? 0};
+			return {
+				request,
+				jobs,
+				order: orderRollout(
+					jobs.map(job => job.verdict),
+					{canaries: rollout.canaries, batch: rollout.batch},
+				),
+				maxFailed: rollout.maxFailed ?? 0,
+				pool: new HostPool({readTimeoutMs: 10_000}),
+				ownsPool: false,
+				registries: new RegistrySession(),
+			};
 		},
 		async run(plan, onEvent: (event: RolloutEvent) => void, signal): Promise<RolloutReport> {
 			recorded.runs.push(plan);
@@ -159,7 +181,12 @@ export function fleetFixture(options: FleetFixtureOptions = {}) {
 					const hostPlan = plan.jobs.find(job => job.host.name === host)!.plan!;
 					onEvent({kind: 'flow', host, plugin: rolling.name, event: {kind: 'step', step: hostPlan.steps[1]!, index: 1, count: 3}});
 					if (options.holdRuns) {
-						await new Promise<void>(resolve => held.push(resolve));
+						const release = new Promise<void>(resolve => held.push(resolve));
+						if (options.silentMs) {
+							onEvent({kind: 'silent', host, silentMs: options.silentMs, doing: 'step 2/3, pull', stalled: false});
+						}
+
+						await release;
 					}
 
 					onEvent({kind: 'gate', host, plugin: rolling.name, check: {check: 'volume probe', ok: true, detail: 'created, inspected and removed kasm-tui-probe-1'}});
@@ -180,6 +207,9 @@ export function fleetFixture(options: FleetFixtureOptions = {}) {
 		},
 		discard() {
 			recorded.discarded++;
+		},
+		close() {
+			recorded.closed++;
 		},
 	};
 	return {

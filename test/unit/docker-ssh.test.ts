@@ -6,11 +6,14 @@ import {BadInput} from '../../source/errors.js';
 
 const transportOf = (address: string) => parseHost(address, 'flag').transport as SshTransport;
 
+const keepAlives = ['-o', 'ServerAliveInterval=3', '-o', 'ServerAliveCountMax=3'];
+
 test('ssh:// runs the operator\'s ssh as the docker CLI does: no user or port unless the address names them', () => {
-	assert.deepEqual(sshCommand(transportOf('ssh://kasm-agent-1')).args, ['-o', 'ConnectTimeout=30', '-T', '--', 'kasm-agent-1', 'docker', 'system', 'dial-stdio']);
+	assert.deepEqual(sshCommand(transportOf('ssh://kasm-agent-1')).args, ['-o', 'ConnectTimeout=30', ...keepAlives, '-T', '--', 'kasm-agent-1', 'docker', 'system', 'dial-stdio']);
 	assert.deepEqual(sshCommand(transportOf('ssh://ops@kasm-agent-1:2222')).args, [
 		'-o',
 		'ConnectTimeout=30',
+		...keepAlives,
 		'-T',
 		'-l',
 		'ops',
@@ -23,6 +26,16 @@ test('ssh:// runs the operator\'s ssh as the docker CLI does: no user or port un
 		'dial-stdio',
 	]);
 	assert.equal(sshCommand(transportOf('ssh://kasm-agent-1')).file, 'ssh');
+});
+
+test('ssh asks a silent server for a sign of life every 3 s and gives up after 3 unanswered: a dead link is seen in seconds', () => {
+	const {args} = sshCommand(transportOf('ssh://kasm-agent-1'));
+	assert.ok(args.join(' ').includes('-o ServerAliveInterval=3 -o ServerAliveCountMax=3'), args.join(' '));
+	assert.ok(args.indexOf('ServerAliveCountMax=3') < args.indexOf('--'), 'options come before the host');
+	assert.equal(
+		sshFailureReason('Timeout, server 127.0.0.1 not responding.\r\n', {code: 255}),
+		'ssh: the host stopped answering (no reply to keep-alives)',
+	);
 });
 
 test('a socket path in the address is the far side\'s --host, and the connect timeout follows the read timeout', () => {

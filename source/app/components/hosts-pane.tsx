@@ -26,13 +26,14 @@ function hostRow(entry: FleetHostState, widths: {name: number; engine: number}, 
 	const name: Segment = {text: entry.host.name.padEnd(widths.name)};
 	const address: Segment = {text: `  ${entry.host.target.address}`, dim: true};
 	const canary = marks.canary ? {text: ' canary', color: 'cyan' as const} : undefined;
+	const silent: Segment | undefined = entry.silentMs ? {text: `no answer for ${Math.round(entry.silentMs / 1000)} s `, color: 'yellow'} : undefined;
 	if (entry.state === 'unreachable') {
 		return line(name, canary, {text: ' unreachable ', color: 'red', bold: true}, {text: entry.error ?? '', color: 'red'}, address);
 	}
 
 	const {reading} = entry;
 	if (!reading) {
-		return line(name, canary, {text: ' connecting… ', dim: true}, address);
+		return line(name, canary, {text: ' connecting… ', dim: true}, silent, address);
 	}
 
 	const drifting = reading.plugins.filter(plugin => marks.drifting.has(plugin.name)).length;
@@ -47,6 +48,7 @@ function hostRow(entry: FleetHostState, widths: {name: number; engine: number}, 
 		drifting > 0 ? {text: ` · ! ${drifting} drifting`, color: 'yellow'} : undefined,
 		disabled > 0 ? {text: ` · ○ ${disabled} disabled`, dim: true} : undefined,
 		reading.sameDaemonAs ? {text: ` · the same daemon as ${reading.sameDaemonAs}`, color: 'yellow'} : undefined,
+		silent ? {...silent, text: ` · ${silent.text.trimEnd()}`} : undefined,
 		reading.sharesEngineIdWith ? {text: ` · ! ${reading.sharesEngineIdWith}'s engine ID`, color: 'yellow'} : undefined,
 		address,
 	);

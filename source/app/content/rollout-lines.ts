@@ -108,6 +108,10 @@ export function progressAfter(progress: RolloutProgress, event: RolloutEvent): R
 		case 'stopped': {
 			return {...progress, stopped: event.reason};
 		}
+
+		case 'silent': {
+			return withHost(event.host, {detail: `${event.stalled ? 'no progress' : 'no answer'} for ${Math.round(event.silentMs / 1000)} s (${event.doing})`});
+		}
 	}
 }
 

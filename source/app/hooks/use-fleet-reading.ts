@@ -1,6 +1,6 @@
 import {useEffect, useState} from 'react';
 import {createStore, useStore, type Store} from '../state/store.js';
-import {fleetStart, hostRead, readFailed, readFinished, readStarted, type FleetState} from '../state/fleet-state.js';
+import {fleetStart, hostRead, hostSilent, readFailed, readFinished, readStarted, type FleetState} from '../state/fleet-state.js';
 import type {FleetServices} from '../services/fleet-services.js';
 import {useSerialReload} from './use-serial-reload.js';
 
@@ -21,7 +21,10 @@ export function useFleetReading(services: FleetServices): FleetReading {
 	const state = useStore(store);
 	const reload = useSerialReload(async mounted => {
 		store.set(readStarted(store.get()));
-		return services.read(reading => mounted() && store.set(hostRead(store.get(), reading))).then(
+		return services.read(
+			reading => mounted() && store.set(hostRead(store.get(), reading)),
+			(host, silentMs) => mounted() && store.set(hostSilent(store.get(), host, silentMs)),
+		).then(
 			readings => mounted() && store.set(readFinished(store.get(), readings)),
 			() => mounted() && store.set(readFailed(store.get())),
 		);

@@ -2,6 +2,7 @@ import type {FleetHost} from '../../hosts/selection.js';
 import type {ExitCode} from '../../errors.js';
 import {inAlternateScreen, requireTerminal} from './open-screen.js';
 import {createFleetServices, type RolloutOptions} from '../services/fleet-services.js';
+import type {HostPoolOptions} from '../../hosts/pool.js';
 
 export interface FleetScreenOptions {
 	/** The fleet's hosts, found once a terminal is known to be there. */
@@ -10,6 +11,8 @@ export interface FleetScreenOptions {
 	ledgerDir?: string;
 	/** `--canary`, `--batch`, `--max-failed`: how the screen's rollouts go. */
 	rollout?: Partial<RolloutOptions>;
+	/** `--parallel`, `--step-timeout`: the host pool's bound and a change step's deadline. */
+	pool?: HostPoolOptions;
 }
 
 /** `kasm-tui fleet`: the fleet screen on a real terminal; the exit code once the operator quits. */
@@ -23,10 +26,16 @@ export async function openFleetScreen(options: FleetScreenOptions): Promise<Exit
 		readOnly: options.readOnly,
 		ledgerDir: options.ledgerDir,
 		rollout: options.rollout,
+		pool: options.pool,
 		signal: interrupted.signal,
 		onIdle: () => interrupted.signal.aborted && quit(),
 	});
 	services.prefetch();
-	const {showFleetScreen} = await import('./drawn.js');
-	return inAlternateScreen(async () => showFleetScreen({services, interrupted, onQuit: stop => (quit = stop)}));
+	try {
+		const {showFleetScreen} = await import('./drawn.js');
+		return await inAlternateScreen(async () => showFleetScreen({services, interrupted, onQuit: stop => (quit = stop)}));
+	} finally {
+		// Every host's connections end with the screen, each detail's ssh included.
+		services.close();
+	}
 }

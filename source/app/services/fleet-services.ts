@@ -1,4 +1,5 @@
 import {readSettings} from '../../config.js';
+import {HostPool, type HostPoolOptions} from '../../hosts/pool.js';
 import type {FleetHost} from '../../hosts/selection.js';
 import type {Plugin} from '../../docker/plugins.js';
 import {readFleet, type HostReading} from '../../flows/fleet.js';
@@ -22,8 +23,8 @@ export interface FleetServices {
 	readOnly: boolean;
 	/** The --canary, --batch and --max-failed the screen was opened with. */
 	rollout: RolloutOptions;
-	/** Every host at once; `onHost` as each answers or is given up, the result with builds named and drift marked. */
-	read(onHost: (reading: HostReading) => void): Promise<HostReading[]>;
+	/** Every host through the pool; `onHost` as each answers or is given up, `onSilent` while one says nothing; the result with builds named and drift marked. */
+	read(onHost: (reading: HostReading) => void, onSilent?: (host: string, silentMs: number) => void): Promise<HostReading[]>;
 	/** A plugin's history and registry tags on one host, as the single-host detail shows them. */
 	details(host: string, plugin: Plugin): Promise<PluginDetails>;
 	/** Plans every host; nothing changes on any daemon. */
@@ -32,6 +33,8 @@ export interface FleetServices {
 	run(plan: RolloutPlan, onEvent: (event: RolloutEvent) => void, signal: AbortSignal): Promise<RolloutReport>;
 	/** A plan that will not run: its hosts' connections end. */
 	discard(plan: RolloutPlan): void;
+	/** The screen has quit: every host's connections end (each detail's and each ssh process). */
+	close(): void;
 }
 
 export interface FleetServiceOptions {
@@ -42,19 +45,25 @@ export interface FleetServiceOptions {
 	signal?: AbortSignal;
 	/** Called when the last piece of work under way has ended. */
 	onIdle?: () => void;
+	/** --parallel, --step-timeout, and a read's deadline: the pool every read, detail and rollout borrows from. */
+	pool?: HostPoolOptions;
 }
 
 /** A read begun before the screen was there to draw it: what arrived is handed over when it asks. */
 interface EarlyRead {
 	seen: HostReading[];
 	onHost?: (reading: HostReading) => void;
+	onSilent?: (host: string, silentMs: number) => void;
 	done: Promise<HostReading[]>;
 }
 
-export function createFleetServices(hosts: readonly FleetHost[], options: FleetServiceOptions): FleetServices & {busy: () => boolean; prefetch: () => void} {
+export function createFleetServices(hosts: readonly FleetHost[], options: FleetServiceOptions): FleetServices & {busy: () => boolean; prefetch: () => void; pool: HostPool} {
 	let running = 0;
 	let early: EarlyRead | undefined;
-	const readAll = async (onHost: (reading: HostReading) => void) => readFleet(hosts, {ledgerDir: options.ledgerDir, readOnly: options.readOnly, onHost});
+	// One pool for the screen's life: reads, details and rollouts all connect through it, and quitting closes it.
+	const pool = new HostPool(options.pool);
+	const readAll = async (onHost: (reading: HostReading) => void, onSilent?: (host: string, silentMs: number) => void) =>
+		readFleet(hosts, {ledgerDir: options.ledgerDir, readOnly: options.readOnly, onHost, onSilent, pool});
 	// Each host's single-host services, opened the first time its detail is asked for.
 	const perHost = new Map<string, HostServices>();
 	const hostServices = (name: string) => {
@@ -65,7 +74,7 @@ export function createFleetServices(hosts: readonly FleetHost[], options: FleetS
 				throw new Error(`no host named ${name} in this fleet`);
 			}
 
-			services = createHostServices(host.target, {readOnly: options.readOnly, ledgerDir: options.ledgerDir});
+			services = createHostServices(host.target, {readOnly: options.readOnly, ledgerDir: options.ledgerDir, engine: async () => pool.connect(host)});
 			perHost.set(name, services);
 		}
 
@@ -73,12 +82,13 @@ export function createFleetServices(hosts: readonly FleetHost[], options: FleetS
 	};
 
 	return {
+		pool,
 		hosts,
 		readOnly: options.readOnly,
 		rollout: {canaries: options.rollout?.canaries ?? [], batch: options.rollout?.batch, maxFailed: options.rollout?.maxFailed},
-		async read(onHost) {
+		async read(onHost, onSilent) {
 			if (!early) {
-				return readAll(onHost);
+				return readAll(onHost, onSilent);
 			}
 
 			const started = early;
@@ -88,6 +98,7 @@ export function createFleetServices(hosts: readonly FleetHost[], options: FleetS
 			}
 
 			started.onHost = onHost;
+			started.onSilent = onSilent;
 			return started.done;
 		},
 		async details(host, plugin) {
@@ -100,6 +111,7 @@ export function createFleetServices(hosts: readonly FleetHost[], options: FleetS
 				canaries: rollout.canaries,
 				batch: rollout.batch,
 				maxFailed: rollout.maxFailed,
+				pool,
 			});
 		},
 		async run(plan, onEvent, signal) {
@@ -119,10 +131,16 @@ export function createFleetServices(hosts: readonly FleetHost[], options: FleetS
 		discard(plan) {
 			closeRollout(plan);
 		},
+		close() {
+			pool.close();
+		},
 		busy: () => running > 0,
 		prefetch() {
 			const started: EarlyRead = {seen: [], done: Promise.resolve([])};
-			started.done = readAll(reading => (started.onHost ? started.onHost(reading) : started.seen.push(reading)));
+			started.done = readAll(
+				reading => (started.onHost ? started.onHost(reading) : started.seen.push(reading)),
+				(host, silentMs) => started.onSilent?.(host, silentMs),
+			);
 			// Read again by the screen; an early failure must not be reported as unhandled.
 			started.done.catch(() => {});
 			early = started;

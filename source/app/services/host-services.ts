@@ -91,6 +91,8 @@ export interface HostServices {
 	removeImage?(image: string): Promise<void>;
 	/** The persistent settings (conf): the re-check interval and how long answers are kept. */
 	settings?(): Promise<Settings>;
+	/** Ends its connections to the daemon (an ssh process for ssh://): the screen has quit, or no longer shows this host. */
+	close?(): void;
 }
 
 /** A health check in a few words for the detail and the list. */
@@ -116,7 +118,16 @@ export function healthText(health: PluginHealth): string {
 
 export function createHostServices(
 	target: EngineTarget,
-	options: {readOnly: boolean; ledgerDir?: string; signal?: AbortSignal; onIdle?: () => void; /** `--daemon-log FILE`. */ daemonLog?: string},
+	options: {
+		readOnly: boolean;
+		ledgerDir?: string;
+		signal?: AbortSignal;
+		onIdle?: () => void;
+		/** `--daemon-log FILE`. */
+		daemonLog?: string;
+		/** The daemon's engine, borrowed (a fleet's host pool, which closes it); default: one of its own. */
+		engine?: () => Promise<Engine>;
+	},
 ): HostServices & {busy: () => boolean; prefetch: () => void} {
 	let running = 0;
 	// Bumped as each change begins and ends: a listing taken across one may show a build already gone.
@@ -142,7 +153,14 @@ export function createHostServices(
 
 	let prefetched: Promise<HostSnapshot> | undefined;
 	let engineOpened: Promise<Engine> | undefined;
-	const engineNow = async () => (engineOpened ??= Engine.open(target));
+	const engineNow = async () => {
+		engineOpened ??= options.engine ? options.engine() : Engine.open(target);
+		return engineOpened.catch(error => {
+			// Asked again next time: a host that was down may answer now.
+			engineOpened = undefined;
+			throw error;
+		});
+	};
 	let opened: Promise<FlowContext> | undefined;
 	const context = async () => {
 		opened ??= engineNow().then(async engine => openFlowContext({target, ledgerDir: options.ledgerDir, readOnly: options.readOnly, engine}));
@@ -374,6 +392,13 @@ export function createHostServices(
 
 		autoUpdatePreview(plugins) {
 			return plugins.map(plugin => ({plugin: plugin.name, reason: skipReason(plugin)}));
+		},
+
+		close() {
+			// A borrowed engine is its pool's to close.
+			if (!options.engine) {
+				void engineOpened?.then(engine => engine.close(), () => {});
+			}
 		},
 
 		async autoUpdate(onEvent) {

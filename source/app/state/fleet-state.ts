@@ -12,6 +12,8 @@ export interface FleetHostState {
 	/** Its builds are named by release tag (the read they came from has returned). */
 	named?: boolean;
 	error?: string;
+	/** Asked and not heard from for this long (a few seconds and more) while it is read. */
+	silentMs?: number;
 }
 
 /** The fleet's store: every host, and whether a read is under way. */
@@ -32,6 +34,11 @@ export function readStarted(state: FleetState): FleetState {
 /** A host answered or was given up: its row changes, and only its row. */
 export function hostRead(state: FleetState, reading: HostReading): FleetState {
 	return {...state, hosts: state.hosts.map(entry => (entry.host.name === reading.host.name ? stateOf(entry.host, reading, false) : entry))};
+}
+
+/** A host being read has said nothing for `silentMs`: its row says so until it answers or is given up. */
+export function hostSilent(state: FleetState, name: string, silentMs: number): FleetState {
+	return {...state, hosts: state.hosts.map(entry => (entry.host.name === name && state.reading ? {...entry, silentMs} : entry))};
 }
 
 /** The read has returned: every host as it answered, the builds named and drift marked. */

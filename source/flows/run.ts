@@ -363,7 +363,7 @@ export async function runPlan(
 			if (silence && !(await context.engine.answersAgain())) {
 				const cause = safeText((failure as Error).message);
 				const state = `its state is not known: ${cause}`;
-				context.ledger.append({...baseEntry(context, plan), time: new Date().toISOString(), name: origin.name, identity: origin.identity, outcome: 'failed', error: cause, attempt});
+				context.ledger.append({...baseEntry(context, plan), time: new Date().toISOString(), name: origin.name, identity: recovers?.identity ?? origin.identity, outcome: 'failed', error: cause, attempt});
 				throw new FlowFailed(
 					`${plan.action} of ${origin.name} failed: ${cause}; its state is not known (it does not answer, so it could not be put back): run "kasm-tui recover ${origin.name}" once it answers`,
 					'failed',

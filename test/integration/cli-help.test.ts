@@ -37,7 +37,7 @@ test('kasm-tui <command> --help shows that command\'s usage and its own options,
 	const plugins = await runCli(['plugins', '--help']);
 	assert.doesNotMatch(plugins.stdout, /--yes|--version|--alias/);
 	const rollout = await runCli(['fleet', 'upgrade', '--help']);
-	assert.match(rollout.stdout, /^Usage: kasm-tui fleet upgrade <plugin> \[HOST…\] \[--canary HOST\]… \[--batch N\] \[--max-failed N\]$/m);
+	assert.match(rollout.stdout, /^Usage: kasm-tui fleet upgrade <plugin> \[HOST…\] \[--canary HOST\]… \[--batch N\] \[--max-failed N\] \[--step-timeout SECONDS\] \[--parallel N\]$/m);
 	assert.doesNotMatch((await runCli(['fleet', 'plugins', '--help'])).stdout, /--canary|--yes/, 'fleet plugins is no rollout');
 });
 

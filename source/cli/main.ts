@@ -114,7 +114,15 @@ function commandContext(line: CommandLine, output: Output): CommandContext {
 		listPluginNames: flag('plugin-names'),
 		hostSelection: takesOneHost
 			? undefined
-			: {hosts: stringOptions(line, 'host') ?? [], contexts: stringOptions(line, 'context'), allContexts: flag('all-contexts'), group: stringOption(line, 'group'), tlsInsecure},
+			: {
+					hosts: stringOptions(line, 'host') ?? [],
+					contexts: stringOptions(line, 'context'),
+					allContexts: flag('all-contexts'),
+					inventory: stringOption(line, 'inventory'),
+					group: stringOption(line, 'group'),
+					role: stringOption(line, 'role'),
+					tlsInsecure,
+				},
 		canaries: stringOptions(line, 'canary'),
 		batch: parseCount(stringOption(line, 'batch'), '--batch'),
 		maxFailed: parseCount(stringOption(line, 'max-failed'), '--max-failed', 0),

@@ -85,7 +85,8 @@ export const commandRuns: Readonly<Record<string, CommandRun>> = {
  */
 function openHostsEarly(context: CommandContext, names: string[]): Map<string, Promise<Engine>> | undefined {
 	const selection = context.hostSelection ?? {};
-	if (!hostsFromFlags(selection)) {
+	// An inventory is read with the command's code (its YAML parser is loaded only then).
+	if (!hostsFromFlags(selection) || selection.inventory !== undefined) {
 		return undefined;
 	}
 

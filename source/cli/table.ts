@@ -40,8 +40,8 @@ export interface CommandSpec {
 
 /** Where the daemon is and where its history is kept: every command that talks to one daemon takes these. */
 const daemon = [option.host, option.tlsInsecure, option.ledgerDir, option.debugLog];
-/** The hosts of a fleet: flags, contexts, or the settings' hosts of a group. */
-const fleetHosts = [option.fleetHost, option.context, option.allContexts, option.group, option.tlsInsecure];
+/** The hosts of a fleet: flags, contexts, a Kasm inventory, or the settings' hosts of a group. */
+const fleetHosts = [option.fleetHost, option.context, option.allContexts, option.inventory, option.group, option.role, option.tlsInsecure];
 const rolloutOptions = [option.canary, option.batch, option.maxFailed];
 /** What every change takes. */
 const change = [option.yes, option.readOnly];

@@ -1,4 +1,5 @@
 import {readSettings} from '../config.js';
+import {readInventory} from '../hosts/inventory.js';
 import {hostsFromFlags, pickHosts, selectHosts, type FleetHost} from '../hosts/selection.js';
 import type {Engine} from '../docker/engine.js';
 import {describeUsage, isInUse} from '../docker/usage.js';
@@ -23,7 +24,8 @@ export async function fleetHosts(context: CommandContext, names: string[]): Prom
 		context.warn(loaded.warning);
 	}
 
-	return pickHosts(selectHosts(selection, {settingsHosts: loaded?.settings.hosts}), names);
+	const inventory = selection.inventory === undefined ? undefined : await readInventory(selection.inventory);
+	return pickHosts(selectHosts(selection, {settingsHosts: loaded?.settings.hosts, inventory}), names);
 }
 
 /**

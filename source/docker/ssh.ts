@@ -22,7 +22,7 @@ export interface SshCommand {
 }
 
 /**
- * `ssh -o ConnectTimeout=N -T [-l USER] [-p PORT] -- HOST docker [--host=unix://PATH] system dial-stdio`:
+ * `ssh -o ConnectTimeout=N -T [-l USER] [-p PORT] [-i KEY] -- HOST docker [--host=unix://PATH] system dial-stdio`:
  * the docker CLI's arguments. No port or user unless the address has them, so the ssh config's apply.
  */
 export function sshCommand(transport: SshTransport, {connectTimeoutSeconds = 30}: {connectTimeoutSeconds?: number} = {}): SshCommand {
@@ -33,6 +33,11 @@ export function sshCommand(transport: SshTransport, {connectTimeoutSeconds = 30}
 
 	if (transport.port) {
 		args.push('-p', String(transport.port));
+	}
+
+	if (transport.identityFile) {
+		// As Ansible passes ansible_ssh_private_key_file: tried before the agent's and the config's keys.
+		args.push('-i', transport.identityFile);
 	}
 
 	args.push('--', transport.host, 'docker');

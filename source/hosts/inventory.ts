@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {hostNamePattern} from '../config.js';
@@ -56,6 +57,20 @@ interface GroupTree {
 	vars: Variables;
 }
 
+/** `--inventory FILE`, read and parsed; a file that cannot be read is one line saying why. */
+export async function readInventory(file: string): Promise<Inventory> {
+	let text: string;
+	try {
+		text = await fs.promises.readFile(file, 'utf8');
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		const why = code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'it may not be read (permissions)' : code === 'EISDIR' ? 'it is a folder' : `it cannot be read (${code ?? 'error'})`;
+		throw new BadInput(`--inventory ${shown(file)}: ${why}; give the inventory file of Kasm's Ansible playbooks`);
+	}
+
+	return parseInventory(text, file);
+}
+
 /** Reads an inventory file's text; `file` says where it came from (messages, relative key paths). */
 export async function parseInventory(text: string, file: string): Promise<Inventory> {
 	const groups = looksLikeIni(text) ? parseIni(text, file) : await parseYaml(text, file);
@@ -74,13 +89,15 @@ function looksLikeIni(text: string): boolean {
 
 async function parseYaml(text: string, file: string): Promise<Map<string, GroupTree>> {
 	// Loaded only when an inventory is read: most commands never need a YAML parser.
-	const {parseDocument} = await import('yaml');
+	// yaml's Node entry is CommonJS: the ESM bundle sees it as a default export, Node's own loader as named ones too.
+	const loaded: typeof import('yaml') & {default?: typeof import('yaml')} = await import('yaml');
+	const {parseDocument} = loaded.default ?? loaded;
 	const document = parseDocument(text, {prettyErrors: false, uniqueKeys: true});
 	const [error] = document.errors;
 	if (error) {
 		// The parser's own message quotes the line, which may hold a password: say only where and what kind.
-		const line = error.linePos?.[0]?.line;
-		throw new BadInput(`${shown(file)}${line ? ` line ${line}` : ''} is not YAML an inventory can be (${error.code.toLowerCase().replaceAll('_', ' ')}): check the file, or give the INI form`);
+		const line = text.slice(0, error.pos[0]).split('\n').length;
+		throw new BadInput(`${shown(file)} line ${line} is not YAML an inventory can be (${error.code.toLowerCase().replaceAll('_', ' ')}): check the file, or give the INI form`);
 	}
 
 	const root: unknown = document.toJS({maxAliasCount: 100});

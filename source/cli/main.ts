@@ -13,6 +13,7 @@ import {commandHelpText} from './help.js';
 import {parseCommandLine, type CommandLine} from './parse.js';
 import {commandRuns} from './run.js';
 import {commandName} from './table.js';
+import type {SessionMode, SessionPolicy} from '../flows/sessions.js';
 
 /** Defined only in the single executable's bundle (source/build/build.ts). */
 declare const KASM_TUI_EXECUTABLE: boolean | undefined;
@@ -126,6 +127,7 @@ function commandContext(line: CommandLine, output: Output): CommandContext {
 		canaries: stringOptions(line, 'canary'),
 		batch: parseCount(stringOption(line, 'batch'), '--batch'),
 		maxFailed: parseCount(stringOption(line, 'max-failed'), '--max-failed', 0),
+		sessions: sessionPolicy(stringOption(line, 'sessions'), stringOption(line, 'sessions-timeout')),
 		print: text => output.stdout(printableLines(text)),
 		warn: text => output.stderr(printableLines(text)),
 	};
@@ -144,6 +146,28 @@ function compileWebAssemblyOnce(): void {
 /** Every line a command prints, cleaned where it leaves: whatever made it, no escape and no secret reach the terminal. */
 function printableLines(text: string): string {
 	return text.split('\n').map(line => printable(line)).join('\n') + '\n';
+}
+
+/** `--sessions MODE` and `--sessions-timeout S`; undefined when neither is given (refuse). */
+function sessionPolicy(mode: string | undefined, timeout: string | undefined): SessionPolicy | undefined {
+	if (mode === undefined && timeout === undefined) {
+		return undefined;
+	}
+
+	if (mode !== undefined && !['refuse', 'wait', 'ignore'].includes(mode)) {
+		throw new BadInput(`--sessions takes refuse, wait or ignore, not "${safeText(mode).slice(0, 20)}"`);
+	}
+
+	const seconds = timeout === undefined ? 3600 : Number(timeout);
+	if (!Number.isInteger(seconds) || seconds < 0 || seconds > 7 * 24 * 3600) {
+		throw new BadInput(`--sessions-timeout takes whole seconds from 0 to 604800, not "${safeText(timeout).slice(0, 20)}"`);
+	}
+
+	if (timeout !== undefined && mode !== 'wait') {
+		throw new BadInput('--sessions-timeout is how long --sessions wait waits: give it with --sessions wait');
+	}
+
+	return {mode: (mode ?? 'refuse') as SessionMode, timeoutSeconds: seconds};
 }
 
 function parseCount(text: string | undefined, flag: string, minimum = 1): number | undefined {

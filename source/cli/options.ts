@@ -117,11 +117,38 @@ export const canary: OptionSpec = {name: 'canary', value: 'HOST', multiple: true
 export const batch: OptionSpec = {name: 'batch', value: 'N', description: 'hosts at once after the canaries (default 1)'};
 export const maxFailed: OptionSpec = {name: 'max-failed', value: 'N', description: 'failed hosts to go on past (default 0)'};
 
+/** Live Kasm sessions (containers labelled kasm.kasmid) on a host whose plugin a change touches. */
+export const sessions: OptionSpec = {
+	name: 'sessions',
+	value: 'MODE',
+	description: 'live Kasm sessions on the host: refuse the change (default), wait for them to end, or ignore them and go ahead',
+	complete: ['refuse', 'wait', 'ignore'],
+};
+export const sessionsTimeout: OptionSpec = {name: 'sessions-timeout', value: 'S', description: 'how long --sessions wait waits, in seconds, before it refuses (default 3600)'};
+
 /**
  * Options many commands share, shown in `kasm-tui --help` once and left out of each command's
  * one-line usage; a command's own options (`--version TAG`, `--follow`) are in its usage.
  */
-export const commonOptions: readonly OptionSpec[] = [host, fleetHost, context, allContexts, inventory, group, role, tlsInsecure, json, yes, readOnly, ledgerDir, debugLog, help, kasmTuiVersion];
+export const commonOptions: readonly OptionSpec[] = [
+	host,
+	fleetHost,
+	context,
+	allContexts,
+	inventory,
+	group,
+	role,
+	tlsInsecure,
+	json,
+	yes,
+	readOnly,
+	sessions,
+	sessionsTimeout,
+	ledgerDir,
+	debugLog,
+	help,
+	kasmTuiVersion,
+];
 
 // By name and value: `--version` alone is kasm-tui's (common), `--version TAG` reinstall's own.
 const key = (option: OptionSpec) => `${option.name}=${option.value ?? ''}`;

@@ -45,6 +45,8 @@ const fleetHosts = [option.fleetHost, option.context, option.allContexts, option
 const rolloutOptions = [option.canary, option.batch, option.maxFailed];
 /** What every change takes. */
 const change = [option.yes, option.readOnly];
+/** What a change of an installed plugin does about live Kasm sessions on its host. */
+const sessions = [option.sessions, option.sessionsTimeout];
 const jsonResult = described(option.json, 'the result as JSON (the plan goes to standard error)');
 
 /** The shells `kasm-tui completion` writes a script for. */
@@ -102,7 +104,7 @@ export const commandTable: readonly CommandSpec[] = [
 		summary: 'force upgrade from its remote reference (pulls even if unchanged)',
 		description: 'force upgrade from its remote reference (disable, pull, enable)',
 		arguments: [plugin],
-		options: [...change, jsonResult, ...daemon],
+		options: [...change, ...sessions, jsonResult, ...daemon],
 	},
 	{
 		path: ['rollback'],
@@ -110,21 +112,21 @@ export const commandTable: readonly CommandSpec[] = [
 		description:
 			'reinstall the previous build in its history, found by content, and pin it; a build no release tag names any more goes by its digest on Docker 26.0 or newer (25.0.3+, 23.0.11+), and is refused on older daemons, which crash on digests (moby/moby#47299)',
 		arguments: [plugin],
-		options: [...change, jsonResult, ...daemon],
+		options: [...change, ...sessions, jsonResult, ...daemon],
 	},
 	{
 		path: ['reinstall'],
 		summary: "install that tag of the plugin's repository",
 		description: "install that tag of its repository; `--version sha256:…` a build of its history by digest (see `history`'s BUILD column)",
 		arguments: [plugin],
-		options: [required(option.versionTag), option.alias, ...change, jsonResult, ...daemon],
+		options: [required(option.versionTag), option.alias, ...change, ...sessions, jsonResult, ...daemon],
 	},
 	{
 		path: ['auto-update'],
 		summary: 'upgrade every rolling plugin that nothing uses; report the rest',
 		description: 'upgrade every rolling plugin that nothing uses; report the rest with the reason',
 		arguments: [],
-		options: [...change, described(option.json, 'one outcome per plugin as JSON'), ...daemon],
+		options: [...change, ...sessions, described(option.json, 'one outcome per plugin as JSON'), ...daemon],
 	},
 	{
 		path: ['recover'],
@@ -160,6 +162,7 @@ export const commandTable: readonly CommandSpec[] = [
 			described(option.versionTag, 'with --reinstall: the tag to install'),
 			described(option.alias, 'with --reinstall: the name to install under'),
 			option.readOnly,
+			...sessions,
 			jsonResult,
 			...daemon,
 		],
@@ -193,7 +196,7 @@ export const commandTable: readonly CommandSpec[] = [
 				secretValues: true,
 			},
 		],
-		options: [...change, jsonResult, ...daemon],
+		options: [...change, ...sessions, jsonResult, ...daemon],
 	},
 	{
 		path: ['fleet'],
@@ -230,6 +233,7 @@ export const commandTable: readonly CommandSpec[] = [
 				...(action === 'reinstall' ? [required(option.versionTag), option.alias] : []),
 				...rolloutOptions,
 				...change,
+				...sessions,
 				described(option.json, "the result: each host's outcome, as JSON"),
 				...fleetHosts,
 				option.ledgerDir,
@@ -242,7 +246,7 @@ export const commandTable: readonly CommandSpec[] = [
 		summary: 'auto-update on every host, as a rollout',
 		description: 'auto-update on every host, as a rollout',
 		arguments: [hosts],
-		options: [...rolloutOptions, ...change, described(option.json, "the result: each host's outcome, as JSON"), ...fleetHosts, option.ledgerDir, option.debugLog],
+		options: [...rolloutOptions, ...change, ...sessions, described(option.json, "the result: each host's outcome, as JSON"), ...fleetHosts, option.ledgerDir, option.debugLog],
 	},
 	{
 		path: ['completion'],

@@ -179,6 +179,7 @@ export async function rolloutCommand(context: CommandContext, action: RolloutAct
 		canaries: context.canaries,
 		batch: context.batch,
 		maxFailed: context.maxFailed,
+		sessions: context.sessions,
 	});
 	warnSharedEngineIds(context, plan.jobs.map(job => ({name: job.host.name, sharesEngineIdWith: job.sharesEngineIdWith})));
 	try {

@@ -13,6 +13,7 @@ export const Header = memo(function Header({target, readOnly, snapshot, width}: 
 	const right = [
 		snapshot ? counted(snapshot.plugins.length, 'plugin') : undefined,
 		snapshot ? counted(snapshot.images.length, 'image') : undefined,
+		snapshot?.liveSessions ? counted(snapshot.liveSessions, 'live Kasm session') : undefined,
 		readOnly ? 'READ-ONLY' : undefined,
 		// --tls-insecure or a context's SkipTLSVerify: said where the host is, for as long as it is open.
 		tlsUnverified(target) ? 'TLS unverified' : undefined,

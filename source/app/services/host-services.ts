@@ -11,6 +11,7 @@ import {Engine, type EngineVersion} from '../../docker/engine.js';
 import {imagesWithUsage, listRawImages, type ImageWithUsage} from '../../docker/images.js';
 import {listPlugins, type Plugin} from '../../docker/plugins.js';
 import {buildUsageIndex, emptyUsage, fetchUsageListings, type PluginWithUsage} from '../../docker/usage.js';
+import {countLiveSessions} from '../../docker/sessions.js';
 import {PluginNotFound, Refused} from '../../errors.js';
 import {autoUpdate, skipReason, type AutoUpdateOutcome} from '../../flows/auto-update.js';
 import {openFlowContext, pullAuth, type FlowContext} from '../../flows/context.js';
@@ -33,6 +34,8 @@ export interface HostSnapshot {
 	engine: EngineVersion;
 	plugins: PluginWithUsage[];
 	images: ImageWithUsage[];
+	/** Running containers labelled kasm.kasmid: Kasm's users at work on this host. */
+	liveSessions?: number;
 }
 
 /** What the detail pane shows beyond the listing; each part may fail on its own. */
@@ -197,6 +200,7 @@ export function createHostServices(
 				engine: flow.engineVersion,
 				plugins: plugins.map(plugin => ({...plugin, usedBy: usage.get(plugin.name) ?? emptyUsage()})),
 				images: imagesWithUsage(rawImages, listings.containers),
+				liveSessions: countLiveSessions(listings.containers),
 			};
 		},
 

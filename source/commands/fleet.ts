@@ -83,6 +83,7 @@ export function hostJson(reading: HostReading) {
 		dataRoot: reading.identity.dataRoot,
 		sameDaemonAs: reading.sameDaemonAs ?? null,
 		sharesEngineIdWith: reading.sharesEngineIdWith ?? null,
+		liveSessions: reading.liveSessions,
 		plugins: reading.plugins.map(plugin => ({...pluginJson(plugin), build: plugin.build ?? null, buildError: plugin.buildError ?? null, drift: plugin.drift})),
 	};
 }
@@ -94,6 +95,10 @@ export function describeFleet(readings: HostReading[]): string {
 		{title: 'ADDRESS', value: reading => reading.host.target.address, max: 60},
 		{title: 'ENGINE', value: reading => (reading.reachable ? reading.engine.version : '-')},
 		{title: 'PLUGINS', value: reading => (reading.reachable ? String(reading.plugins.length) : '-')},
+		// Only when Kasm's users are at work somewhere: a fleet without Kasm sessions keeps its columns.
+		...(readings.some(reading => reading.reachable && reading.liveSessions > 0)
+			? [{title: 'SESSIONS', value: (reading: HostReading) => (reading.reachable ? String(reading.liveSessions) : '-')}]
+			: []),
 		{
 			title: 'STATE',
 			value: reading =>

@@ -176,3 +176,36 @@ test('a rollout puts the host without sessions first; by default the host with o
 		await endSession(first.sandbox, session);
 	}
 });
+
+test('plugins --json and fleet plugins --json count the live Kasm sessions of each host; plugins says them under its table', async () => {
+	const plugin = await rollingPluginOnBoth('sessions-listing');
+	const sessions = [await startSession(second.sandbox), await startSession(second.sandbox)];
+	const stopped = await startSession(second.sandbox);
+	await second.sandbox.docker(['stop', '-t', '0', stopped]);
+	try {
+		const fleet = await runCli(['fleet', 'plugins', '--host', `agent-1=${first.host}`, '--host', `agent-2=${second.host}`, '--json', '--read-only']);
+		assert.equal(fleet.code, 0, fleet.stderr);
+		const hosts = (JSON.parse(fleet.stdout) as {hosts: Array<{name: string; liveSessions: number}>}).hosts;
+		assert.deepEqual(
+			hosts.map(host => [host.name, host.liveSessions]),
+			[
+				['agent-1', 0],
+				['agent-2', 2],
+			],
+		);
+		const text = await runCli(['fleet', 'plugins', '--host', `agent-1=${first.host}`, '--host', `agent-2=${second.host}`, '--read-only']);
+		assert.match(text.stdout, /^HOST\s+ADDRESS\s+ENGINE\s+PLUGINS\s+SESSIONS\s+STATE/m);
+		assert.match(text.stdout, /^agent-2\s+\S+\s+\S+\s+\d+\s+2\s+answers/m);
+
+		const listed = await runCli(['--host', second.host, 'plugins', '--json', '--read-only']);
+		assert.equal(listed.code, 0, listed.stderr);
+		const entries = JSON.parse(listed.stdout) as Array<{name: string; liveSessions: number}>;
+		assert.equal(entries.find(entry => entry.name === plugin.name)?.liveSessions, 2);
+		const table = await runCli(['--host', second.host, 'plugins', '--read-only']);
+		assert.match(table.stdout, /^2 live Kasm sessions on unix:\/\/\S+: a change of a plugin here is refused unless --sessions wait or ignore$/m);
+		const none = await runCli(['--host', first.host, 'plugins', '--json', '--read-only']);
+		assert.equal((JSON.parse(none.stdout) as Array<{liveSessions: number}>)[0]?.liveSessions, 0);
+	} finally {
+		await Promise.all([...sessions, stopped].map(async name => endSession(second.sandbox, name)));
+	}
+});

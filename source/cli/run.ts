@@ -57,6 +57,8 @@ export const commandRuns: Readonly<Record<string, CommandRun>> = {
 		const early = openHostsEarly(context, positionals);
 		return (await loadCommands()).fleetPluginsCommand(context, positionals, early);
 	},
+	doctor: async context => (await loadCommands()).doctorCommand(context),
+	'fleet doctor': async (context, positionals) => (await loadCommands()).fleetDoctorCommand(context, positionals),
 	'fleet upgrade': async (context, positionals) => (await loadCommands()).rolloutCommand(context, 'upgrade', positionals),
 	'fleet rollback': async (context, positionals) => (await loadCommands()).rolloutCommand(context, 'rollback', positionals),
 	'fleet reinstall': async (context, positionals) => (await loadCommands()).rolloutCommand(context, 'reinstall', positionals),

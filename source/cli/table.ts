@@ -249,6 +249,21 @@ export const commandTable: readonly CommandSpec[] = [
 		options: [...rolloutOptions, ...change, ...sessions, described(option.json, "the result: each host's outcome, as JSON"), ...fleetHosts, option.ledgerDir, option.debugLog],
 	},
 	{
+		path: ['doctor'],
+		summary: 'what needs an operator: Kasm/Docker misfits, plugins behind or disabled, live sessions, images behind',
+		description:
+			"what needs an operator on the host, each with the command that deals with it: a Kasm release (from its kasm_* services' image tags) that does not fit this Docker (the facts and their sources in --json), rolling plugins behind their registry, disabled plugins, live Kasm sessions, images behind their tag; exit 0 when nothing is found, 1 otherwise",
+		arguments: [],
+		options: [described(option.json, "{ok, hosts: [{docker, kasm, liveSessions, findings: [{kind, subject, problem, command, sources}]}], facts}"), ...daemon],
+	},
+	{
+		path: ['fleet', 'doctor'],
+		summary: 'doctor on every host of the fleet',
+		description: "doctor on every host of the fleet, each within its own timeout; an unreachable host is a finding",
+		arguments: [hosts],
+		options: [described(option.json, "{ok, hosts: [...], facts}: each host's findings"), ...fleetHosts, option.ledgerDir, option.debugLog],
+	},
+	{
 		path: ['completion'],
 		summary: 'the shell completion script: bash, zsh or fish',
 		description:

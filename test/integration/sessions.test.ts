@@ -194,6 +194,7 @@ test('plugins --json and fleet plugins --json count the live Kasm sessions of ea
 			],
 		);
 		const text = await runCli(['fleet', 'plugins', '--host', `agent-1=${first.host}`, '--host', `agent-2=${second.host}`, '--read-only']);
+		assert.equal(text.code, 0, text.stderr);
 		assert.match(text.stdout, /^HOST\s+ADDRESS\s+ENGINE\s+PLUGINS\s+SESSIONS\s+STATE/m);
 		assert.match(text.stdout, /^agent-2\s+\S+\s+\S+\s+\d+\s+2\s+answers/m);
 
@@ -202,6 +203,7 @@ test('plugins --json and fleet plugins --json count the live Kasm sessions of ea
 		const entries = JSON.parse(listed.stdout) as Array<{name: string; liveSessions: number}>;
 		assert.equal(entries.find(entry => entry.name === plugin.name)?.liveSessions, 2);
 		const table = await runCli(['--host', second.host, 'plugins', '--read-only']);
+		assert.equal(table.code, 0, table.stderr);
 		assert.match(table.stdout, /^2 live Kasm sessions on unix:\/\/\S+: a change of a plugin here is refused unless --sessions wait or ignore$/m);
 		const none = await runCli(['--host', first.host, 'plugins', '--json', '--read-only']);
 		assert.equal((JSON.parse(none.stdout) as Array<{liveSessions: number}>)[0]?.liveSessions, 0);

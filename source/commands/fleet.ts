@@ -84,6 +84,7 @@ export function hostJson(reading: HostReading) {
 		sameDaemonAs: reading.sameDaemonAs ?? null,
 		sharesEngineIdWith: reading.sharesEngineIdWith ?? null,
 		liveSessions: reading.liveSessions,
+		kasm: reading.kasm,
 		plugins: reading.plugins.map(plugin => ({...pluginJson(plugin), build: plugin.build ?? null, buildError: plugin.buildError ?? null, drift: plugin.drift})),
 	};
 }
@@ -95,6 +96,9 @@ export function describeFleet(readings: HostReading[]): string {
 		{title: 'ADDRESS', value: reading => reading.host.target.address, max: 60},
 		{title: 'ENGINE', value: reading => (reading.reachable ? reading.engine.version : '-')},
 		{title: 'PLUGINS', value: reading => (reading.reachable ? String(reading.plugins.length) : '-')},
+		...(readings.some(reading => reading.reachable && reading.kasm.length > 0)
+			? [{title: 'KASM', value: (reading: HostReading) => (reading.reachable && reading.kasm.length > 0 ? reading.kasm.join(', ') : '-')}]
+			: []),
 		// Only when Kasm's users are at work somewhere: a fleet without Kasm sessions keeps its columns.
 		...(readings.some(reading => reading.reachable && reading.liveSessions > 0)
 			? [{title: 'SESSIONS', value: (reading: HostReading) => (reading.reachable ? String(reading.liveSessions) : '-')}]

@@ -3,6 +3,7 @@ import {Engine, type EngineVersion} from '../docker/engine.js';
 import {relateDaemons, type DaemonIdentity} from '../docker/identity.js';
 import type {FleetHost} from '../hosts/selection.js';
 import {fleetTimeoutMs} from '../docker/transport.js';
+import {kasmReleasesNow} from '../docker/kasm.js';
 import {liveSessionsNow} from '../docker/sessions.js';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import {DaemonUnreachable, KasmTuiError} from '../errors.js';
@@ -42,6 +43,8 @@ export type HostReading =
 			sharesEngineIdWith?: string;
 			/** Running containers labelled kasm.kasmid: Kasm's users at work there. */
 			liveSessions: number;
+			/** The Kasm releases its kasm_* services run, newest first; empty without Kasm. */
+			kasm: string[];
 	  }
 	| {host: FleetHost; reachable: false; error: string};
 
@@ -90,14 +93,14 @@ interface Answered {
 async function readHost(host: FleetHost, options: FleetOptions & {timeoutMs: number}): Promise<Answered | HostReading> {
 	const engine = await (options.engines?.get(host.name) ?? Engine.open(host.target, {timeoutMs: options.timeoutMs}));
 	try {
-		const [version, info, identity, plugins, liveSessions] = await withDeadline(
-			Promise.all([engine.version(), engine.info(), engine.identity(), listPluginsWithUsage(engine), liveSessionsNow(engine)]),
+		const [version, info, identity, plugins, liveSessions, kasm] = await withDeadline(
+			Promise.all([engine.version(), engine.info(), engine.identity(), listPluginsWithUsage(engine), liveSessionsNow(engine), kasmReleasesNow(engine)]),
 			options.timeoutMs,
 			host.target.address,
 			() => engine.close(),
 		);
 		const answered: Answered = {
-			reading: {host, reachable: true, engine: version, daemonId: identity.id, identity, plugins: plugins.map(plugin => ({...plugin, drift: false})), liveSessions},
+			reading: {host, reachable: true, engine: version, daemonId: identity.id, identity, plugins: plugins.map(plugin => ({...plugin, drift: false})), liveSessions, kasm},
 			insecureRegistries: insecureRegistriesOf(info),
 		};
 		// Drawn now; the ledger's bookkeeping below is no reason to keep the screen waiting.

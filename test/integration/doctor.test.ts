@@ -83,3 +83,22 @@ test('fleet doctor examines each host: the old one has the finding, the newer on
 		await current.sandbox.docker(['rm', '-f', 'doctor-session']);
 	}
 });
+
+test("fleet plugins shows each host's Kasm release beside its Docker: --json's kasm, and a KASM column", async () => {
+	const hosts = ['--host', `agent-old=${old.host}`, '--host', `agent-new=${current.host}`];
+	const result = await runCli(['fleet', 'plugins', ...hosts, '--json', '--read-only']);
+	assert.equal(result.code, 0, result.stderr);
+	const report = JSON.parse(result.stdout) as {hosts: Array<{name: string; engine: string; kasm: string[]}>};
+	assert.deepEqual(
+		report.hosts.map(host => [host.name, host.kasm]),
+		[
+			['agent-old', ['1.19.0']],
+			['agent-new', ['1.19.0']],
+		],
+	);
+	assert.match(report.hosts[0]!.engine, /^20\.10\./);
+	const text = await runCli(['fleet', 'plugins', ...hosts, '--read-only']);
+	assert.equal(text.code, 0, text.stderr);
+	assert.match(text.stdout, /^HOST\s+ADDRESS\s+ENGINE\s+PLUGINS\s+KASM\s+STATE/m);
+	assert.match(text.stdout, /^agent-old\s+\S+\s+20\.10\.\S+\s+0\s+1\.19\.0\s+answers/m);
+});

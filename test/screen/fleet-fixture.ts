@@ -36,6 +36,7 @@ function readingsOf(named: boolean): HostReading[] {
 			daemonId: 'AAAA:1111',
 			identity: {id: 'AAAA:1111', name: 'agent', dataRoot: '/var/lib/docker'},
 			liveSessions: 0,
+			kasm: [],
 			plugins: [
 				fleetPlugin(rolling, {id: 'a1'.repeat(32), build: name('amd64-1.2.9'), diffIds: build('9'), drift: named}),
 				fleetPlugin(pinned, {id: 'a2'.repeat(32), enabled: false, build: name('amd64-1.2.9'), usedBy: noUsage}),
@@ -50,6 +51,7 @@ function readingsOf(named: boolean): HostReading[] {
 			identity: {id: 'BBBB:2222', name: 'agent', dataRoot: '/var/lib/docker'},
 			// Kasm's users at work there: the hosts pane counts them.
 			liveSessions: 3,
+			kasm: ['1.17.0'],
 			plugins: [fleetPlugin(rolling, {id: 'b1'.repeat(32), build: name('amd64-1.2.10'), diffIds: build('3'), drift: named})],
 		},
 		{
@@ -59,6 +61,7 @@ function readingsOf(named: boolean): HostReading[] {
 			daemonId: 'CCCC:3333',
 			identity: {id: 'CCCC:3333', name: 'agent', dataRoot: '/var/lib/docker'},
 			liveSessions: 0,
+			kasm: [],
 			plugins: [
 				fleetPlugin(rolling, {id: 'c1'.repeat(32), build: name('amd64-1.2.9'), diffIds: build('9'), drift: named, usedBy: {networks: [], volumes: ['kasm-profiles'], containers: []}}),
 				fleetPlugin(pinned, {id: 'c2'.repeat(32), build: name('amd64-1.2.9'), usedBy: noUsage}),

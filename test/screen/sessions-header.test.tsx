@@ -14,3 +14,12 @@ test("the header counts the host's live Kasm sessions beside its plugins and ima
 	assert.match(render(<Header target={target} readOnly snapshot={snapshot(1)} width={100} />).lastFrame() ?? '', /1 live Kasm session · READ-ONLY\s*$/);
 	assert.doesNotMatch(render(<Header target={target} readOnly={false} snapshot={snapshot(0)} width={100} />).lastFrame() ?? '', /session/);
 });
+
+test("the header names the host's Kasm release after its Docker; at narrower widths the API version gives way first, then the Kasm release", () => {
+	const kasm = {...snapshot(0), kasm: ['1.19.0']};
+	assert.match(render(<Header target={target} readOnly={false} snapshot={kasm} width={100} />).lastFrame() ?? '', /─ docker 20\.10\.24 ─ Kasm 1\.19\.0\s+0 plugins · 0 images\s*$/);
+	assert.doesNotMatch(render(<Header target={target} readOnly={false} snapshot={snapshot(0)} width={100} />).lastFrame() ?? '', /Kasm/);
+	const narrow = render(<Header target={target} readOnly={false} snapshot={kasm} width={60} />).lastFrame() ?? '';
+	assert.match(narrow, /docker 20\.10\.24/);
+	assert.doesNotMatch(narrow, /Kasm/);
+});

@@ -20,7 +20,8 @@ export const Header = memo(function Header({target, readOnly, snapshot, width}: 
 	]
 		.filter(Boolean)
 		.join(' · ');
-	const engines = snapshot ? [` ─ docker ${snapshot.engine.version} (API ${snapshot.engine.apiVersion})`, ` ─ docker ${snapshot.engine.version}`] : [''];
+	const kasm = snapshot?.kasm?.length ? ` ─ Kasm ${snapshot.kasm.join(', ')}` : '';
+	const engines = snapshot ? [` ─ docker ${snapshot.engine.version} (API ${snapshot.engine.apiVersion})${kasm}`, ` ─ docker ${snapshot.engine.version}${kasm}`, ` ─ docker ${snapshot.engine.version}`] : [''];
 	const room = Math.max(0, width - [...right].length - 2);
 	const address = printable(target.address);
 	let left = '';

@@ -46,6 +46,7 @@ function hostRow(entry: FleetHostState, widths: {name: number; engine: number}, 
 		{text: `  ${counted(reading.plugins.length, 'plugin')}`},
 		// Kasm's users at work: before the rest, as what a change there would cut off.
 		reading.liveSessions > 0 ? {text: ` · ${counted(reading.liveSessions, 'live session')}`, color: 'yellow'} : undefined,
+		reading.kasm.length > 0 ? {text: ` · Kasm ${reading.kasm.join(', ')}`} : undefined,
 		drifting > 0 ? {text: ` · ! ${drifting} drifting`, color: 'yellow'} : undefined,
 		disabled > 0 ? {text: ` · ○ ${disabled} disabled`, dim: true} : undefined,
 		reading.sameDaemonAs ? {text: ` · the same daemon as ${reading.sameDaemonAs}`, color: 'yellow'} : undefined,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {after, test} from 'node:test';
 import {runCli} from '../helpers/cli.js';
 import {otherGeneration} from '../sandbox/engines.js';
-import {importImage} from '../sandbox/fixtures.js';
+import {importImage, installPlugin, kasmRepositoryPath} from '../sandbox/fixtures.js';
 import {startExtraDaemon, type ExtraDaemon} from '../sandbox/fleet-hosts.js';
 import {useSandbox} from '../sandbox/shared.js';
 
@@ -101,4 +101,21 @@ test("fleet plugins shows each host's Kasm release beside its Docker: --json's k
 	assert.equal(text.code, 0, text.stderr);
 	assert.match(text.stdout, /^HOST\s+ADDRESS\s+ENGINE\s+PLUGINS\s+KASM\s+STATE/m);
 	assert.match(text.stdout, /^agent-old\s+\S+\s+20\.10\.\S+\s+0\s+1\.19\.0\s+answers/m);
+});
+
+test('doctor names a disabled plugin, with the docker command that enables it', async () => {
+	const name = 'doctor-probe/sidecar:amd64-1.2.9';
+	await installPlugin(current.sandbox, `${sandbox.registry}/${kasmRepositoryPath}:amd64-1.2.9`, {alias: name, disabled: true});
+	try {
+		const result = await runCli(['--host', current.host, 'doctor', '--json']);
+		assert.equal(result.code, 1, result.stderr);
+		const findings = (JSON.parse(result.stdout) as DoctorJson).hosts[0]!.findings;
+		assert.deepEqual(
+			findings.map(found => [found.kind, found.subject]),
+			[['plugin-disabled', name]],
+		);
+		assert.match(findings[0]!.command, /^docker -H unix:\/\/\S+ plugin enable doctor-probe\/sidecar:amd64-1\.2\.9$/);
+	} finally {
+		await current.sandbox.docker(['plugin', 'rm', '-f', name]);
+	}
 });

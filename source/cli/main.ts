@@ -13,6 +13,7 @@ import {commandHelpText} from './help.js';
 import {parseCommandLine, type CommandLine} from './parse.js';
 import {commandRuns} from './run.js';
 import {commandName} from './table.js';
+import type {SessionMode, SessionPolicy} from '../flows/sessions.js';
 
 /** Defined only in the single executable's bundle (source/build/build.ts). */
 declare const KASM_TUI_EXECUTABLE: boolean | undefined;
@@ -114,12 +115,21 @@ function commandContext(line: CommandLine, output: Output): CommandContext {
 		listPluginNames: flag('plugin-names'),
 		hostSelection: takesOneHost
 			? undefined
-			: {hosts: stringOptions(line, 'host') ?? [], contexts: stringOptions(line, 'context'), allContexts: flag('all-contexts'), group: stringOption(line, 'group'), tlsInsecure},
+			: {
+					hosts: stringOptions(line, 'host') ?? [],
+					contexts: stringOptions(line, 'context'),
+					allContexts: flag('all-contexts'),
+					inventory: stringOption(line, 'inventory'),
+					group: stringOption(line, 'group'),
+					role: stringOption(line, 'role'),
+					tlsInsecure,
+				},
 		canaries: stringOptions(line, 'canary'),
 		batch: parseCount(stringOption(line, 'batch'), '--batch'),
 		maxFailed: parseCount(stringOption(line, 'max-failed'), '--max-failed', 0),
 		parallel: parseCount(stringOption(line, 'parallel'), '--parallel', 1, 1024),
 		stepTimeoutMs: parseSeconds(stringOption(line, 'step-timeout'), '--step-timeout', 1, 3600),
+		sessions: sessionPolicy(stringOption(line, 'sessions'), stringOption(line, 'sessions-timeout')),
 		print: text => output.stdout(printableLines(text)),
 		warn: text => output.stderr(printableLines(text)),
 	};
@@ -138,6 +148,28 @@ function compileWebAssemblyOnce(): void {
 /** Every line a command prints, cleaned where it leaves: whatever made it, no escape and no secret reach the terminal. */
 function printableLines(text: string): string {
 	return text.split('\n').map(line => printable(line)).join('\n') + '\n';
+}
+
+/** `--sessions MODE` and `--sessions-timeout S`; undefined when neither is given (refuse). */
+function sessionPolicy(mode: string | undefined, timeout: string | undefined): SessionPolicy | undefined {
+	if (mode === undefined && timeout === undefined) {
+		return undefined;
+	}
+
+	if (mode !== undefined && !['refuse', 'wait', 'ignore'].includes(mode)) {
+		throw new BadInput(`--sessions takes refuse, wait or ignore, not "${safeText(mode).slice(0, 20)}"`);
+	}
+
+	const seconds = timeout === undefined ? 3600 : Number(timeout);
+	if (!Number.isInteger(seconds) || seconds < 0 || seconds > 7 * 24 * 3600) {
+		throw new BadInput(`--sessions-timeout takes whole seconds from 0 to 604800, not "${safeText(timeout).slice(0, 20)}"`);
+	}
+
+	if (timeout !== undefined && mode !== 'wait') {
+		throw new BadInput('--sessions-timeout is how long --sessions wait waits: give it with --sessions wait');
+	}
+
+	return {mode: (mode ?? 'refuse') as SessionMode, timeoutSeconds: seconds};
 }
 
 function parseCount(text: string | undefined, flag: string, minimum = 1, maximum = 64): number | undefined {

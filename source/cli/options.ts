@@ -104,11 +104,13 @@ export const daemonLog: OptionSpec = {
 /** What the shell completions call for a <plugin> argument: the plugin names, one a line, or nothing. */
 export const pluginNames: OptionSpec = {name: 'plugin-names', hidden: true, description: 'the names of the plugins, one a line; nothing when no daemon answers'};
 
-/** The fleet's hosts: flags, contexts, or the settings' `hosts` of a group. */
+/** The fleet's hosts: flags, contexts, a Kasm inventory, or the settings' `hosts` of a group. */
 export const fleetHost: OptionSpec = {name: 'host', short: 'H', value: '[NAME=]ADDRESS', multiple: true, description: 'a host, named NAME (again for more)'};
 export const context: OptionSpec = {name: 'context', value: 'NAME', multiple: true, description: 'a docker context as a host (again for more)'};
 export const allContexts: OptionSpec = {name: 'all-contexts', description: 'every docker context'};
-export const group: OptionSpec = {name: 'group', value: 'NAME', description: "the settings' hosts of that group (default: all of them)"};
+export const group: OptionSpec = {name: 'group', value: 'NAME', description: "the settings' hosts of that group, or the inventory's (zone1_agent, zone1); default all"};
+export const inventory: OptionSpec = {name: 'inventory', value: 'FILE', description: "the hosts of a Kasm Ansible inventory (YAML or INI), reached over ssh as it says", complete: 'file'};
+export const role: OptionSpec = {name: 'role', value: 'ROLE', description: "the inventory's hosts of that Kasm role in every zone", complete: ['agent', 'web', 'db', 'guac', 'proxy']};
 
 /** How a rollout goes: canaries first, then batches, stopping at the first failure. */
 export const canary: OptionSpec = {name: 'canary', value: 'HOST', multiple: true, description: 'change this host first, alone (again for more)'};
@@ -122,12 +124,38 @@ export const stepTimeout: OptionSpec = {
 	value: 'SECONDS',
 	description: 'how long a change step on a host may go without a word from it, 1 to 3600 (default 120); a pull that reports progress is alive',
 };
+/** Live Kasm sessions (containers labelled kasm.kasmid) on a host whose plugin a change touches. */
+export const sessions: OptionSpec = {
+	name: 'sessions',
+	value: 'MODE',
+	description: 'live Kasm sessions on the host: refuse the change (default), wait for them to end, or ignore them and go ahead',
+	complete: ['refuse', 'wait', 'ignore'],
+};
+export const sessionsTimeout: OptionSpec = {name: 'sessions-timeout', value: 'S', description: 'how long --sessions wait waits, in seconds, before it refuses (default 3600)'};
 
 /**
  * Options many commands share, shown in `kasm-tui --help` once and left out of each command's
  * one-line usage; a command's own options (`--version TAG`, `--follow`) are in its usage.
  */
-export const commonOptions: readonly OptionSpec[] = [host, fleetHost, context, allContexts, group, tlsInsecure, json, yes, readOnly, ledgerDir, debugLog, help, kasmTuiVersion];
+export const commonOptions: readonly OptionSpec[] = [
+	host,
+	fleetHost,
+	context,
+	allContexts,
+	inventory,
+	group,
+	role,
+	tlsInsecure,
+	json,
+	yes,
+	readOnly,
+	sessions,
+	sessionsTimeout,
+	ledgerDir,
+	debugLog,
+	help,
+	kasmTuiVersion,
+];
 
 // By name and value: `--version` alone is kasm-tui's (common), `--version TAG` reinstall's own.
 const key = (option: OptionSpec) => `${option.name}=${option.value ?? ''}`;

@@ -58,6 +58,8 @@ export const commandRuns: Readonly<Record<string, CommandRun>> = {
 		openHostsEarly(context, positionals, pool);
 		return (await loadCommands()).fleetPluginsCommand(context, positionals, pool);
 	},
+	doctor: async context => (await loadCommands()).doctorCommand(context),
+	'fleet doctor': async (context, positionals) => (await loadCommands()).fleetDoctorCommand(context, positionals),
 	'fleet upgrade': async (context, positionals) => (await loadCommands()).rolloutCommand(context, 'upgrade', positionals),
 	'fleet rollback': async (context, positionals) => (await loadCommands()).rolloutCommand(context, 'rollback', positionals),
 	'fleet reinstall': async (context, positionals) => (await loadCommands()).rolloutCommand(context, 'reinstall', positionals),
@@ -87,7 +89,8 @@ export const commandRuns: Readonly<Record<string, CommandRun>> = {
  */
 function openHostsEarly(context: CommandContext, names: string[], pool: HostPool): void {
 	const selection = context.hostSelection ?? {};
-	if (!hostsFromFlags(selection)) {
+	// An inventory is read with the command's code (its YAML parser is loaded only then).
+	if (!hostsFromFlags(selection) || selection.inventory !== undefined) {
 		return;
 	}
 

@@ -40,11 +40,13 @@ export interface CommandSpec {
 
 /** Where the daemon is and where its history is kept: every command that talks to one daemon takes these. */
 const daemon = [option.host, option.tlsInsecure, option.ledgerDir, option.debugLog];
-/** The hosts of a fleet: flags, contexts, or the settings' hosts of a group. */
-const fleetHosts = [option.fleetHost, option.context, option.allContexts, option.group, option.tlsInsecure];
+/** The hosts of a fleet: flags, contexts, a Kasm inventory, or the settings' hosts of a group. */
+const fleetHosts = [option.fleetHost, option.context, option.allContexts, option.inventory, option.group, option.role, option.tlsInsecure];
 const rolloutOptions = [option.canary, option.batch, option.maxFailed, option.stepTimeout, option.parallel];
 /** What every change takes. */
 const change = [option.yes, option.readOnly];
+/** What a change of an installed plugin does about live Kasm sessions on its host. */
+const sessions = [option.sessions, option.sessionsTimeout];
 const jsonResult = described(option.json, 'the result as JSON (the plan goes to standard error)');
 
 /** The shells `kasm-tui completion` writes a script for. */
@@ -102,7 +104,7 @@ export const commandTable: readonly CommandSpec[] = [
 		summary: 'force upgrade from its remote reference (pulls even if unchanged)',
 		description: 'force upgrade from its remote reference (disable, pull, enable)',
 		arguments: [plugin],
-		options: [...change, jsonResult, ...daemon],
+		options: [...change, ...sessions, jsonResult, ...daemon],
 	},
 	{
 		path: ['rollback'],
@@ -110,21 +112,21 @@ export const commandTable: readonly CommandSpec[] = [
 		description:
 			'reinstall the previous build in its history, found by content, and pin it; a build no release tag names any more goes by its digest on Docker 26.0 or newer (25.0.3+, 23.0.11+), and is refused on older daemons, which crash on digests (moby/moby#47299)',
 		arguments: [plugin],
-		options: [...change, jsonResult, ...daemon],
+		options: [...change, ...sessions, jsonResult, ...daemon],
 	},
 	{
 		path: ['reinstall'],
 		summary: "install that tag of the plugin's repository",
 		description: "install that tag of its repository; `--version sha256:…` a build of its history by digest (see `history`'s BUILD column)",
 		arguments: [plugin],
-		options: [required(option.versionTag), option.alias, ...change, jsonResult, ...daemon],
+		options: [required(option.versionTag), option.alias, ...change, ...sessions, jsonResult, ...daemon],
 	},
 	{
 		path: ['auto-update'],
 		summary: 'upgrade every rolling plugin that nothing uses; report the rest',
 		description: 'upgrade every rolling plugin that nothing uses; report the rest with the reason',
 		arguments: [],
-		options: [...change, described(option.json, 'one outcome per plugin as JSON'), ...daemon],
+		options: [...change, ...sessions, described(option.json, 'one outcome per plugin as JSON'), ...daemon],
 	},
 	{
 		path: ['recover'],
@@ -160,6 +162,7 @@ export const commandTable: readonly CommandSpec[] = [
 			described(option.versionTag, 'with --reinstall: the tag to install'),
 			described(option.alias, 'with --reinstall: the name to install under'),
 			option.readOnly,
+			...sessions,
 			jsonResult,
 			...daemon,
 		],
@@ -193,7 +196,7 @@ export const commandTable: readonly CommandSpec[] = [
 				secretValues: true,
 			},
 		],
-		options: [...change, jsonResult, ...daemon],
+		options: [...change, ...sessions, jsonResult, ...daemon],
 	},
 	{
 		path: ['fleet'],
@@ -231,6 +234,7 @@ export const commandTable: readonly CommandSpec[] = [
 				...(action === 'reinstall' ? [required(option.versionTag), option.alias] : []),
 				...rolloutOptions,
 				...change,
+				...sessions,
 				described(option.json, "the result: each host's outcome, as JSON"),
 				...fleetHosts,
 				option.ledgerDir,
@@ -243,7 +247,22 @@ export const commandTable: readonly CommandSpec[] = [
 		summary: 'auto-update on every host, as a rollout',
 		description: 'auto-update on every host, as a rollout',
 		arguments: [hosts],
-		options: [...rolloutOptions, ...change, described(option.json, "the result: each host's outcome, as JSON"), ...fleetHosts, option.ledgerDir, option.debugLog],
+		options: [...rolloutOptions, ...change, ...sessions, described(option.json, "the result: each host's outcome, as JSON"), ...fleetHosts, option.ledgerDir, option.debugLog],
+	},
+	{
+		path: ['doctor'],
+		summary: 'what needs an operator: Kasm/Docker misfits, plugins behind or disabled, live sessions, images behind',
+		description:
+			"what needs an operator on the host, each with the command that deals with it: a Kasm release (from its kasm_* services' image tags) that does not fit this Docker (the facts and their sources in --json), rolling plugins behind their registry, disabled plugins, live Kasm sessions, images behind their tag; exit 0 when nothing is found, 1 otherwise",
+		arguments: [],
+		options: [described(option.json, "{ok, hosts: [{docker, kasm, liveSessions, findings: [{kind, subject, problem, command, sources}]}], facts}"), ...daemon],
+	},
+	{
+		path: ['fleet', 'doctor'],
+		summary: 'doctor on every host of the fleet',
+		description: "doctor on every host of the fleet, each within its own timeout; an unreachable host is a finding",
+		arguments: [hosts],
+		options: [described(option.json, "{ok, hosts: [...], facts}: each host's findings"), option.parallel, ...fleetHosts, option.ledgerDir, option.debugLog],
 	},
 	{
 		path: ['completion'],

@@ -1,5 +1,6 @@
 import type {EngineTarget} from '../docker/target.js';
 import type {HostSelection} from '../hosts/selection.js';
+import type {SessionPolicy} from '../flows/sessions.js';
 
 /** What every headless command gets from the command line. */
 export interface CommandContext {
@@ -27,6 +28,8 @@ export interface CommandContext {
 	parallel?: number;
 	/** `--step-timeout SECONDS`, in ms: how long a rollout's change step may go without a word from its host (default 120 s). */
 	stepTimeoutMs?: number;
+	/** `--sessions refuse|wait|ignore` and `--sessions-timeout S`: what a change does about live Kasm sessions. */
+	sessions?: SessionPolicy;
 	/** install's `--disable`: leave the new plugin disabled. */
 	disable?: boolean;
 	/** logs' `--follow`, `--since DURATION` and `--daemon-log FILE`. */

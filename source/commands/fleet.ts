@@ -1,5 +1,6 @@
 import {readSettings} from '../config.js';
 import {HostPool} from '../hosts/pool.js';
+import {readInventory} from '../hosts/inventory.js';
 import {hostsFromFlags, pickHosts, selectHosts, type FleetHost} from '../hosts/selection.js';
 import {describeUsage, isInUse} from '../docker/usage.js';
 import {sharedEngineIdWarning} from '../docker/identity.js';
@@ -20,7 +21,8 @@ export async function fleetHosts(context: CommandContext, names: string[]): Prom
 		context.warn(loaded.warning);
 	}
 
-	return pickHosts(selectHosts(selection, {settingsHosts: loaded?.settings.hosts}), names);
+	const inventory = selection.inventory === undefined ? undefined : await readInventory(selection.inventory);
+	return pickHosts(selectHosts(selection, {settingsHosts: loaded?.settings.hosts, inventory}), names);
 }
 
 /**
@@ -85,6 +87,8 @@ export function hostJson(reading: HostReading) {
 		dataRoot: reading.identity.dataRoot,
 		sameDaemonAs: reading.sameDaemonAs ?? null,
 		sharesEngineIdWith: reading.sharesEngineIdWith ?? null,
+		liveSessions: reading.liveSessions,
+		kasm: reading.kasm,
 		plugins: reading.plugins.map(plugin => ({...pluginJson(plugin), build: plugin.build ?? null, buildError: plugin.buildError ?? null, drift: plugin.drift})),
 	};
 }
@@ -96,6 +100,13 @@ export function describeFleet(readings: HostReading[]): string {
 		{title: 'ADDRESS', value: reading => reading.host.target.address, max: 60},
 		{title: 'ENGINE', value: reading => (reading.reachable ? reading.engine.version : '-')},
 		{title: 'PLUGINS', value: reading => (reading.reachable ? String(reading.plugins.length) : '-')},
+		...(readings.some(reading => reading.reachable && reading.kasm.length > 0)
+			? [{title: 'KASM', value: (reading: HostReading) => (reading.reachable && reading.kasm.length > 0 ? reading.kasm.join(', ') : '-')}]
+			: []),
+		// Only when Kasm's users are at work somewhere: a fleet without Kasm sessions keeps its columns.
+		...(readings.some(reading => reading.reachable && reading.liveSessions > 0)
+			? [{title: 'SESSIONS', value: (reading: HostReading) => (reading.reachable ? String(reading.liveSessions) : '-')}]
+			: []),
 		{
 			title: 'STATE',
 			value: reading =>

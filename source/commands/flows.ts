@@ -35,7 +35,7 @@ export async function recoverCommand(context: CommandContext, [name]: string[]):
 
 	// Plugin names are references; anything else has no ledger, and could be a path's worth of text.
 	parseReference(name);
-	const flow = await openFlowContext({target: context.target, ledgerDir: context.ledgerDir, readOnly: context.readOnly});
+	const flow = await openFlowContext({target: context.target, ledgerDir: context.ledgerDir, readOnly: context.readOnly, sessions: context.sessions});
 	const unfinished = await findUnfinished(flow, name);
 	if (!unfinished) {
 		context.print(`nothing to recover: no unfinished change of ${name} in ${flow.ledger.directory}`);
@@ -67,7 +67,7 @@ export async function autoUpdateCommand(context: CommandContext, _positionals: s
 		throw new Refused('kasm-tui is read-only (--read-only): it will not update plugins');
 	}
 
-	const flow = await openFlowContext({target: context.target, ledgerDir: context.ledgerDir, readOnly: context.readOnly});
+	const flow = await openFlowContext({target: context.target, ledgerDir: context.ledgerDir, readOnly: context.readOnly, sessions: context.sessions});
 	flow.ledger.assertUsable();
 	if ((options.ask ?? true) && !(await confirm(context, 'Upgrade every rolling plugin that nothing uses?'))) {
 		throw new Refused('nothing was changed: auto-update was not confirmed');

@@ -1,6 +1,7 @@
 import type {Engine} from '../docker/engine.js';
 import {shownValue} from '../docker/plugin-settings.js';
 import type {Plugin} from '../docker/plugins.js';
+import {liveSessionsNow} from '../docker/sessions.js';
 import {jsonText} from './json.js';
 import {describeUsage, isInUse, type PluginWithUsage} from '../docker/usage.js';
 import {openFlowContext} from '../flows/context.js';
@@ -13,15 +14,20 @@ import {table} from './table.js';
 
 /** `listing`: the plugins with their usage, asked for by main (on `engine`) before this module was loaded. */
 export async function pluginsCommand(context: CommandContext, listing: Promise<PluginWithUsage[]>, engine: Promise<Engine>): Promise<void> {
+	// Asked beside the listing main began: one filtered request more.
+	const sessions = engine.then(async opened => liveSessionsNow(opened));
+	sessions.catch(() => {});
 	const plugins = await listing;
 	await recordObserved(context, plugins, engine);
+	const liveSessions = await sessions;
 	if (context.json) {
-		context.print(jsonText(plugins.map(plugin => pluginJson(plugin))));
+		// The list stays a list (scripts read it so): each plugin carries its host's count.
+		context.print(jsonText(plugins.map(plugin => ({...pluginJson(plugin), liveSessions}))));
 		return;
 	}
 
 	if (plugins.length === 0) {
-		context.print(`no plugins installed on ${context.target.address}`);
+		context.print(`no plugins installed on ${context.target.address}${liveSessions > 0 ? `; ${liveSessions} live Kasm session${liveSessions === 1 ? '' : 's'}` : ''}`);
 		return;
 	}
 
@@ -35,6 +41,9 @@ export async function pluginsCommand(context: CommandContext, listing: Promise<P
 			{title: 'IN USE BY', value: plugin => (isInUse(plugin.usedBy) ? describeUsage(plugin.usedBy) : '-'), max: 80},
 		]),
 	);
+	if (liveSessions > 0) {
+		context.print(`\n${liveSessions} live Kasm session${liveSessions === 1 ? '' : 's'} on ${context.target.address}: a change of a plugin here is refused unless --sessions wait or ignore`);
+	}
 }
 
 /**

@@ -220,6 +220,7 @@ export async function rolloutCommand(context: CommandContext, action: RolloutAct
 				canaries: context.canaries,
 				batch: context.batch,
 				maxFailed: context.maxFailed,
+				sessions: context.sessions,
 				pool,
 				onSilent: (host, silentMs) => context.warn(silentLine(host, silentMs, 'planning')),
 			}),

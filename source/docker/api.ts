@@ -41,7 +41,7 @@ export interface Dockerode {
 	info(options: Deadline): Promise<unknown>;
 	version(options: Deadline): Promise<unknown>;
 	listPlugins(options: Deadline): Promise<unknown>;
-	listContainers(options: Deadline & {all?: boolean}): Promise<unknown>;
+	listContainers(options: Deadline & {all?: boolean; filters?: Record<string, string[]>}): Promise<unknown>;
 	listImages(options: Deadline): Promise<unknown>;
 	listNetworks(options: Deadline): Promise<unknown>;
 	listVolumes(options: Deadline): Promise<unknown>;

@@ -7,6 +7,7 @@ export interface RawContainer {
 	Image?: string;
 	ImageID?: string;
 	State?: string;
+	Labels?: Record<string, string> | null;
 	HostConfig?: {NetworkMode?: string} | null;
 	NetworkSettings?: {Networks?: Record<string, {NetworkID?: string} | null> | null} | null;
 	Mounts?: Array<{Type?: string; Name?: string; Driver?: string}> | null;

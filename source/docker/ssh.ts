@@ -26,8 +26,8 @@ export const keepAlive = {intervalSeconds: 3, countMax: 3};
 
 /**
  * `ssh -o ConnectTimeout=N -o ServerAliveInterval=3 -o ServerAliveCountMax=3 -T [-l USER] [-p PORT]
- * -- HOST docker [--host=unix://PATH] system dial-stdio`: the docker CLI's arguments, and keep-alives.
- * No port or user unless the address has them, so the ssh config's apply.
+ * [-i KEY] -- HOST docker [--host=unix://PATH] system dial-stdio`: the docker CLI's arguments, and
+ * keep-alives. No port or user unless the address has them, so the ssh config's apply.
  */
 export function sshCommand(transport: SshTransport, {connectTimeoutSeconds = 30}: {connectTimeoutSeconds?: number} = {}): SshCommand {
 	const args = [
@@ -45,6 +45,11 @@ export function sshCommand(transport: SshTransport, {connectTimeoutSeconds = 30}
 
 	if (transport.port) {
 		args.push('-p', String(transport.port));
+	}
+
+	if (transport.identityFile) {
+		// As Ansible passes ansible_ssh_private_key_file: tried before the agent's and the config's keys.
+		args.push('-i', transport.identityFile);
 	}
 
 	args.push('--', transport.host, 'docker');

@@ -4,6 +4,7 @@ import type {FlowContext} from './context.js';
 import {planUpgrade} from './planners.js';
 import {unfinishedRefusal} from './recover.js';
 import {FlowFailed, recordRefusal, runPlan, type FlowEvent} from './run.js';
+import {checkSessions} from './sessions.js';
 
 export type AutoUpdateOutcome =
 	/** `from` and `to` name the builds by release tag where one does (see buildChange). */
@@ -57,7 +58,7 @@ export async function autoUpdate(
 				continue;
 			}
 
-			const plan = await planUpgrade(context, plugin, 'auto-update');
+			const plan = await checkSessions(context, await planUpgrade(context, plugin, 'auto-update'));
 			if (plan.refusal) {
 				recordRefusal(context, plan);
 				outcomes.push({plugin: plugin.name, result: 'skipped', reason: plan.refusal.message});

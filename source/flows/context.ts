@@ -10,6 +10,7 @@ import {DockerCredentials, serverAddressOf} from '../registry/credentials.js';
 import {parseReference} from '../docker/reference.js';
 import {registerSecret} from '../secrets.js';
 import {safeText} from '../text.js';
+import type {SessionPolicy} from './sessions.js';
 
 /** Everything a flow talks to, opened once per command or screen. */
 export interface FlowContext {
@@ -22,6 +23,10 @@ export interface FlowContext {
 	user: string;
 	/** kasm-tui's version, recorded in every ledger entry. */
 	version: string;
+	/** Who the host is in messages: its fleet name, else the daemon's name and address. */
+	hostName: string;
+	/** What a change does about live Kasm sessions; refuse when not given. */
+	sessions?: SessionPolicy;
 }
 
 export interface FlowContextOptions {
@@ -32,6 +37,9 @@ export interface FlowContextOptions {
 	engine?: Engine;
 	/** The run's registry (a fleet's hosts share one, and its answers); default: a client of its own. */
 	registries?: RegistrySession;
+	/** The host's name in the fleet; a single host is named by its daemon. */
+	hostName?: string;
+	sessions?: SessionPolicy;
 }
 
 export async function openFlowContext(options: FlowContextOptions): Promise<FlowContext> {
@@ -48,7 +56,15 @@ export async function openFlowContext(options: FlowContextOptions): Promise<Flow
 		readOnly: Boolean(options.readOnly),
 		user: currentUser(),
 		version: packageJson.version,
+		hostName: options.hostName ?? daemonName(info, options.target),
+		sessions: options.sessions,
 	};
+}
+
+/** `host-1 (unix:///var/run/docker.sock)`: the daemon's own name, and where it was reached. */
+function daemonName(info: DaemonInfo, target: EngineTarget): string {
+	const name = typeof info.Name === 'string' && info.Name !== '' ? safeText(info.Name).slice(0, 100) : '';
+	return name ? `${name} (${safeText(target.address)})` : safeText(target.address);
 }
 
 export function insecureRegistriesOf(info: DaemonInfo): string[] {

@@ -3,6 +3,8 @@ import type {Engine, EngineVersion} from '../docker/engine.js';
 import {relateDaemons, type DaemonIdentity} from '../docker/identity.js';
 import {HostPool, unreachableReason, withDeadline} from '../hosts/pool.js';
 import type {FleetHost} from '../hosts/selection.js';
+import {kasmReleasesNow} from '../docker/kasm.js';
+import {liveSessionsNow} from '../docker/sessions.js';
 import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
 import {currentUser} from '../ledger/ledger.js';
 import type {RegistryClient} from '../registry/client.js';
@@ -38,6 +40,10 @@ export type HostReading =
 			sameDaemonAs?: string;
 			/** Another host of the fleet reports this engine ID but is another machine (a clone): both are kept, each with its own ledger. */
 			sharesEngineIdWith?: string;
+			/** Running containers labelled kasm.kasmid: Kasm's users at work there. */
+			liveSessions: number;
+			/** The Kasm releases its kasm_* services run, newest first; empty without Kasm. */
+			kasm: string[];
 	  }
 	| {host: FleetHost; reachable: false; error: string};
 
@@ -73,15 +79,15 @@ async function readHost(host: FleetHost, options: ReadContext): Promise<Answered
 	try {
 		// Inside the try: a host that cannot even be opened (TLS files that are no good) is that host's failure.
 		const engine = await pool.connect(host);
-		const [version, info, identity, plugins] = await withDeadline(
-			Promise.all([engine.version(), engine.info(), engine.identity(), listPluginsWithUsage(engine)]),
+		const [version, info, identity, plugins, liveSessions, kasm] = await withDeadline(
+			Promise.all([engine.version(), engine.info(), engine.identity(), listPluginsWithUsage(engine), liveSessionsNow(engine), kasmReleasesNow(engine)]),
 			pool.readTimeLeft(host, began),
 			host.target.address,
 			() => pool.disconnect(host),
 			pool.readTimeoutMs,
 		);
 		const answered: Answered = {
-			reading: {host, reachable: true, engine: version, daemonId: identity.id, identity, plugins: plugins.map(plugin => ({...plugin, drift: false}))},
+			reading: {host, reachable: true, engine: version, daemonId: identity.id, identity, plugins: plugins.map(plugin => ({...plugin, drift: false})), liveSessions, kasm},
 			insecureRegistries: insecureRegistriesOf(info),
 		};
 		// Drawn now; the ledger's bookkeeping below is no reason to keep the screen waiting.

@@ -4,6 +4,8 @@ import {sameBuild} from '../registry/same-build.js';
 import {safeText} from '../text.js';
 import type {FlowContext} from './context.js';
 import type {Plan} from './plan.js';
+import type {FlowEvent} from './run.js';
+import {sessionsUnderLock, type LiveSessions} from './sessions.js';
 
 /**
  * A plan is made on what the daemon said at one moment; it may be run minutes or hours later
@@ -25,10 +27,21 @@ export class ChangedSincePlan extends Refused {
 
 /**
  * The last look before the first step, taken under the plugin's lock so nothing of ours can
- * change it afterwards: the plugin is read again (one listing of plugins and of what uses them)
- * and compared with the one the plan was made on. Returns the refusal, or undefined to go ahead.
+ * change it afterwards: the host's live Kasm sessions (waited for, with `--sessions wait`), then
+ * the plugin read again (one listing of plugins and of what uses them) and compared with the one
+ * the plan was made on. Returns the refusal, or undefined to go ahead.
  */
-export async function lookAgain(context: FlowContext, plan: Plan): Promise<ChangedSincePlan | undefined> {
+export async function lookAgain(
+	context: FlowContext,
+	plan: Plan,
+	report?: (event: FlowEvent) => void,
+	signal?: AbortSignal,
+): Promise<ChangedSincePlan | LiveSessions | undefined> {
+	const sessions = await sessionsUnderLock(context, plan, report, signal);
+	if (sessions) {
+		return sessions;
+	}
+
 	const plugins = await listPluginsWithUsage(context.engine);
 	const {origin, destination} = plan;
 	if (origin.absent) {

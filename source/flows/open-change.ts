@@ -7,6 +7,7 @@ import type {Plan} from './plan.js';
 import {planReinstall, planRollback, planUpgrade} from './planners.js';
 import {unfinishedRefusal} from './recover.js';
 import {recordRefusal} from './run.js';
+import {checkSessions} from './sessions.js';
 import {planSet} from './set.js';
 import {planStateChange} from './state-changes.js';
 
@@ -44,7 +45,7 @@ export async function planChange(flow: FlowContext, request: ChangeRequest): Pro
 	}
 
 	// Made once what planning writes (an observed build) is written: what comes after is news.
-	const plan = {...(await planFor(flow, request)), madeAt: new Date().toISOString()};
+	const plan = await checkSessions(flow, {...(await planFor(flow, request)), madeAt: new Date().toISOString()});
 	recordRefusal(flow, plan);
 	return plan;
 }

@@ -4,6 +4,7 @@ import type {PluginWithUsage} from '../docker/usage.js';
 import type {Refused} from '../errors.js';
 import type {ContentIdentity, LedgerAction} from '../ledger/entry.js';
 import {isRolling} from '../rolling.js';
+import type {PlanSessions} from './sessions.js';
 
 /**
  * One change to the daemon. Steps are data, so a confirmation can show them and the docker
@@ -59,6 +60,8 @@ export interface Plan {
 	warnings: string[];
 	/** Set when the flow must not run: nothing is changed, and the reason says what to do. */
 	refusal?: Refused;
+	/** The live Kasm sessions on the host when it was made, and what the policy does about them (sessions.ts). */
+	sessions?: PlanSessions;
 	/** When it was made (ISO 8601): the history since then says who changed the plugin, when it did not stay as planned. */
 	madeAt?: string;
 }

@@ -21,6 +21,7 @@ import {planReinstall, planRollback, planUpgrade} from './planners.js';
 import {unfinishedRefusal} from './recover.js';
 import {orderRollout, stopReason, type HostOutcome, type HostVerdict, type RolloutOrder, type SkipKind, type Stage} from './rollout-plan.js';
 import {FlowFailed, recordRefusal, runPlan, type FlowEvent} from './run.js';
+import {checkSessions, LiveSessions, type SessionPolicy} from './sessions.js';
 
 /**
  * A rollout over the fleet: one plan per host, made with the single-host planners, then the
@@ -91,6 +92,7 @@ export interface PlanOptions {
 	pool?: HostPool;
 	/** A host not heard from for a few seconds while it is planned. */
 	onSilent?: (host: string, silentMs: number) => void;
+	sessions?: SessionPolicy;
 }
 
 function skipped(job: Omit<HostJob, 'verdict'>, kind: SkipKind, reason: string): HostJob {
@@ -139,7 +141,7 @@ async function planHost(host: FleetHost, request: RolloutRequest, options: PlanO
 		const engine = await pool.connect(host);
 		[flow, plugins, identity] = await withDeadline(
 			Promise.all([
-				openFlowContext({target: host.target, ledgerDir: options.ledgerDir, readOnly: options.readOnly, engine, registries: options.registries}),
+				openFlowContext({target: host.target, ledgerDir: options.ledgerDir, readOnly: options.readOnly, engine, registries: options.registries, hostName: host.name, sessions: options.sessions}),
 				listPluginsWithUsage(engine),
 				engine.identity(),
 			]),
@@ -187,7 +189,7 @@ async function planHost(host: FleetHost, request: RolloutRequest, options: PlanO
 		}
 
 		// Made once what planning writes (an observed build) is written: what comes after is news.
-		const plan = {...(await planFor(flow, plugin, request)), madeAt: new Date().toISOString()};
+		const plan = await checkSessions(flow, {...(await planFor(flow, plugin, request)), madeAt: new Date().toISOString()});
 		if (plan.refusal) {
 			recordRefusal(flow, plan);
 			return skipped({...job, plan}, plan.refusal instanceof PluginInUse ? 'in-use' : 'refused', plan.refusal.message);
@@ -228,10 +230,16 @@ export async function planRollout(hosts: readonly FleetHost[], request: RolloutR
 		return sameDaemonAs ? skipped(job, 'same-daemon', `the same daemon as ${sameDaemonAs}`) : {...job, sharesEngineIdWith};
 	});
 	const order = orderRollout(
-		jobs.map(job => job.verdict),
+		sessionlessFirst(jobs).map(job => job.verdict),
 		{canaries: options.canaries, batch: options.batch},
 	);
 	return {request, jobs, order, maxFailed: options.maxFailed ?? 0, pool, ownsPool: !options.pool, registries};
+}
+
+/** Hosts where nobody works go first: a rollout that stops early has then cut off the fewest users. */
+function sessionlessFirst(jobs: HostJob[]): HostJob[] {
+	const live = (job: HostJob) => ((job.plan?.sessions?.count ?? 0) > 0 ? 1 : 0);
+	return [...jobs].sort((a, b) => live(a) - live(b));
 }
 
 /** The order and the stop rule in a line, for the plan the command line and the screen show. */
@@ -272,7 +280,7 @@ export interface RunRolloutOptions {
 /** The outcome of a flow that threw: refused before its first step, put back as it was, or left for `recover`. */
 function failedOutcome(host: string, error: unknown): HostOutcome {
 	const reason = safeText((error as Error).message ?? error).slice(0, 500);
-	if (error instanceof ChangedSincePlan) {
+	if (error instanceof ChangedSincePlan || error instanceof LiveSessions) {
 		return {host, result: 'refused', reason};
 	}
 

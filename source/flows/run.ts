@@ -299,7 +299,7 @@ export async function runPlan(
 	const {origin, destination} = plan;
 	try {
 		// Under the lock, so no kasm-tui of ours can change it between this look and the first step.
-		const changed = await lookAgain(context, plan);
+		const changed = await lookAgain(context, plan, report, signal);
 		if (changed) {
 			recordRefusal(context, {...plan, refusal: changed});
 			throw changed;

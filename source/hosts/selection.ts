@@ -2,6 +2,7 @@ import {hostNamePattern, type HostSetting} from '../config.js';
 import {BadInput} from '../errors.js';
 import {safeText} from '../text.js';
 import type {EngineTarget} from '../docker/target.js';
+import {inventoryAddress, selectInventoryHosts, type Inventory} from './inventory.js';
 import {contextTarget, defaultSocket, dockerConfigDir, listContexts, parseHost, resolveTarget} from './resolve.js';
 
 /** One daemon of the fleet, by the name the operator gave it (or one made from its address). */
@@ -17,8 +18,12 @@ export interface HostSelection {
 	hosts?: readonly string[];
 	contexts?: readonly string[];
 	allContexts?: boolean;
-	/** `--group G`: the settings' hosts of that group. */
+	/** `--inventory FILE`: a Kasm Ansible inventory names the hosts (read into HostSources.inventory). */
+	inventory?: string;
+	/** `--group G`: the settings' hosts of that group, or the inventory's. */
 	group?: string;
+	/** `--role R`: the inventory's hosts of that Kasm role, every zone's. */
+	role?: string;
 	/** `--tls-insecure`: TLS whose certificate nothing checks is allowed (connection.ts refuses it otherwise). */
 	tlsInsecure?: boolean;
 }
@@ -28,6 +33,8 @@ export interface HostSources {
 	env?: NodeJS.ProcessEnv;
 	/** The docker CLI's config folder (contexts); default DOCKER_CONFIG, else ~/.docker. */
 	configDir?: string;
+	/** `--inventory`'s file, read (readInventory): selection itself reads no file. */
+	inventory?: Inventory;
 }
 
 const namePattern = new RegExp(hostNamePattern);
@@ -70,7 +77,7 @@ export function hostNameOf(target: EngineTarget): string {
 
 /** Whether the command line names the hosts (`--host`, `--context`, `--all-contexts`): then the settings' are not read. */
 export function hostsFromFlags(selection: HostSelection): boolean {
-	return (selection.hosts?.length ?? 0) > 0 || (selection.contexts?.length ?? 0) > 0 || Boolean(selection.allContexts);
+	return (selection.hosts?.length ?? 0) > 0 || (selection.contexts?.length ?? 0) > 0 || Boolean(selection.allContexts) || selection.inventory !== undefined;
 }
 
 /**
@@ -82,8 +89,16 @@ export function selectHosts(selection: HostSelection, sources: HostSources = {})
 	const folder = sources.configDir ?? dockerConfigDir(env);
 	const fromFlags = hostsFromFlags(selection);
 	const {tlsInsecure} = selection;
+	if (selection.inventory !== undefined) {
+		return distinct(inventoryHosts(selection, sources.inventory, env));
+	}
+
+	if (selection.role !== undefined) {
+		throw new BadInput('--role picks from a Kasm inventory: give it with --inventory FILE');
+	}
+
 	if (fromFlags && selection.group !== undefined) {
-		throw new BadInput('--group picks from the settings\' hosts: give it without --host, --context and --all-contexts');
+		throw new BadInput('--group picks from the settings\' hosts or an inventory\'s: give it without --host, --context and --all-contexts');
 	}
 
 	const hosts: FleetHost[] = [];
@@ -120,6 +135,26 @@ export function selectHosts(selection: HostSelection, sources: HostSources = {})
 	}
 
 	return distinct(hosts);
+}
+
+/** An inventory's hosts (`--group`'s, `--role`'s), each `ssh://USER@HOST:PORT` with its key, through the user's own ssh. */
+function inventoryHosts(selection: HostSelection, inventory: Inventory | undefined, env: NodeJS.ProcessEnv): FleetHost[] {
+	if ((selection.hosts?.length ?? 0) > 0 || (selection.contexts?.length ?? 0) > 0 || selection.allContexts) {
+		throw new BadInput('--inventory names the hosts: give it without --host, --context and --all-contexts');
+	}
+
+	if (!inventory) {
+		throw new Error('the inventory is read before hosts are selected (readInventory)');
+	}
+
+	return selectInventoryHosts(inventory, {group: selection.group, role: selection.role}).map(host => {
+		const target = parseHost(inventoryAddress(host), 'inventory', env);
+		if (target.transport.kind === 'ssh' && host.keyFile) {
+			target.transport.identityFile = host.keyFile;
+		}
+
+		return {name: host.name, group: host.groups[0], target};
+	});
 }
 
 /** Names are how hosts are picked and reported: each must be one host's. */

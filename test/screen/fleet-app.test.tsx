@@ -63,7 +63,7 @@ test('drift is marked in the cells, the hosts pane and the header, and a driftin
 	assert.match(frame.split('\n')[0]!, /fleet of 4 hosts ─ 3 plugins ─ ! 1 drifting/);
 	assert.match(rowOf(frame, 'kasmweb/sidecar'), /!1\.2\.9 +!1\.2\.10 +!1\.2\.9 ●/, 'every build of a drifting name is marked, the one in use too');
 	assert.doesNotMatch(rowOf(frame, 'kasm-network-plugin'), /!/, 'the same build everywhere is no drift');
-	assert.match(frame, /bravo\s+live\s+docker 26\.1\.5 \(API 1\.45\)\s+1 plugin · ! 1 drifting/);
+	assert.match(frame, /bravo\s+live\s+docker 26\.1\.5 \(API 1\.45\)\s+1 plugin · 3 live sessions · Kasm 1\.17\.0 · ! 1 drifting/);
 	assert.match(rowOf(frame, 'vieux/sshfs'), /\?latest/, 'a build no release tag holds is marked ?');
 	await press(ui.stdin, ui.lastFrame, 'j');
 	frame = await press(ui.stdin, ui.lastFrame, 'l');

@@ -37,6 +37,8 @@ function readingsOf(named: boolean): HostReading[] {
 			engine: {version: '20.10.24', apiVersion: '1.41'},
 			daemonId: 'AAAA:1111',
 			identity: {id: 'AAAA:1111', name: 'agent', dataRoot: '/var/lib/docker'},
+			liveSessions: 0,
+			kasm: [],
 			plugins: [
 				fleetPlugin(rolling, {id: 'a1'.repeat(32), build: name('amd64-1.2.9'), diffIds: build('9'), drift: named}),
 				fleetPlugin(pinned, {id: 'a2'.repeat(32), enabled: false, build: name('amd64-1.2.9'), usedBy: noUsage}),
@@ -49,6 +51,9 @@ function readingsOf(named: boolean): HostReading[] {
 			engine: {version: '26.1.5', apiVersion: '1.45'},
 			daemonId: 'BBBB:2222',
 			identity: {id: 'BBBB:2222', name: 'agent', dataRoot: '/var/lib/docker'},
+			// Kasm's users at work there: the hosts pane counts them.
+			liveSessions: 3,
+			kasm: ['1.17.0'],
 			plugins: [fleetPlugin(rolling, {id: 'b1'.repeat(32), build: name('amd64-1.2.10'), diffIds: build('3'), drift: named})],
 		},
 		{
@@ -57,6 +62,8 @@ function readingsOf(named: boolean): HostReading[] {
 			engine: {version: '26.1.5', apiVersion: '1.45'},
 			daemonId: 'CCCC:3333',
 			identity: {id: 'CCCC:3333', name: 'agent', dataRoot: '/var/lib/docker'},
+			liveSessions: 0,
+			kasm: [],
 			plugins: [
 				fleetPlugin(rolling, {id: 'c1'.repeat(32), build: name('amd64-1.2.9'), diffIds: build('9'), drift: named, usedBy: {networks: [], volumes: ['kasm-profiles'], containers: []}}),
 				fleetPlugin(pinned, {id: 'c2'.repeat(32), build: name('amd64-1.2.9'), usedBy: noUsage}),

@@ -13,13 +13,15 @@ export const Header = memo(function Header({target, readOnly, snapshot, width}: 
 	const right = [
 		snapshot ? counted(snapshot.plugins.length, 'plugin') : undefined,
 		snapshot ? counted(snapshot.images.length, 'image') : undefined,
+		snapshot?.liveSessions ? counted(snapshot.liveSessions, 'live Kasm session') : undefined,
 		readOnly ? 'READ-ONLY' : undefined,
 		// --tls-insecure or a context's SkipTLSVerify: said where the host is, for as long as it is open.
 		tlsUnverified(target) ? 'TLS unverified' : undefined,
 	]
 		.filter(Boolean)
 		.join(' · ');
-	const engines = snapshot ? [` ─ docker ${snapshot.engine.version} (API ${snapshot.engine.apiVersion})`, ` ─ docker ${snapshot.engine.version}`] : [''];
+	const kasm = snapshot?.kasm?.length ? ` ─ Kasm ${snapshot.kasm.join(', ')}` : '';
+	const engines = snapshot ? [` ─ docker ${snapshot.engine.version} (API ${snapshot.engine.apiVersion})${kasm}`, ` ─ docker ${snapshot.engine.version}${kasm}`, ` ─ docker ${snapshot.engine.version}`] : [''];
 	const room = Math.max(0, width - [...right].length - 2);
 	const address = printable(target.address);
 	let left = '';

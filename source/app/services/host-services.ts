@@ -11,6 +11,8 @@ import {Engine, type EngineVersion} from '../../docker/engine.js';
 import {imagesWithUsage, listRawImages, type ImageWithUsage} from '../../docker/images.js';
 import {listPlugins, type Plugin} from '../../docker/plugins.js';
 import {buildUsageIndex, emptyUsage, fetchUsageListings, type PluginWithUsage} from '../../docker/usage.js';
+import {countLiveSessions} from '../../docker/sessions.js';
+import {kasmReleases} from '../../docker/kasm.js';
 import {PluginNotFound, Refused} from '../../errors.js';
 import {autoUpdate, skipReason, type AutoUpdateOutcome} from '../../flows/auto-update.js';
 import {openFlowContext, pullAuth, type FlowContext} from '../../flows/context.js';
@@ -33,6 +35,10 @@ export interface HostSnapshot {
 	engine: EngineVersion;
 	plugins: PluginWithUsage[];
 	images: ImageWithUsage[];
+	/** Running containers labelled kasm.kasmid: Kasm's users at work on this host. */
+	liveSessions?: number;
+	/** The Kasm releases its kasm_* services run, newest first. */
+	kasm?: string[];
 }
 
 /** What the detail pane shows beyond the listing; each part may fail on its own. */
@@ -215,6 +221,8 @@ export function createHostServices(
 				engine: flow.engineVersion,
 				plugins: plugins.map(plugin => ({...plugin, usedBy: usage.get(plugin.name) ?? emptyUsage()})),
 				images: imagesWithUsage(rawImages, listings.containers),
+				liveSessions: countLiveSessions(listings.containers),
+				kasm: kasmReleases(listings.containers),
 			};
 		},
 

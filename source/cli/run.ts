@@ -2,7 +2,7 @@ import type {CommandContext} from '../commands/context.js';
 import {HostPool} from '../hosts/pool.js';
 import {hostsFromFlags, pickHosts, selectHosts} from '../hosts/selection.js';
 import {Engine} from '../docker/engine.js';
-import {listPluginsWithUsage} from '../docker/usage.js';
+import {listPluginsAndContainers} from '../docker/usage.js';
 import {BadInput, type ExitCode} from '../errors.js';
 import {safeText} from '../text.js';
 import {shells, type Shell} from './table.js';
@@ -31,7 +31,7 @@ export const commandRuns: Readonly<Record<string, CommandRun>> = {
 		const engine = Engine.open(context.target);
 		// The daemon's ID (/info, for its ledger) is asked at the same time.
 		engine.then(async opened => opened.info()).catch(() => {});
-		const listing = engine.then(async opened => listPluginsWithUsage(opened));
+		const listing = engine.then(async opened => listPluginsAndContainers(opened));
 		listing.catch(() => {});
 		// Loaded once the API version is agreed and the listings are asked: compiled before, the
 		// command's code would hold them back by its compile time.

@@ -1,7 +1,8 @@
 import type {Engine} from '../docker/engine.js';
 import {shownValue} from '../docker/plugin-settings.js';
 import type {Plugin} from '../docker/plugins.js';
-import {liveSessionsNow} from '../docker/sessions.js';
+import {countLiveSessions} from '../docker/sessions.js';
+import type {RawContainer} from '../docker/containers.js';
 import {jsonText} from './json.js';
 import {describeUsage, isInUse, type PluginWithUsage} from '../docker/usage.js';
 import {openFlowContext} from '../flows/context.js';
@@ -13,13 +14,11 @@ import type {CommandContext} from './context.js';
 import {table} from './table.js';
 
 /** `listing`: the plugins with their usage, asked for by main (on `engine`) before this module was loaded. */
-export async function pluginsCommand(context: CommandContext, listing: Promise<PluginWithUsage[]>, engine: Promise<Engine>): Promise<void> {
-	// Asked beside the listing main began: one filtered request more.
-	const sessions = engine.then(async opened => liveSessionsNow(opened));
-	sessions.catch(() => {});
-	const plugins = await listing;
+export async function pluginsCommand(context: CommandContext, listing: Promise<{plugins: PluginWithUsage[]; containers: RawContainer[]}>, engine: Promise<Engine>): Promise<void> {
+	const {plugins, containers} = await listing;
+	// From the containers the usage index was made of: no request more.
+	const liveSessions = countLiveSessions(containers);
 	await recordObserved(context, plugins, engine);
-	const liveSessions = await sessions;
 	if (context.json) {
 		// The list stays a list (scripts read it so): each plugin carries its host's count.
 		context.print(jsonText(plugins.map(plugin => ({...pluginJson(plugin), liveSessions}))));

@@ -64,12 +64,17 @@ export async function usageIndex(engine: Engine, plugins: Array<Pick<Plugin, 'na
 
 /** The plugins, each with what uses it: four API calls in parallel, however many plugins there are. */
 export async function listPluginsWithUsage(engine: Engine): Promise<PluginWithUsage[]> {
+	return (await listPluginsAndContainers(engine)).plugins;
+}
+
+/** The plugins with their usage, and the containers listing it was made from: live Kasm sessions and Kasm's services are read from it too, not asked for again. */
+export async function listPluginsAndContainers(engine: Engine): Promise<{plugins: PluginWithUsage[]; containers: RawContainer[]}> {
 	const [plugins, listings] = await Promise.all([listPlugins(engine), fetchUsageListings(engine)]);
 	const index = buildUsageIndex(
 		plugins.map(plugin => plugin.name),
 		listings,
 	);
-	return plugins.map(plugin => ({...plugin, usedBy: index.get(plugin.name) ?? emptyUsage()}));
+	return {plugins: plugins.map(plugin => ({...plugin, usedBy: index.get(plugin.name) ?? emptyUsage()})), containers: listings.containers};
 }
 
 /** The three listings the usage index needs, fetched in parallel; the screen shares their containers with the images. */

@@ -3,9 +3,9 @@ import type {Engine, EngineVersion} from '../docker/engine.js';
 import {relateDaemons, type DaemonIdentity} from '../docker/identity.js';
 import {HostPool, unreachableReason, withDeadline} from '../hosts/pool.js';
 import type {FleetHost} from '../hosts/selection.js';
-import {kasmReleasesNow} from '../docker/kasm.js';
-import {liveSessionsNow} from '../docker/sessions.js';
-import {listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
+import {kasmReleases} from '../docker/kasm.js';
+import {countLiveSessions} from '../docker/sessions.js';
+import {listPluginsAndContainers, type PluginWithUsage} from '../docker/usage.js';
 import {currentUser} from '../ledger/ledger.js';
 import type {RegistryClient} from '../registry/client.js';
 import {RegistrySession} from '../registry/session.js';
@@ -79,15 +79,15 @@ async function readHost(host: FleetHost, options: ReadContext): Promise<Answered
 	try {
 		// Inside the try: a host that cannot even be opened (TLS files that are no good) is that host's failure.
 		const engine = await pool.connect(host);
-		const [version, info, identity, plugins, liveSessions, kasm] = await withDeadline(
-			Promise.all([engine.version(), engine.info(), engine.identity(), listPluginsWithUsage(engine), liveSessionsNow(engine), kasmReleasesNow(engine)]),
+		const [version, info, identity, {plugins, containers}] = await withDeadline(
+			Promise.all([engine.version(), engine.info(), engine.identity(), listPluginsAndContainers(engine)]),
 			pool.readTimeLeft(host, began),
 			host.target.address,
 			() => pool.disconnect(host),
 			pool.readTimeoutMs,
 		);
 		const answered: Answered = {
-			reading: {host, reachable: true, engine: version, daemonId: identity.id, identity, plugins: plugins.map(plugin => ({...plugin, drift: false})), liveSessions, kasm},
+			reading: {host, reachable: true, engine: version, daemonId: identity.id, identity, plugins: plugins.map(plugin => ({...plugin, drift: false})), liveSessions: countLiveSessions(containers), kasm: kasmReleases(containers)},
 			insecureRegistries: insecureRegistriesOf(info),
 		};
 		// Drawn now; the ledger's bookkeeping below is no reason to keep the screen waiting.

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {after, test} from 'node:test';
-import {kasmTuiCommand, runCli, testConfigDir, testLedgerDir, type CliResult} from '../helpers/cli.js';
+import {runCli, runCliWatching} from '../helpers/cli.js';
 import {importImage, moveTag, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {startExtraDaemon, type ExtraDaemon} from '../sandbox/fleet-hosts.js';
 import type {Sandbox} from '../sandbox/sandbox.js';
@@ -48,74 +47,19 @@ async function rollingPluginOnBoth(stem: string) {
 	return plugin;
 }
 
-/** Runs kasm-tui and hands its standard error, as it grows, to `onStderr` (to act once it says something). */
-function runCliWatching(args: string[], onStderr: (text: string) => void): Promise<CliResult> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(kasmTuiCommand[0]!, [...kasmTuiCommand.slice(1), ...args], {
-			stdio: ['ignore', 'pipe', 'pipe'],
-			env: {...process.env, DOCKER_HOST: '', DOCKER_CONTEXT: '', KASM_TUI_LEDGER_DIR: testLedgerDir, KASM_TUI_CONFIG_DIR: testConfigDir},
-		});
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', chunk => {
-			stdout += chunk;
-		});
-		child.stderr.on('data', chunk => {
-			stderr += chunk;
-			onStderr(stderr);
-		});
-		const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-		child.on('error', reject);
-		child.on('close', code => {
-			clearTimeout(timer);
-			resolve({code, stdout, stderr});
-		});
-	});
-}
-
-test('upgrade on a host with a live Kasm session is refused, exit 3, naming the sessions and the host; --sessions ignore upgrades it and says so in the plan', async () => {
-	const {name} = await rollingPluginOn(first.sandbox, 'sessions-refuse');
-	const session = await startSession(first.sandbox);
-	try {
-		const ledgerDir = leftovers.folder('kt-sessions-refuse-');
-		const refused = await runCli(['--host', first.host, '--ledger-dir', ledgerDir, 'upgrade', name, '--yes']);
-		assert.equal(refused.code, 3, refused.stderr);
-		assert.match(refused.stderr, /1 live Kasm session on \S+ \(unix:\/\/\S+docker\.sock\): they would lose their network; nothing was done: wait for them to end \(--sessions wait\), or go ahead anyway \(--sessions ignore\)/);
-		assert.equal(await runningVersion(first.sandbox, name), '1.2.9', 'not touched');
-
-		const ignored = await runCli(['--host', first.host, '--ledger-dir', ledgerDir, 'upgrade', name, '--yes', '--sessions', 'ignore']);
-		assert.equal(ignored.code, 0, ignored.stderr);
-		assert.match(ignored.stdout + ignored.stderr, /! 1 live Kasm session on \S+ \(unix:\/\/\S+\): going ahead anyway \(--sessions ignore\)/);
-		assert.equal(await runningVersion(first.sandbox, name), '1.2.10');
-	} finally {
-		await endSession(first.sandbox, session);
-	}
-});
-
-test('a stopped session container is no live session: the upgrade goes ahead without asking about sessions', async () => {
-	const {name} = await rollingPluginOn(first.sandbox, 'sessions-stopped');
-	const session = await startSession(first.sandbox);
-	try {
-		await first.sandbox.docker(['stop', '-t', '0', session]);
-		const result = await runCli(['--host', first.host, '--ledger-dir', leftovers.folder('kt-sessions-stopped-'), 'upgrade', name, '--yes']);
-		assert.equal(result.code, 0, result.stderr);
-		assert.doesNotMatch(result.stdout + result.stderr, /Kasm session/);
-		assert.equal(await runningVersion(first.sandbox, name), '1.2.10');
-	} finally {
-		await endSession(first.sandbox, session);
-	}
-});
-
 test('--sessions wait shows that it waits, and upgrades once the session container is stopped', async () => {
 	const {name} = await rollingPluginOn(first.sandbox, 'sessions-wait');
 	const session = await startSession(first.sandbox);
 	let stopping: Promise<unknown> | undefined;
 	try {
-		const result = await runCliWatching(['--host', first.host, '--ledger-dir', leftovers.folder('kt-sessions-wait-'), 'upgrade', name, '--yes', '--sessions', 'wait', '--sessions-timeout', '90'], stderr => {
-			// The user logs out once kasm-tui is seen waiting.
-			if (!stopping && /waiting for 1 live Kasm session on \S+ \(\S+\) to end \(\d+ s of 90 s\)/.test(stderr)) {
-				stopping = first.sandbox.docker(['stop', '-t', '0', session]);
-			}
+		const result = await runCliWatching(['--host', first.host, '--ledger-dir', leftovers.folder('kt-sessions-wait-'), 'upgrade', name, '--yes', '--sessions', 'wait', '--sessions-timeout', '90'], {
+			timeoutMs: 120_000,
+			onLine(line) {
+				// The user logs out once kasm-tui is seen waiting.
+				if (!stopping && /waiting for 1 live Kasm session on \S+ \(\S+\) to end \(\d+ s of 90 s\)/.test(line)) {
+					stopping = first.sandbox.docker(['stop', '-t', '0', session]);
+				}
+			},
 		});
 		assert.ok(stopping, `never said it waits: ${result.stderr}`);
 		assert.equal(result.code, 0, result.stderr);

@@ -144,6 +144,42 @@ function argumentArms(commands: CompletedCommand[]): Array<{pattern: string; kin
 	return arms;
 }
 
+/**
+ * The walk over the words before the cursor, the same in bash and zsh: which command they name,
+ * the --host and --tls-insecure to ask the daemon with, an option whose value comes next, and how
+ * many arguments there are. Its text goes inside each shell's `for` loop over the words.
+ */
+function wordWalk(commands: CompletedCommand[]): string {
+	return `        word=\${words[i]}
+        if [[ -n $skip ]]; then
+            [[ $skip == --host || $skip == -H ]] && host=(--host "$word")
+            skip=''
+            continue
+        fi
+        case $word in
+            --host=*) host=(--host "\${word#--host=}"); continue ;;
+            --tls-insecure) tls=(--tls-insecure); continue ;;
+            --*=* | --) continue ;;
+            -?*)
+                case "$command|$word" in
+${valuedCase(commands, '                    ')}
+                esac
+                continue
+                ;;
+        esac
+        if ((positionals == 0)); then
+            case "$command|$word" in
+                ${subcommandPatterns(commands).join(' | ')})
+                    command=\${command:+$command }$word
+                    continue
+                    ;;
+            esac
+        fi
+        ((positionals++))
+    done
+`;
+}
+
 function bashScript(): string {
 	const commands = completedCommands();
 	const optionLists = commands.map(command => `        ${quoted(command.key)}) options=${quoted(command.options.flatMap(option => optionWords(option)).join(' '))} ;;`);
@@ -192,34 +228,7 @@ _kasm_tui() {
     cur=\${words[\${#words[@]}-1]}
 
     for ((i = 1; i < \${#words[@]} - 1; i++)); do
-        word=\${words[i]}
-        if [[ -n $skip ]]; then
-            [[ $skip == --host || $skip == -H ]] && host=(--host "$word")
-            skip=''
-            continue
-        fi
-        case $word in
-            --host=*) host=(--host "\${word#--host=}"); continue ;;
-            --tls-insecure) tls=(--tls-insecure); continue ;;
-            --*=* | --) continue ;;
-            -?*)
-                case "$command|$word" in
-${valuedCase(commands, '                    ')}
-                esac
-                continue
-                ;;
-        esac
-        if ((positionals == 0)); then
-            case "$command|$word" in
-                ${subcommandPatterns(commands).join(' | ')})
-                    command=\${command:+$command }$word
-                    continue
-                    ;;
-            esac
-        fi
-        ((positionals++))
-    done
-
+${wordWalk(commands)}
     if [[ -n $skip ]]; then
         kind=$(_kasm_tui_value_kind "$command" "$skip")
     elif [[ $cur == --*=* ]]; then
@@ -310,34 +319,7 @@ _kasm_tui() {
     local -a host tls options subcommands
     integer positionals=0 i
     for ((i = 2; i < CURRENT; i++)); do
-        word=\${words[i]}
-        if [[ -n $skip ]]; then
-            [[ $skip == --host || $skip == -H ]] && host=(--host "$word")
-            skip=''
-            continue
-        fi
-        case $word in
-            --host=*) host=(--host "\${word#--host=}"); continue ;;
-            --tls-insecure) tls=(--tls-insecure); continue ;;
-            --*=* | --) continue ;;
-            -?*)
-                case "$command|$word" in
-${valuedCase(commands, '                    ')}
-                esac
-                continue
-                ;;
-        esac
-        if ((positionals == 0)); then
-            case "$command|$word" in
-                ${subcommandPatterns(commands).join(' | ')})
-                    command=\${command:+$command }$word
-                    continue
-                    ;;
-            esac
-        fi
-        ((positionals++))
-    done
-
+${wordWalk(commands)}
     if [[ -n $skip ]]; then
         kind=$(_kasm_tui_value_kind "$command" "$skip")
     elif [[ $cur == --*=* ]]; then

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
 import {after, test} from 'node:test';
 import {parseHost} from '../../source/hosts/resolve.js';
 import {readFleet} from '../../source/flows/fleet.js';
-import {kasmTuiCommand, runCli, testLedgerDir} from '../helpers/cli.js';
+import {runCli, runCliWatching} from '../helpers/cli.js';
 import {answer, startProxy} from '../helpers/hardening.js';
 import {installPlugin, moveTag, pushPluginBuild, rollingTag, runningVersion} from '../sandbox/fixtures.js';
 import {apiVersionOf} from '../sandbox/engines.js';
@@ -233,28 +232,8 @@ test('a canary that fails its health gate is put back, and no other host is touc
 });
 
 /** A fleet rollout in a child process, with `onLine` called for each line of its standard error. */
-function rolloutProcess(ledgerDir: string, args: string[], onLine: (line: string, child: ReturnType<typeof spawn>) => void) {
-	return new Promise<{code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string}>((resolve, reject) => {
-		const child = spawn(kasmTuiCommand[0]!, [...kasmTuiCommand.slice(1), '--ledger-dir', ledgerDir, ...args], {
-			stdio: ['ignore', 'pipe', 'pipe'],
-			env: {...process.env, ...env, DOCKER_HOST: '', KASM_TUI_LEDGER_DIR: testLedgerDir},
-		});
-		let stdout = '';
-		let stderr = '';
-		let pending = '';
-		child.stdout.on('data', chunk => (stdout += chunk));
-		child.stderr.on('data', chunk => {
-			stderr += chunk;
-			pending += chunk;
-			const lines = pending.split('\n');
-			pending = lines.pop() ?? '';
-			for (const line of lines) {
-				onLine(line, child);
-			}
-		});
-		child.on('error', reject);
-		child.on('close', (code, signal) => resolve({code, signal, stdout, stderr}));
-	});
+async function rolloutProcess(ledgerDir: string, args: string[], onLine: Parameters<typeof runCliWatching>[1]['onLine']) {
+	return runCliWatching(['--ledger-dir', ledgerDir, ...args], {env, onLine});
 }
 
 test('ctrl-c in the middle of a rollout: the host under way finishes its step and is put back, no other host starts', async t => {

@@ -2,6 +2,7 @@ import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {downloadDebianPackages} from '../../source/build/apt.js';
 
 /**
  * The engine generations the sandbox runs (../shared/engine-sandbox.md): Debian 12's dockerd 20.10
@@ -145,43 +146,20 @@ function debianEngineFolder(engine: DebianEngine, log: (line: string) => void): 
 		new Error(`could not fetch ${engine.what}: ${message}; KASM_TUI_ENGINES=20.10 tests on Debian 12's engine only`);
 	try {
 		log(`fetching ${engine.what} with apt-get download…`);
-		const apt = path.join(work, 'apt');
-		const debs = path.join(work, 'debs');
-		for (const sub of ['lists/partial', 'cache/archives/partial']) {
-			fs.mkdirSync(path.join(apt, sub), {recursive: true});
+		let debs: string[];
+		try {
+			debs = downloadDebianPackages({
+				source: `deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian ${engine.suite} main`,
+				packages: ['docker.io', 'containerd'],
+				work,
+			});
+		} catch (error) {
+			throw fail((error as Error).message);
 		}
 
-		fs.mkdirSync(debs);
-		// apt downloads as its own user, which must be able to write there.
-		try {
-			execFileSync('chown', ['-R', '_apt', apt, debs], {stdio: 'ignore'});
-		} catch {}
-
-		fs.writeFileSync(
-			path.join(apt, 'sources.list'),
-			`deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian ${engine.suite} main\n`,
-		);
-		const options = [
-			'-qq',
-			'-o', `Dir::Etc::sourcelist=${path.join(apt, 'sources.list')}`,
-			'-o', 'Dir::Etc::sourceparts=/dev/null',
-			'-o', `Dir::State::Lists=${path.join(apt, 'lists')}`,
-			'-o', `Dir::Cache=${path.join(apt, 'cache')}`,
-		];
-		const run = (args: string[], cwd?: string) => {
-			try {
-				execFileSync('apt-get', [...options, ...args], {cwd, stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, DEBIAN_FRONTEND: 'noninteractive'}});
-			} catch (error) {
-				const stderr = String((error as {stderr?: Buffer}).stderr ?? '').trim().split('\n').slice(-3).join(' ');
-				throw fail(`apt-get ${args[0]}: ${stderr || (error as Error).message}`);
-			}
-		};
-
-		run(['update']);
-		run(['download', 'docker.io', 'containerd'], debs);
 		const unpacked = path.join(work, 'engine');
-		for (const deb of fs.readdirSync(debs).filter(name => name.endsWith('.deb'))) {
-			execFileSync('dpkg-deb', ['-x', path.join(debs, deb), unpacked]);
+		for (const deb of debs) {
+			execFileSync('dpkg-deb', ['-x', deb, unpacked]);
 		}
 
 		// docker-init points at a tini-static that is another package: Debian 12's is found on PATH instead.
@@ -192,7 +170,7 @@ function debianEngineFolder(engine: DebianEngine, log: (line: string) => void): 
 			throw fail(`Debian ${engine.suite} now has ${version} and ${containerd}, not the generation this kind tests`);
 		}
 
-		fs.writeFileSync(path.join(unpacked, 'ready'), `${version}\n${containerd}\n${fs.readdirSync(debs).join('\n')}\n`);
+		fs.writeFileSync(path.join(unpacked, 'ready'), `${version}\n${containerd}\n${debs.map(deb => path.basename(deb)).join('\n')}\n`);
 		if (fs.existsSync(path.join(folder, 'ready'))) {
 			// Another run finished first: use theirs.
 			return folder;

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {currentEngineKind, engineLaunch, type EngineKind} from './engines.js';
 import {isAlive, processesInCgroups, processesMentioning, signal, sleep, waitForExit} from './processes.js';
+import {findTool} from '../../source/build/apt.js';
 
 /**
  * A private Docker engine and a registry on loopback, for tests, the demo and the benchmark.
@@ -61,18 +62,6 @@ const requiredPackages = [
 	{command: 'sshd', package: 'openssh-server'},
 ];
 
-function which(command: string): string | undefined {
-	for (const folder of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').concat(['/usr/sbin', '/sbin'])) {
-		const candidate = path.join(folder, command);
-		try {
-			fs.accessSync(candidate, fs.constants.X_OK);
-			return candidate;
-		} catch {}
-	}
-
-	return undefined;
-}
-
 function isStaticBusybox(): boolean {
 	try {
 		// A dynamic busybox cannot run inside a rootfs that has no libc.
@@ -86,7 +75,7 @@ function isStaticBusybox(): boolean {
 export function ensurePrerequisites(log: (line: string) => void = () => {}): void {
 	const missing = new Set(
 		requiredPackages
-			.filter(item => (item.path ? !fs.existsSync(item.path) || (item.package === 'busybox-static' && !isStaticBusybox()) : !which(item.command)))
+			.filter(item => (item.path ? !fs.existsSync(item.path) || (item.package === 'busybox-static' && !isStaticBusybox()) : !findTool(item.command)))
 			.map(item => item.package),
 	);
 	if (missing.size === 0) {
@@ -315,7 +304,7 @@ function registryConfig(dir: string, name: string, address: string, extra: strin
 }
 
 function startRegistryProcess(dir: string, name: string, address: string, extra: string[] = []): number {
-	return startDetached(which('docker-registry') ?? 'docker-registry', ['serve', registryConfig(dir, name, address, extra)], path.join(dir, `${name}.log`));
+	return startDetached(findTool('docker-registry') ?? 'docker-registry', ['serve', registryConfig(dir, name, address, extra)], path.join(dir, `${name}.log`));
 }
 
 /** A registry of one test's own on loopback (e.g. one to stop in the middle of a flow). */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import packageJson from '../../package.json' with {type: 'json'};
 import {completionScript} from '../cli/completion-scripts.js';
+import {wrap} from '../cli/help.js';
 import {manPage} from '../cli/man-page.js';
 import {cacheDir, type Architecture} from './emulation.js';
 
@@ -51,21 +52,6 @@ function maintainer(): string {
 /** A control file's long description: each line indented by one space, a blank line as ` .`. */
 function longDescription(paragraphs: string[]): string {
 	return paragraphs.map(paragraph => wrap(paragraph, 78).map(line => ` ${line}`).join('\n')).join('\n .\n');
-}
-
-function wrap(text: string, width: number): string[] {
-	const lines: string[] = [];
-	let line = '';
-	for (const word of text.split(/\s+/)) {
-		if (line !== '' && line.length + 1 + word.length > width) {
-			lines.push(line);
-			line = word;
-		} else {
-			line = line === '' ? word : `${line} ${word}`;
-		}
-	}
-
-	return [...lines, line];
 }
 
 export function controlFile(architecture: Architecture, installedKiB: number): string {

@@ -16,11 +16,11 @@ export const exitCodes: ReadonlyArray<{code: number; meaning: string}> = [
 /** What help is kept within: a terminal of 100 columns reads it without a ragged wrap. */
 const lineWidth = 100;
 
-/** Words filled into lines of at most `width`. */
-function wrap(text: string, width: number): string[] {
+/** Words filled into lines of at most `width` (help, and the .deb's description). */
+export function wrap(text: string, width: number): string[] {
 	const lines: string[] = [];
 	let line = '';
-	for (const word of text.split(' ')) {
+	for (const word of text.split(/\s+/)) {
 		if (line !== '' && line.length + 1 + word.length > width) {
 			lines.push(line);
 			line = word;

@@ -88,6 +88,23 @@ test('over ssh:// the scripts run on the host through the ssh config (its user r
 	assert.deepEqual(await kasm.running(), kasm.services);
 });
 
+test('a rollout with --with-kasm-restart stops and starts Kasm around its host\'s change, after the health gate; without it the host is refused', async () => {
+	// A new build behind the rolling tag: a host already on the registry's build would be skipped as current.
+	await pushPluginBuild(sandbox, repository.ref('amd64-1.2.12'), {version: '1.2.12'});
+	await moveTag(sandbox, repositoryPath, rollingTag, 'amd64-1.2.12');
+	const before = runs().length;
+	const refused = await runCli(['fleet', 'upgrade', name, '--host', `agent-1=${daemon.host}`, '--ledger-dir', ledgerDir, '--yes', '--json'], {timeoutMs: 120_000});
+	assert.equal(refused.code, 3, refused.stderr);
+	assert.equal(runs().length, before);
+	const result = await runCli(['fleet', 'upgrade', name, '--host', `agent-1=${daemon.host}`, '--ledger-dir', ledgerDir, '--yes', '--json', '--with-kasm-restart', '--kasm-dir', dir], {timeoutMs: 240_000});
+	assert.equal(result.code, 0, result.stdout + result.stderr);
+	const report = JSON.parse(result.stdout) as {hosts: Array<{name: string; result: string}>};
+	assert.deepEqual(report.hosts.map(host => [host.name, host.result]), [['agent-1', 'done']]);
+	assert.deepEqual(runs().slice(before), ['stop 0', 'start 0']);
+	assert.deepEqual(await kasm.running(), kasm.services);
+	assert.equal(await runningVersion(daemon.sandbox, name), '1.2.12');
+});
+
 test('a Kasm folder without its scripts, and --kasm-dir without --with-kasm-restart, are refused before anything is done', async () => {
 	const before = runs().length;
 	const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-no-kasm-'));
@@ -136,6 +153,7 @@ test('on the screen u is refused with the way through, and K upgrades with Kasm 
 });
 
 test('a kasm-tui killed with Kasm stopped leaves that in the ledger: recover puts the plugin back and starts Kasm again', async () => {
+	const version = await runningVersion(daemon.sandbox, name);
 	const before = runs().length;
 	const killed = await runCliWatching(['--host', daemon.host, '--ledger-dir', ledgerDir, 'upgrade', name, '--yes', '--with-kasm-restart', '--kasm-dir', dir], {
 		onLine(line, child) {
@@ -153,5 +171,5 @@ test('a kasm-tui killed with Kasm stopped leaves that in the ledger: recover put
 	assert.match(recovered.stdout, /Kasm is started again/);
 	assert.deepEqual(runs().slice(before), ['stop 0', 'start 0']);
 	assert.deepEqual(await kasm.running(), kasm.services);
-	assert.equal(await runningVersion(daemon.sandbox, name), '1.2.10');
+	assert.equal(await runningVersion(daemon.sandbox, name), version);
 });

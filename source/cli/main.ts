@@ -14,6 +14,8 @@ import {parseCommandLine, type CommandLine} from './parse.js';
 import {commandRuns} from './run.js';
 import {commandName} from './table.js';
 import type {SessionMode, SessionPolicy} from '../flows/sessions.js';
+import type {KasmRestartRequest} from '../flows/kasm-restart.js';
+import {checkedKasmDir} from './kasm-dir.js';
 
 /** Defined only in the single executable's bundle (source/build/build.ts). */
 declare const KASM_TUI_EXECUTABLE: boolean | undefined;
@@ -130,6 +132,7 @@ function commandContext(line: CommandLine, output: Output): CommandContext {
 		parallel: parseCount(stringOption(line, 'parallel'), '--parallel', 1, 1024),
 		stepTimeoutMs: parseSeconds(stringOption(line, 'step-timeout'), '--step-timeout', 1, 3600),
 		sessions: sessionPolicy(stringOption(line, 'sessions'), stringOption(line, 'sessions-timeout')),
+		kasmRestart: kasmRestart(line, flag('with-kasm-restart'), stringOption(line, 'kasm-dir')),
 		print: text => output.stdout(printableLines(text)),
 		warn: text => output.stderr(printableLines(text)),
 	};
@@ -148,6 +151,23 @@ function compileWebAssemblyOnce(): void {
 /** Every line a command prints, cleaned where it leaves: whatever made it, no escape and no secret reach the terminal. */
 function printableLines(text: string): string {
 	return text.split('\n').map(line => printable(line)).join('\n') + '\n';
+}
+
+/**
+ * `--with-kasm-restart` and `--kasm-dir DIR`; undefined when not asked for. The screen takes
+ * `--kasm-dir` alone: its K key asks for the restart.
+ */
+function kasmRestart(line: CommandLine, asked: boolean, dir: string | undefined): KasmRestartRequest | undefined {
+	const checked = dir === undefined ? undefined : checkedKasmDir(dir);
+	if (line.command.screen) {
+		return checked === undefined ? undefined : {dir: checked};
+	}
+
+	if (dir !== undefined && !asked) {
+		throw new BadInput('--kasm-dir is where Kasm\'s scripts are for --with-kasm-restart: give it with --with-kasm-restart');
+	}
+
+	return asked ? {dir: checked} : undefined;
 }
 
 /** `--sessions MODE` and `--sessions-timeout S`; undefined when neither is given (refuse). */

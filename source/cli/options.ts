@@ -131,6 +131,13 @@ export const sessions: OptionSpec = {
 	description: 'live Kasm sessions on the host: refuse the change (default), wait for them to end, or ignore them and go ahead',
 	complete: ['refuse', 'wait', 'ignore'],
 };
+/** Kasm's own procedure for a plugin its services use: stop Kasm, change it, start Kasm (flows/kasm-restart.ts). */
+export const withKasmRestart: OptionSpec = {
+	name: 'with-kasm-restart',
+	description:
+		"when Kasm's own services use the plugin: stop Kasm (KASM/bin/stop), change it, start Kasm (KASM/bin/start), then the health gate and its services running again; Kasm is started again if the change fails (this machine, or the host over ssh with sudo -n)",
+};
+export const kasmDir: OptionSpec = {name: 'kasm-dir', value: 'DIR', description: 'Kasm\'s folder, with bin/stop and bin/start, for --with-kasm-restart (default /opt/kasm/current, else /opt/kasm)'};
 export const sessionsTimeout: OptionSpec = {name: 'sessions-timeout', value: 'S', description: 'how long --sessions wait waits, in seconds, before it refuses (default 3600)'};
 
 /**

@@ -24,7 +24,13 @@ export type CommandRun = (context: CommandContext, positionals: string[]) => Pro
 
 /** Each row of the command table (by its words, table.ts) and what it runs. */
 export const commandRuns: Readonly<Record<string, CommandRun>> = {
-	'': async context => (await loadCommands()).openScreen({target: context.target, readOnly: context.readOnly, ledgerDir: context.ledgerDir, daemonLog: context.daemonLog}),
+	'': async context => (await loadCommands()).openScreen({
+			target: context.target,
+			readOnly: context.readOnly,
+			ledgerDir: context.ledgerDir,
+			daemonLog: context.daemonLog,
+			kasmDir: context.kasmRestart?.dir,
+		}),
 	plugins: async context => {
 		// The requests leave before the command's code loads: the daemon answers while Node loads
 		// and compiles the rest. A failure is reported where it is awaited.

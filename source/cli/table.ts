@@ -47,6 +47,8 @@ const rolloutOptions = [option.canary, option.batch, option.maxFailed, option.st
 const change = [option.yes, option.readOnly];
 /** What a change of an installed plugin does about live Kasm sessions on its host. */
 const sessions = [option.sessions, option.sessionsTimeout];
+/** A change of a plugin that Kasm's services use: Kasm stopped before it and started after. */
+const kasmRestart = [option.withKasmRestart, option.kasmDir];
 const jsonResult = described(option.json, 'the result as JSON (the plan goes to standard error)');
 
 /** The shells `kasm-tui completion` writes a script for. */
@@ -62,7 +64,13 @@ export const commandTable: readonly CommandSpec[] = [
 		summary: 'open the screen',
 		description: "the screen: plugins, images, the selected plugin's detail",
 		arguments: [],
-		options: [...daemon, option.readOnly, described(option.daemonLog, "the daemon's log file the l key reads (default: as logs finds it)"), option.kasmTuiVersion],
+		options: [
+			...daemon,
+			option.readOnly,
+			described(option.daemonLog, "the daemon's log file the l key reads (default: as logs finds it)"),
+			described(option.kasmDir, "Kasm's folder, with bin/stop and bin/start, for the K key (default /opt/kasm/current, else /opt/kasm)"),
+			option.kasmTuiVersion,
+		],
 		screen: true,
 	},
 	{
@@ -104,7 +112,7 @@ export const commandTable: readonly CommandSpec[] = [
 		summary: 'force upgrade from its remote reference (pulls even if unchanged)',
 		description: 'force upgrade from its remote reference (disable, pull, enable)',
 		arguments: [plugin],
-		options: [...change, ...sessions, jsonResult, ...daemon],
+		options: [...change, ...sessions, ...kasmRestart, jsonResult, ...daemon],
 	},
 	{
 		path: ['rollback'],
@@ -112,14 +120,14 @@ export const commandTable: readonly CommandSpec[] = [
 		description:
 			'reinstall the previous build in its history, found by content, and pin it; a build no release tag names any more goes by its digest on Docker 26.0 or newer (25.0.3+, 23.0.11+), and is refused on older daemons, which crash on digests (moby/moby#47299)',
 		arguments: [plugin],
-		options: [...change, ...sessions, jsonResult, ...daemon],
+		options: [...change, ...sessions, ...kasmRestart, jsonResult, ...daemon],
 	},
 	{
 		path: ['reinstall'],
 		summary: "install that tag of the plugin's repository",
 		description: "install that tag of its repository; `--version sha256:…` a build of its history by digest (see `history`'s BUILD column)",
 		arguments: [plugin],
-		options: [required(option.versionTag), option.alias, ...change, ...sessions, jsonResult, ...daemon],
+		options: [required(option.versionTag), option.alias, ...change, ...sessions, ...kasmRestart, jsonResult, ...daemon],
 	},
 	{
 		path: ['auto-update'],
@@ -196,7 +204,7 @@ export const commandTable: readonly CommandSpec[] = [
 				secretValues: true,
 			},
 		],
-		options: [...change, ...sessions, jsonResult, ...daemon],
+		options: [...change, ...sessions, ...kasmRestart, jsonResult, ...daemon],
 	},
 	{
 		path: ['fleet'],
@@ -235,6 +243,7 @@ export const commandTable: readonly CommandSpec[] = [
 				...rolloutOptions,
 				...change,
 				...sessions,
+				...kasmRestart,
 				described(option.json, "the result: each host's outcome, as JSON"),
 				...fleetHosts,
 				option.ledgerDir,

@@ -26,7 +26,7 @@ export async function changeNamedPlugin(
 		throw new BadInput(`a plugin name is needed: usage: kasm-tui ${usage}`);
 	}
 
-	const flow = await openFlowContext({target: context.target, ledgerDir: context.ledgerDir, readOnly: context.readOnly, sessions: context.sessions});
+	const flow = await openFlowContext({target: context.target, ledgerDir: context.ledgerDir, readOnly: context.readOnly, sessions: context.sessions, kasmRestart: context.kasmRestart});
 	const plugin = findPlugin(await listPluginsWithUsage(flow.engine), name) as PluginWithUsage;
 	await changeFromCommandLine(context, flow, request(plugin));
 }

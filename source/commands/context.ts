@@ -1,6 +1,7 @@
 import type {EngineTarget} from '../docker/target.js';
 import type {HostSelection} from '../hosts/selection.js';
 import type {SessionPolicy} from '../flows/sessions.js';
+import type {KasmRestartRequest} from '../flows/kasm-restart.js';
 
 /** What every headless command gets from the command line. */
 export interface CommandContext {
@@ -30,6 +31,8 @@ export interface CommandContext {
 	stepTimeoutMs?: number;
 	/** `--sessions refuse|wait|ignore` and `--sessions-timeout S`: what a change does about live Kasm sessions. */
 	sessions?: SessionPolicy;
+	/** `--with-kasm-restart` and `--kasm-dir DIR`: a change that Kasm's services keep from happening stops Kasm first and starts it after. */
+	kasmRestart?: KasmRestartRequest;
 	/** install's `--disable`: leave the new plugin disabled. */
 	disable?: boolean;
 	/** logs' `--follow`, `--since DURATION` and `--daemon-log FILE`. */

@@ -61,6 +61,7 @@ export function historyJson(entry: LedgerEntry) {
 		identity: entry.identity,
 		outcome: entry.outcome,
 		...(entry.settings ? {settings: entry.settings} : {}),
+		...(entry.kasm ? {kasm: entry.kasm} : {}),
 		error: entry.error ?? null,
 		user: entry.user,
 		version: entry.version,

@@ -221,6 +221,7 @@ export async function rolloutCommand(context: CommandContext, action: RolloutAct
 				batch: context.batch,
 				maxFailed: context.maxFailed,
 				sessions: context.sessions,
+				kasmRestart: context.kasmRestart,
 				pool,
 				onSilent: (host, silentMs) => context.warn(silentLine(host, silentMs, 'planning')),
 			}),

@@ -1,5 +1,7 @@
 import {containerName, type RawContainer} from './containers.js';
 import type {Engine} from './engine.js';
+import {sessionLabel} from './sessions.js';
+import {safeText} from '../text.js';
 
 /**
  * Kasm's own services are the `kasm_*` containers of its docker-compose file (kasm_agent,
@@ -20,7 +22,7 @@ export function releaseOfImage(image: string): string | undefined {
 export function kasmReleases(containers: readonly RawContainer[]): string[] {
 	const releases = new Set<string>();
 	for (const container of containers) {
-		const release = containerName(container).startsWith('kasm_') && typeof container.Image === 'string' ? releaseOfImage(container.Image) : undefined;
+		const release = isKasmService(container) && typeof container.Image === 'string' ? releaseOfImage(container.Image) : undefined;
 		if (release) {
 			releases.add(release);
 		}
@@ -35,6 +37,22 @@ export async function kasmReleasesNow(engine: Engine): Promise<string[]> {
 		docker.listContainers({all: true, filters: {name: ['kasm_']}, abortSignal: signal}),
 	);
 	return kasmReleases(Array.isArray(raw) ? raw : []);
+}
+
+/** A container of Kasm's own services: named kasm_… (its compose file's), not a user's session. */
+export function isKasmService(container: RawContainer): boolean {
+	return containerName(container).startsWith('kasm_') && typeof container.Labels?.[sessionLabel] !== 'string';
+}
+
+/** Kasm's service containers on the daemon now, by name (made safe), with whether each runs. */
+export async function kasmServicesNow(engine: Engine): Promise<Array<{name: string; running: boolean}>> {
+	const raw = await engine.readList<RawContainer>('list Kasm services', async ({docker, signal}) =>
+		docker.listContainers({all: true, filters: {name: ['kasm_']}, abortSignal: signal}),
+	);
+	return (Array.isArray(raw) ? raw : [])
+		.filter(container => isKasmService(container))
+		.map(container => ({name: safeText(containerName(container)), running: container.State === 'running'}))
+		.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** `20.10.24+dfsg1` → [20, 10, 24]: the numbers a version starts with. */

@@ -62,6 +62,12 @@ export function sshCommand(transport: SshTransport, {connectTimeoutSeconds = 30}
 	return {file: 'ssh', args};
 }
 
+/** ssh's options and the host, for running another command there (Kasm's scripts): sshCommand's, without its docker part. */
+export function sshHostArguments(transport: SshTransport): string[] {
+	const {args} = sshCommand(transport);
+	return args.slice(0, args.indexOf('--') + 2);
+}
+
 const noise = [/^Warning: Permanently added /, /^Pseudo-terminal will not be allocated/, /^\*\*/, /^@+$/, /^\s*$/];
 
 /** One line saying why ssh (or dial-stdio behind it) gave up, from what it printed; never more than 200 characters. */

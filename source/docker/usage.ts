@@ -36,6 +36,23 @@ export function isInUse(usage: PluginUsage): boolean {
 	return usage.networks.length > 0 || usage.volumes.length > 0 || usage.containers.length > 0;
 }
 
+/** Kasm's compose file names its containers, networks and volumes kasm_…: those go with its stop. */
+const isKasms = (name: string) => name.startsWith('kasm_');
+
+/** What uses the plugin besides Kasm's services: stopping Kasm would not free it from these. */
+export function usageBesidesKasm(usage: PluginUsage): PluginUsage {
+	return {
+		networks: usage.networks.filter(name => !isKasms(name)),
+		volumes: usage.volumes.filter(name => !isKasms(name)),
+		containers: usage.containers.filter(name => !isKasms(name)),
+	};
+}
+
+/** Only Kasm's services use the plugin: a Kasm restart would free it. */
+export function usedOnlyByKasm(usage: PluginUsage): boolean {
+	return isInUse(usage) && !isInUse(usageBesidesKasm(usage));
+}
+
 /** One line naming what uses a plugin: `2 networks (a, b), 1 container (c)`. */
 export function describeUsage(usage: PluginUsage, limit = 3): string {
 	const part = (noun: string, names: string[]) =>

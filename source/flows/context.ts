@@ -11,6 +11,7 @@ import {parseReference} from '../docker/reference.js';
 import {registerSecret} from '../secrets.js';
 import {safeText} from '../text.js';
 import type {SessionPolicy} from './sessions.js';
+import type {KasmRestartRequest} from './kasm-restart.js';
 
 /** Everything a flow talks to, opened once per command or screen. */
 export interface FlowContext {
@@ -27,6 +28,8 @@ export interface FlowContext {
 	hostName: string;
 	/** What a change does about live Kasm sessions; refuse when not given. */
 	sessions?: SessionPolicy;
+	/** --with-kasm-restart: a change that Kasm's services keep from happening stops Kasm first and starts it after. */
+	kasmRestart?: KasmRestartRequest;
 }
 
 export interface FlowContextOptions {
@@ -40,6 +43,7 @@ export interface FlowContextOptions {
 	/** The host's name in the fleet; a single host is named by its daemon. */
 	hostName?: string;
 	sessions?: SessionPolicy;
+	kasmRestart?: KasmRestartRequest;
 }
 
 export async function openFlowContext(options: FlowContextOptions): Promise<FlowContext> {
@@ -58,6 +62,7 @@ export async function openFlowContext(options: FlowContextOptions): Promise<Flow
 		version: packageJson.version,
 		hostName: options.hostName ?? daemonName(info, options.target),
 		sessions: options.sessions,
+		kasmRestart: options.kasmRestart,
 	};
 }
 

@@ -2,7 +2,8 @@ import {listImages} from '../docker/images.js';
 import {kasmReleasesNow} from '../docker/kasm.js';
 import {parseReference} from '../docker/reference.js';
 import {liveSessionsNow} from '../docker/sessions.js';
-import {listPluginsWithUsage} from '../docker/usage.js';
+import {listPlugins} from '../docker/plugins.js';
+import {checkPluginHealth} from '../machine/plugin-socket.js';
 import {sameBuild} from '../registry/same-build.js';
 import {safeText} from '../text.js';
 import type {FlowContext} from './context.js';
@@ -11,10 +12,11 @@ import {kasmMisfits} from './kasm-fit.js';
 
 /**
  * What needs an operator on one host: a Kasm release its Docker does not fit, rolling plugins
- * behind their registry, disabled plugins, live sessions, images behind their tag. Each finding
+ * behind their registry, disabled plugins, plugins that fail their health check (on this
+ * machine's daemon), live sessions, images behind their tag. Each finding
  * says the command that deals with it. Nothing is changed, and nothing is recorded.
  */
-export type FindingKind = 'kasm-docker' | 'plugin-behind' | 'plugin-disabled' | 'live-sessions' | 'image-behind';
+export type FindingKind = 'kasm-docker' | 'plugin-behind' | 'plugin-disabled' | 'plugin-unhealthy' | 'live-sessions' | 'image-behind';
 
 export interface Finding {
 	kind: FindingKind;
@@ -51,7 +53,8 @@ export async function examineHost(flow: FlowContext, {hostArgument, registryTime
 		engine.version(),
 		kasmReleasesNow(engine),
 		liveSessionsNow(engine),
-		listPluginsWithUsage(engine),
+		// Not what uses them: the daemon asks every volume driver for its volumes, and one that hangs would hang the listing.
+		listPlugins(engine),
 		listImages(engine),
 	]);
 	const findings: Finding[] = [];
@@ -86,6 +89,19 @@ export async function examineHost(flow: FlowContext, {hostArgument, registryTime
 				return;
 			}
 
+			// Its socket, within 2 s a call (only on this machine's daemon: another host's sockets are out of reach).
+			const health = await checkPluginHealth(engine, plugin);
+			if (health.state === 'unresponsive' || health.state === 'error') {
+				findings.push({
+					kind: 'plugin-unhealthy',
+					subject: name,
+					problem: `${name} fails its health check: ${health.detail}; what uses it may hang`,
+					command: `kasm-tui logs ${name}${hostArgument}`,
+				});
+			} else if (health.state === 'not-local' && !unchecked.some(line => line.startsWith('plugin health'))) {
+				unchecked.push(`plugin health: ${health.detail}`);
+			}
+
 			if (!plugin.rolling || !plugin.reference) {
 				return;
 			}
@@ -116,7 +132,7 @@ export async function examineHost(flow: FlowContext, {hostArgument, registryTime
 		}
 	}
 
-	const order: FindingKind[] = ['kasm-docker', 'live-sessions', 'plugin-disabled', 'plugin-behind', 'image-behind'];
+	const order: FindingKind[] = ['kasm-docker', 'live-sessions', 'plugin-unhealthy', 'plugin-disabled', 'plugin-behind', 'image-behind'];
 	findings.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.subject.localeCompare(b.subject));
 	return {docker: version.version, apiVersion: version.apiVersion, kasm, liveSessions, findings, unchecked};
 }

@@ -1,9 +1,10 @@
-import {describeUsage, isInUse, listPluginsWithUsage, type PluginWithUsage} from '../docker/usage.js';
+import {describeUsage, isInUse, listPluginsWithUsage, usageBesidesKasm, type PluginWithUsage} from '../docker/usage.js';
 import {Refused} from '../errors.js';
 import {sameBuild} from '../registry/same-build.js';
 import {safeText} from '../text.js';
 import type {FlowContext} from './context.js';
 import type {Plan} from './plan.js';
+
 import type {FlowEvent} from './run.js';
 import {sessionsUnderLock, type LiveSessions} from './sessions.js';
 
@@ -79,6 +80,9 @@ export function differencesOf(plan: Plan, now: PluginWithUsage): string[] {
 	const blockedByUse = plan.steps.some(step => (step.kind === 'disable' || step.kind === 'remove') && step.name === origin.name);
 	if (blockedByUse && isInUse(now.usedBy) && !isInUse(plan.plugin.usedBy)) {
 		differences.push(`it is in use now, by ${describeUsage(now.usedBy)}`);
+	} else if (blockedByUse && plan.kasm && isInUse(usageBesidesKasm(now.usedBy))) {
+		// Stopping Kasm frees it from Kasm's services only.
+		differences.push(`it is in use now besides Kasm, by ${describeUsage(usageBesidesKasm(now.usedBy))}`);
 	}
 
 	return differences;

@@ -8,17 +8,23 @@ import {planReinstall, planRollback, planUpgrade} from './planners.js';
 import {unfinishedRefusal} from './recover.js';
 import {recordRefusal} from './run.js';
 import {checkSessions} from './sessions.js';
+import {withKasmRestart, type KasmRestartRequest} from './kasm-restart.js';
 import {planSet} from './set.js';
 import {planStateChange} from './state-changes.js';
 
 /** A change an operator asks for, from the screen or the command line. */
 export type ChangeRequest =
-	| {kind: 'upgrade' | 'rollback' | 'enable' | 'disable' | 'remove'; plugin: PluginWithUsage}
-	| {kind: 'reinstall'; plugin: PluginWithUsage; version: string; alias?: string}
+	| ({kind: 'upgrade' | 'rollback' | 'enable' | 'disable' | 'remove'; plugin: PluginWithUsage} & WithKasmRestart)
+	| ({kind: 'reinstall'; plugin: PluginWithUsage; version: string; alias?: string} & WithKasmRestart)
 	/** `KEY=VALUE` words, as `docker plugin set` takes them. */
-	| {kind: 'set'; plugin: PluginWithUsage; assignments: string[]}
+	| ({kind: 'set'; plugin: PluginWithUsage; assignments: string[]} & WithKasmRestart)
 	/** A new plugin: nothing is installed under its name yet. */
 	| ({kind: 'install'} & InstallOptions);
+
+/** K on the screen: this change with Kasm stopped before and started after (the flow's own --with-kasm-restart otherwise). */
+interface WithKasmRestart {
+	kasmRestart?: KasmRestartRequest;
+}
 
 /** The name a change is of: the plugin's, or for an install the reference asked for. */
 export function requestSubject(request: ChangeRequest): string {
@@ -44,8 +50,12 @@ export async function planChange(flow: FlowContext, request: ChangeRequest): Pro
 		}
 	}
 
+	if (request.kasmRestart) {
+		flow = {...flow, kasmRestart: request.kasmRestart};
+	}
+
 	// Made once what planning writes (an observed build) is written: what comes after is news.
-	const plan = await checkSessions(flow, {...(await planFor(flow, request)), madeAt: new Date().toISOString()});
+	const plan = await checkSessions(flow, await withKasmRestart(flow, {...(await planFor(flow, request)), madeAt: new Date().toISOString()}));
 	recordRefusal(flow, plan);
 	return plan;
 }

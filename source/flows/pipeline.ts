@@ -2,6 +2,7 @@ import {buildChangeOfResult, type BuildChange} from './build-change.js';
 import type {FlowContext} from './context.js';
 import {planChange, type ChangeRequest} from './open-change.js';
 import type {Plan} from './plan.js';
+import {kasmRestartGate} from './kasm-restart.js';
 import {runPlan, type FlowEvent, type FlowResult} from './run.js';
 
 /**
@@ -52,6 +53,7 @@ export async function runChange(flow: FlowContext, request: ChangeRequest, face:
 	}
 
 	const guard = face.guard ?? (async <T>(work: (signal?: AbortSignal) => Promise<T>) => work());
-	const result = await guard(async signal => runPlan(flow, plan, face.report, {signal}));
+	const gate = await kasmRestartGate(flow, plan);
+	const result = await guard(async signal => runPlan(flow, plan, face.report, {signal, gate}));
 	return {plan, result, builds: await buildChangeOfResult(flow, plan, result)};
 }

@@ -1,4 +1,5 @@
 import {shownValue} from '../docker/plugin-settings.js';
+import type {KasmControl} from '../machine/kasm-control.js';
 import type {Privilege} from '../docker/plugins.js';
 import type {PluginWithUsage} from '../docker/usage.js';
 import type {Refused} from '../errors.js';
@@ -20,7 +21,11 @@ export type Step =
 	/** Change a disabled plugin's settings (`KEY=VALUE`); undone by setting `previous` back. */
 	| {kind: 'set'; name: string; settings: string[]; previous: string[]}
 	/** Remove a disabled plugin; undone (recover's plans only) by installing `restore` again under its name, disabled. */
-	| {kind: 'remove'; name: string; restore?: {remote: string; privileges: Privilege[]}};
+	| {kind: 'remove'; name: string; restore?: {remote: string; privileges: Privilege[]}}
+	/** Kasm's stop script (its services go, and free the plugin); undone by its start. */
+	| {kind: 'kasm-stop'; kasm: KasmControl; services: string[]}
+	/** Kasm's start script, then its services (those that ran before) running again; undone by its stop. */
+	| {kind: 'kasm-start'; kasm: KasmControl; services: string[]};
 
 /** What the plugin is before the flow: what a failure must bring back. */
 export interface Origin {
@@ -62,6 +67,8 @@ export interface Plan {
 	refusal?: Refused;
 	/** The live Kasm sessions on the host when it was made, and what the policy does about them (sessions.ts). */
 	sessions?: PlanSessions;
+	/** Kasm stopped before the change and started after it (--with-kasm-restart): its folder, where it runs, its services. */
+	kasm?: {dir: string; where: string; services: string[]};
 	/** When it was made (ISO 8601): the history since then says who changed the plugin, when it did not stay as planned. */
 	madeAt?: string;
 }
@@ -92,6 +99,14 @@ export function dockerCommand(step: Step): string {
 		case 'remove': {
 			return `docker plugin rm ${step.name}`;
 		}
+
+		case 'kasm-stop': {
+			return step.kasm.stop.text;
+		}
+
+		case 'kasm-start': {
+			return step.kasm.start.text;
+		}
 	}
 }
 
@@ -108,7 +123,7 @@ function shellWord(word: string): string {
 
 /** A step as an operator says it while waiting on it: `pull` for the step that fetches a build. */
 export function stepWord(step: Step): string {
-	return step.kind === 'upgrade' || step.kind === 'install' ? 'pull' : step.kind;
+	return step.kind === 'upgrade' || step.kind === 'install' ? 'pull' : step.kind === 'kasm-stop' ? 'Kasm stop' : step.kind === 'kasm-start' ? 'Kasm start' : step.kind;
 }
 
 export function describeStep(step: Step): string {
@@ -136,7 +151,25 @@ export function describeStep(step: Step): string {
 		case 'remove': {
 			return `remove ${step.name}`;
 		}
+
+		case 'kasm-stop': {
+			return `stop Kasm on ${step.kasm.where} (${servicesText(step.services)})`;
+		}
+
+		case 'kasm-start': {
+			return `start Kasm on ${step.kasm.where}, and wait for ${servicesText(step.services)} to run again`;
+		}
 	}
+}
+
+/** `kasm_agent, kasm_api and 3 more`: Kasm's services in a step's words. */
+function servicesText(services: string[]): string {
+	if (services.length === 0) {
+		return 'none of its services runs now';
+	}
+
+	const shown = services.slice(0, 4).join(', ');
+	return services.length > 4 ? `${shown} and ${services.length - 4} more` : shown;
 }
 
 function privilegeKey(privilege: Privilege): string {

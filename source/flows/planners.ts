@@ -1,6 +1,6 @@
-import {PluginInUse} from '../docker/errors.js';
 import {pluginPrivileges} from '../docker/plugin-ops.js';
-import {isInUse, type PluginWithUsage} from '../docker/usage.js';
+import type {PluginWithUsage} from '../docker/usage.js';
+import {inUseRefusal} from './kasm-restart.js';
 import {BadInput, Refused} from '../errors.js';
 import {RegistryNotFound} from '../registry/errors.js';
 import {formatReference, normaliseReference, parseReference} from '../docker/reference.js';
@@ -40,11 +40,7 @@ export function commonRefusal(context: FlowContext, plugin: PluginWithUsage, act
 		return new ReadOnlyRefusal(action, plugin.name);
 	}
 
-	if (isInUse(plugin.usedBy) && plugin.enabled) {
-		return new PluginInUse(plugin.name, plugin.usedBy);
-	}
-
-	return undefined;
+	return inUseRefusal(context, plugin);
 }
 
 async function originOf(context: FlowContext, plugin: PluginWithUsage, warnings: string[]): Promise<Origin> {

@@ -12,7 +12,9 @@ import {currentBuildLocation} from './builds.js';
 import {ChangedSincePlan} from './look-again.js';
 import {pullAuth, type FlowContext} from './context.js';
 import type {Plan, Step} from './plan.js';
-import {FlowFailed, isStaleContainer, runPlan, type FlowEvent} from './run.js';
+import {FlowFailed, isStaleContainer, runPlan, startKasm, type FlowEvent} from './run.js';
+import {kasmServicesNow} from '../docker/kasm.js';
+import {kasmControl} from '../machine/kasm-control.js';
 
 /** A flow that died (kill -9, a lost SSH session) between its `started` entry and its outcome. */
 export interface Unfinished {
@@ -316,9 +318,33 @@ export async function recover(
 			throw changed;
 		}
 
-		return await settle(context, entry, unfinished.settlement);
+		const recovered = await settle(context, entry, unfinished.settlement);
+		return entry.kasm ? {...recovered, said: `${recovered.said}; ${await startKasmAgain(context, entry.kasm, report)}`} : recovered;
 	} finally {
 		lock.release();
+	}
+}
+
+/**
+ * A change made with Kasm stopped (--with-kasm-restart) that died left Kasm stopped: once the
+ * plugin is back, Kasm is started again, unless its services already run (someone started it).
+ */
+async function startKasmAgain(context: FlowContext, kasm: NonNullable<LedgerEntry['kasm']>, report: (event: FlowEvent) => void): Promise<string> {
+	const services = kasm.services ?? [];
+	const running = new Set((await kasmServicesNow(context.engine)).filter(service => service.running).map(service => service.name));
+	if (services.length > 0 && services.every(service => running.has(service))) {
+		return `Kasm's services run (${services.join(', ')})`;
+	}
+
+	try {
+		const control = await kasmControl(context.engine.target, context.hostName, kasm.dir);
+		report({kind: 'warning', text: `the change that died had stopped Kasm: starting it again (${control.start.text})`});
+		await startKasm(context, {kind: 'kasm-start', kasm: control, services});
+		return 'Kasm is started again';
+	} catch (error) {
+		throw new KasmTuiError(
+			`the plugin is recovered, but Kasm, which the change that died had stopped, could not be started again (${safeText((error as Error).message)}): start it on ${kasm.where} with sudo ${kasm.dir}/bin/start`,
+		);
 	}
 }
 

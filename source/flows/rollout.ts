@@ -22,6 +22,7 @@ import {unfinishedRefusal} from './recover.js';
 import {orderRollout, stopReason, type HostOutcome, type HostVerdict, type RolloutOrder, type SkipKind, type Stage} from './rollout-plan.js';
 import {FlowFailed, recordRefusal, runPlan, type FlowEvent} from './run.js';
 import {checkSessions, LiveSessions, type SessionPolicy} from './sessions.js';
+import {withKasmRestart, type KasmRestartRequest} from './kasm-restart.js';
 
 /**
  * A rollout over the fleet: one plan per host, made with the single-host planners, then the
@@ -93,6 +94,8 @@ export interface PlanOptions {
 	/** A host not heard from for a few seconds while it is planned. */
 	onSilent?: (host: string, silentMs: number) => void;
 	sessions?: SessionPolicy;
+	/** --with-kasm-restart: each host whose Kasm services use the plugin has Kasm stopped and started around its change. */
+	kasmRestart?: KasmRestartRequest;
 }
 
 function skipped(job: Omit<HostJob, 'verdict'>, kind: SkipKind, reason: string): HostJob {
@@ -141,7 +144,7 @@ async function planHost(host: FleetHost, request: RolloutRequest, options: PlanO
 		const engine = await pool.connect(host);
 		[flow, plugins, identity] = await withDeadline(
 			Promise.all([
-				openFlowContext({target: host.target, ledgerDir: options.ledgerDir, readOnly: options.readOnly, engine, registries: options.registries, hostName: host.name, sessions: options.sessions}),
+				openFlowContext({target: host.target, ledgerDir: options.ledgerDir, readOnly: options.readOnly, engine, registries: options.registries, hostName: host.name, sessions: options.sessions, kasmRestart: options.kasmRestart}),
 				listPluginsWithUsage(engine),
 				engine.identity(),
 			]),
@@ -189,7 +192,7 @@ async function planHost(host: FleetHost, request: RolloutRequest, options: PlanO
 		}
 
 		// Made once what planning writes (an observed build) is written: what comes after is news.
-		const plan = await checkSessions(flow, {...(await planFor(flow, plugin, request)), madeAt: new Date().toISOString()});
+		const plan = await checkSessions(flow, await withKasmRestart(flow, {...(await planFor(flow, plugin, request)), madeAt: new Date().toISOString()}));
 		if (plan.refusal) {
 			recordRefusal(flow, plan);
 			return skipped({...job, plan}, plan.refusal instanceof PluginInUse ? 'in-use' : 'refused', plan.refusal.message);

@@ -10,6 +10,8 @@ import {sameBuild} from '../registry/same-build.js';
 import {safeText} from '../text.js';
 import {pullAuth, type FlowContext} from './context.js';
 import {describeStep, shownSetting, stepWord, type Plan, type Step} from './plan.js';
+import {kasmServicesNow} from '../docker/kasm.js';
+import {KasmCommandFailed, runCommand} from '../machine/kasm-control.js';
 
 /** What a running flow reports: each step as it starts, pull progress, each undo. */
 export type FlowEvent =
@@ -97,6 +99,38 @@ async function execute(context: FlowContext, step: Step, report: (event: FlowEve
 			await removePlugin(engine, step.name);
 			return {};
 		}
+
+		case 'kasm-stop': {
+			await runCommand(step.kasm.stop);
+			return {};
+		}
+
+		case 'kasm-start': {
+			await startKasm(context, step);
+			return {};
+		}
+	}
+}
+
+/** How long Kasm's services that ran before the change get to run again once its start script is done. */
+const servicesBackMs = 120_000;
+
+/** Kasm's start script, then the check that each of its services that ran before runs again. */
+export async function startKasm(context: FlowContext, step: Extract<Step, {kind: 'kasm-start' | 'kasm-stop'}>): Promise<void> {
+	await runCommand(step.kasm.start);
+	const deadline = Date.now() + servicesBackMs;
+	for (;;) {
+		const running = new Set((await kasmServicesNow(context.engine)).filter(service => service.running).map(service => service.name));
+		const missing = step.services.filter(service => !running.has(service));
+		if (missing.length === 0) {
+			return;
+		}
+
+		if (Date.now() > deadline) {
+			throw new KasmCommandFailed(`Kasm's services did not all run again within ${servicesBackMs / 1000} s of its start: ${missing.join(', ')} not running`);
+		}
+
+		await new Promise(resolve => setTimeout(resolve, 1000));
 	}
 }
 
@@ -135,6 +169,18 @@ async function undo(context: FlowContext, step: Step): Promise<void> {
 
 		case 'set': {
 			await setPluginSettings(engine, step.name, step.previous);
+			return;
+		}
+
+		case 'kasm-stop': {
+			// Kasm is started again whatever became of the change.
+			await startKasm(context, step);
+			return;
+		}
+
+		case 'kasm-start': {
+			// A start that failed, or a change undone after it: Kasm lets go of the plugin again.
+			await runCommand(step.kasm.stop);
 			return;
 		}
 
@@ -210,6 +256,7 @@ function baseEntry(context: FlowContext, plan: Plan): Omit<LedgerEntry, 'time' |
 		reference: plan.destination.remote,
 		tag: plan.destination.tag,
 		...(settings ? {settings} : {}),
+		...(plan.kasm ? {kasm: {dir: plan.kasm.dir, where: plan.kasm.where, services: plan.kasm.services}} : {}),
 		pluginId: plan.plugin.id || undefined,
 		user: context.user,
 		version: context.version,
@@ -388,6 +435,9 @@ export async function runPlan(
 			const halfDone =
 				failedStep?.kind === 'enable' ||
 				failedStep?.kind === 'set' ||
+				// Kasm's scripts may have done part of their work: the rest of its services stopped, or started.
+				failedStep?.kind === 'kasm-stop' ||
+				failedStep?.kind === 'kasm-start' ||
 				(failedStep?.kind === 'install' && !(failure instanceof PluginExists)) ||
 				// An upgrade whose answer the lost daemon cut off may have swapped the build: look, and take it back if so.
 				(failedStep?.kind === 'upgrade' && daemon.lost && (await runsAnotherBuild(async () => patiently(async () => inspectPlugin(context.engine, failedStep.name), daemon, tellWaiting), origin.identity.diffIds)));

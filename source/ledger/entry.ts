@@ -37,6 +37,8 @@ export interface LedgerEntry {
 	from?: {name: string; reference: string; tag: string; enabled: boolean; restoreRemote?: string; absent?: boolean};
 	/** A `set`: the settings changed (`KEY=VALUE`, a secret's value left out). */
 	settings?: string[];
+	/** A change made with Kasm stopped before it and started after (--with-kasm-restart): Kasm's folder and where it ran. */
+	kasm?: {dir: string; where: string; services?: string[]};
 	/** On a `started` entry: the name the flow installs under, when it is not `from.name`. */
 	into?: string;
 	outcome: LedgerOutcome;

@@ -257,6 +257,14 @@ function cleanEntry(entry: LedgerEntry): LedgerEntry {
 				: undefined,
 		settings: Array.isArray(entry.settings) ? entry.settings.map(setting => safeText(setting)) : undefined,
 		into: entry.into === undefined ? undefined : safeText(entry.into),
+		kasm:
+			entry.kasm && typeof entry.kasm === 'object'
+				? {
+						dir: safeText(entry.kasm.dir),
+						where: safeText(entry.kasm.where),
+						services: Array.isArray(entry.kasm.services) ? entry.kasm.services.map(service => safeText(service)) : undefined,
+					}
+				: undefined,
 		outcome: safeText(entry.outcome) as LedgerEntry['outcome'],
 		error: entry.error === undefined ? undefined : redact(safeText(entry.error)),
 		user: safeText(entry.user),

@@ -25,7 +25,7 @@ test('kasm-tui <command> --help shows that command\'s usage and its own options,
 	assert.match(logs.stdout, /Usage: kasm-tui logs <plugin> \[--follow\] \[--since DURATION\] \[--daemon-log FILE\]/);
 	assert.match(logs.stdout, /--since DURATION/);
 	const reinstall = await runCli(['reinstall', 'some/plugin', '--help']);
-	assert.match(reinstall.stdout, /^Usage: kasm-tui reinstall <plugin> --version TAG \[--alias NAME\]$/m);
+	assert.match(reinstall.stdout, /^Usage: kasm-tui reinstall <plugin> --version TAG \[--alias NAME\] \[--with-kasm-restart\] \[--kasm-dir DIR\]$/m);
 	const fleet = await runCli(['fleet', '--help']);
 	assert.match(fleet.stdout, /^Usage: kasm-tui fleet \[plugins\|/m);
 	assert.match(fleet.stdout, /\(no command\) +open the fleet screen/);
@@ -37,7 +37,7 @@ test('kasm-tui <command> --help shows that command\'s usage and its own options,
 	const plugins = await runCli(['plugins', '--help']);
 	assert.doesNotMatch(plugins.stdout, /--yes|--version|--alias/);
 	const rollout = await runCli(['fleet', 'upgrade', '--help']);
-	assert.match(rollout.stdout, /^Usage: kasm-tui fleet upgrade <plugin> \[HOST…\] \[--canary HOST\]… \[--batch N\] \[--max-failed N\] \[--step-timeout SECONDS\] \[--parallel N\]$/m);
+	assert.match(rollout.stdout, /^Usage: kasm-tui fleet upgrade <plugin> \[HOST…\] \[--canary HOST\]… \[--batch N\] \[--max-failed N\] \[--step-timeout SECONDS\] \[--parallel N\] \[--with-kasm-restart\] \[--kasm-dir DIR\]$/m);
 	assert.doesNotMatch((await runCli(['fleet', 'plugins', '--help'])).stdout, /--canary|--yes/, 'fleet plugins is no rollout');
 });
 

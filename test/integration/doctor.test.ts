@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import {after, test} from 'node:test';
 import {runCli} from '../helpers/cli.js';
 import {otherGeneration} from '../sandbox/engines.js';
 import {importImage, installPlugin, kasmRepositoryPath} from '../sandbox/fixtures.js';
 import {startExtraDaemon, type ExtraDaemon} from '../sandbox/fleet-hosts.js';
+import {processesInCgroups, signal} from '../sandbox/processes.js';
 import {useSandbox} from '../sandbox/shared.js';
 
 /**
@@ -116,6 +118,30 @@ test('doctor names a disabled plugin, with the docker command that enables it', 
 		);
 		assert.match(findings[0]!.command, /^docker -H unix:\/\/\S+ plugin enable doctor-probe\/sidecar:amd64-1\.2\.9$/);
 	} finally {
+		await current.sandbox.docker(['plugin', 'rm', '-f', name]);
+	}
+});
+
+test("doctor names a plugin that does not answer on its socket, and does not hang on it: the daemon's volume listing, which such a driver hangs, is not asked for", async () => {
+	const name = 'doctor-frozen/sidecar:amd64-1.2.9';
+	await installPlugin(current.sandbox, `${sandbox.registry}/${kasmRepositoryPath}:amd64-1.2.9`, {alias: name});
+	const [plugin] = JSON.parse(await current.sandbox.docker(['plugin', 'inspect', name])) as Array<{Id: string}>;
+	const [pid] = processesInCgroups([plugin!.Id]).filter(candidate => fs.readFileSync(`/proc/${candidate}/comm`, 'utf8').trim() === 'plugin');
+	assert.ok(pid, 'the plugin process is found');
+	signal(pid, 'SIGSTOP');
+	try {
+		// A doctor that waited on the hung driver would be killed here, and fail.
+		const result = await runCli(['--host', current.host, 'doctor', '--json'], {timeoutMs: 60_000});
+		assert.equal(result.code, 1, result.stderr);
+		const findings = (JSON.parse(result.stdout) as DoctorJson).hosts[0]!.findings;
+		assert.deepEqual(
+			findings.map(found => [found.kind, found.subject]),
+			[['plugin-unhealthy', name]],
+		);
+		assert.match(findings[0]!.problem, /fails its health check: did not answer Plugin\.Activate within 2 s; what uses it may hang/);
+		assert.match(findings[0]!.command, /^kasm-tui logs doctor-frozen\/sidecar:amd64-1\.2\.9 --host unix:\/\/\S+$/);
+	} finally {
+		signal(pid, 'SIGCONT');
 		await current.sandbox.docker(['plugin', 'rm', '-f', name]);
 	}
 });

@@ -15,6 +15,7 @@ export function historyEntryLines(entry: LedgerEntry, release?: string): Line[] 
 		entry.identity.diffIds.length > 0 ? row('layers', entry.identity.diffIds.join(' ')) : undefined,
 		entry.pluginId ? row('plugin id', entry.pluginId) : undefined,
 		entry.settings ? row('settings', entry.settings.join(' ')) : undefined,
+		entry.kasm ? row('Kasm', `stopped before and started after, ${entry.kasm.dir} on ${entry.kasm.where}`) : undefined,
 		row('outcome', {text: entry.outcome, color: outcomeColor, bold: true}),
 		entry.error ? row('error', {text: entry.error, color: 'red'}) : undefined,
 		row('by', `${entry.user || 'unknown'}, kasm-tui ${entry.version || '?'}`),

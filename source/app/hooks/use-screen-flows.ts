@@ -216,6 +216,12 @@ export function useScreenFlows(options: ScreenFlowsOptions): ScreenFlows {
 				break;
 			}
 
+			case 'kasm-upgrade': {
+				// Kasm's folder as on the command line without --kasm-dir: /opt/kasm/current, else /opt/kasm.
+				startPlan({kind: 'upgrade', plugin, kasmRestart: {}}, selection);
+				break;
+			}
+
 			case 'reinstall': {
 				reinstallChoices(plugin, selection);
 				break;

@@ -12,6 +12,7 @@ export type Action =
 	| 'filter'
 	| 'help'
 	| 'upgrade'
+	| 'kasm-upgrade'
 	| 'rollback'
 	| 'reinstall'
 	| 'install'
@@ -91,6 +92,14 @@ export const keymap: Binding[] = [
 	{label: 'enter', description: 'open a history entry', action: 'open-entry', panes: ['detail'], matches: (_input, key) => key.return, footer: 'open entry'},
 	{label: '/', description: 'filter the list', action: 'filter', panes: lists, matches: char('/'), footer: 'filter'},
 	{label: 'u', description: 'upgrade', action: 'upgrade', panes: pluginPanes, matches: char('u'), changes: true, footer: 'upgrade'},
+	{
+		label: 'K',
+		description: 'upgrade, Kasm stopped and started',
+		action: 'kasm-upgrade',
+		panes: pluginPanes,
+		matches: char('K'),
+		changes: true,
+	},
 	{label: 'r', description: 'rollback', action: 'rollback', panes: pluginPanes, matches: char('r'), changes: true, footer: 'rollback'},
 	{label: 'i', description: 'reinstall a version', action: 'reinstall', panes: pluginPanes, matches: char('i'), changes: true, footer: 'reinstall'},
 	{label: 'I', description: 'install a plugin', action: 'install', panes: pluginPanes, matches: char('I'), changes: true, footer: 'install'},

@@ -1,5 +1,5 @@
 import type {ImageWithUsage} from '../../docker/images.js';
-import type {PluginWithUsage} from '../../docker/usage.js';
+import {describeUsage, isInUse, usageBesidesKasm, usedOnlyByKasm, type PluginWithUsage} from '../../docker/usage.js';
 import {skipReason} from '../../flows/auto-update.js';
 import {imageName} from '../content/image-detail.js';
 import type {Action} from './keymap.js';
@@ -23,6 +23,7 @@ export function screenKeyReason(action: Action, {selection, onEntry}: ScreenKeyS
 	const {plugin, image, onPlugins, snapshot} = selection;
 	switch (action) {
 		case 'upgrade':
+		case 'kasm-upgrade':
 		case 'rollback':
 		case 'reinstall':
 		case 'set':
@@ -67,6 +68,18 @@ function pluginReason(action: Action, plugin: PluginWithUsage): string | undefin
 	switch (action) {
 		case 'upgrade': {
 			return plugin.reference ? undefined : 'it has no remote reference to upgrade from: reinstall a version (i)';
+		}
+
+		case 'kasm-upgrade': {
+			if (!plugin.reference) {
+				return 'it has no remote reference to upgrade from: reinstall a version (i)';
+			}
+
+			if (!plugin.enabled || !isInUse(plugin.usedBy)) {
+				return `none of Kasm's services uses it: upgrade it with u`;
+			}
+
+			return usedOnlyByKasm(plugin.usedBy) ? undefined : `${describeUsage(usageBesidesKasm(plugin.usedBy))} use it besides Kasm: stopping Kasm would not free it`;
 		}
 
 		case 'set': {

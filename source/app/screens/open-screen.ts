@@ -9,6 +9,8 @@ export interface ScreenOptions {
 	ledgerDir?: string;
 	/** `--daemon-log FILE`: where the logs key reads the daemon's log. */
 	daemonLog?: string;
+	/** `--kasm-dir DIR`: where K finds Kasm's scripts. */
+	kasmDir?: string;
 }
 
 // The alternate screen keeps the operator's scrollback; the cursor is hidden while we draw.
@@ -56,6 +58,7 @@ export async function openScreen(options: ScreenOptions): Promise<ExitCode> {
 		readOnly: options.readOnly,
 		ledgerDir: options.ledgerDir,
 		daemonLog: options.daemonLog,
+		kasmDir: options.kasmDir,
 		signal: interrupted.signal,
 		onIdle: () => interrupted.signal.aborted && quit(),
 	});

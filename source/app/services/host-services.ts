@@ -22,6 +22,7 @@ import {observePlugins} from '../../flows/observe.js';
 import type {Plan} from '../../flows/plan.js';
 import {planChange, type ChangeRequest} from '../../flows/open-change.js';
 import {runPlan, type FlowEvent, type FlowResult} from '../../flows/run.js';
+import {kasmRestartGate} from '../../flows/kasm-restart.js';
 import type {LedgerEntry} from '../../ledger/entry.js';
 import {mapLimited} from '../../limit.js';
 import {buildsOfTags, candidateTags, sameBuild} from '../../registry/identity.js';
@@ -131,6 +132,8 @@ export function createHostServices(
 		onIdle?: () => void;
 		/** `--daemon-log FILE`. */
 		daemonLog?: string;
+		/** `--kasm-dir DIR`: where K finds Kasm's scripts. */
+		kasmDir?: string;
 		/** The daemon's engine, borrowed (a fleet's host pool, which closes it); default: one of its own. */
 		engine?: () => Promise<Engine>;
 	},
@@ -363,12 +366,14 @@ export function createHostServices(
 				throw new PluginNotFound(safeText(request.plugin.name));
 			}
 
-			return planChange(flow, {...request, plugin: {...plugin, usedBy: request.plugin.usedBy}});
+			const kasmRestart = request.kasmRestart && {dir: request.kasmRestart.dir ?? options.kasmDir};
+			return planChange(flow, {...request, plugin: {...plugin, usedBy: request.plugin.usedBy}, kasmRestart});
 		},
 
 		async run(plan, onEvent) {
 			const flow = await context();
-			const result = await asWork(async () => runPlan(flow, plan, onEvent, {signal: options.signal}));
+			const gate = await kasmRestartGate(flow, plan);
+			const result = await asWork(async () => runPlan(flow, plan, onEvent, {signal: options.signal, gate}));
 			return {...result, builds: await buildChangeOfResult(flow, plan, result)};
 		},
 

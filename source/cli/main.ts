@@ -1,5 +1,4 @@
 import process from 'node:process';
-import v8 from 'node:v8';
 import packageJson from '../../package.json' with {type: 'json'};
 import type {CommandContext} from '../commands/context.js';
 import {unverifiedTlsWarning} from '../commands/tls.js';
@@ -139,13 +138,13 @@ function commandContext(line: CommandLine, output: Output): CommandContext {
 }
 
 /**
- * For headless commands: V8 compiles undici's WebAssembly HTTP parser (fetch: the registry
- * client) a second time with TurboFan in the background, and a process that used it then waits
- * ~100 ms at exit for that to finish. Liftoff's first code is fast enough for a registry's few
- * answers. Not for a screen, whose layout (yoga) is WebAssembly that runs at every frame.
+ * For headless commands: fetch's WebAssembly parser is compiled once, by Liftoff, not again by
+ * TurboFan at exit (source/registry/transport.ts sets the flag at the first fetch, so a command
+ * that asks no registry never loads node:v8). The mark is a global symbol so this module, which
+ * every start loads, does not load the registry's.
  */
 function compileWebAssemblyOnce(): void {
-	v8.setFlagsFromString('--liftoff-only');
+	(globalThis as Record<symbol, unknown>)[Symbol.for('kasm-tui.liftoff-only')] = true;
 }
 
 /** Every line a command prints, cleaned where it leaves: whatever made it, no escape and no secret reach the terminal. */

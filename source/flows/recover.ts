@@ -1,4 +1,3 @@
-import {randomBytes} from 'node:crypto';
 import {PluginInUse} from '../docker/errors.js';
 import {inspectPlugin, pluginPrivileges} from '../docker/plugin-ops.js';
 import type {Plugin, Privilege} from '../docker/plugins.js';
@@ -225,6 +224,8 @@ async function freshInstallPlan(context: FlowContext, entry: LedgerEntry): Promi
 	const privileges = await privilegesOf(context, remote);
 	const colon = from.name.lastIndexOf(':');
 	const repository = colon > from.name.lastIndexOf('/') ? from.name.slice(0, colon) : from.name;
+	// node:crypto is loaded here, not with this module: every command loads it (source/cli/commands.ts).
+	const {randomBytes} = process.getBuiltinModule('node:crypto') as typeof import('node:crypto');
 	const aside = `${repository}:kasm-tui-recover-${randomBytes(4).toString('hex')}`;
 	const steps: Step[] = [{kind: 'install', name: aside, remote, privileges}];
 	let restoreRemote: string | undefined;

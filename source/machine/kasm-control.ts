@@ -1,4 +1,3 @@
-import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type {SshTransport} from '../docker/ssh.js';
@@ -147,6 +146,8 @@ function isExecutable(file: string): boolean {
 export async function runCommand(command: KasmCommand, {timeoutMs = kasmCommandTimeoutMs, signal}: {timeoutMs?: number; signal?: AbortSignal} = {}): Promise<string> {
 	debug('kasm', `running ${command.text || command.file}`);
 	return new Promise((resolve, reject) => {
+		// node:child_process is loaded here, not with this module: every command loads it (source/cli/commands.ts).
+		const {spawn} = process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
 		const child = spawn(command.file, command.args, {stdio: ['ignore', 'pipe', 'pipe'], detached: true});
 		const output: Buffer[] = [];
 		let errors = '';

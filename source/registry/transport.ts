@@ -63,12 +63,31 @@ export function transportError(error: unknown, url: URL, registry: string, timeo
 	return new RegistryUnreachable(`cannot reach registry ${safeText(registry)} at ${safeText(describeUrl(url))} (${reason})`, registry);
 }
 
+/** The command line's mark (source/cli/main.ts) that this process is a headless command: fetch's parser compiled once. */
+export const liftoffOnlyMark = Symbol.for('kasm-tui.liftoff-only');
+let flagsSet = false;
+
+/**
+ * Before the first fetch of a headless command: V8 compiles undici's WebAssembly HTTP parser a
+ * second time with TurboFan in the background, and a process that used it then waits ~100 ms at
+ * exit for that to finish; Liftoff's first code is fast enough for a registry's few answers. Not
+ * for a screen, whose layout (yoga) is WebAssembly that runs at every frame. Set here, not at the
+ * start, so a command that never asks a registry never loads node:v8 (~2 ms on Node 20).
+ */
+function beforeFetch(): void {
+	if (!flagsSet && (globalThis as Record<symbol, unknown>)[liftoffOnlyMark] === true) {
+		flagsSet = true;
+		(process.getBuiltinModule('node:v8') as typeof import('node:v8')).setFlagsFromString('--liftoff-only');
+	}
+}
+
 /**
  * Loads fetch's code (undici: ~30 ms on Node 20) now, with a request that leaves no process:
  * called while something slower is under way (the hosts' ssh handshakes), the first registry
  * request later does not pay for it.
  */
 export function loadTransport(): void {
+	beforeFetch();
 	fetch('data:,').catch(() => {});
 }
 
@@ -82,6 +101,7 @@ export async function send(url: URL, init: RegistryRequest, options: SendOptions
 		let response: Response;
 		const began = performance.now();
 		try {
+			beforeFetch();
 			response = await fetch(current, {method, headers, body, redirect: 'manual', signal});
 		} catch (error) {
 			const failure = transportError(error, current, options.registry, options.timeoutMs);

@@ -1,4 +1,3 @@
-import process from 'node:process';
 import {runCli} from './cli/run-cli.js';
 
 // The bin: everything else is in cli/main.ts, so tests can run it in-process.

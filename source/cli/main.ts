@@ -1,4 +1,3 @@
-import process from 'node:process';
 import packageJson from '../../package.json' with {type: 'json'};
 import type {CommandContext} from '../commands/context.js';
 import {unverifiedTlsWarning} from '../commands/tls.js';

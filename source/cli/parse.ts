@@ -1,8 +1,11 @@
-import {parseArgs, type ParseArgsConfig} from 'node:util';
+import type {ParseArgsConfig} from 'node:util';
 import {BadInput} from '../errors.js';
 import {safeText} from '../text.js';
 import {help, type OptionSpec} from './options.js';
 import {commandName, commandTable, maxArguments, subcommandsOf, synopsis, type CommandSpec} from './table.js';
+
+/** node:util as require gives it: an ES import of a built-in reads every export, and util's lazy MIMEType loads its module (see docker/transport.ts). */
+const {parseArgs} = process.getBuiltinModule('node:util') as typeof import('node:util');
 
 /** A command line read against the command table: which command, its options and its arguments. */
 export interface CommandLine {

@@ -1,4 +1,3 @@
-import process from 'node:process';
 import {closeDebugLog} from '../debug.js';
 import {main, reportError} from './main.js';
 

@@ -1,4 +1,3 @@
-import process from 'node:process';
 import {DaemonDidNotAnswer, DaemonError, DaemonUnreachable, HostStoppedAnswering, KasmTuiError} from '../errors.js';
 import {debug} from '../debug.js';
 import {safeText} from '../text.js';

@@ -1,5 +1,4 @@
 import {spawn, type ChildProcessByStdio} from 'node:child_process';
-import process from 'node:process';
 import {Duplex, type Readable, type Writable} from 'node:stream';
 import {DaemonUnreachable} from '../errors.js';
 import {debug} from '../debug.js';

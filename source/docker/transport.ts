@@ -1,10 +1,14 @@
 import http from 'node:http';
-import net from 'node:net';
-import process from 'node:process';
 import type {Duplex} from 'node:stream';
 import {BadInput, DaemonUnreachable} from '../errors.js';
 import {safeText} from '../text.js';
 import type {EngineTarget} from './target.js';
+
+/**
+ * node:net as require gives it: an ES import of a built-in reads every export, which loads what
+ * Node keeps lazy behind them (BlockList, SocketAddress), compiled afresh by Debian's Node 20 at each start.
+ */
+const net = process.getBuiltinModule('node:net') as typeof import('node:net');
 
 /**
  * Our own connections to a daemon, which dockerode (docker-modem) sends its requests on: an

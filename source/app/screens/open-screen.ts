@@ -1,4 +1,3 @@
-import process from 'node:process';
 import type {EngineTarget} from '../../docker/target.js';
 import {BadInput, type ExitCode} from '../../errors.js';
 import {createHostServices} from '../services/host-services.js';

@@ -30,6 +30,8 @@ export interface CommandContext {
 	stepTimeoutMs?: number;
 	/** `--sessions refuse|wait|ignore` and `--sessions-timeout S`: what a change does about live Kasm sessions. */
 	sessions?: SessionPolicy;
+	/** prune's `--keep N`: older builds beyond each repository's newest N go too. */
+	keep?: number;
 	/** install's `--disable`: leave the new plugin disabled. */
 	disable?: boolean;
 	/** logs' `--follow`, `--since DURATION` and `--daemon-log FILE`. */

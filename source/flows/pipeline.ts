@@ -1,6 +1,7 @@
 import {buildChangeOfResult, type BuildChange} from './build-change.js';
 import type {FlowContext} from './context.js';
 import {planChange, type ChangeRequest} from './open-change.js';
+import {runPrune, type PrunePlan, type PruneResult} from './prune.js';
 import type {Plan} from './plan.js';
 import {runPlan, type FlowEvent, type FlowResult} from './run.js';
 
@@ -54,4 +55,49 @@ export async function runChange(flow: FlowContext, request: ChangeRequest, face:
 	const guard = face.guard ?? (async <T>(work: (signal?: AbortSignal) => Promise<T>) => work());
 	const result = await guard(async signal => runPlan(flow, plan, face.report, {signal}));
 	return {plan, result, builds: await buildChangeOfResult(flow, plan, result)};
+}
+
+/** One host's prune plan, made on its flow context (prune.ts's planPrune). */
+export interface HostPrunePlan {
+	host: string;
+	flow: FlowContext;
+	plan: PrunePlan;
+}
+
+export interface PruneFace {
+	/** Every host's plan at once, asked once; false when the operator says no. Only plans without a refusal, with something to remove, are shown. */
+	confirm(plans: HostPrunePlan[]): Promise<boolean>;
+	/** Each removal as it starts, by host. */
+	report?(host: string, text: string): void;
+}
+
+/**
+ * A prune of image builds goes the same way over its hosts, as a rollout does: every host's plan,
+ * one confirmation, then on each host the look again under the lock, the removals and the record
+ * (prune.ts). A refusal (read-only) is thrown before anything is asked; undefined when the operator
+ * said no. One host's failure is its own: the others' results stand.
+ */
+export async function runPruneChange(
+	planned: HostPrunePlan[],
+	face: PruneFace,
+): Promise<Array<{host: string; result?: PruneResult; error?: unknown}> | undefined> {
+	const refused = planned.find(({plan}) => plan.refusal);
+	if (refused) {
+		throw refused.plan.refusal;
+	}
+
+	const work = planned.filter(({plan}) => plan.builds.length > 0);
+	if (work.length > 0 && !(await face.confirm(work))) {
+		return undefined;
+	}
+
+	return Promise.all(
+		work.map(async ({host, flow, plan}) => {
+			try {
+				return {host, result: await runPrune(flow, plan, text => face.report?.(host, text))};
+			} catch (error) {
+				return {host, error};
+			}
+		}),
+	);
 }

@@ -147,7 +147,8 @@ export function describePlans(planning: HostPlanning[]): string {
 		}
 
 		for (const kept of plan.kept) {
-			lines.push(`  kept ${shortId(kept.id)} ${namesOf(kept)}: in use by ${kept.usedBy.slice(0, 5).join(', ')}${kept.usedBy.length > 5 ? ` and ${kept.usedBy.length - 5} more` : ''}`);
+			const names = kept.movedTag ? `<none> (was ${kept.movedTag}: the tag has moved on)` : namesOf(kept);
+			lines.push(`  kept ${shortId(kept.id)} ${names}: in use by ${kept.usedBy.slice(0, 5).join(', ')}${kept.usedBy.length > 5 ? ` and ${kept.usedBy.length - 5} more` : ''}`);
 		}
 
 		blocks.push(lines.join('\n'));
@@ -203,7 +204,7 @@ function hostJson({host, plan, result, error}: Outcome) {
 		disk: diskJson(plan?.disk),
 		estimate: plan?.estimate ?? null,
 		planned: plan?.builds.map(build => buildJson(build)) ?? [],
-		kept: plan?.kept.map(kept => ({id: kept.id, tags: kept.tags, repository: kept.repository ?? null, usedBy: {containers: kept.usedBy}})) ?? [],
+		kept: plan?.kept.map(kept => ({id: kept.id, tags: kept.tags, repository: kept.repository ?? null, movedTag: kept.movedTag ?? null, usedBy: {containers: kept.usedBy}})) ?? [],
 		removed: result?.removed.map(build => buildJson(build)) ?? [],
 		changed: result?.changed.map(entry => changedJson(entry)) ?? [],
 		failed: result?.failed.map(({build, error: why}) => ({...buildJson(build), error: why})) ?? [],

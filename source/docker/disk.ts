@@ -23,6 +23,13 @@ export interface DiskUsage {
 	byId: Map<string, BuildDisk>;
 }
 
+/** What a screen or a host's JSON keeps of it: the figures, not each build. */
+export type DiskSummary = Pick<DiskUsage, 'imagesSize' | 'reclaimable' | 'builds'>;
+
+export function diskSummary(disk: DiskUsage): DiskSummary {
+	return {imagesSize: disk.imagesSize, reclaimable: disk.reclaimable, builds: disk.builds};
+}
+
 interface RawDiskUsage {
 	LayersSize?: number;
 	Images?: Array<{Id?: string; Size?: number; SharedSize?: number; Containers?: number} | null> | null;
@@ -69,7 +76,7 @@ export function ownSize(build: BuildDisk | undefined): number {
 	return build.sharedSize >= 0 ? Math.max(0, build.size - build.sharedSize) : build.size;
 }
 
-/** `61.2MB, 3.1MB reclaimable`: a host's disk in a few words, sizes as the docker CLI prints them. */
+/** `images 61.2MB, 3.1MB reclaimable`: a host's image disk in a few words, sizes as the docker CLI prints them. */
 export function describeDisk(disk: Pick<DiskUsage, 'imagesSize' | 'reclaimable'>): string {
-	return `${humanSize(disk.imagesSize)} of images, ${humanSize(disk.reclaimable)} reclaimable`;
+	return `images ${humanSize(disk.imagesSize)}, ${humanSize(disk.reclaimable)} reclaimable`;
 }

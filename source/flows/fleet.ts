@@ -1,4 +1,5 @@
 import packageJson from '../../package.json' with {type: 'json'};
+import {diskSummary, readDiskUsage, type DiskSummary} from '../docker/disk.js';
 import type {Engine, EngineVersion} from '../docker/engine.js';
 import {relateDaemons, type DaemonIdentity} from '../docker/identity.js';
 import {HostPool, unreachableReason, withDeadline} from '../hosts/pool.js';
@@ -44,6 +45,9 @@ export type HostReading =
 			liveSessions: number;
 			/** The Kasm releases its kasm_* services run, newest first; empty without Kasm. */
 			kasm: string[];
+			/** What its images take and what could be reclaimed (/system/df); undefined when it did not say in time, and diskError says why. */
+			disk?: DiskSummary;
+			diskError?: string;
 	  }
 	| {host: FleetHost; reachable: false; error: string};
 
@@ -79,6 +83,12 @@ async function readHost(host: FleetHost, options: ReadContext): Promise<Answered
 	try {
 		// Inside the try: a host that cannot even be opened (TLS files that are no good) is that host's failure.
 		const engine = await pool.connect(host);
+		// Asked beside the listings, within the same deadline; a host whose disk count is slow (a
+		// daemon sizing thousands of layers) still answers with its plugins.
+		const disk = withDeadline(readDiskUsage(engine), pool.readTimeLeft(host, began), host.target.address, () => {}, pool.readTimeoutMs).then(
+			usage => ({disk: diskSummary(usage)}),
+			(error: unknown) => ({diskError: unreachableReason(error)}),
+		);
 		const [version, info, identity, {plugins, containers}] = await withDeadline(
 			Promise.all([engine.version(), engine.info(), engine.identity(), listPluginsAndContainers(engine)]),
 			pool.readTimeLeft(host, began),
@@ -87,7 +97,17 @@ async function readHost(host: FleetHost, options: ReadContext): Promise<Answered
 			pool.readTimeoutMs,
 		);
 		const answered: Answered = {
-			reading: {host, reachable: true, engine: version, daemonId: identity.id, identity, plugins: plugins.map(plugin => ({...plugin, drift: false})), liveSessions: countLiveSessions(containers), kasm: kasmReleases(containers)},
+			reading: {
+				host,
+				reachable: true,
+				engine: version,
+				daemonId: identity.id,
+				identity,
+				plugins: plugins.map(plugin => ({...plugin, drift: false})),
+				liveSessions: countLiveSessions(containers),
+				kasm: kasmReleases(containers),
+				...(await disk),
+			},
 			insecureRegistries: insecureRegistriesOf(info),
 		};
 		// Drawn now; the ledger's bookkeeping below is no reason to keep the screen waiting.

@@ -32,6 +32,8 @@ export interface KeptBuild {
 	tags: string[];
 	repository?: string;
 	usedBy: string[];
+	/** For an untagged build: the name its containers were created with, a tag that has moved on since. */
+	movedTag?: string;
 }
 
 export interface PrunePlan {
@@ -126,7 +128,8 @@ export function prunePlanOf(images: RawImage[], containers: RawContainer[], disk
 		const repository = dangling ? (digests[0] ? repositoryOf(digests[0]) : undefined) : repositoryOf(image.tags[0]!);
 		const usedBy = users.get(image.id);
 		if (usedBy) {
-			kept.push({id: image.id, tags: image.tags, repository, usedBy});
+			const createdWith = containers.find(container => container.ImageID === image.id && container.Image && !/^(sha256:)?[a-f\d]{12,64}$/.test(container.Image))?.Image;
+			kept.push({id: image.id, tags: image.tags, repository: repository ?? (createdWith ? repositoryOf(safeText(createdWith)) : undefined), usedBy, ...(dangling && createdWith ? {movedTag: safeText(createdWith)} : {})});
 			continue;
 		}
 

@@ -56,7 +56,7 @@ interface PruneJson {
 		error: string | null;
 		disk: {imagesSize: number; reclaimable: number} | null;
 		planned: Array<{id: string; tags: string[]; size: number; reason: string; command: string}>;
-		kept: Array<{id: string; usedBy: {containers: string[]}}>;
+		kept: Array<{id: string; movedTag: string | null; usedBy: {containers: string[]}}>;
 		removed: Array<{id: string; size: number}>;
 		freed: number | null;
 		diskAfter: {imagesSize: number} | null;
@@ -111,7 +111,7 @@ test('without a terminal and without --yes nothing is removed: the plan is shown
 	assert.equal(result.code, 2, result.stderr);
 	assert.match(result.stdout, /agent-1: 1 build to remove, about \S+B \(images take \S+B, \S+B reclaimable\)/);
 	assert.match(result.stdout, new RegExp(`${ids.unused!.slice(7, 19)} .*no tag .*docker image rm ${ids.unused!.slice(7, 19)}`));
-	assert.match(result.stdout, new RegExp(`kept ${ids.running!.slice(7, 19)} .*in use by ws-old`));
+	assert.match(result.stdout, new RegExp(`kept ${ids.running!.slice(7, 19)} <none> \\(was kt-prune/app:rolling: the tag has moved on\\): in use by ws-old`));
 	assert.match(result.stderr, /add --yes/);
 	assert.ok((await builds(agent1)).has(ids.unused!));
 });
@@ -131,7 +131,7 @@ test('prune removes the old build nothing uses and keeps the one a session still
 	assert.match(silent!.error!, /no answer within 3 s/);
 
 	assert.deepEqual(one!.removed.map(build => build.id), [ids.unused]);
-	assert.deepEqual(one!.kept.map(build => [build.id, build.usedBy.containers]), [[ids.running, ['ws-old']]]);
+	assert.deepEqual(one!.kept.map(build => [build.id, build.movedTag, build.usedBy.containers]), [[ids.running, 'kt-prune/app:rolling', ['ws-old']]]);
 	const now = await builds(agent1);
 	assert.equal(now.has(ids.unused!), false, 'the unused old build is gone');
 	for (const kept of ['running', 'current', 'v1', 'v2', 'v3']) {
@@ -202,4 +202,24 @@ test('a container created from a build between the plan and the confirmation kee
 	const again = await runCli(['prune', '--host', `agent-1=${agent1.host}`, '--yes'], {env});
 	assert.equal(again.code, 0, again.stderr);
 	assert.match(again.stdout, /agent-1: removed 1 build, freed/);
+});
+
+test("fleet plugins gives each host's image disk as the daemon counts it: what images take and what could be reclaimed", async () => {
+	const result = await runCli(['fleet', 'plugins', '--host', `agent-1=${agent1.host}`, '--host', `agent-2=${agent2.host}`, '--json', '--read-only'], {env});
+	assert.equal(result.code, 0, result.stderr);
+	const {hosts} = JSON.parse(result.stdout) as {hosts: Array<{name: string; disk: {imagesSize: number; reclaimable: number; builds: number}}>};
+	for (const [host, daemon] of [
+		[hosts[0]!, agent1],
+		[hosts[1]!, agent2],
+	] as const) {
+		const df = await engineGet<{LayersSize: number; Images: Array<{Size: number; SharedSize: number; Containers: number}>}>(daemon, '/system/df');
+		const used = df.Images.filter(image => image.Containers > 0).reduce((sum, image) => sum + image.Size - image.SharedSize, 0);
+		assert.deepEqual(host.disk, {imagesSize: df.LayersSize, reclaimable: df.LayersSize - used, builds: df.Images.length}, host.name);
+	}
+
+	// agent-1's session holds its build: not all of its disk is reclaimable.
+	assert.ok(hosts[0]!.disk.reclaimable < hosts[0]!.disk.imagesSize);
+	const text = await runCli(['fleet', 'plugins', '--host', `agent-1=${agent1.host}`, '--read-only'], {env});
+	assert.match(text.stdout, /^HOST\s+ADDRESS\s+ENGINE\s+PLUGINS\s+IMAGES\s+RECLAIMABLE\s+STATE/m);
+	assert.match(text.stdout, /^agent-1\s+\S+\s+\S+\s+0\s+[\d.]+MB\s+[\d.]+MB\s+answers/m);
 });

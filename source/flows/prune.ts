@@ -1,4 +1,4 @@
-import {listAllContainers, type RawContainer} from '../docker/containers.js';
+import {createdWithName, listAllContainers, type RawContainer} from '../docker/containers.js';
 import {ownSize, readDiskUsage, type DiskUsage} from '../docker/disk.js';
 import {ImageNotFound, ImageRemoveRefused} from '../docker/image-errors.js';
 import {removeImageStep} from '../docker/image-remove.js';
@@ -73,11 +73,34 @@ const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 export async function planPrune(context: FlowContext, options: {keep?: number} = {}): Promise<PrunePlan> {
 	const [images, containers, disk] = await Promise.all([listRawImages(context.engine), listAllContainers(context.engine), readDiskUsage(context.engine)]);
 	const plan = prunePlanOf(images, containers, disk, options);
+	await nameMovedTags(context, plan, containers);
 	if (context.readOnly && plan.builds.length > 0) {
 		plan.refusal = new ReadOnlyRefusal('remove', `${plan.builds.length} image build${plan.builds.length === 1 ? '' : 's'}`);
 	}
 
 	return plan;
+}
+
+/** How many kept builds' containers are inspected for the tag they were created with: a few calls, not one per session. */
+const movedTagLookups = 20;
+
+/**
+ * A build no tag names that a container runs is, most often, the old build of a tag that moved on
+ * (a re-pull of a rolling tag while a session ran): the name that container was created with says
+ * which, for the plan to say why it stays. Not knowing it changes nothing.
+ */
+async function nameMovedTags(context: FlowContext, plan: PrunePlan, containers: RawContainer[]): Promise<void> {
+	const untagged = plan.kept.filter(kept => kept.tags.length === 0).slice(0, movedTagLookups);
+	await Promise.all(
+		untagged.map(async kept => {
+			const container = containers.find(candidate => candidate.ImageID === kept.id && typeof candidate.Id === 'string');
+			const name = container ? await createdWithName(context.engine, container.Id!).catch(() => undefined) : undefined;
+			if (name) {
+				kept.movedTag = safeText(name);
+				kept.repository ??= repositoryOf(kept.movedTag);
+			}
+		}),
+	);
 }
 
 const namesOf = (image: RawImage) => (image.RepoTags ?? []).filter(tag => typeof tag === 'string' && tag !== '<none>:<none>').map(tag => safeText(tag));
@@ -128,8 +151,7 @@ export function prunePlanOf(images: RawImage[], containers: RawContainer[], disk
 		const repository = dangling ? (digests[0] ? repositoryOf(digests[0]) : undefined) : repositoryOf(image.tags[0]!);
 		const usedBy = users.get(image.id);
 		if (usedBy) {
-			const createdWith = containers.find(container => container.ImageID === image.id && container.Image && !/^(sha256:)?[a-f\d]{12,64}$/.test(container.Image))?.Image;
-			kept.push({id: image.id, tags: image.tags, repository: repository ?? (createdWith ? repositoryOf(safeText(createdWith)) : undefined), usedBy, ...(dangling && createdWith ? {movedTag: safeText(createdWith)} : {})});
+			kept.push({id: image.id, tags: image.tags, repository, usedBy});
 			continue;
 		}
 

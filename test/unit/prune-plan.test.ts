@@ -7,7 +7,7 @@ import {pruneCommand, prunePlanOf, repositoryOf} from '../../source/flows/prune.
 
 const id = (digit: string) => `sha256:${digit.repeat(64)}`;
 const image = (digit: string, created: number, tags: string[] = [], digests: string[] = []): RawImage => ({Id: id(digit), Created: created, RepoTags: tags, RepoDigests: digests, Size: 100});
-const container = (name: string, digit: string, createdWith = 'repo:tag'): RawContainer => ({Id: name.repeat(8), Names: [`/${name}`], Image: createdWith, ImageID: id(digit)});
+const container = (name: string, digit: string): RawContainer => ({Id: name.repeat(8), Names: [`/${name}`], Image: id(digit), ImageID: id(digit)});
 const disk = diskUsageOf({
 	LayersSize: 1000,
 	Images: ['1', '2', '3', '4', '5', '6'].map(digit => ({Id: id(digit), Size: 100 * Number(digit), SharedSize: 50, Containers: 0})),
@@ -16,11 +16,11 @@ const disk = diskUsageOf({
 test('without --keep only builds no tag names go, and never one a container was made from; its size is what it alone holds', () => {
 	const plan = prunePlanOf(
 		[image('1', 10, ['app:1']), image('2', 5, [], ['registry:5000/app@sha256:feed']), image('3', 4, ['<none>:<none>'])],
-		[container('session', '3', 'registry:5000/app:rolling')],
+		[container('session', '3')],
 		disk,
 	);
 	assert.deepEqual(plan.builds.map(build => [build.id, build.reason, build.repository, build.size]), [[id('2'), 'dangling', 'registry:5000/app', 150]]);
-	assert.deepEqual(plan.kept, [{id: id('3'), tags: [], repository: 'registry:5000/app', usedBy: ['session'], movedTag: 'registry:5000/app:rolling'}]);
+	assert.deepEqual(plan.kept, [{id: id('3'), tags: [], repository: undefined, usedBy: ['session']}]);
 	assert.equal(plan.estimate, 150);
 	assert.equal(pruneCommand(plan.builds[0]!), `docker image rm ${'2'.repeat(12)}`);
 });

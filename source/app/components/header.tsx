@@ -22,8 +22,8 @@ export const Header = memo(function Header({target, readOnly, snapshot, width}: 
 		]
 			.filter(Boolean)
 			.join(' · ');
-	// The disk figures give way before the engine version does: what is acted on stays in view.
-	const least = snapshot ? ` kasm-tui ─ ${'x'.repeat(8)} ─ docker ${snapshot.engine.version}`.length : 0;
+	// The disk figures give way before the address and the engine version do: what is acted on stays in view.
+	const least = snapshot ? [...` kasm-tui ─ ${printable(target.address)} ─ docker ${snapshot.engine.version}`].length : 0;
 	const right = (['full', 'size', 'none'] as const).map(disk => parts(disk)).find(text => [...text].length + 2 + least <= width) ?? parts('none');
 	const kasm = snapshot?.kasm?.length ? ` ─ Kasm ${snapshot.kasm.join(', ')}` : '';
 	const engines = snapshot ? [` ─ docker ${snapshot.engine.version} (API ${snapshot.engine.apiVersion})${kasm}`, ` ─ docker ${snapshot.engine.version}${kasm}`, ` ─ docker ${snapshot.engine.version}`] : [''];

@@ -9,7 +9,7 @@ import {readFleet, type FleetPlugin, type HostReading} from '../flows/fleet.js';
 import type {CommandContext} from './context.js';
 import {pluginJson} from './plugins.js';
 import {table} from './table.js';
-import {compareNames, humanSize} from '../text.js';
+import {compareNames} from '../text.js';
 import {tlsVerifiedOf, unverifiedTlsWarning} from './tls.js';
 
 /** The hosts the command line and the settings name, narrowed to the HOST… arguments given. */
@@ -109,9 +109,6 @@ export function describeFleet(readings: HostReading[]): string {
 		...(readings.some(reading => reading.reachable && reading.liveSessions > 0)
 			? [{title: 'SESSIONS', value: (reading: HostReading) => (reading.reachable ? String(reading.liveSessions) : '-')}]
 			: []),
-		// What its images take on disk, and what a prune of every build nothing uses would give back.
-		{title: 'IMAGES', value: (reading: HostReading) => (reading.reachable && reading.disk ? humanSize(reading.disk.imagesSize) : '-')},
-		{title: 'RECLAIMABLE', value: (reading: HostReading) => (reading.reachable && reading.disk ? humanSize(reading.disk.reclaimable) : '-')},
 		{
 			title: 'STATE',
 			value: reading =>

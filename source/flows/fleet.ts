@@ -83,12 +83,6 @@ async function readHost(host: FleetHost, options: ReadContext): Promise<Answered
 	try {
 		// Inside the try: a host that cannot even be opened (TLS files that are no good) is that host's failure.
 		const engine = await pool.connect(host);
-		// Asked beside the listings, within the same deadline; a host whose disk count is slow (a
-		// daemon sizing thousands of layers) still answers with its plugins.
-		const disk = withDeadline(readDiskUsage(engine), pool.readTimeLeft(host, began), host.target.address, () => {}, pool.readTimeoutMs).then(
-			usage => ({disk: diskSummary(usage)}),
-			(error: unknown) => ({diskError: unreachableReason(error)}),
-		);
 		const [version, info, identity, {plugins, containers}] = await withDeadline(
 			Promise.all([engine.version(), engine.info(), engine.identity(), listPluginsAndContainers(engine)]),
 			pool.readTimeLeft(host, began),
@@ -106,12 +100,20 @@ async function readHost(host: FleetHost, options: ReadContext): Promise<Answered
 				plugins: plugins.map(plugin => ({...plugin, drift: false})),
 				liveSessions: countLiveSessions(containers),
 				kasm: kasmReleases(containers),
-				...(await disk),
 			},
 			insecureRegistries: insecureRegistriesOf(info),
 		};
 		// Drawn now; the ledger's bookkeeping below is no reason to keep the screen waiting.
 		options.onHost?.(answered.reading);
+		// Then its disk, within what is left of the same deadline: a host whose count is slow (a daemon
+		// sizing thousands of layers) has been drawn with its plugins all the same.
+		const disk = await withDeadline(readDiskUsage(engine), pool.readTimeLeft(host, began), host.target.address, () => {}, pool.readTimeoutMs).then(
+			usage => ({disk: diskSummary(usage)}),
+			(error: unknown) => ({diskError: unreachableReason(error)}),
+		);
+		// The disk's figures join the reading the run returns; the host is drawn without waiting for them.
+		// A new object: what onHost was handed is never changed afterwards.
+		answered.reading = {...answered.reading, ...disk};
 		if (!options.readOnly) {
 			await observeHost(engine, plugins, answered.insecureRegistries, options);
 		}

@@ -99,8 +99,8 @@ test("fleet plugins shows each host's Kasm release beside its Docker: --json's k
 	assert.match(report.hosts[0]!.engine, /^20\.10\./);
 	const text = await runCli(['fleet', 'plugins', ...hosts, '--read-only']);
 	assert.equal(text.code, 0, text.stderr);
-	assert.match(text.stdout, /^HOST\s+ADDRESS\s+ENGINE\s+PLUGINS\s+KASM\s+IMAGES\s+RECLAIMABLE\s+STATE/m);
-	assert.match(text.stdout, /^agent-old\s+\S+\s+20\.10\.\S+\s+0\s+1\.19\.0\s+\S+B\s+\S+B\s+answers/m);
+	assert.match(text.stdout, /^HOST\s+ADDRESS\s+ENGINE\s+PLUGINS\s+KASM\s+STATE/m);
+	assert.match(text.stdout, /^agent-old\s+\S+\s+20\.10\.\S+\s+0\s+1\.19\.0\s+answers/m);
 });
 
 test('doctor names a disabled plugin, with the docker command that enables it', async () => {

@@ -219,7 +219,4 @@ test("fleet plugins gives each host's image disk as the daemon counts it: what i
 
 	// agent-1's session holds its build: not all of its disk is reclaimable.
 	assert.ok(hosts[0]!.disk.reclaimable < hosts[0]!.disk.imagesSize);
-	const text = await runCli(['fleet', 'plugins', '--host', `agent-1=${agent1.host}`, '--read-only'], {env});
-	assert.match(text.stdout, /^HOST\s+ADDRESS\s+ENGINE\s+PLUGINS\s+IMAGES\s+RECLAIMABLE\s+STATE/m);
-	assert.match(text.stdout, /^agent-1\s+\S+\s+\S+\s+0\s+[\d.]+MB\s+[\d.]+MB\s+answers/m);
 });

@@ -139,8 +139,8 @@ test('plugins --json and fleet plugins --json count the live Kasm sessions of ea
 		);
 		const text = await runCli(['fleet', 'plugins', '--host', `agent-1=${first.host}`, '--host', `agent-2=${second.host}`, '--read-only']);
 		assert.equal(text.code, 0, text.stderr);
-		assert.match(text.stdout, /^HOST\s+ADDRESS\s+ENGINE\s+PLUGINS\s+SESSIONS\s+IMAGES\s+RECLAIMABLE\s+STATE/m);
-		assert.match(text.stdout, /^agent-2\s+\S+\s+\S+\s+\d+\s+2\s+\S+B\s+\S+B\s+answers/m);
+		assert.match(text.stdout, /^HOST\s+ADDRESS\s+ENGINE\s+PLUGINS\s+SESSIONS\s+STATE/m);
+		assert.match(text.stdout, /^agent-2\s+\S+\s+\S+\s+\d+\s+2\s+answers/m);
 
 		const listed = await runCli(['--host', second.host, 'plugins', '--json', '--read-only']);
 		assert.equal(listed.code, 0, listed.stderr);

@@ -43,7 +43,7 @@ export async function pruneCommand(context: CommandContext, names: string[]): Pr
 			report(host, text) {
 				context.warn(`${host}: ${text}`);
 			},
-		});
+		}, pool.parallel);
 		if (!runs) {
 			throw new Refused('nothing was changed: the prune was not confirmed');
 		}

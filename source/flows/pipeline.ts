@@ -1,4 +1,5 @@
 import {buildChangeOfResult, type BuildChange} from './build-change.js';
+import {mapLimited} from '../limit.js';
 import type {FlowContext} from './context.js';
 import {planChange, type ChangeRequest} from './open-change.js';
 import {runPrune, type PrunePlan, type PruneResult} from './prune.js';
@@ -80,6 +81,8 @@ export interface PruneFace {
 export async function runPruneChange(
 	planned: HostPrunePlan[],
 	face: PruneFace,
+	/** Hosts pruning at once (the pool's --parallel); default all. */
+	atOnce = planned.length,
 ): Promise<Array<{host: string; result?: PruneResult; error?: unknown}> | undefined> {
 	const refused = planned.find(({plan}) => plan.refusal);
 	if (refused) {
@@ -91,13 +94,11 @@ export async function runPruneChange(
 		return undefined;
 	}
 
-	return Promise.all(
-		work.map(async ({host, flow, plan}) => {
-			try {
-				return {host, result: await runPrune(flow, plan, text => face.report?.(host, text))};
-			} catch (error) {
-				return {host, error};
-			}
-		}),
-	);
+	return mapLimited(work, Math.max(1, atOnce), async ({host, flow, plan}) => {
+		try {
+			return {host, result: await runPrune(flow, plan, text => face.report?.(host, text))};
+		} catch (error) {
+			return {host, error};
+		}
+	});
 }

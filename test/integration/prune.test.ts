@@ -106,13 +106,19 @@ test('bad input is one line and exit 2: --keep out of range, a host the fleet do
 	assert.ok((await builds(agent1)).has(ids.unused!), 'nothing was removed');
 });
 
-test('without a terminal and without --yes nothing is removed: the plan is shown, with sizes and the docker commands', async () => {
+test('without a terminal and without --yes, or with --read-only, nothing is removed: the plan is shown, with sizes and the docker commands', async () => {
 	const result = await runCli(['prune', '--host', `agent-1=${agent1.host}`], {env});
 	assert.equal(result.code, 2, result.stderr);
 	assert.match(result.stdout, /agent-1: 1 build to remove, about \S+B \(images take \S+B, \S+B reclaimable\)/);
 	assert.match(result.stdout, new RegExp(`${ids.unused!.slice(7, 19)} .*no tag .*docker image rm ${ids.unused!.slice(7, 19)}`));
 	assert.match(result.stdout, new RegExp(`kept ${ids.running!.slice(7, 19)} <none> \\(was kt-prune/app:rolling: the tag has moved on\\): in use by ws-old`));
 	assert.match(result.stderr, /add --yes/);
+	assert.ok((await builds(agent1)).has(ids.unused!));
+
+	// --read-only: refused where the change would happen, exit 3, whatever --yes says.
+	const readOnly = await runCli(['prune', '--host', `agent-1=${agent1.host}`, '--read-only', '--yes'], {env});
+	assert.equal(readOnly.code, 3, readOnly.stderr);
+	assert.match(readOnly.stderr, /^kasm-tui: kasm-tui is read-only \(--read-only\): it will not remove 1 image build/m);
 	assert.ok((await builds(agent1)).has(ids.unused!));
 });
 

@@ -105,3 +105,16 @@ export function compareNames(a: string, b: string): number {
 
 	return a.length === b.length ? byCase : a.length < b.length ? -1 : 1;
 }
+
+/** Decimal units with three significant digits, as the docker CLI prints sizes: `1.06MB`, `355kB`. */
+export function humanSize(bytes: number): string {
+	const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+	let value = Math.max(0, bytes);
+	let unit = 0;
+	while (value >= 1000 && unit < units.length - 1) {
+		value /= 1000;
+		unit++;
+	}
+
+	return `${Number(value.toPrecision(3))}${units[unit]}`;
+}

@@ -16,6 +16,7 @@ export {installCommand} from '../commands/install.js';
 export {latestCommand} from '../commands/latest.js';
 export {logsCommand} from '../commands/logs.js';
 export {pluginsCommand} from '../commands/plugins.js';
+export {pruneCommand} from '../commands/prune.js';
 export {pullCommand} from '../commands/pull.js';
 export {rolloutCommand} from '../commands/rollout.js';
 export {setCommand} from '../commands/set.js';

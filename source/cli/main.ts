@@ -108,6 +108,7 @@ function commandContext(line: CommandLine, output: Output): CommandContext {
 		rollback: flag('rollback'),
 		reinstall: flag('reinstall'),
 		maxPulls: parseCount(stringOption(line, 'max-pulls'), '--max-pulls'),
+		keep: parseCount(stringOption(line, 'keep'), '--keep', 1, 1000),
 		disable: flag('disable'),
 		follow: flag('follow'),
 		since: stringOption(line, 'since'),

@@ -112,6 +112,9 @@ export const group: OptionSpec = {name: 'group', value: 'NAME', description: "th
 export const inventory: OptionSpec = {name: 'inventory', value: 'FILE', description: "the hosts of a Kasm Ansible inventory (YAML or INI), reached over ssh as it says", complete: 'file'};
 export const role: OptionSpec = {name: 'role', value: 'ROLE', description: "the inventory's hosts of that Kasm role in every zone", complete: ['agent', 'web', 'db', 'guac', 'proxy']};
 
+/** prune's `--keep N`: older builds of a repository beyond its newest N go too. */
+export const keep: OptionSpec = {name: 'keep', value: 'N', description: 'also remove the builds of each repository older than its newest N, 1 to 1000 (never one a container uses)'};
+
 /** How a rollout goes: canaries first, then batches, stopping at the first failure. */
 export const canary: OptionSpec = {name: 'canary', value: 'HOST', multiple: true, description: 'change this host first, alone (again for more)'};
 export const batch: OptionSpec = {name: 'batch', value: 'N', description: 'hosts at once after the canaries (default 1)'};

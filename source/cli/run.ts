@@ -64,6 +64,7 @@ export const commandRuns: Readonly<Record<string, CommandRun>> = {
 		openHostsEarly(context, positionals, pool);
 		return (await loadCommands()).fleetPluginsCommand(context, positionals, pool);
 	},
+	prune: async (context, positionals) => (await loadCommands()).pruneCommand(context, positionals),
 	doctor: async context => (await loadCommands()).doctorCommand(context),
 	'fleet doctor': async (context, positionals) => (await loadCommands()).fleetDoctorCommand(context, positionals),
 	'fleet upgrade': async (context, positionals) => (await loadCommands()).rolloutCommand(context, 'upgrade', positionals),

@@ -259,6 +259,23 @@ export const commandTable: readonly CommandSpec[] = [
 		options: [...rolloutOptions, ...change, ...sessions, described(option.json, "the result: each host's outcome, as JSON"), ...fleetHosts, option.ledgerDir, option.debugLog],
 	},
 	{
+		path: ['prune'],
+		summary: 'remove image builds nothing uses and no tag names (and older ones beyond --keep N), sizes shown, confirmed',
+		description:
+			"remove the image builds no container uses (running or stopped) and no tag names, and with `--keep N` each repository's builds older than its newest N: listed per host with the space each gives back and the `docker image rm` it equals, confirmed once; each build is looked at again just before it goes (one a container was made from since is kept, exit 3), and the space the daemon's disk usage (/system/df) shows freed is reported per host",
+		arguments: [hosts],
+		options: [
+			option.keep,
+			...change,
+			described(option.json, "{hosts: [...], freed}: each host's disk before and after, the builds planned, removed and kept, and the bytes freed (the plan goes to standard error)"),
+			option.parallel,
+			option.stepTimeout,
+			...fleetHosts,
+			option.ledgerDir,
+			option.debugLog,
+		],
+	},
+	{
 		path: ['doctor'],
 		summary: 'what needs an operator: Kasm/Docker misfits, plugins behind or disabled, live sessions, images behind',
 		description:

@@ -33,6 +33,8 @@ export interface CommandContext {
 	sessions?: SessionPolicy;
 	/** `--with-kasm-restart` and `--kasm-dir DIR`: a change that Kasm's services keep from happening stops Kasm first and starts it after. */
 	kasmRestart?: KasmRestartRequest;
+	/** prune's `--keep N`: older builds beyond each repository's newest N go too. */
+	keep?: number;
 	/** install's `--disable`: leave the new plugin disabled. */
 	disable?: boolean;
 	/** logs' `--follow`, `--since DURATION` and `--daemon-log FILE`. */

@@ -89,6 +89,8 @@ export function hostJson(reading: HostReading) {
 		sharesEngineIdWith: reading.sharesEngineIdWith ?? null,
 		liveSessions: reading.liveSessions,
 		kasm: reading.kasm,
+		disk: reading.disk ?? null,
+		diskError: reading.diskError ?? null,
 		plugins: reading.plugins.map(plugin => ({...pluginJson(plugin), build: plugin.build ?? null, buildError: plugin.buildError ?? null, drift: plugin.drift})),
 	};
 }

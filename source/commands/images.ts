@@ -7,7 +7,10 @@ import {BadInput} from '../errors.js';
 import {insecureRegistriesOf} from '../flows/context.js';
 import {RegistryClient} from '../registry/client.js';
 import {normaliseReference, parseReference} from '../docker/reference.js';
-import {safeText} from '../text.js';
+import {humanSize, safeText} from '../text.js';
+
+/** Where the commands have always found it. */
+export {humanSize} from '../text.js';
 import type {CommandContext} from './context.js';
 import {table} from './table.js';
 
@@ -124,19 +127,6 @@ function matchesFilter(image: ImageWithUsage, filter: string): boolean {
 /** The 12 hex digits `docker image ls` shows. */
 export function shortId(id: string): string {
 	return id.replace(/^sha256:/, '').slice(0, 12);
-}
-
-/** Decimal units with three significant digits, as the docker CLI prints sizes: `1.06MB`, `355kB`. */
-export function humanSize(bytes: number): string {
-	const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-	let value = Math.max(0, bytes);
-	let unit = 0;
-	while (value >= 1000 && unit < units.length - 1) {
-		value /= 1000;
-		unit++;
-	}
-
-	return `${Number(value.toPrecision(3))}${units[unit]}`;
 }
 
 /** How long ago, in the largest whole unit: `5 minutes ago`, `3 weeks ago`. */

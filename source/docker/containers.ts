@@ -24,3 +24,16 @@ export function containerName(container: RawContainer): string {
 	const name = container.Names?.find(candidate => typeof candidate === 'string' && candidate !== '');
 	return name ? name.replace(/^\//, '') : (container.Id ?? '').slice(0, 12);
 }
+
+/**
+ * The image name a container was created with (`docker inspect`'s Config.Image): the listing
+ * shows the image id instead once that name's tag has moved on to another build. Undefined when
+ * it was created by id, or the daemon did not say.
+ */
+export async function createdWithName(engine: Engine, containerId: string): Promise<string | undefined> {
+	const inspected = await engine.readObject<{Config?: {Image?: unknown} | null}>('inspect a container', async ({dial, signal}) =>
+		dial({method: 'GET', path: `/containers/${encodeURIComponent(containerId)}/json`, signal}),
+	);
+	const name = inspected.Config?.Image;
+	return typeof name === 'string' && name !== '' && !/^(sha256:)?[a-f\d]{12,64}$/.test(name) ? name : undefined;
+}

@@ -34,6 +34,10 @@ import {daemonSupportsDigestReferences, digestCapableReleases} from './digest-su
  *   whether it has that digest at all before calling the image one of its builds.
  * - Pull progress: the containerd store reports `Download complete` per layer and no
  *   `Extracting` or `Pull complete`; an image id there is the digest the pull printed.
+ * - Disk usage (/system/df, docker/disk.ts): `type=image` is taken from API 1.42 (20.10 ignores it
+ *   and sizes containers and volumes too); every kind counts each layer once in `LayersSize`, and
+ *   removing a build shrinks it by what that build alone held, on both stores; a container's listing
+ *   names its image by id once the tag it was created with has moved on (Config.Image keeps the name).
  * - Image events: after an `import`, the classic store sends a `tag` event, 28.5's containerd
  *   store one just before the import, 26.1's none; an `untag` names the tag that went on the
  *   containerd store where the classic store names the image. The screen reloads on any image

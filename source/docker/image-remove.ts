@@ -35,6 +35,22 @@ export async function removeImage(engine: Engine, image: string, options: {readO
 	}
 
 	const answer = (await imageCall(engine, image, `remove the image ${image}`, async ({docker}) => docker.getImage(encodeName(image)).remove())) as unknown;
+	return removalOf(answer);
+}
+
+/**
+ * `docker image rm NAME` as a change step: within the host's step deadline (a fleet's hosts), and
+ * refused by the daemon, never forced, when a container was made from it since it was looked at.
+ */
+export async function removeImageStep(engine: Engine, image: string): Promise<ImageRemoval> {
+	const answer = await engine.change(safeText(`remove the image ${image}`), async api =>
+		typedImageErrors(api.dial<unknown>({method: 'DELETE', path: `/images/${encodeName(image)}`, signal: api.signal}), image),
+	);
+	return removalOf(answer);
+}
+
+/** What the daemon's answer to DELETE /images/NAME says was untagged and deleted, cleaned. */
+function removalOf(answer: unknown): ImageRemoval {
 	const removal: ImageRemoval = {untagged: [], deleted: []};
 	for (const item of Array.isArray(answer) ? (answer as Array<{Untagged?: string; Deleted?: string} | null>) : []) {
 		if (!item || typeof item !== 'object') {

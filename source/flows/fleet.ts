@@ -1,4 +1,5 @@
 import packageJson from '../../package.json' with {type: 'json'};
+import {diskSummary, readDiskUsage, type DiskSummary} from '../docker/disk.js';
 import type {Engine, EngineVersion} from '../docker/engine.js';
 import {relateDaemons, type DaemonIdentity} from '../docker/identity.js';
 import {HostPool, unreachableReason, withDeadline} from '../hosts/pool.js';
@@ -44,6 +45,9 @@ export type HostReading =
 			liveSessions: number;
 			/** The Kasm releases its kasm_* services run, newest first; empty without Kasm. */
 			kasm: string[];
+			/** What its images take and what could be reclaimed (/system/df); undefined when it did not say in time, and diskError says why. */
+			disk?: DiskSummary;
+			diskError?: string;
 	  }
 	| {host: FleetHost; reachable: false; error: string};
 
@@ -87,11 +91,29 @@ async function readHost(host: FleetHost, options: ReadContext): Promise<Answered
 			pool.readTimeoutMs,
 		);
 		const answered: Answered = {
-			reading: {host, reachable: true, engine: version, daemonId: identity.id, identity, plugins: plugins.map(plugin => ({...plugin, drift: false})), liveSessions: countLiveSessions(containers), kasm: kasmReleases(containers)},
+			reading: {
+				host,
+				reachable: true,
+				engine: version,
+				daemonId: identity.id,
+				identity,
+				plugins: plugins.map(plugin => ({...plugin, drift: false})),
+				liveSessions: countLiveSessions(containers),
+				kasm: kasmReleases(containers),
+			},
 			insecureRegistries: insecureRegistriesOf(info),
 		};
 		// Drawn now; the ledger's bookkeeping below is no reason to keep the screen waiting.
 		options.onHost?.(answered.reading);
+		// Then its disk, within what is left of the same deadline: a host whose count is slow (a daemon
+		// sizing thousands of layers) has been drawn with its plugins all the same.
+		const disk = await withDeadline(readDiskUsage(engine), pool.readTimeLeft(host, began), host.target.address, () => {}, pool.readTimeoutMs).then(
+			usage => ({disk: diskSummary(usage)}),
+			(error: unknown) => ({diskError: unreachableReason(error)}),
+		);
+		// The disk's figures join the reading the run returns; the host is drawn without waiting for them.
+		// A new object: what onHost was handed is never changed afterwards.
+		answered.reading = {...answered.reading, ...disk};
 		if (!options.readOnly) {
 			await observeHost(engine, plugins, answered.insecureRegistries, options);
 		}

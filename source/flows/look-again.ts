@@ -1,10 +1,12 @@
+import {listAllContainers} from '../docker/containers.js';
+import {containersByImage, listRawImages} from '../docker/images.js';
 import {describeUsage, isInUse, listPluginsWithUsage, usageBesidesKasm, type PluginWithUsage} from '../docker/usage.js';
 import {Refused} from '../errors.js';
 import {sameBuild} from '../registry/same-build.js';
 import {safeText} from '../text.js';
 import type {FlowContext} from './context.js';
 import type {Plan} from './plan.js';
-
+import type {PruneBuild, PrunePlan} from './prune.js';
 import type {FlowEvent} from './run.js';
 import {sessionsUnderLock, type LiveSessions} from './sessions.js';
 
@@ -112,4 +114,40 @@ function since(context: FlowContext, plan: Plan): string[] {
 	} catch {
 		return [];
 	}
+}
+
+/** A build a prune planned to remove and keeps, and why, in the operator's words. */
+export interface BuildChanged {
+	build: PruneBuild;
+	why: string;
+}
+
+/**
+ * A prune's look again, under the lock of the host's images, just before the first removal: the
+ * images and every container listed again. A build a container was created from since the plan
+ * (a Kasm session started on it), or that a tag names now, is kept and said; one gone since is
+ * nothing to do. The rest go ahead.
+ */
+export async function lookAgainAtBuilds(context: FlowContext, plan: PrunePlan): Promise<{go: PruneBuild[]; changed: BuildChanged[]}> {
+	const [images, containers] = await Promise.all([listRawImages(context.engine), listAllContainers(context.engine)]);
+	const users = containersByImage(containers);
+	const now = new Map(images.filter(image => typeof image.Id === 'string').map(image => [safeText(image.Id), (image.RepoTags ?? []).filter(tag => tag !== '<none>:<none>').map(tag => safeText(tag))]));
+	const go: PruneBuild[] = [];
+	const changed: BuildChanged[] = [];
+	for (const build of plan.builds) {
+		const tags = now.get(build.id);
+		const usedBy = users.get(build.id);
+		if (usedBy) {
+			changed.push({build, why: `${usedBy.length === 1 ? 'the container' : 'the containers'} ${usedBy.slice(0, 5).join(', ')} ${usedBy.length === 1 ? 'was' : 'were'} created from it since the plan`});
+		} else if (!tags) {
+			// Gone since the plan (another prune, docker image rm): nothing left to do.
+			continue;
+		} else if ([...tags].sort().join(' ') !== [...build.tags].sort().join(' ')) {
+			changed.push({build, why: tags.length === 0 ? 'no tag names it any more since the plan' : `it is tagged ${tags.slice(0, 3).join(', ')} since the plan`});
+		} else {
+			go.push(build);
+		}
+	}
+
+	return {go, changed};
 }

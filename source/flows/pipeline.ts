@@ -1,6 +1,8 @@
 import {buildChangeOfResult, type BuildChange} from './build-change.js';
+import {mapLimited} from '../limit.js';
 import type {FlowContext} from './context.js';
 import {planChange, type ChangeRequest} from './open-change.js';
+import {runPrune, type PrunePlan, type PruneResult} from './prune.js';
 import type {Plan} from './plan.js';
 import {kasmRestartGate} from './kasm-restart.js';
 import {runPlan, type FlowEvent, type FlowResult} from './run.js';
@@ -56,4 +58,49 @@ export async function runChange(flow: FlowContext, request: ChangeRequest, face:
 	const gate = await kasmRestartGate(flow, plan);
 	const result = await guard(async signal => runPlan(flow, plan, face.report, {signal, gate}));
 	return {plan, result, builds: await buildChangeOfResult(flow, plan, result)};
+}
+
+/** One host's prune plan, made on its flow context (prune.ts's planPrune). */
+export interface HostPrunePlan {
+	host: string;
+	flow: FlowContext;
+	plan: PrunePlan;
+}
+
+export interface PruneFace {
+	/** Every host's plan at once, asked once; false when the operator says no. Only plans without a refusal, with something to remove, are shown. */
+	confirm(plans: HostPrunePlan[]): Promise<boolean>;
+	/** Each removal as it starts, by host. */
+	report?(host: string, text: string): void;
+}
+
+/**
+ * A prune of image builds goes the same way over its hosts, as a rollout does: every host's plan,
+ * one confirmation, then on each host the look again under the lock, the removals and the record
+ * (prune.ts). A refusal (read-only) is thrown before anything is asked; undefined when the operator
+ * said no. One host's failure is its own: the others' results stand.
+ */
+export async function runPruneChange(
+	planned: HostPrunePlan[],
+	face: PruneFace,
+	/** Hosts pruning at once (the pool's --parallel); default all. */
+	atOnce = planned.length,
+): Promise<Array<{host: string; result?: PruneResult; error?: unknown}> | undefined> {
+	const refused = planned.find(({plan}) => plan.refusal);
+	if (refused) {
+		throw refused.plan.refusal;
+	}
+
+	const work = planned.filter(({plan}) => plan.builds.length > 0);
+	if (work.length > 0 && !(await face.confirm(work))) {
+		return undefined;
+	}
+
+	return mapLimited(work, Math.max(1, atOnce), async ({host, flow, plan}) => {
+		try {
+			return {host, result: await runPrune(flow, plan, text => face.report?.(host, text))};
+		} catch (error) {
+			return {host, error};
+		}
+	});
 }

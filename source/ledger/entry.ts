@@ -1,5 +1,5 @@
 /** What happened to a plugin, one line of its ledger. Field names are part of the JSON output. */
-export type LedgerAction = 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'auto-update' | 'set' | 'enable' | 'disable' | 'remove' | 'observed' | 'recover';
+export type LedgerAction = 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'auto-update' | 'set' | 'enable' | 'disable' | 'remove' | 'observed' | 'recover' | 'prune';
 /**
  * `started` is written before a flow changes anything and paired (by `attempt`) with the outcome;
  * `refused` records an attempt that changed nothing because it must not (in use, no previous version).
@@ -42,8 +42,18 @@ export interface LedgerEntry {
 	/** On a `started` entry: the name the flow installs under, when it is not `from.name`. */
 	into?: string;
 	outcome: LedgerOutcome;
+	/** A `prune` (recorded under pruneLedgerName): the image builds it set out to remove, or removed. */
+	images?: Array<{id: string; tags: string[]; size: number}>;
+	/** A `prune`: the bytes the daemon's image disk shrank by. */
+	freed?: number;
 	error?: string;
 	user: string;
 	/** kasm-tui's version that wrote it. */
 	version: string;
 }
+
+/**
+ * The history a prune of images is recorded in, beside the plugins' of the same daemon: a name
+ * no plugin can have (a reference never holds parentheses), so it never mixes with one.
+ */
+export const pruneLedgerName = '(images)';

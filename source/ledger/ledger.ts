@@ -266,6 +266,10 @@ function cleanEntry(entry: LedgerEntry): LedgerEntry {
 					}
 				: undefined,
 		outcome: safeText(entry.outcome) as LedgerEntry['outcome'],
+		images: Array.isArray(entry.images)
+			? entry.images.map(image => ({id: safeText(image?.id), tags: Array.isArray(image?.tags) ? image.tags.map(tag => safeText(tag)) : [], size: Number(image?.size) || 0}))
+			: undefined,
+		freed: entry.freed === undefined ? undefined : Number(entry.freed) || 0,
 		error: entry.error === undefined ? undefined : redact(safeText(entry.error)),
 		user: safeText(entry.user),
 		version: safeText(entry.version),

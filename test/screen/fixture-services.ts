@@ -186,7 +186,8 @@ export function fixtureServices(options: FixtureOptions = {}) {
 	const logReaders: Array<{onLine: (line: PluginLogLine) => void; signal: AbortSignal}> = [];
 	const held: Array<() => void> = [];
 	const watchers: Array<{onChange: () => void; onState: (state: 'live' | 'lost') => void}> = [];
-	const snapshot: HostSnapshot = {engine: {version: '20.10.24', apiVersion: '1.41', arch: 'amd64'}, plugins, images};
+	// The header's disk figures, as /system/df would give them for these images (the one in use is not reclaimable, some layers are shared).
+	const snapshot: HostSnapshot = {engine: {version: '20.10.24', apiVersion: '1.41', arch: 'amd64'}, plugins, images, disk: {imagesSize: 1_830_000_000, reclaimable: 1_210_000_000, builds: 60}};
 	const services: HostServices = {
 		target: parseHost('unix:///var/run/docker.sock', 'default'),
 		readOnly: Boolean(options.readOnly),

@@ -37,6 +37,7 @@ function readingsOf(named: boolean): HostReading[] {
 			engine: {version: '20.10.24', apiVersion: '1.41'},
 			daemonId: 'AAAA:1111',
 			identity: {id: 'AAAA:1111', name: 'agent', dataRoot: '/var/lib/docker'},
+			disk: {imagesSize: 12_300_000_000, reclaimable: 4_100_000_000, builds: 41},
 			liveSessions: 0,
 			kasm: [],
 			plugins: [
@@ -52,6 +53,7 @@ function readingsOf(named: boolean): HostReading[] {
 			daemonId: 'BBBB:2222',
 			identity: {id: 'BBBB:2222', name: 'agent', dataRoot: '/var/lib/docker'},
 			// Kasm's users at work there: the hosts pane counts them.
+			disk: {imagesSize: 8_650_000_000, reclaimable: 0, builds: 12},
 			liveSessions: 3,
 			kasm: ['1.17.0'],
 			plugins: [fleetPlugin(rolling, {id: 'b1'.repeat(32), build: name('amd64-1.2.10'), diffIds: build('3'), drift: named})],
@@ -62,6 +64,8 @@ function readingsOf(named: boolean): HostReading[] {
 			engine: {version: '26.1.5', apiVersion: '1.45'},
 			daemonId: 'CCCC:3333',
 			identity: {id: 'CCCC:3333', name: 'agent', dataRoot: '/var/lib/docker'},
+			// Its daemon did not count its disk in time: the hosts pane says nothing of it, the detail says why.
+			diskError: 'no answer within 10 s',
 			liveSessions: 0,
 			kasm: [],
 			plugins: [

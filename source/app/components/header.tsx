@@ -1,8 +1,9 @@
 import {Text} from 'ink';
 import {memo} from 'react';
+import type {DiskSummary} from '../../docker/disk.js';
 import type {EngineTarget} from '../../docker/target.js';
 import {tlsUnverified} from '../../hosts/resolve.js';
-import {printable, truncate} from '../../text.js';
+import {humanSize, printable, truncate} from '../../text.js';
 import type {HostSnapshot} from '../services/host-services.js';
 
 /**
@@ -10,16 +11,20 @@ import type {HostSnapshot} from '../services/host-services.js';
  * on the right the counts and READ-ONLY. The address gives way first at narrow widths.
  */
 export const Header = memo(function Header({target, readOnly, snapshot, width}: {target: EngineTarget; readOnly: boolean; snapshot?: HostSnapshot; width: number}) {
-	const right = [
-		snapshot ? counted(snapshot.plugins.length, 'plugin') : undefined,
-		snapshot ? counted(snapshot.images.length, 'image') : undefined,
-		snapshot?.liveSessions ? counted(snapshot.liveSessions, 'live Kasm session') : undefined,
-		readOnly ? 'READ-ONLY' : undefined,
-		// --tls-insecure or a context's SkipTLSVerify: said where the host is, for as long as it is open.
-		tlsUnverified(target) ? 'TLS unverified' : undefined,
-	]
-		.filter(Boolean)
-		.join(' · ');
+	const parts = (disk: 'full' | 'size' | 'none') =>
+		[
+			snapshot ? counted(snapshot.plugins.length, 'plugin') : undefined,
+			snapshot ? `${counted(snapshot.images.length, 'image')}${snapshot.disk && disk !== 'none' ? ` ${diskText(snapshot.disk, disk === 'full')}` : ''}` : undefined,
+			snapshot?.liveSessions ? counted(snapshot.liveSessions, 'live Kasm session') : undefined,
+			readOnly ? 'READ-ONLY' : undefined,
+			// --tls-insecure or a context's SkipTLSVerify: said where the host is, for as long as it is open.
+			tlsUnverified(target) ? 'TLS unverified' : undefined,
+		]
+			.filter(Boolean)
+			.join(' · ');
+	// The disk figures give way before the address and the engine version do: what is acted on stays in view.
+	const least = snapshot ? [...` kasm-tui ─ ${printable(target.address)} ─ docker ${snapshot.engine.version}`].length : 0;
+	const right = (['full', 'size', 'none'] as const).map(disk => parts(disk)).find(text => [...text].length + 2 + least <= width) ?? parts('none');
 	const kasm = snapshot?.kasm?.length ? ` ─ Kasm ${snapshot.kasm.join(', ')}` : '';
 	const engines = snapshot ? [` ─ docker ${snapshot.engine.version} (API ${snapshot.engine.apiVersion})${kasm}`, ` ─ docker ${snapshot.engine.version}${kasm}`, ` ─ docker ${snapshot.engine.version}`] : [''];
 	const room = Math.max(0, width - [...right].length - 2);
@@ -45,6 +50,11 @@ export const Header = memo(function Header({target, readOnly, snapshot, width}: 
 		</Text>
 	);
 });
+
+/** `1.83GB (1.21GB reclaimable)`, or the size alone where room is short. */
+function diskText(disk: DiskSummary, full: boolean): string {
+	return full ? `${humanSize(disk.imagesSize)} (${humanSize(disk.reclaimable)} reclaimable)` : humanSize(disk.imagesSize);
+}
 
 function counted(count: number, noun: string): string {
 	return `${count} ${noun}${count === 1 ? '' : 's'}`;

@@ -1,6 +1,6 @@
 import {Box, Text} from 'ink';
 import {memo, useRef} from 'react';
-import {printable, truncate} from '../../text.js';
+import {humanSize, printable, truncate} from '../../text.js';
 import {Lines} from './lines.js';
 import {line, type Line, type Segment} from '../content/line.js';
 import {windowStart} from '../state/window.js';
@@ -49,6 +49,9 @@ function hostRow(entry: FleetHostState, widths: {name: number; engine: number}, 
 		reading.liveSessions > 0 ? {text: ` · ${counted(reading.liveSessions, 'live session')}`, color: 'yellow'} : undefined,
 		reading.kasm.length > 0 ? {text: ` · Kasm ${reading.kasm.join(', ')}`} : undefined,
 		drifting > 0 ? {text: ` · ! ${drifting} drifting`, color: 'yellow'} : undefined,
+		// What its images take (the detail says so in words), and what `kasm-tui prune` of every build
+		// nothing uses would give back; before the disabled count, which the matrix's ○ says too.
+		reading.disk ? {text: ` · ${humanSize(reading.disk.imagesSize)} (${humanSize(reading.disk.reclaimable)} reclaimable)`} : undefined,
 		disabled > 0 ? {text: ` · ○ ${disabled} disabled`, dim: true} : undefined,
 		reading.sameDaemonAs ? {text: ` · the same daemon as ${reading.sameDaemonAs}`, color: 'yellow'} : undefined,
 		silent ? {...silent, text: ` · ${silent.text.trimEnd()}`} : undefined,

@@ -1,4 +1,5 @@
 import {sharedEngineIdWarning} from '../../docker/identity.js';
+import {humanSize} from '../../text.js';
 import type {FleetPlugin} from '../../flows/fleet.js';
 import {line, type Line} from './line.js';
 import {pluginDetailLines, type DetailState} from './plugin-detail.js';
@@ -28,6 +29,11 @@ function hostLines(entry: FleetHostState, canary: boolean): Line[] {
 		lines.push(
 			line(label('engine'), `docker ${reading.engine.version} (API ${reading.engine.apiVersion})`),
 			line(label('daemon'), {text: shortDaemonId(reading.daemonId), dim: true}, reading.sameDaemonAs ? {text: `  the same daemon as ${reading.sameDaemonAs}`, color: 'yellow'} : undefined),
+		);
+		lines.push(
+			reading.disk
+				? line(label('images'), `${humanSize(reading.disk.imagesSize)}, ${humanSize(reading.disk.reclaimable)} reclaimable`, {text: `  kasm-tui prune ${host.name}`, dim: true})
+				: line(label('images'), {text: `disk usage unknown${reading.diskError ? `: ${reading.diskError}` : ''}`, dim: true}),
 		);
 		if (reading.sharesEngineIdWith) {
 			lines.push(line(label(''), {text: `! ${sharedEngineIdWarning(host.name, reading.sharesEngineIdWith)}`, color: 'yellow'}));

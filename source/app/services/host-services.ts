@@ -7,6 +7,7 @@ import {ImageUpdateChecker, type ImageUpdate} from '../../flows/image-updates.js
 import {readSettings, type Settings} from '../../config.js';
 import {describeLogSource, findDaemonLog, readPluginLog, remoteLogHint, screenLookBack, type PluginLogLine} from '../../machine/daemon-log.js';
 import {hideSecretSettings} from '../../docker/plugin-settings.js';
+import {diskSummary, readDiskUsage, type DiskSummary} from '../../docker/disk.js';
 import {Engine, type EngineVersion} from '../../docker/engine.js';
 import {imagesWithUsage, listRawImages, type ImageWithUsage} from '../../docker/images.js';
 import {listPlugins, type Plugin} from '../../docker/plugins.js';
@@ -40,6 +41,8 @@ export interface HostSnapshot {
 	liveSessions?: number;
 	/** The Kasm releases its kasm_* services run, newest first. */
 	kasm?: string[];
+	/** What its images take and what could be reclaimed (/system/df); undefined when the daemon did not say. */
+	disk?: DiskSummary;
 }
 
 /** What the detail pane shows beyond the listing; each part may fail on its own. */
@@ -201,11 +204,13 @@ export function createHostServices(
 			const engine = await engineNow();
 			// Everything at once, the containers shared by both indexes: the cost does not grow with the
 			// host, and the version and settings asked for the flows do not hold the listings up.
-			const [flow, plugins, listings, rawImages] = await Promise.all([
+			const [flow, plugins, listings, rawImages, disk] = await Promise.all([
 				context(),
 				listPlugins(engine),
 				fetchUsageListings(engine),
 				listRawImages(engine),
+				// The header's figures: a daemon that cannot count its disk still shows its plugins and images.
+				readDiskUsage(engine).then(diskSummary, () => undefined),
 			]);
 			const usage = buildUsageIndex(
 				plugins.map(plugin => plugin.name),
@@ -226,6 +231,7 @@ export function createHostServices(
 				images: imagesWithUsage(rawImages, listings.containers),
 				liveSessions: countLiveSessions(listings.containers),
 				kasm: kasmReleases(listings.containers),
+				...(disk ? {disk} : {}),
 			};
 		},
 

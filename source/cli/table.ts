@@ -221,6 +221,35 @@ export const commandTable: readonly CommandSpec[] = [
 			option.debugLog,
 		],
 	},
+	{
+		path: ['fleet', 'images'],
+		summary: 'images x hosts: each host current, behind or missing, in use, ! where hosts differ',
+		description:
+			"each repository:tag across the hosts: each host's build by digest, whether it is the registry's current build (one HEAD per tag for the whole fleet), `missing`, in use by how many containers and Kasm sessions; `K` marks Kasm workspace images (`com.kasmweb.image=true`), `!` where the hosts differ; the registry's `ratelimit-remaining` when it sends one",
+		arguments: [hosts],
+		options: [
+			...fleetHosts,
+			option.parallel,
+			described(option.json, '{hosts, images: [{repository, tag, kasmImage, registryDigest, drift, hosts: {NAME: {state, build, inUse, sessions}}}], rateLimits}'),
+			option.debugLog,
+		],
+	},
+	{
+		path: ['fleet', 'pull'],
+		summary: 'pull images to many hosts: at most --max-pulls (default 2) on each host',
+		description:
+			"pull to every host (or the HOSTs named: an argument that names a host of the fleet is a host, any other an image), at most N at a time on each host and `--parallel` hosts at once, each with this machine's docker credentials for the image's registry; one host's or image's failure stops nothing else, and the report says what failed where (exit 1)",
+		arguments: [{name: 'IMAGE', description: 'an image reference', repeats: true, max: 256, complete: 'image'}, hosts],
+		options: [
+			option.maxPulls,
+			option.parallel,
+			option.stepTimeout,
+			described(option.readOnly, 'refuse to pull'),
+			described(option.json, 'one result per host and image as JSON: host, image, result, digest or error'),
+			...fleetHosts,
+			option.debugLog,
+		],
+	},
 	...(['upgrade', 'rollback', 'reinstall'] as const).map(
 		(action): CommandSpec => ({
 			path: ['fleet', action],

@@ -76,7 +76,7 @@ interface HostImages {
 async function readHostImages(host: FleetHost, pool: HostPool): Promise<HostImages | ImageHostReading> {
 	const began = performance.now();
 	try {
-		const engine = await pool.connect(host);
+		const engine = await pool.hold(host);
 		const [version, info, raw, containers] = await withDeadline(
 			Promise.all([engine.version(), engine.info(), listRawImages(engine), listAllContainers(engine)]),
 			pool.readTimeLeft(host, began),
@@ -95,7 +95,7 @@ async function readHostImages(host: FleetHost, pool: HostPool): Promise<HostImag
 	} catch (error) {
 		return {host, reachable: false, error: unreachableReason(error)};
 	} finally {
-		pool.disconnect(host);
+		pool.release(host);
 	}
 }
 

@@ -35,7 +35,7 @@ export async function pullToFleet(hosts: readonly FleetHost[], images: readonly 
 		const perHost = await mapLimited(hosts, pool.parallel, async (host): Promise<FleetPullOutcome[]> => {
 			let outcomes: ImagePullOutcome[];
 			try {
-				const engine = await pool.connect(host);
+				const engine = await pool.hold(host);
 				outcomes = await pullImages(engine, images, {
 					maxPulls: options.maxPulls,
 					authFor: async image => pullAuth({credentials}, image),
@@ -50,7 +50,7 @@ export async function pullToFleet(hosts: readonly FleetHost[], images: readonly 
 					options.onOutcome?.({...outcome, host: host.name});
 				}
 			} finally {
-				pool.disconnect(host);
+				pool.release(host);
 			}
 
 			return outcomes.map(outcome => ({...outcome, host: host.name}));

@@ -163,6 +163,7 @@ export function FleetApp({services, size}: Props) {
 					filter={nav.filter}
 					filtering={mode.kind === 'filter'}
 					reading={images.loading}
+					error={images.error}
 					width={layout.leftWidth}
 					height={layout.matrixHeight}
 				/>

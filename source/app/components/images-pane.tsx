@@ -12,6 +12,8 @@ interface Props {
 	filtering: boolean;
 	/** The hosts are being read (the first time, or again). */
 	reading: boolean;
+	/** Why the images could not be read. */
+	error?: string;
 	width: number;
 	height: number;
 }
@@ -47,7 +49,7 @@ function labelWidth(matrix: ImagesMatrix, room: number): number {
 }
 
 /** Images down (repository:tag), hosts across, each host's build marked current, behind or missing. */
-export const ImagesPane = memo(function ImagesPane({matrix, row, column, focused, filter, filtering, reading, width, height}: Props) {
+export const ImagesPane = memo(function ImagesPane({matrix, row, column, focused, filter, filtering, reading, error, width, height}: Props) {
 	const allowance = matrix.rateLimits.map(({registry, remaining}) => `${registry} ${remaining.split(';')[0]} pulls left`).join(', ');
 	return (
 		<GridPane
@@ -62,7 +64,7 @@ export const ImagesPane = memo(function ImagesPane({matrix, row, column, focused
 				const cell = matrix.cells[index]![column]!;
 				return {text: imagesCellText(cell), look: cellLook(cell)};
 			}}
-			empty={reading ? 'reading the images of every host…' : filter ? 'nothing matches the filter' : 'no tagged images on the hosts that answered'}
+			empty={reading ? 'reading the images of every host…' : error ? `could not read the images: ${error}` : filter ? 'nothing matches the filter' : 'no tagged images on the hosts that answered'}
 			legend={imagesLegend}
 			row={row}
 			column={column}

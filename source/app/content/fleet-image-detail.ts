@@ -25,7 +25,7 @@ function stateLine(matrix: ImagesMatrix, row: number, column: number): Line {
 		}
 
 		case 'down': {
-			return line(label('state'), {text: '✗ the host did not answer', color: 'red'});
+			return line(label('state'), {text: `✗ unreachable: ${cell.error}`, color: 'red'});
 		}
 
 		default: {

@@ -11,7 +11,7 @@ export type ImagesCell =
 	| {kind: 'image'; cell: FleetImageCell; drift: boolean}
 	| {kind: 'missing'; drift: boolean}
 	| {kind: 'waiting'}
-	| {kind: 'down'};
+	| {kind: 'down'; error: string};
 
 export interface ImagesMatrix {
 	rows: FleetImageRow[];
@@ -24,16 +24,16 @@ export interface ImagesMatrix {
 /** The matrix of a reading (none yet: every host waiting), narrowed to the rows whose repository:tag holds `filter`. */
 export function buildImagesMatrix(hosts: readonly FleetHost[], reading: FleetImagesReading | undefined, filter: string): ImagesMatrix {
 	const rows = filterRows(reading?.images ?? [], filter, row => `${row.repository}:${row.tag}`);
-	const states = new Map(reading?.hosts.map(host => [host.host.name, host.reachable]) ?? []);
+	const states = new Map(reading?.hosts.map(host => [host.host.name, host]) ?? []);
 	const cells = rows.map(row =>
 		hosts.map((host): ImagesCell => {
-			const reachable = states.get(host.name);
-			if (reachable === undefined) {
+			const read = states.get(host.name);
+			if (read === undefined) {
 				return {kind: 'waiting'};
 			}
 
-			if (!reachable) {
-				return {kind: 'down'};
+			if (!read.reachable) {
+				return {kind: 'down', error: read.error};
 			}
 
 			const cell = row.hosts[host.name];

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import {after, test} from 'node:test';
+import {after, afterEach, test, type TestContext} from 'node:test';
+import {cleanup} from 'ink-testing-library';
+import {FleetApp} from '../../source/app/components/fleet-app.js';
+import {createFleetServices} from '../../source/app/services/fleet-services.js';
+import {selectHosts} from '../../source/hosts/selection.js';
+import {keys, press, renderAt, waitForFrame} from '../helpers/frames.js';
 import {runCli} from '../helpers/cli.js';
 import {manifestDigest} from '../sandbox/fixtures.js';
 import {otherGeneration} from '../sandbox/engines.js';
@@ -37,11 +42,17 @@ interface MatrixJson {
 
 const kasmLabel = 'LABEL com.kasmweb.image=true';
 
-test('the matrix shows one agent on the current build, one behind with a Kasm session on it, one missing the image: one HEAD for the tag, the pull allowance shown', async t => {
-	// Docker Hub's header, sent by a relay that also counts what kasm-tui asks the registry.
+/**
+ * A Kasm workspace image pushed, pulled by alpha and delta, a Kasm session started on delta's
+ * build, then a new build pushed under the tag and pulled by alpha only: alpha current, delta
+ * behind, charlie missing. Through a relay that counts the registry's requests and sends Docker
+ * Hub's `ratelimit-remaining`.
+ */
+async function threeAgents(t: TestContext) {
 	const registry = await countingRegistry(sandbox.registry, {answerHeaders: {'ratelimit-remaining': '97;w=21600'}});
 	t.after(async () => registry.stop());
-	const repositoryPath = `kt-fleet-images/${uniqueName('chrome')}`;
+	const name = uniqueName('chrome');
+	const repositoryPath = `kt-fleet-images/${name}`;
 	const reference = `${registry.address}/${repositoryPath}:1.16.0-rolling`;
 	await pushBuild(sandbox, reference, 'first build', [kasmLabel]);
 	await Promise.all([sandbox.docker(['pull', reference]), daemons.delta!.docker(['pull', reference])]);
@@ -54,7 +65,13 @@ test('the matrix shows one agent on the current build, one behind with a Kasm se
 	await sandbox.docker(['pull', reference]);
 	const current = await manifestDigest(sandbox, repositoryPath, '1.16.0-rolling');
 	t.after(async () => Promise.all(Object.values(daemons).map(async daemon => daemon.docker(['image', 'rm', '--force', reference]).catch(() => {}))));
+	return {registry, name, repositoryPath, reference, current, session};
+}
 
+afterEach(() => cleanup());
+
+test('the matrix shows one agent on the current build, one behind with a Kasm session on it, one missing the image: one HEAD for the tag, the pull allowance shown', async t => {
+	const {registry, repositoryPath, reference, current, session} = await threeAgents(t);
 	registry.requests.length = 0;
 	const result = await runCli(['fleet', 'images', '--json', ...hostFlags], {env});
 	assert.equal(result.code, 0, result.stderr);
@@ -139,4 +156,42 @@ test('fleet pull to three agents, one of which the registry refuses: the other t
 		Object.fromEntries(Object.entries(row?.hosts ?? {}).map(([name, cell]) => [name, cell.state])),
 		{alpha: 'current', delta: 'current', charlie: 'missing'},
 	);
+});
+
+test('on the fleet screen, v shows the images matrix with the same marks, and p pulls the image to the agents without the current build', async t => {
+	const {name, current} = await threeAgents(t);
+	Object.assign(process.env, env);
+	const hosts = selectHosts({hosts: [hostFlags[1]!, hostFlags[3]!, hostFlags[5]!]}, {env: process.env});
+	const services = createFleetServices(hosts, {readOnly: false, ledgerDir: leftovers.folder('kasm-tui-fleet-images-ledger-')});
+	t.after(() => services.close());
+	const size = {columns: 120, rows: 30};
+	const ui = renderAt(<FleetApp services={services} size={size} />, size.columns);
+	await waitForFrame(ui.lastFrame, text => text.includes('Plugins × hosts'));
+	await press(ui.stdin, ui.lastFrame, 'v');
+	await press(ui.stdin, ui.lastFrame, '/');
+	for (const character of name.slice(-6)) {
+		await press(ui.stdin, ui.lastFrame, character);
+	}
+
+	await press(ui.stdin, ui.lastFrame, keys.enter);
+	// The one row the filter leaves, selected: its name is cut to the column, its cells are whole.
+	const row = (text: string) => text.split('\n').find(candidate => candidate.startsWith('▸K ')) ?? '';
+	let frame = await waitForFrame(ui.lastFrame, text => /Images × hosts \(1 × 3\)/.test(text) && row(text).includes('✓'), 30_000);
+	assert.match(row(frame), new RegExp(`K .*!✓${current.slice(7, 13)}\\s+!↓[\\da-f]{6} ●1\\s+!-`), 'K Kasm image; alpha current, delta behind with one session, charlie missing');
+	assert.match(frame, /97 pulls left/);
+
+	frame = await press(ui.stdin, ui.lastFrame, 'p');
+	assert.match(frame, /Pull .*:1\.16\.0-rolling to 2 hosts\?/);
+	assert.match(frame, /delta\s+↓ behind\s+docker pull /);
+	assert.match(frame, /charlie\s+- missing\s+docker pull /);
+	assert.match(frame, /alpha\s+✓ current: left alone/);
+	await press(ui.stdin, ui.lastFrame, 'y');
+	frame = await waitForFrame(ui.lastFrame, text => /Fleet pull (done|failed)/.test(text), 60_000);
+	assert.match(frame, /Fleet pull done/, frame);
+	assert.match(frame, /delta\s+✓ pulled sha256:/);
+	assert.match(frame, /charlie\s+✓ pulled sha256:/);
+	await press(ui.stdin, ui.lastFrame, keys.escape);
+	// Read again after the pull: every agent on the current build now.
+	frame = await waitForFrame(ui.lastFrame, text => (row(text).match(/✓/g) ?? []).length === 3, 30_000);
+	assert.doesNotMatch(row(frame), /!/, 'the agents no longer differ');
 });

@@ -48,6 +48,7 @@ const change = [option.yes, option.readOnly];
 /** What a change of an installed plugin does about live Kasm sessions on its host. */
 const sessions = [option.sessions, option.sessionsTimeout];
 const jsonResult = described(option.json, 'the result as JSON (the plan goes to standard error)');
+const refusePulls = described(option.readOnly, 'refuse to pull');
 
 /** The shells `kasm-tui completion` writes a script for. */
 export const shells = ['bash', 'zsh', 'fish'] as const;
@@ -147,7 +148,7 @@ export const commandTable: readonly CommandSpec[] = [
 		summary: 'pull images with progress, at most --max-pulls (default 2) at a time',
 		description: "pull with progress per layer, at most N at a time (default 2, like Kasm's agents); one failure does not stop the others",
 		arguments: [{name: 'image', description: 'an image reference', repeats: true, max: 256, complete: 'image'}],
-		options: [option.maxPulls, described(option.readOnly, 'refuse to pull'), described(option.json, 'one result per image as JSON'), ...daemon],
+		options: [option.maxPulls, refusePulls, described(option.json, 'one result per image as JSON'), ...daemon],
 	},
 	{
 		path: ['upgrade-plugins'],
@@ -240,15 +241,7 @@ export const commandTable: readonly CommandSpec[] = [
 		description:
 			"pull to every host (or the HOSTs named: an argument that names a host of the fleet is a host, any other an image), at most N at a time on each host and `--parallel` hosts at once, each with this machine's docker credentials for the image's registry; one host's or image's failure stops nothing else, and the report says what failed where (exit 1)",
 		arguments: [{name: 'IMAGE', description: 'an image reference', repeats: true, max: 256, complete: 'image'}, hosts],
-		options: [
-			option.maxPulls,
-			option.parallel,
-			option.stepTimeout,
-			described(option.readOnly, 'refuse to pull'),
-			described(option.json, 'one result per host and image as JSON: host, image, result, digest or error'),
-			...fleetHosts,
-			option.debugLog,
-		],
+		options: [option.maxPulls, option.parallel, option.stepTimeout, refusePulls, described(option.json, 'one result per host and image as JSON: host, image, result, digest or error'), ...fleetHosts, option.debugLog],
 	},
 	...(['upgrade', 'rollback', 'reinstall'] as const).map(
 		(action): CommandSpec => ({

@@ -9,7 +9,7 @@ import type {CommandContext} from './context.js';
 import {fleetHosts, warnUnverifiedTls} from './fleet.js';
 import {shortId} from './images.js';
 import {jsonText} from './json.js';
-import {layerPrinter} from './pull.js';
+import {layerPrinter, reportPulls} from './pull.js';
 import {table} from './table.js';
 import {tlsVerifiedOf} from './tls.js';
 
@@ -167,21 +167,5 @@ export async function fleetPullCommand(context: CommandContext, positionals: str
 		pool.close();
 	}
 
-	if (context.json) {
-		context.print(jsonText(outcomes));
-	} else {
-		context.print(
-			table(outcomes, [
-				{title: 'HOST', value: outcome => outcome.host, max: 40},
-				{title: 'IMAGE', value: outcome => outcome.image, max: 80},
-				{title: 'RESULT', value: outcome => outcome.result.replaceAll('-', ' ')},
-				{title: 'DETAIL', value: outcome => (outcome.result === 'failed' ? outcome.error : (outcome.digest ?? '')), max: 600},
-			]),
-		);
-	}
-
-	const failed = outcomes.filter(outcome => outcome.result === 'failed');
-	if (failed.length > 0) {
-		throw new KasmTuiError(`${failed.length} of ${outcomes.length} pulls failed: ${failed.map(outcome => `${outcome.image} on ${outcome.host}`).join(', ').slice(0, 600)}`);
-	}
+	reportPulls(context, outcomes, {first: [{title: 'HOST', value: outcome => outcome.host, max: 40}], where: outcome => `${outcome.image} on ${outcome.host}`});
 }

@@ -140,6 +140,16 @@ export function FleetApp({services, size}: Props) {
 
 	const browsing = mode.kind === 'browse' || mode.kind === 'filter';
 	const waiting = fleet.state.hosts.every(entry => entry.state === 'connecting');
+	// Either matrix in the same place, with the same selection and filter.
+	const matrixPlace = {
+		row: selection.row,
+		column: selection.host,
+		focused: nav.focus === 'matrix',
+		filter: nav.filter,
+		filtering: mode.kind === 'filter',
+		width: layout.leftWidth,
+		height: layout.matrixHeight,
+	};
 	const left = (
 		<Box flexDirection="column" width={layout.leftWidth}>
 			<HostsPane
@@ -155,30 +165,9 @@ export function FleetApp({services, size}: Props) {
 			{layout.detailWidth === 0 && nav.focus === 'detail' ? (
 				detailShown
 			) : nav.view === 'images' ? (
-				<ImagesPane
-					matrix={imagesMatrix}
-					row={selection.row}
-					column={selection.host}
-					focused={nav.focus === 'matrix'}
-					filter={nav.filter}
-					filtering={mode.kind === 'filter'}
-					reading={images.loading}
-					error={images.error}
-					width={layout.leftWidth}
-					height={layout.matrixHeight}
-				/>
+				<ImagesPane matrix={imagesMatrix} reading={images.loading} error={images.error} {...matrixPlace} />
 			) : (
-				<MatrixPane
-					matrix={matrix}
-					row={selection.row}
-					column={selection.host}
-					focused={nav.focus === 'matrix'}
-					filter={nav.filter}
-					filtering={mode.kind === 'filter'}
-					waiting={waiting}
-					width={layout.leftWidth}
-					height={layout.matrixHeight}
-				/>
+				<MatrixPane matrix={matrix} waiting={waiting} {...matrixPlace} />
 			)}
 		</Box>
 	);

@@ -8,7 +8,17 @@ import {columnsThatFit, firstColumn} from '../state/matrix.js';
 
 export type CellLook = Pick<Segment, 'color' | 'dim' | 'bold'>;
 
-export interface GridProps {
+/** Where a matrix pane is and what it selects: the same for the plugins and the images matrix. */
+export interface GridPlace {
+	row: number;
+	column: number;
+	focused: boolean;
+	width: number;
+	/** Rows in all, its title and the row of column names included. */
+	height: number;
+}
+
+export interface GridProps extends GridPlace {
 	/** The title after the focus mark: `Plugins × hosts (3 × 4)`. */
 	title: string;
 	/** What the rows are, over their labels: `plugin`, `image`. */
@@ -24,12 +34,6 @@ export interface GridProps {
 	empty: string;
 	/** Under the rows where there is room: the marks read without colour. */
 	legend: string;
-	row: number;
-	column: number;
-	focused: boolean;
-	width: number;
-	/** Rows in all, its title and the row of column names included. */
-	height: number;
 }
 
 const pad = (text: string, width: number) => truncate(printable(text), width).padEnd(width);

@@ -1,21 +1,16 @@
 import {memo} from 'react';
 import {imagesCellText, imagesLegend, imagesRowLabel, type ImagesCell, type ImagesMatrix} from '../state/images-matrix.js';
-import {GridPane, type CellLook} from './grid-pane.js';
+import {GridPane, type CellLook, type GridPlace} from './grid-pane.js';
 import {filterMark} from './matrix-pane.js';
 
-interface Props {
+interface Props extends GridPlace {
 	matrix: ImagesMatrix;
-	row: number;
-	column: number;
-	focused: boolean;
 	filter: string;
 	filtering: boolean;
 	/** The hosts are being read (the first time, or again). */
 	reading: boolean;
 	/** Why the images could not be read. */
 	error?: string;
-	width: number;
-	height: number;
 }
 
 function cellLook(cell: ImagesCell): CellLook {
@@ -49,7 +44,7 @@ function labelWidth(matrix: ImagesMatrix, room: number): number {
 }
 
 /** Images down (repository:tag), hosts across, each host's build marked current, behind or missing. */
-export const ImagesPane = memo(function ImagesPane({matrix, row, column, focused, filter, filtering, reading, error, width, height}: Props) {
+export const ImagesPane = memo(function ImagesPane({matrix, filter, filtering, reading, error, ...place}: Props) {
 	const allowance = matrix.rateLimits.map(({registry, remaining}) => `${registry} ${remaining.split(';')[0]} pulls left`).join(', ');
 	return (
 		<GridPane
@@ -57,7 +52,7 @@ export const ImagesPane = memo(function ImagesPane({matrix, row, column, focused
 			corner="image"
 			columnNames={matrix.columns.map(host => host.name)}
 			columnWidths={columnWidths(matrix)}
-			labelWidth={labelWidth(matrix, width)}
+			labelWidth={labelWidth(matrix, place.width)}
 			rowCount={matrix.rows.length}
 			labelOf={index => imagesRowLabel(matrix.rows[index]!)}
 			cellOf={(index, column) => {
@@ -66,11 +61,7 @@ export const ImagesPane = memo(function ImagesPane({matrix, row, column, focused
 			}}
 			empty={reading ? 'reading the images of every host…' : error ? `could not read the images: ${error}` : filter ? 'nothing matches the filter' : 'no tagged images on the hosts that answered'}
 			legend={imagesLegend}
-			row={row}
-			column={column}
-			focused={focused}
-			width={width}
-			height={height}
+			{...place}
 		/>
 	);
 });

@@ -6,6 +6,7 @@ import {HostPool, unreachableReason, withDeadline} from '../hosts/pool.js';
 import type {FleetHost} from '../hosts/selection.js';
 import {RegistrySession} from '../registry/session.js';
 import {digestPattern} from '../registry/manifest.js';
+import {usesContainerdStore} from '../docker/generation.js';
 import {compareNames} from '../text.js';
 import {insecureRegistriesOf} from './context.js';
 import {ImageUpdateChecker, type ImageUpdate} from './image-updates.js';
@@ -84,7 +85,10 @@ async function readHostImages(host: FleetHost, pool: HostPool): Promise<HostImag
 			() => pool.disconnect(host),
 			pool.readTimeoutMs,
 		);
-		const images = imagesWithUsage(raw, containers).filter(image => !image.dangling && image.tag !== '<none>');
+		const containerdStore = usesContainerdStore(info);
+		const images = imagesWithUsage(raw, containers)
+			.filter(image => !image.dangling && image.tag !== '<none>')
+			.map(image => (containerdStore ? withIdAsDigest(image) : image));
 		return {
 			reading: {host, reachable: true, engine: version, images: images.length},
 			images,
@@ -109,9 +113,9 @@ function sessionsByImage(containers: readonly RawContainer[]): Map<string, numbe
 }
 
 /**
- * The digests a host's image is known by in its repository: its RepoDigests, and on the containerd
- * store (where the Id is the manifest or index digest it was pulled by, and RepoDigests may be
- * missing) its Id, so `current` can be told on every store.
+ * On the containerd store (where the Id is the manifest or index digest it was pulled by, and
+ * RepoDigests may be missing) an image is known by its Id too, so `current` can be told on every
+ * store. Never on the classic one: its Id is a config digest, and every local tag would be asked of a registry.
  */
 function withIdAsDigest(image: ImageWithUsage): ImageWithUsage {
 	const named = image.repoDigests.some(repoDigest => repoDigest.startsWith(`${image.repository}@`));
@@ -161,7 +165,7 @@ export async function readFleetImages(hosts: readonly FleetHost[], options: Flee
 			registry: registries.clientFor([...new Set(answered.flatMap(answer => answer.insecureRegistries))]),
 			concurrency: 8,
 		});
-		const subjects = answered.flatMap(host => host.images.map(image => ({host, image: withIdAsDigest(image)})));
+		const subjects = answered.flatMap(host => host.images.map(image => ({host, image})));
 		const updates = await checker.checkAll(
 			subjects.map(subject => subject.image),
 			{timeoutMs: options.updateTimeoutMs ?? 30_000},

@@ -16,7 +16,7 @@ const state = (cell: FleetImageRow['hosts'][string] | undefined) => (cell === un
 export function pullPlanLines(image: FleetImageRow, hosts: readonly string[], reference: string): Line[] {
 	const width = Math.max(8, ...hosts.map(host => [...host].length)) + 2;
 	return [
-		line({text: `at most the maxPulls setting's pulls at once on each host; one host's failure stops no other`, dim: true}),
+		line({text: 'each host pulls at most maxPulls at a time (a setting, default 2, as Kasm\'s agents); one failure stops no other', dim: true}),
 		[],
 		...hosts.map(host => line({text: `  ${host.padEnd(width)}`}, {text: state(image.hosts[host]).padEnd(12), dim: true}, {text: `docker pull ${reference}`})),
 		...Object.keys(image.hosts)

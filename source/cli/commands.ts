@@ -9,6 +9,7 @@ export {openFleetScreen} from '../app/screens/open-fleet-screen.js';
 export {openScreen} from '../app/screens/open-screen.js';
 export {doctorCommand, fleetDoctorCommand} from '../commands/doctor.js';
 export {fleetHosts, fleetPluginsCommand} from '../commands/fleet.js';
+export {fleetImagesCommand, fleetPullCommand} from '../commands/fleet-images.js';
 export {autoUpdateCommand, recoverCommand, reinstallCommand, rollbackCommand, upgradeCommand, upgradePluginsCommand} from '../commands/flows.js';
 export {historyCommand} from '../commands/history.js';
 export {imagesCommand} from '../commands/images.js';

@@ -65,6 +65,8 @@ export const commandRuns: Readonly<Record<string, CommandRun>> = {
 		return (await loadCommands()).fleetPluginsCommand(context, positionals, pool);
 	},
 	prune: async (context, positionals) => (await loadCommands()).pruneCommand(context, positionals),
+	'fleet images': async (context, positionals) => (await loadCommands()).fleetImagesCommand(context, positionals),
+	'fleet pull': async (context, positionals) => (await loadCommands()).fleetPullCommand(context, positionals),
 	doctor: async context => (await loadCommands()).doctorCommand(context),
 	'fleet doctor': async (context, positionals) => (await loadCommands()).fleetDoctorCommand(context, positionals),
 	'fleet upgrade': async (context, positionals) => (await loadCommands()).rolloutCommand(context, 'upgrade', positionals),

@@ -50,6 +50,7 @@ const sessions = [option.sessions, option.sessionsTimeout];
 /** A change of a plugin that Kasm's services use: Kasm stopped before it and started after. */
 const kasmRestart = [option.withKasmRestart, option.kasmDir];
 const jsonResult = described(option.json, 'the result as JSON (the plan goes to standard error)');
+const refusePulls = described(option.readOnly, 'refuse to pull');
 
 /** The shells `kasm-tui completion` writes a script for. */
 export const shells = ['bash', 'zsh', 'fish'] as const;
@@ -155,7 +156,7 @@ export const commandTable: readonly CommandSpec[] = [
 		summary: 'pull images with progress, at most --max-pulls (default 2) at a time',
 		description: "pull with progress per layer, at most N at a time (default 2, like Kasm's agents); one failure does not stop the others",
 		arguments: [{name: 'image', description: 'an image reference', repeats: true, max: 256, complete: 'image'}],
-		options: [option.maxPulls, described(option.readOnly, 'refuse to pull'), described(option.json, 'one result per image as JSON'), ...daemon],
+		options: [option.maxPulls, refusePulls, described(option.json, 'one result per image as JSON'), ...daemon],
 	},
 	{
 		path: ['upgrade-plugins'],
@@ -228,6 +229,27 @@ export const commandTable: readonly CommandSpec[] = [
 			option.ledgerDir,
 			option.debugLog,
 		],
+	},
+	{
+		path: ['fleet', 'images'],
+		summary: 'images x hosts: each host current, behind or missing, in use, ! where hosts differ',
+		description:
+			"each repository:tag across the hosts: each host's build by digest, whether it is the registry's current build (one HEAD per tag for the whole fleet), `missing`, in use by how many containers and Kasm sessions; `K` marks Kasm workspace images (`com.kasmweb.image=true`), `!` where the hosts differ; the registry's `ratelimit-remaining` when it sends one",
+		arguments: [hosts],
+		options: [
+			...fleetHosts,
+			option.parallel,
+			described(option.json, '{hosts, images: [{repository, tag, kasmImage, registryDigest, drift, hosts: {NAME: {state, build, inUse, sessions}}}], rateLimits}'),
+			option.debugLog,
+		],
+	},
+	{
+		path: ['fleet', 'pull'],
+		summary: 'pull images to many hosts: at most --max-pulls (default 2) on each host',
+		description:
+			"pull to every host (or the HOSTs named: an argument that names a host of the fleet is a host, any other an image), at most N at a time on each host and `--parallel` hosts at once, each with this machine's docker credentials for the image's registry; one host's or image's failure stops nothing else, and the report says what failed where (exit 1)",
+		arguments: [{name: 'IMAGE', description: 'an image reference', repeats: true, max: 256, complete: 'image'}, hosts],
+		options: [option.maxPulls, option.parallel, option.stepTimeout, refusePulls, described(option.json, 'one result per host and image as JSON: host, image, result, digest or error'), ...fleetHosts, option.debugLog],
 	},
 	...(['upgrade', 'rollback', 'reinstall'] as const).map(
 		(action): CommandSpec => ({

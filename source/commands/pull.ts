@@ -7,7 +7,7 @@ import {pullAuth} from '../flows/context.js';
 import {DockerCredentials} from '../registry/credentials.js';
 import type {CommandContext} from './context.js';
 import {humanSize} from './images.js';
-import {table} from './table.js';
+import {table, type Column} from './table.js';
 
 export const pullUsage = 'pull <image>... [--max-pulls N]';
 
@@ -41,11 +41,24 @@ export async function pullCommand(context: CommandContext, positionals: string[]
 		onOutcome: outcome => context.warn(`${outcome.image}: ${describeOutcome(outcome)}`),
 	});
 
+	reportPulls(context, outcomes);
+}
+
+/**
+ * The pulls' report on standard output: JSON, or a table (after the `first` columns: a fleet's
+ * host); then exit 1, naming `where` each pull failed, when any did.
+ */
+export function reportPulls<Outcome extends ImagePullOutcome>(
+	context: Pick<CommandContext, 'json' | 'print'>,
+	outcomes: Outcome[],
+	{first = [], where = outcome => outcome.image}: {first?: Array<Column<Outcome>>; where?: (outcome: Outcome) => string} = {},
+): void {
 	if (context.json) {
 		context.print(jsonText(outcomes));
 	} else {
 		context.print(
 			table(outcomes, [
+				...first,
 				{title: 'IMAGE', value: outcome => outcome.image, max: 80},
 				{title: 'RESULT', value: outcome => outcome.result.replaceAll('-', ' ')},
 				{title: 'DETAIL', value: outcome => (outcome.result === 'failed' ? outcome.error : (outcome.digest ?? '')), max: 600},
@@ -55,7 +68,7 @@ export async function pullCommand(context: CommandContext, positionals: string[]
 
 	const failed = outcomes.filter(outcome => outcome.result === 'failed');
 	if (failed.length > 0) {
-		throw new KasmTuiError(`${failed.length} of ${outcomes.length} pulls failed: ${failed.map(outcome => outcome.image).join(', ')}`);
+		throw new KasmTuiError(`${failed.length} of ${outcomes.length} pulls failed: ${failed.map(outcome => where(outcome)).join(', ').slice(0, 600)}`);
 	}
 }
 

@@ -16,6 +16,8 @@ export interface DaemonInfo {
 		InsecureRegistryCIDRs?: string[] | null;
 		IndexConfigs?: Record<string, {Name?: string; Secure?: boolean} | undefined> | null;
 	} | null;
+	/** `[["driver-type", "io.containerd.snapshotter.v1"], …]` on the containerd image store. */
+	DriverStatus?: unknown;
 }
 
 export interface EngineVersion {

@@ -95,6 +95,14 @@ export function repoDigestsFromRegistry(image: {id: string; repoDigests: readonl
 	return !image.repoDigests.some(repoDigest => repoDigest.endsWith(`@${image.id}`));
 }
 
+/**
+ * The daemon keeps its images in the containerd store (`docker info`: driver-type
+ * io.containerd.snapshotter.v1): an image's Id is then the digest it was pulled by.
+ */
+export function usesContainerdStore(info: {DriverStatus?: unknown}): boolean {
+	return Array.isArray(info.DriverStatus) && info.DriverStatus.some(entry => Array.isArray(entry) && entry[0] === 'driver-type' && String(entry[1]).startsWith('io.containerd.snapshotter'));
+}
+
 /** What a flow must know of the daemon's generation before it plans. */
 export interface Generation {
 	/** May a plugin reference by digest be sent (moby/moby#47299)? */

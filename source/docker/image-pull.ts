@@ -72,11 +72,13 @@ export async function pullImage(engine: Engine, image: string, options: PullImag
 	const name = familiarReference(reference);
 	const fromImage = familiarReference({...reference, tag: undefined, digest: undefined});
 	const {auth} = options;
-	return engine.call(`pull ${name}`, async ({streams}) => {
+	// A change: on a fleet's host it is given up once the daemon says nothing new for --step-timeout; progress keeps it alive.
+	return engine.change(`pull ${name}`, async ({streams, signal: deadline}, alive) => {
 		let stream: IncomingMessage;
+		const signals = [options.signal, deadline].filter((signal): signal is AbortSignal => signal !== undefined);
 		try {
 			// POST /images/create, X-Registry-Auth from `auth`; a digest goes where the tag would, the daemon takes either.
-			stream = await streams.createImage(auth, {fromImage, tag: reference.digest ?? reference.tag ?? 'latest', ...(options.signal ? {abortSignal: options.signal} : {})});
+			stream = await streams.createImage(auth, {fromImage, tag: reference.digest ?? reference.tag ?? 'latest', ...(signals.length > 0 ? {abortSignal: AbortSignal.any(signals)} : {})});
 		} catch (error) {
 			if (typeof (error as {statusCode?: unknown}).statusCode === 'number') {
 				throw new ImagePullFailed(name, withHint(withoutSecrets(daemonWords(error), auth), reference, auth));
@@ -96,7 +98,7 @@ export async function pullImage(engine: Engine, image: string, options: PullImag
 					...(progress.current === undefined ? {} : {current: progress.current}),
 					...(progress.total === undefined ? {} : {total: progress.total}),
 				});
-			});
+			}, alive);
 			return digest ? {upToDate, digest} : {upToDate};
 		} catch (error) {
 			// followProgress speaks of plugins; the reason is the daemon's own words.

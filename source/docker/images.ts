@@ -23,6 +23,7 @@ export interface RawImage {
 	RepoDigests?: string[] | null;
 	Size?: number;
 	Created?: number;
+	Labels?: Record<string, string> | null;
 }
 
 /** An image row with the containers (running or not) created from it. */

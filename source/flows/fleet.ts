@@ -82,7 +82,7 @@ async function readHost(host: FleetHost, options: ReadContext): Promise<Answered
 	const began = performance.now();
 	try {
 		// Inside the try: a host that cannot even be opened (TLS files that are no good) is that host's failure.
-		const engine = await pool.connect(host);
+		const engine = await pool.hold(host);
 		const [version, info, identity, {plugins, containers}] = await withDeadline(
 			Promise.all([engine.version(), engine.info(), engine.identity(), listPluginsAndContainers(engine)]),
 			pool.readTimeLeft(host, began),
@@ -124,7 +124,7 @@ async function readHost(host: FleetHost, options: ReadContext): Promise<Answered
 		options.onHost?.(reading);
 		return reading;
 	} finally {
-		pool.disconnect(host);
+		pool.release(host);
 	}
 }
 

@@ -78,6 +78,8 @@ export class HostPool {
 	private readonly readEnds = new Map<string, number>();
 	private readonly connected = new Map<string, Promise<Engine>>();
 	private readonly waitingForSlot: Array<() => void> = [];
+	/** Reads and pulls under way on each host (hold/release): its connections end when the last is done. */
+	private readonly holders = new Map<string, number>();
 	private hurriedMs?: number;
 	private closed = false;
 
@@ -106,6 +108,27 @@ export class HostPool {
 		}
 
 		return pending;
+	}
+
+	/**
+	 * The host's engine, held until `release`: two pieces of work on one host (the fleet screen's
+	 * plugins and images reads, a pull) do not end each other's connections when one is done.
+	 */
+	async hold(host: FleetHost): Promise<Engine> {
+		this.holders.set(host.name, (this.holders.get(host.name) ?? 0) + 1);
+		return this.connect(host);
+	}
+
+	/** Done with a held host: its connections end once nothing else holds it. */
+	release(host: FleetHost): void {
+		const left = (this.holders.get(host.name) ?? 1) - 1;
+		if (left > 0) {
+			this.holders.set(host.name, left);
+			return;
+		}
+
+		this.holders.delete(host.name);
+		this.disconnect(host);
 	}
 
 	/** Ends the host's connections (its ssh processes); its engine is kept, and connect reaches it again. */

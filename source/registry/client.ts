@@ -78,6 +78,8 @@ interface Answer {
  */
 export class RegistryAnswers {
 	private readonly kept = new Map<string, Promise<Answer>>();
+	/** Each registry's last `ratelimit-remaining` (Docker Hub's pulls left, `100;w=21600`), as it sent it. */
+	readonly rateLimitRemaining = new Map<string, string>();
 
 	/** @internal The answer to `key`, asked once; a failure is not kept. */
 	once(key: string, ask: () => Promise<Answer>): Promise<Answer> {
@@ -354,6 +356,11 @@ export class RegistryClient {
 						authorization = renewed;
 						continue;
 					}
+				}
+
+				const remaining = response.headers.get('ratelimit-remaining');
+				if (remaining && this.answers) {
+					this.answers.rateLimitRemaining.set(registry, safeText(remaining).slice(0, 40));
 				}
 
 				if (response.ok) {

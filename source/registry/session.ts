@@ -14,6 +14,11 @@ export class RegistrySession {
 
 	constructor(private readonly options: {timeoutMs?: number} = {}) {}
 
+	/** What each registry that said so has left of its pull allowance (`ratelimit-remaining`), by registry. */
+	rateLimitRemaining(): ReadonlyMap<string, string> {
+		return this.answers.rateLimitRemaining;
+	}
+
 	/** The client for a daemon that reads these registries over plain HTTP (its /info). */
 	clientFor(insecureRegistries: readonly string[]): RegistryClient {
 		const key = [...new Set(insecureRegistries)].sort().join(' ');

@@ -1,6 +1,7 @@
 import type {MemoryResult, SessionResult} from './screen-bench.js';
 import type {SeedTimes} from './seed.js';
 import type {ScaleFigures} from './fleet-scale.js';
+import type {ImagesFleetFigures} from './fleet-images-bench.js';
 import type {Stats} from './timing.js';
 
 export interface ApiCount {
@@ -77,6 +78,8 @@ export interface BenchResults {
 	};
 	/** The fleet at scale (many daemons, over their sockets and over ssh across a slow link); alone with --stage fleet-scale. */
 	scale?: ScaleFigures;
+	/** `fleet images --json` over many hosts against one host's `images --json`; alone with --stage fleet-images. */
+	fleetImages?: ImagesFleetFigures;
 	/** With --profile: self time per package or bundle chunk. */
 	profiles?: Record<string, {file: string; totalMs: number; byOwner: Array<[string, number]>} | undefined>;
 }
@@ -107,9 +110,9 @@ export function printReport(results: BenchResults): void {
 		`${machine.executable}: ${mib(machine.executableBytes / 1024 ** 2)} (${machine.executableBytes} bytes), Node ${machine.executableNode} inside, sha256 ${machine.executableSha256}`,
 		'',
 	);
-	// --stage fleet-scale: the scale stage alone.
+	// --stage fleet-scale or fleet-images: that stage alone.
 	if (!headless) {
-		out.push(...scaleLines(results.scale!), ...footerLines(results));
+		out.push(...(results.scale ? scaleLines(results.scale) : []), ...(results.fleetImages ? imagesLines(results.fleetImages) : []), ...footerLines(results));
 		process.stdout.write(out.join('\n') + '\n');
 		return;
 	}
@@ -301,6 +304,7 @@ export function printReport(results: BenchResults): void {
 					]
 				: [],
 		),
+		...(results.fleetImages ? imagesLines(results.fleetImages) : []),
 		...(results.scale ? scaleLines(results.scale) : []),
 		...footerLines(results),
 	);
@@ -312,6 +316,18 @@ function footerLines(results: BenchResults): string[] {
 		`Machine busy just before measuring: ${results.busyBeforeMeasuring.map(share => `${(share * 100).toFixed(0)} %`).join(', then ')} of all cores` +
 			(Math.max(...results.busyBeforeMeasuring) > 0.15 ? ' (not quiet: something else was running, the times may be inflated)' : ' (quiet)'),
 		`Whole run ${results.wallSeconds?.toFixed(0) ?? '?'} s; processes left behind after the sandbox stopped: ${results.leftoverProcesses ?? '?'}`,
+	];
+}
+
+/** `fleet images --json` over many hosts beside one host's `images --json`, and the issue's target (≤ 2×). */
+function imagesLines(figures: ImagesFleetFigures): string[] {
+	const row = (label: string, value: Stats) => `  ${label.padEnd(44)} median ${ms(value.median)}  p95 ${ms(value.p95)}  min ${ms(value.min)}  (${value.runs} runs)`;
+	return [
+		`Images across a fleet: ${figures.hosts} hosts × ${figures.imagesPerHost} image rows (${figures.registryTags} of them checked with the registry, by HEAD)`,
+		row('kasm-tui images --json, one host', figures.single),
+		row(`kasm-tui fleet images --json, ${figures.hosts} hosts`, figures.fleet),
+		`  fleet / one host: ${figures.ratio.toFixed(2)}× (target ≤ 2×: ${figures.ratio <= 2 ? 'met' : 'MISSED'})`,
+		'',
 	];
 }
 

@@ -21,6 +21,7 @@ import {buildWithSourceMaps, profileIn, summariseProfile} from './profile.js';
 import {PtyScreen} from './pty-screen.js';
 import {printReport, type ApiCount, type BenchResults} from './report.js';
 import {isFleetFrame, startBenchFleet, type BenchFleet} from './fleet-bench.js';
+import {imagesFleetFigures, type ImagesFleetFigures} from './fleet-images-bench.js';
 import {firstFrameRun, memorySession, openScreens, ptyFloorRun, screens, session, type FirstFrameRun, type ScreenTarget} from './screen-bench.js';
 import {createContainers, createNetworks, installPlugins, pluginName, pushBuilds, seedImages, type SeedTimes} from './seed.js';
 import {stats, timeCommands, timeOnce, type Command} from './timing.js';
@@ -47,6 +48,7 @@ const {values: options} = parseArgs({
 		stage: {type: 'string', default: process.env.KASM_TUI_BENCH_STAGE ?? 'all'},
 		'scale-hosts': {type: 'string', default: '24'},
 		'scale-runs': {type: 'string', default: '5'},
+		'images-hosts': {type: 'string', default: '8'},
 		help: {type: 'boolean', short: 'h'},
 	},
 });
@@ -70,6 +72,9 @@ if (options.help) {
 			'                       no executable needed (default: all, the scale stage last)',
 			'  --scale-hosts N      daemons of the scale stage, each reached over its socket and over ssh (default 24)',
 			'  --scale-runs N       runs of each fleet command and screen starts at scale, after a warm-up (default 5)',
+			'  --stage fleet-images only fleet images --json over --images-hosts daemons of --images rows each against',
+			'                       one host\'s images --json (no seed, no executable needed)',
+			'  --images-hosts N     daemons of the fleet images stage (default 8)',
 			'',
 		].join('\n'),
 	);
@@ -77,13 +82,15 @@ if (options.help) {
 }
 
 const count = (name: keyof typeof options) => Number(options[name]);
-if (!['all', 'fleet-scale'].includes(options.stage!)) {
-	process.stderr.write(`--stage takes all or fleet-scale, not "${options.stage}"\n`);
+if (!['all', 'fleet-scale', 'fleet-images'].includes(options.stage!)) {
+	process.stderr.write(`--stage takes all, fleet-scale or fleet-images, not "${options.stage}"\n`);
 	process.exit(2);
 }
 
 /** Only the fleet at scale: it needs neither the seed nor the single executable. */
-const scaleOnly = options.stage === 'fleet-scale';
+const scaleOnly = options.stage === 'fleet-scale' || options.stage === 'fleet-images';
+/** The fleet images stage's daemons' folders: nothing may still run from them at the end. */
+const imagesFolders: string[] = [];
 const builtCli = path.resolve(options.cli ?? path.join(root, 'dist', 'cli.js'));
 /**
  * The bin measured is a copy of the build taken now, so a rebuild while the benchmark runs (the
@@ -299,6 +306,12 @@ async function main(): Promise<BenchResults> {
 	const box = sandbox;
 	api = new EngineApi(box.state.socket);
 	const env = benchEnv(box);
+	if (options.stage === 'fleet-images') {
+		results.busyBeforeMeasuring = [await waitForQuietMachine()];
+		results.fleetImages = await imagesStage(box, env);
+		return results;
+	}
+
 	if (scaleOnly) {
 		results.busyBeforeMeasuring = [];
 		log('pushing plugin builds…');
@@ -424,9 +437,17 @@ async function main(): Promise<BenchResults> {
 	results.screenMany = manyFigures(manyStarts!);
 	results.screenManyExecutable = manyFigures(manyStartsExecutable!);
 
+	// --- Images across a fleet ---------------------------------------------------------------
+	results.fleetImages = await imagesStage(box, env);
+
 	// --- The fleet at scale ------------------------------------------------------------------
 	results.scale = await scaleStage(box, env);
 	return results;
+
+	/** `fleet images --json` over many hosts against one host's `images --json`; its daemons stopped before the next stage. */
+	async function imagesStage(box: Sandbox, env: NodeJS.ProcessEnv): Promise<ImagesFleetFigures> {
+		return imagesFleetFigures(box, env, {cli, hosts: count('images-hosts'), images: count('images'), runs: Math.min(count('runs'), 9), log, folders: imagesFolders});
+	}
 
 	/** The fleet at scale: its daemons started, measured, and stopped before the next stage. */
 	async function scaleStage(box: Sandbox, env: NodeJS.ProcessEnv): Promise<ScaleFigures> {
@@ -590,6 +611,7 @@ try {
 		...(dir ? processesWith(dir) : []),
 		...(fleet?.folders ?? []).flatMap(folder => processesWith(folder)),
 		...scaleFolders.flatMap(folder => processesWith(folder)),
+		...imagesFolders.flatMap(folder => processesWith(folder)),
 		...processesInCgroups(pluginIds),
 		...PtyScreen.started.filter(pid => isAlive(pid) && /^script |node|kasm-tui-linux-x64/.test(commandLine(pid))),
 	];

@@ -62,8 +62,8 @@ export function captureContext(target: EngineTarget, options: Partial<CommandCon
 }
 
 /** A build (busybox + a VERSION file) pushed to `registry/repository:tag`, then gone from the daemon. */
-export async function pushBuild(sandbox: Sandbox, reference: string, version: string): Promise<void> {
-	await importImage(sandbox, reference, version);
+export async function pushBuild(sandbox: Sandbox, reference: string, version: string, changes: string[] = []): Promise<void> {
+	await importImage(sandbox, reference, version, changes);
 	await sandbox.docker(['push', reference]);
 	await sandbox.docker(['image', 'rm', reference]);
 }
@@ -72,9 +72,9 @@ export async function pushBuild(sandbox: Sandbox, reference: string, version: st
  * A CI pipeline pushing a new build under a tag the host already pulled: the build goes up under
  * a tag of its own, and the registry's tag is moved to it, so the daemon's copy is left alone.
  */
-export async function pushNewBuildUnder(sandbox: Sandbox, repositoryPath: string, tag: string, version: string): Promise<void> {
+export async function pushNewBuildUnder(sandbox: Sandbox, repositoryPath: string, tag: string, version: string, changes: string[] = []): Promise<void> {
 	const buildTag = `build-${Date.now().toString(36)}`;
-	await pushBuild(sandbox, `${sandbox.registry}/${repositoryPath}:${buildTag}`, version);
+	await pushBuild(sandbox, `${sandbox.registry}/${repositoryPath}:${buildTag}`, version, changes);
 	await moveTag(sandbox, repositoryPath, tag, buildTag);
 }
 
@@ -119,18 +119,30 @@ export interface CountingRegistry {
 	stop(): Promise<void>;
 }
 
+export interface RelayOptions {
+	/** Added to every answer, as Docker Hub adds `ratelimit-remaining`. */
+	answerHeaders?: Record<string, string>;
+	/** Requests whose credentials the registry never sees, so it refuses them (401). */
+	dropCredentials?: (request: http.IncomingMessage) => boolean;
+}
+
 /**
  * A loopback relay in front of a real registry that notes every request: how many times kasm-tui
  * asked the registry about a tag is then seen from outside, whatever code path asked.
  */
-export async function countingRegistry(upstream: string): Promise<CountingRegistry> {
+export async function countingRegistry(upstream: string, options: RelayOptions = {}): Promise<CountingRegistry> {
 	const [upstreamHost, upstreamPort] = upstream.split(':');
 	const requests: string[] = [];
 	const server = http.createServer((request, response) => {
 		requests.push(`${request.method} ${request.url}`);
+		const headers = {...request.headers};
+		if (options.dropCredentials?.(request)) {
+			delete headers.authorization;
+		}
+
 		// The Host header stays the relay's, so the registry's upload locations point back through it.
-		const forwarded = http.request({host: upstreamHost, port: Number(upstreamPort), method: request.method, path: request.url, headers: request.headers}, answer => {
-			response.writeHead(answer.statusCode ?? 502, answer.headers);
+		const forwarded = http.request({host: upstreamHost, port: Number(upstreamPort), method: request.method, path: request.url, headers}, answer => {
+			response.writeHead(answer.statusCode ?? 502, {...answer.headers, ...options.answerHeaders});
 			answer.pipe(response);
 		});
 		forwarded.on('error', () => response.destroy());

@@ -210,7 +210,7 @@ export async function installPlugin(
  * Imports an image made of a static busybox and a VERSION file, with no registry involved;
  * a different `version` is a different build (a new image id).
  */
-export async function importImage(sandbox: Sandbox, reference: string, version = reference): Promise<string> {
+export async function importImage(sandbox: Sandbox, reference: string, version = reference, changes: string[] = []): Promise<string> {
 	const rootfs = fs.mkdtempSync(path.join(sandbox.state.dir, 'image-'));
 	try {
 		fs.mkdirSync(path.join(rootfs, 'bin'));
@@ -225,7 +225,7 @@ export async function importImage(sandbox: Sandbox, reference: string, version =
 			child.on('error', reject);
 			child.on('close', code => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`tar failed (${code})`))));
 		});
-		const id = await sandbox.docker(['import', '--change', 'CMD ["/bin/sh"]', '-', reference], {input: tar});
+		const id = await sandbox.docker(['import', '--change', 'CMD ["/bin/sh"]', ...changes.flatMap(change => ['--change', change]), '-', reference], {input: tar});
 		return id.trim();
 	} finally {
 		fs.rmSync(rootfs, {recursive: true, force: true});

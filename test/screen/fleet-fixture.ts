@@ -6,6 +6,8 @@ import {orderRollout} from '../../source/flows/rollout-plan.js';
 import type {FleetServices, RolloutOptions} from '../../source/app/services/fleet-services.js';
 import {HostPool} from '../../source/hosts/pool.js';
 import {RegistrySession} from '../../source/registry/session.js';
+import type {FleetImageCell, FleetImagesReading} from '../../source/flows/fleet-images.js';
+import type {FleetPullOutcome} from '../../source/flows/fleet-pull.js';
 import {plugins as hostPlugins, rollingDetails, upgradePlan} from './fixture-services.js';
 
 /**
@@ -77,6 +79,59 @@ function readingsOf(named: boolean): HostReading[] {
 	];
 }
 
+const imageCell = (state: FleetImageCell['state'], digit: string, fields: Partial<FleetImageCell> = {}): FleetImageCell => ({
+	state,
+	build: `sha256:${digit.repeat(64)}`,
+	id: `sha256:${'c'.repeat(63)}${digit}`,
+	size: 1_234_000_000,
+	containers: [],
+	sessions: 0,
+	...fields,
+});
+
+/**
+ * The images × hosts matrix of the fixed fleet: a Kasm workspace image that alpha has current,
+ * bravo behind (under two live Kasm sessions) and charlie missing; one image every host has
+ * current; one whose registry could not be asked; and Docker Hub's pull allowance.
+ */
+export function imagesReading(): FleetImagesReading {
+	const answered = (index: number, images: number) => ({host: fleetHosts[index]!, reachable: true as const, engine: {version: index === 0 ? '20.10.24' : '26.1.5', apiVersion: index === 0 ? '1.41' : '1.45'}, images});
+	return {
+		hosts: [answered(0, 3), answered(1, 2), answered(2, 1), {host: fleetHosts[3]!, reachable: false, error: 'no answer within 10 s'}],
+		images: [
+			{
+				repository: 'kasmweb/chrome',
+				tag: '1.16.0-rolling',
+				kasmImage: true,
+				registryDigest: `sha256:${'a'.repeat(64)}`,
+				drift: true,
+				hosts: {
+					alpha: imageCell('current', 'a'),
+					bravo: imageCell('behind', '9', {containers: ['kasm_session_1', 'kasm_session_2'], sessions: 2}),
+					charlie: 'missing',
+				},
+			},
+			{
+				repository: 'kasmweb/nginx',
+				tag: '1.25.3',
+				kasmImage: false,
+				registryDigest: `sha256:${'4'.repeat(64)}`,
+				drift: false,
+				hosts: {alpha: imageCell('current', '4', {containers: ['kasm_proxy']}), bravo: imageCell('current', '4'), charlie: imageCell('current', '4')},
+			},
+			{
+				repository: 'registry.example:5000/team/app',
+				tag: 'latest',
+				kasmImage: false,
+				registryDigest: null,
+				drift: true,
+				hosts: {alpha: imageCell('unknown', '7', {updateError: 'cannot reach registry registry.example:5000 (connection refused)'}), bravo: 'missing', charlie: 'missing'},
+			},
+		],
+		rateLimits: [{registry: 'docker.io', remaining: '97;w=21600'}],
+	};
+}
+
 export interface FleetRecorded {
 	reads: number;
 	plans: Array<{request: RolloutRequest; options: RolloutOptions}>;
@@ -86,6 +141,8 @@ export interface FleetRecorded {
 	aborted: boolean[];
 	/** Times the screen closed its connections. */
 	closed: number;
+	/** Each pull asked: the images and the hosts. */
+	pulls: Array<{images: readonly string[]; hosts: readonly string[]}>;
 }
 
 export interface FleetFixtureOptions {
@@ -121,7 +178,7 @@ function jobsFor(request: RolloutRequest, readOnly: boolean): HostJob[] {
 }
 
 export function fleetFixture(options: FleetFixtureOptions = {}) {
-	const recorded: FleetRecorded = {reads: 0, plans: [], runs: [], discarded: 0, aborted: [], closed: 0};
+	const recorded: FleetRecorded = {reads: 0, plans: [], runs: [], discarded: 0, aborted: [], closed: 0, pulls: []};
 	const waiting = new Map<string, () => void>();
 	const held: Array<() => void> = [];
 	const services: FleetServices = {
@@ -152,6 +209,25 @@ export function fleetFixture(options: FleetFixtureOptions = {}) {
 			}
 
 			return readings;
+		},
+		async readImages() {
+			return imagesReading();
+		},
+		async pull(images, hosts, events) {
+			recorded.pulls.push({images, hosts});
+			const outcomes: FleetPullOutcome[] = hosts.flatMap(host =>
+				images.map((image): FleetPullOutcome => {
+					events.onProgress(host, {image, id: '1a2b3c4d5e6f', status: 'Downloading', current: 1000, total: 2000});
+					return host === 'charlie'
+						? {host, image, result: 'failed', error: 'unauthorized: authentication required (the registry refused the credentials in the docker config: log in again with "docker login")'}
+						: {host, image, result: 'pulled', digest: `sha256:${'a'.repeat(64)}`};
+				}),
+			);
+			for (const outcome of outcomes) {
+				events.onOutcome(outcome);
+			}
+
+			return outcomes;
 		},
 		async details(host, plugin) {
 			return plugin.name === rolling.name && host !== 'bravo' ? rollingDetails : {history: [], tags: ['amd64-1.2.9', 'amd64-1.2.1']};

@@ -25,6 +25,9 @@ const views: Array<{name: string; keys: Array<string | RegExp>; ready: RegExp; h
 	{name: 'fleet-rollout', keys: ['j', 'u', /y go ahead/, 'y'], ready: /alpha\s+under way/, holdRuns: true},
 	{name: 'fleet-report', keys: ['j', 'u', /y go ahead/, 'y'], ready: /Fleet upgrade done/},
 	{name: 'fleet-help', keys: ['?'], ready: /every key/},
+	{name: 'fleet-images', keys: ['v'], ready: /Images × hosts \(3 × 4\)/},
+	{name: 'fleet-images-pull', keys: ['v', 'p'], ready: /Pull kasmweb\/chrome:1\.16\.0-rolling to 2 hosts\?/},
+	{name: 'fleet-images-pulled', keys: ['v', 'p', /y go ahead/, 'y'], ready: /Fleet pull failed/},
 ];
 
 for (const size of [

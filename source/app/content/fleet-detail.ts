@@ -15,7 +15,7 @@ function shortDaemonId(id: string): string {
 }
 
 /** The host's own lines: where it is, whether it answered, its engine. */
-function hostLines(entry: FleetHostState, canary: boolean): Line[] {
+export function hostLines(entry: FleetHostState, canary: boolean): Line[] {
 	const {host, reading} = entry;
 	const lines: Line[] = [
 		line({text: host.name, bold: true}, canary ? {text: '  canary', color: 'cyan'} : undefined, host.group ? {text: `  group ${host.group}`, dim: true} : undefined),

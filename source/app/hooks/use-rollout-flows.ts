@@ -11,6 +11,8 @@ import type {FleetAction} from '../keys/fleet-keymap.js';
 import type {FleetServices} from '../services/fleet-services.js';
 import type {FleetHostState} from '../state/fleet-state.js';
 import type {MatrixRow} from '../state/matrix.js';
+import type {FleetImageRow} from '../../flows/fleet-images.js';
+import {hostsToPull, progressWord, pullPlanLines, pullProgressLines, pullResultLines, type PullProgress} from '../content/fleet-pull-lines.js';
 import {progressAfter, progressLines, progressStart, reportLines, reportOutcome, rolloutPlanLines, rolloutSubject} from '../content/rollout-lines.js';
 
 /** What the keys act on: the host and plugin selected at that moment. */
@@ -20,6 +22,10 @@ export interface FleetSelection {
 	/** The selected host's plugin of the selected row, when it runs one. */
 	plugin?: FleetPlugin;
 	details?: DetailState;
+	/** What the matrix shows. */
+	view?: 'plugins' | 'images';
+	/** The selected repository:tag of the images view. */
+	image?: FleetImageRow;
 }
 
 export interface RolloutFlowsOptions {
@@ -107,6 +113,43 @@ export function useRolloutFlows(options: RolloutFlowsOptions): RolloutFlows {
 		});
 	};
 
+	const startPull = (image: FleetImageRow) => {
+		const reference = `${image.repository}:${image.tag}`;
+		const hosts = hostsToPull(image);
+		if (hosts.length === 0) {
+			say(line({text: `every host that answered has the current build of ${reference}`, color: 'green'}));
+			return;
+		}
+
+		runner.confirm({
+			title: `Pull ${reference} to ${hosts.length} host${hosts.length === 1 ? '' : 's'}?`,
+			lines: pullPlanLines(image, hosts, reference),
+			run() {
+				runner.run({action: 'Fleet pull', subject: reference}, async (show, signal) => {
+					const progress: PullProgress = new Map();
+					show(pullProgressLines(hosts, progress));
+					const outcomes = await services.pull(
+						[reference],
+						hosts,
+						{
+							onProgress(host, said) {
+								progress.set(host, progressWord(said));
+								show(pullProgressLines(hosts, progress));
+							},
+							onOutcome(outcome) {
+								progress.set(outcome.host, outcome.result === 'failed' ? 'failed' : outcome.result.replaceAll('-', ' '));
+								show(pullProgressLines(hosts, progress));
+							},
+						},
+						signal,
+					);
+					const failed = outcomes.filter(outcome => outcome.result === 'failed').length;
+					return {action: 'Fleet pull', subject: reference, outcome: failed > 0 ? 'failed' : 'done', lines: pullResultLines(outcomes)};
+				});
+			},
+		});
+	};
+
 	const toggleCanary = (host: FleetHostState | undefined) => {
 		if (!host) {
 			return;
@@ -134,6 +177,14 @@ export function useRolloutFlows(options: RolloutFlowsOptions): RolloutFlows {
 
 				case 'auto-update': {
 					startRollout({action: 'auto-update'});
+					return;
+				}
+
+				case 'pull': {
+					if (selection.image) {
+						startPull(selection.image);
+					}
+
 					return;
 				}
 

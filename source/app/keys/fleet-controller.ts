@@ -54,6 +54,11 @@ export function handleFleetKey(input: string, key: InkKey, target: FleetKeyTarge
 					return;
 				}
 
+				case 'view': {
+					navigate(target, {type: 'view'});
+					return;
+				}
+
 				case 'up':
 				case 'down':
 				case 'left':

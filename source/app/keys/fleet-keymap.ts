@@ -18,6 +18,8 @@ export type FleetAction =
 	| 'reinstall'
 	| 'auto-update'
 	| 'canary'
+	| 'view'
+	| 'pull'
 	| 'reload'
 	| 'back'
 	| 'quit';
@@ -36,6 +38,8 @@ export const fleetKeymap: Array<Binding<FleetPane, FleetAction>> = [
 	{label: '→/l', description: 'next host', action: 'right', panes: lists, matches: (input, key) => key.rightArrow || input === 'l'},
 	{label: 'enter', description: 'open the detail', action: 'open', panes: lists, matches: (_input, key) => key.return, footer: 'detail'},
 	{label: '/', description: 'filter the plugins', action: 'filter', panes: lists, matches: char('/'), footer: 'filter'},
+	{label: 'v', description: 'images or plugins matrix', action: 'view', panes: onPlugin, matches: char('v'), footer: 'images'},
+	{label: 'p', description: 'pull the image to hosts', action: 'pull', panes: onPlugin, matches: char('p'), changes: true, footer: 'pull'},
 	{label: 'u', description: 'upgrade on every host', action: 'upgrade', panes: onPlugin, matches: char('u'), changes: true, footer: 'upgrade'},
 	{label: 'r', description: 'roll back on every host', action: 'rollback', panes: onPlugin, matches: char('r'), changes: true, footer: 'rollback'},
 	{label: 'i', description: 'reinstall on every host', action: 'reinstall', panes: onPlugin, matches: char('i'), changes: true, footer: 'reinstall'},
@@ -48,3 +52,19 @@ export const fleetKeymap: Array<Binding<FleetPane, FleetAction>> = [
 ];
 
 export const fleetKeys: KeyTable<FleetPane, FleetAction> = {bindings: fleetKeymap, panes: {hosts: 'hosts pane', matrix: 'matrix', detail: 'detail'}};
+
+/** Keys of the plugins matrix only, and of the images one only: the footer of each view leaves the other's out (help lists them all). */
+const pluginsOnly = new Set<FleetAction>(['upgrade', 'rollback', 'reinstall', 'auto-update', 'canary']);
+
+/** The footer's keys for a view: `v` names the view it switches to. */
+export function fleetFooterKeys(view: 'plugins' | 'images'): KeyTable<FleetPane, FleetAction> {
+	const bindings = fleetKeymap.map(binding => {
+		if (binding.action === 'view') {
+			return {...binding, footer: view === 'plugins' ? 'images' : 'plugins'};
+		}
+
+		const elsewhere = view === 'images' ? pluginsOnly.has(binding.action) : binding.action === 'pull';
+		return elsewhere ? {...binding, footer: undefined} : binding;
+	});
+	return {...fleetKeys, bindings};
+}

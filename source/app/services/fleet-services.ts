@@ -3,6 +3,9 @@ import {HostPool, type HostPoolOptions} from '../../hosts/pool.js';
 import type {FleetHost} from '../../hosts/selection.js';
 import type {Plugin} from '../../docker/plugins.js';
 import {readFleet, type HostReading} from '../../flows/fleet.js';
+import {readFleetImages, type FleetImagesReading} from '../../flows/fleet-images.js';
+import {pullToFleet, type FleetPullOutcome} from '../../flows/fleet-pull.js';
+import type {LayerProgress} from '../../docker/image-pull.js';
 import {closeRollout, planRollout, runRollout, type RolloutEvent, type RolloutPlan, type RolloutReport, type RolloutRequest} from '../../flows/rollout.js';
 import {createHostServices, type HostServices, type PluginDetails} from './host-services.js';
 
@@ -25,6 +28,10 @@ export interface FleetServices {
 	rollout: RolloutOptions;
 	/** Every host through the pool; `onHost` as each answers or is given up, `onSilent` while one says nothing; the result with builds named and drift marked. */
 	read(onHost: (reading: HostReading) => void, onSilent?: (host: string, silentMs: number) => void): Promise<HostReading[]>;
+	/** The images × hosts matrix, as `fleet images` reads it. */
+	readImages(): Promise<FleetImagesReading>;
+	/** `fleet pull`: the images to these hosts, --max-pulls (the setting) on each; counted as work under way. */
+	pull(images: readonly string[], hosts: readonly string[], events: {onProgress: (host: string, progress: LayerProgress) => void; onOutcome: (outcome: FleetPullOutcome) => void}, signal: AbortSignal): Promise<FleetPullOutcome[]>;
 	/** A plugin's history and registry tags on one host, as the single-host detail shows them. */
 	details(host: string, plugin: Plugin): Promise<PluginDetails>;
 	/** Plans every host; nothing changes on any daemon. */
@@ -100,6 +107,26 @@ export function createFleetServices(hosts: readonly FleetHost[], options: FleetS
 			started.onHost = onHost;
 			started.onSilent = onSilent;
 			return started.done;
+		},
+		async readImages() {
+			return readFleetImages(hosts, {pool});
+		},
+		async pull(images, names, events, signal) {
+			running++;
+			try {
+				const {settings} = await readSettings();
+				const stop = options.signal ? AbortSignal.any([signal, options.signal]) : signal;
+				return await pullToFleet(
+					hosts.filter(host => names.includes(host.name)),
+					images,
+					{maxPulls: settings.maxPulls, pool, readOnly: options.readOnly, signal: stop, ...events},
+				);
+			} finally {
+				running--;
+				if (running === 0) {
+					options.onIdle?.();
+				}
+			}
 		},
 		async details(host, plugin) {
 			return hostServices(host).details(plugin);

@@ -13,16 +13,19 @@ export interface FleetNavigation {
 	filter: string;
 	/** The first detail line shown while the detail has focus. */
 	scroll: number;
+	/** What the matrix shows: plugins × hosts, or images × hosts (`v` switches). */
+	view: 'plugins' | 'images';
 }
 
-export const fleetStartAt: FleetNavigation = {focus: 'matrix', detailOf: 'matrix', host: 0, row: 0, filter: '', scroll: 0};
+export const fleetStartAt: FleetNavigation = {focus: 'matrix', detailOf: 'matrix', host: 0, row: 0, filter: '', scroll: 0, view: 'plugins'};
 
 export type FleetMove = 'up' | 'down' | 'left' | 'right' | 'page-up' | 'page-down' | 'next-pane' | 'previous-pane' | 'open';
 
 export type FleetNavigationAction =
 	| {type: FleetMove; counts: {hosts: number; rows: number}; page: number; detailLength: number}
 	| {type: 'back'}
-	| {type: 'filter'; text: string};
+	| {type: 'filter'; text: string}
+	| {type: 'view'};
 
 const order: FleetPane[] = ['hosts', 'matrix', 'detail'];
 
@@ -53,6 +56,11 @@ export function fleetNavigation(state: FleetNavigation, action: FleetNavigationA
 
 		case 'filter': {
 			return {...state, filter: action.text, row: 0};
+		}
+
+		case 'view': {
+			// The other matrix, from its top; the host stays selected.
+			return {...state, view: state.view === 'plugins' ? 'images' : 'plugins', row: 0, scroll: 0, focus: state.focus === 'detail' ? state.detailOf : state.focus};
 		}
 
 		case 'left':

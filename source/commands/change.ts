@@ -144,7 +144,12 @@ export function progressPrinter(context: CommandContext, prefix = ''): (event: F
  * half-way: the step under way finishes, the steps done are undone, and then it exits. A
  * second signal is only reported: a plugin is never left disabled or half-upgraded.
  */
-export async function withInterruptsDeferred<T>(context: CommandContext, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withInterruptsDeferred<T>(
+	context: CommandContext,
+	work: (signal: AbortSignal) => Promise<T>,
+	/** What happens now, in words: a prune has nothing to undo. */
+	then = 'finishing the current step, then undoing what was done',
+): Promise<T> {
 	const controller = new AbortController();
 	const onSignal = (name: NodeJS.Signals) => {
 		if (controller.signal.aborted) {
@@ -152,7 +157,7 @@ export async function withInterruptsDeferred<T>(context: CommandContext, work: (
 			return;
 		}
 
-		context.warn(`kasm-tui: ${name}: finishing the current step, then undoing what was done`);
+		context.warn(`kasm-tui: ${name}: ${then}`);
 		controller.abort(name);
 	};
 

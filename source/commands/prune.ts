@@ -8,7 +8,7 @@ import {HostPool, unreachableReason, withDeadline} from '../hosts/pool.js';
 import type {FleetHost} from '../hosts/selection.js';
 import {RegistrySession} from '../registry/session.js';
 import {humanSize} from '../text.js';
-import {confirm} from './change.js';
+import {confirm, withInterruptsDeferred} from './change.js';
 import type {CommandContext} from './context.js';
 import {fleetHosts, warnUnverifiedTls} from './fleet.js';
 import {jsonText} from './json.js';
@@ -43,6 +43,7 @@ export async function pruneCommand(context: CommandContext, names: string[]): Pr
 			report(host, text) {
 				context.warn(`${host}: ${text}`);
 			},
+			guard: async work => withInterruptsDeferred(context, work, 'finishing the removal under way; the rest stay'),
 		}, pool.parallel);
 		if (!runs) {
 			throw new Refused('nothing was changed: the prune was not confirmed');
@@ -67,6 +68,11 @@ export async function pruneCommand(context: CommandContext, names: string[]): Pr
 			context.print(jsonText({hosts: outcomes.map(outcome => hostJson(outcome)), freed: outcomes.reduce((sum, outcome) => sum + (outcome.result?.freed ?? 0), 0)}));
 		} else if (shown) {
 			context.print(describeResults(outcomes));
+		}
+
+		const interrupted = outcomes.filter(outcome => outcome.result?.interrupted);
+		if (interrupted.length > 0) {
+			throw new KasmTuiError(`the prune was interrupted on ${interrupted.map(outcome => outcome.host.name).join(', ').slice(0, 300)}: what it removed is said above and recorded; run it again for the rest`);
 		}
 
 		const failed = outcomes.filter(outcome => outcome.error !== undefined || (outcome.result?.failed.length ?? 0) > 0);

@@ -72,6 +72,8 @@ export interface PruneFace {
 	confirm(plans: HostPrunePlan[]): Promise<boolean>;
 	/** Each removal as it starts, by host. */
 	report?(host: string, text: string): void;
+	/** Runs the removals once confirmed: the command line defers interrupts to the end of the removal under way. */
+	guard?<T>(work: (signal?: AbortSignal) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -96,11 +98,14 @@ export async function runPruneChange(
 		return undefined;
 	}
 
-	return mapLimited(work, Math.max(1, atOnce), async ({host, flow, plan}) => {
-		try {
-			return {host, result: await runPrune(flow, plan, text => face.report?.(host, text))};
-		} catch (error) {
-			return {host, error};
-		}
-	});
+	const guard = face.guard ?? (async <T>(run: (signal?: AbortSignal) => Promise<T>) => run());
+	return guard(async signal =>
+		mapLimited(work, Math.max(1, atOnce), async ({host, flow, plan}) => {
+			try {
+				return {host, result: await runPrune(flow, plan, text => face.report?.(host, text), signal)};
+			} catch (error) {
+				return {host, error};
+			}
+		}),
+	);
 }

@@ -60,6 +60,8 @@ export interface PruneResult {
 	before: DiskUsage;
 	after?: DiskUsage;
 	warnings: string[];
+	/** Stopped by an interrupt after the removal under way: the builds after it were left. */
+	interrupted?: boolean;
 }
 
 /** The docker command a build's removal equals. */
@@ -179,7 +181,7 @@ export function prunePlanOf(images: RawImage[], containers: RawContainer[], disk
  * daemon refuses, never forced, one a container took in the last instant), the outcome recorded.
  * What was freed is the daemon's own word: its image disk before and after.
  */
-export async function runPrune(context: FlowContext, plan: PrunePlan, report: (text: string) => void = () => {}): Promise<PruneResult> {
+export async function runPrune(context: FlowContext, plan: PrunePlan, report: (text: string) => void = () => {}, signal?: AbortSignal): Promise<PruneResult> {
 	if (plan.refusal) {
 		throw plan.refusal;
 	}
@@ -206,7 +208,16 @@ export async function runPrune(context: FlowContext, plan: PrunePlan, report: (t
 		context.ledger.append(entry({outcome: 'started', images: listed(go)}));
 		const removed: PruneBuild[] = [];
 		const failed: PruneResult['failed'] = [];
-		for (const build of go) {
+		const warnings: string[] = [];
+		let interrupted = false;
+		for (const [index, build] of go.entries()) {
+			// Interrupted (ctrl-c, SIGTERM, a dropped SSH session): the removal under way has finished, and the rest is left.
+			if (signal?.aborted) {
+				warnings.push(`interrupted (${String(signal.reason ?? 'aborted')}): ${go.length - index} build${go.length - index === 1 ? '' : 's'} left as they were`);
+				interrupted = true;
+				break;
+			}
+
 			report(pruneCommand(build));
 			try {
 				for (const reference of build.remove) {
@@ -226,7 +237,6 @@ export async function runPrune(context: FlowContext, plan: PrunePlan, report: (t
 			}
 		}
 
-		const warnings: string[] = [];
 		let after: DiskUsage | undefined;
 		try {
 			after = await readDiskUsage(context.engine);
@@ -243,7 +253,7 @@ export async function runPrune(context: FlowContext, plan: PrunePlan, report: (t
 				...(failed.length > 0 ? {error: failed.map(({build, error}) => `${shortId(build.id)}: ${error}`).join('; ').slice(0, 1000)} : {}),
 			}),
 		);
-		return {removed, changed, failed, freed, before, after, warnings};
+		return {removed, changed, failed, freed, before, after, warnings, ...(interrupted ? {interrupted} : {})};
 	} finally {
 		lock.release();
 	}

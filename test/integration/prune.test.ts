@@ -6,7 +6,7 @@ import {openFlowContext} from '../../source/flows/context.js';
 import {runPruneChange} from '../../source/flows/pipeline.js';
 import {planPrune} from '../../source/flows/prune.js';
 import {parseHost} from '../../source/hosts/resolve.js';
-import {runCli} from '../helpers/cli.js';
+import {runCli, runCliWatching} from '../helpers/cli.js';
 import {importImage} from '../sandbox/fixtures.js';
 import {startExtraDaemon, startSilentHost, type ExtraDaemon} from '../sandbox/fleet-hosts.js';
 import {useLeftovers, useSandbox} from '../sandbox/shared.js';
@@ -225,4 +225,31 @@ test("fleet plugins gives each host's image disk as the daemon counts it: what i
 
 	// agent-1's session holds its build: not all of its disk is reclaimable.
 	assert.ok(hosts[0]!.disk.reclaimable < hosts[0]!.disk.imagesSize);
+});
+
+test('ctrl-c in the middle of a prune finishes the removal under way, leaves the rest, records what it did and says so (exit 1)', async () => {
+	const spare = await Promise.all(['one', 'two', 'three'].map(async name => importImage(agent2.sandbox, 'kt-prune/spare:1', `spare ${name}`)));
+	// The last import holds the tag; the two before it are untagged builds nothing uses.
+	await agent2.sandbox.docker(['rmi', 'kt-prune/spare:1']);
+	const before = await builds(agent2);
+	let interrupted = false;
+	const result = await runCliWatching(['prune', '--host', `agent-2=${agent2.host}`, '--yes'], {
+		env,
+		onLine(line, child) {
+			if (!interrupted && /^agent-2: docker image rm /.test(line)) {
+				interrupted = true;
+				child.kill('SIGINT');
+			}
+		},
+	});
+	assert.equal(result.code, 1, result.stderr);
+	assert.match(result.stderr, /kasm-tui: SIGINT: finishing the removal under way; the rest stay/);
+	assert.match(result.stderr, /agent-2: interrupted \(SIGINT\): \d+ builds? left as they were/);
+	assert.match(result.stderr, /the prune was interrupted on agent-2: what it removed is said above and recorded; run it again for the rest/);
+	const after = await builds(agent2);
+	const gone = [...before.keys()].filter(id => !after.has(id));
+	assert.equal(gone.length, 1, 'one removal, the one under way');
+	assert.ok(spare.some(id => after.has(id.startsWith('sha256:') ? id : `sha256:${id}`)), 'the rest stay');
+	const again = await runCli(['prune', '--host', `agent-2=${agent2.host}`, '--yes'], {env});
+	assert.equal(again.code, 0, again.stderr);
 });

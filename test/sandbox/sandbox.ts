@@ -208,8 +208,15 @@ export class Sandbox {
 		fs.writeFileSync(path.join(this.state.dir, 'state.json'), JSON.stringify(this.state, null, 2) + '\n');
 	}
 
-	/** Stops everything it started, by process id, and removes its folder. Safe to call twice. */
+	/**
+	 * Stops everything it started, by process id, and removes its folder. Safe to call twice. A
+	 * test process may have restarted the daemon (shared.ts): its new id is in state.json.
+	 */
 	async stop(): Promise<void> {
+		try {
+			this.state.pids = (JSON.parse(fs.readFileSync(path.join(this.state.dir, 'state.json'), 'utf8')) as SandboxState).pids;
+		} catch {}
+
 		await stopSandbox(this.state);
 	}
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {after} from 'node:test';
 import {installPlugin, kasmBuilds, kasmRepositoryPath, moveTag, pushRepository, rollingTag, seedKasmRepository, type KasmRepository} from './fixtures.js';
-import {attachSandbox, startSandbox, type Sandbox} from './sandbox.js';
+import {attachSandbox, restartDaemon, startSandbox, type Sandbox} from './sandbox.js';
 
 export interface TestSandbox {
 	sandbox: Sandbox;
@@ -18,6 +18,7 @@ export async function useSandbox(): Promise<TestSandbox> {
 	const stateFile = process.env.KASM_TUI_SANDBOX;
 	if (stateFile) {
 		const sandbox = attachSandbox(stateFile);
+		restartIfPullsWereCut(sandbox);
 		const repository = `${sandbox.registry}/${kasmRepositoryPath}`;
 		return {
 			sandbox,
@@ -33,6 +34,38 @@ export async function useSandbox(): Promise<TestSandbox> {
 		await sandbox.stop();
 		throw error;
 	}
+}
+
+/**
+ * A plugin pull cut short (a registry that hangs up in the middle of a layer) leaves its download
+ * in `<data-root>/plugins/storage/ingest`, and dockerd 28.5 keeps polling it: after
+ * hardening-faults.test.ts its idle daemon burned a whole core (20 CPU-s in 20 s) until it was
+ * restarted, slowing every file after it on every kind. A file that leaves such a download
+ * restarts the shared daemon as its process ends (after its tests and their hooks), as an
+ * operator's `systemctl restart docker` would, so the next file starts on a daemon that is idle;
+ * plugins keep running across it. Once per process, however often the file calls useSandbox.
+ */
+let watchingDownloads = false;
+function restartIfPullsWereCut(sandbox: Sandbox): void {
+	if (watchingDownloads) {
+		return;
+	}
+
+	watchingDownloads = true;
+	const ingest = path.join(sandbox.state.dataRoot, 'plugins', 'storage', 'ingest');
+	const downloads = () => (fs.existsSync(ingest) ? fs.readdirSync(ingest) : []);
+	const before = new Set(downloads());
+	let checked = false;
+	process.on('beforeExit', () => {
+		if (checked) {
+			return;
+		}
+
+		checked = true;
+		if (downloads().some(download => !before.has(download))) {
+			void restartDaemon(sandbox).catch((error: Error) => process.stderr.write(`could not restart the sandbox daemon: ${error.message}\n`));
+		}
+	});
 }
 
 /** A name no other test uses, so tests can share one daemon. */

@@ -213,7 +213,7 @@ export async function runPrune(context: FlowContext, plan: PrunePlan, report: (t
 		for (const [index, build] of go.entries()) {
 			// Interrupted (ctrl-c, SIGTERM, a dropped SSH session): the removal under way has finished, and the rest is left.
 			if (signal?.aborted) {
-				warnings.push(`interrupted (${String(signal.reason ?? 'aborted')}): ${go.length - index} build${go.length - index === 1 ? '' : 's'} left as they were`);
+				warnings.push(`interrupted (${String(signal.reason ?? 'aborted')}): ${go.length - index === 1 ? '1 build left as it was' : `${go.length - index} builds left as they were`}`);
 				interrupted = true;
 				break;
 			}

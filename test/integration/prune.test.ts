@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import path from 'node:path';
 import {after, before, test} from 'node:test';
 import {Engine} from '../../source/docker/engine.js';
 import {openFlowContext} from '../../source/flows/context.js';
@@ -7,6 +8,7 @@ import {runPruneChange} from '../../source/flows/pipeline.js';
 import {planPrune} from '../../source/flows/prune.js';
 import {parseHost} from '../../source/hosts/resolve.js';
 import {runCli, runCliWatching} from '../helpers/cli.js';
+import {startProxy} from '../helpers/hardening.js';
 import {importImage} from '../sandbox/fixtures.js';
 import {startExtraDaemon, startSilentHost, type ExtraDaemon} from '../sandbox/fleet-hosts.js';
 import {useLeftovers, useSandbox} from '../sandbox/shared.js';
@@ -232,20 +234,54 @@ test('ctrl-c in the middle of a prune finishes the removal under way, leaves the
 	// The last import holds the tag; the two before it are untagged builds nothing uses.
 	await agent2.sandbox.docker(['rmi', 'kt-prune/spare:1']);
 	const before = await builds(agent2);
-	let interrupted = false;
-	const result = await runCliWatching(['prune', '--host', `agent-2=${agent2.host}`, '--yes'], {
-		env,
-		onLine(line, child) {
-			if (!interrupted && /^agent-2: docker image rm /.test(line)) {
-				interrupted = true;
-				child.kill('SIGINT');
-			}
-		},
+	// The first removal is held at a proxy in front of the daemon until kasm-tui has taken the ctrl-c.
+	const proxy = await startProxy({socketPath: agent2.sandbox.state.socket}, {socketPath: path.join(leftovers.folder('kt-prune-proxy-'), 'docker.sock')});
+	let release = () => {};
+	const released = new Promise<void>(resolve => {
+		release = resolve;
 	});
-	assert.equal(result.code, 1, result.stderr);
-	assert.match(result.stderr, /kasm-tui: SIGINT: finishing the removal under way; the rest stay/);
-	assert.match(result.stderr, /agent-2: interrupted \(SIGINT\): \d+ builds? left as they were/);
-	assert.match(result.stderr, /the prune was interrupted on agent-2: what it removed is said above and recorded; run it again for the rest/);
+	let held = false;
+	proxy.rule = request => {
+		if (held || request.method !== 'DELETE' || !/\/images\//.test(request.url ?? '')) {
+			return undefined;
+		}
+
+		held = true;
+		return (incoming, response) => {
+			void released.then(() => {
+				const upstream = http.request({socketPath: agent2.sandbox.state.socket, method: incoming.method, path: incoming.url, headers: incoming.headers}, answer => {
+					response.writeHead(answer.statusCode ?? 502, answer.headers);
+					answer.pipe(response);
+				});
+				incoming.pipe(upstream);
+			});
+		};
+	};
+
+	try {
+		let interrupted = false;
+		const result = await runCliWatching(['prune', '--host', `agent-2=unix://${proxy.address}`, '--yes'], {
+			env,
+			onLine(line, child) {
+				if (!interrupted && /^agent-2: docker image rm /.test(line)) {
+					interrupted = true;
+					child.kill('SIGINT');
+				}
+
+				if (/SIGINT: finishing the removal under way/.test(line)) {
+					release();
+				}
+			},
+		});
+		assert.equal(result.code, 1, result.stderr);
+		assert.match(result.stderr, /kasm-tui: SIGINT: finishing the removal under way; the rest stay/);
+		assert.match(result.stderr, /agent-2: interrupted \(SIGINT\): (1 build left as it was|\d+ builds left as they were)/);
+		assert.match(result.stderr, /the prune was interrupted on agent-2: what it removed is said above and recorded; run it again for the rest/);
+	} finally {
+		release();
+		await proxy.close();
+	}
+
 	const after = await builds(agent2);
 	const gone = [...before.keys()].filter(id => !after.has(id));
 	assert.equal(gone.length, 1, 'one removal, the one under way');

@@ -118,3 +118,8 @@ export function humanSize(bytes: number): string {
 
 	return `${Number(value.toPrecision(3))}${units[unit]}`;
 }
+
+/** A word as a shell would need it to read it back as one. */
+export function shellWord(word: string): string {
+	return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}

@@ -5,6 +5,7 @@ import type {PluginWithUsage} from '../docker/usage.js';
 import type {Refused} from '../errors.js';
 import type {ContentIdentity, LedgerAction} from '../ledger/entry.js';
 import {isRolling} from '../rolling.js';
+import {shellWord} from '../text.js';
 import type {PlanSessions} from './sessions.js';
 
 /**
@@ -114,11 +115,6 @@ export function dockerCommand(step: Step): string {
 export function shownSetting(setting: string): string {
 	const equals = setting.indexOf('=');
 	return equals === -1 ? setting : `${setting.slice(0, equals)}=${shownValue(setting.slice(0, equals), setting.slice(equals + 1))}`;
-}
-
-/** A word as a shell would need it to read it back as one. */
-function shellWord(word: string): string {
-	return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /** A step as an operator says it while waiting on it: `pull` for the step that fetches a build. */

@@ -4,7 +4,7 @@ import type {SshTransport} from '../docker/ssh.js';
 import type {EngineTarget} from '../docker/target.js';
 import {KasmTuiError, Refused} from '../errors.js';
 import {debug} from '../debug.js';
-import {safeText} from '../text.js';
+import {safeText, shellWord} from '../text.js';
 
 /**
  * Kasm's own procedure for a plugin its services use (the seed's `sudo /opt/kasm/bin/stop`, the
@@ -49,8 +49,6 @@ export class KasmCommandFailed extends KasmTuiError {
 function asRoot(script: string, root: boolean): string[] {
 	return root ? [script] : ['sudo', '-n', script];
 }
-
-const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
 
 function commandOf(file: string, args: string[]): KasmCommand {
 	return {file, args, text: [file, ...args].map(word => shellWord(word)).join(' ')};

@@ -47,7 +47,12 @@ import {daemonSupportsDigestReferences, digestCapableReleases} from './digest-su
  *   28.5's containerd store (26.1's said it without "unknown: "); kasm-tui's hint after it is
  *   the same on every kind.
  * - Plugins, their privileges, their errors ("is in use", "is enabled") and their events read
- *   the same on 20.10, 26.1 and 28.5.
+ *   the same on 20.10, 26.1 and 28.5. A daemon stopped in the middle of an enable differs: 20.10
+ *   keeps the plugin's containerd container ("id already in use" at every enable after, which
+ *   recover mends by installing the build afresh), 26.1 finishes the enable before it stops, and
+ *   28.5 gives up an enable not yet past its start (no answer, ~5 s to stop, the plugin back
+ *   disabled and enabling cleanly). recover reads the plugin as it finds it, so all three end
+ *   settled (test/integration/recover-undo.test.ts).
  * - The docker CLI of 20.10 pushes an imported image as a Docker manifest; from the containerd
  *   store it goes out as an OCI one, which a registry only serves to a client that accepts it:
  *   every manifest read accepts both (registry/manifest.ts).

@@ -1,21 +1,23 @@
 /**
- * `npm run build`: the bin as an ESM bundle in dist/ (see ../shared/ink-notes.md for why a
- * bundle): the command line, then every command's code (source/cli/commands.ts), then Ink, React
- * and yoga in the screens' chunk (source/app/screens/drawn.ts), loaded only to draw; dockerode
- * with the first Engine. Each of those is one dynamic import, so esbuild splits the code they
- * share into few chunks: Node 20 pays ~0.3 ms for each ES module file, and a dynamic import per
- * command had made ~30 files of one `plugins --json`. Also the one CommonJS script that source/package.ts
- * makes the single executable of. Build tooling: never part of the bin itself.
+ * `npm run build`: the bin in dist/ (see ../shared/ink-notes.md for why a bundle): `app.cjs`, the
+ * whole app as one CommonJS script in which the command line, every command's code
+ * (source/cli/commands.ts), Ink, React and yoga (source/app/screens/drawn.ts) and dockerode are
+ * each run only when first needed; and `cli.js`, which compiles it with a V8 code cache of what
+ * the same command compiled last time (source/code-cache.ts). ES module chunks, as it was before,
+ * cannot use a code cache on Node 20: parsing and compiling them was ~20 ms of each start. Also
+ * the one CommonJS script that source/package.ts makes the single executable of. Build tooling:
+ * never part of the bin itself.
  *
  *   node --import tsx source/build/build.ts [--outdir DIR] [--sourcemap]
  */
+import {createHash} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import * as esbuild from 'esbuild';
-import {inkLayoutPlugin, inkOutputPlugin, leaveOutPlugin, requiredBuiltinsPlugin, textWidthPlugin} from './plugins.js';
+import {inkLayoutPlugin, inkOutputPlugin, leaveOutPlugin, textWidthPlugin} from './plugins.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -32,7 +34,7 @@ export interface BuildOptions {
  * what we never call of dockerode left out (BuildKit sessions with gRPC and protobufjs, ssh2,
  * build contexts: leftOut in ./plugins.ts).
  */
-function sharedOptions(warn: (text: string) => void) {
+export function sharedOptions(warn: (text: string) => void) {
 	return {
 		absWorkingDir: root,
 		bundle: true,
@@ -47,33 +49,79 @@ function sharedOptions(warn: (text: string) => void) {
 
 const defaultWarn = (text: string) => process.stderr.write(`build: ${text}\n`);
 
-/** Builds the bin into `outdir` (its cli.js and chunks/ replaced); returns the path of its cli.js. */
+interface AppScriptOptions extends Omit<BuildOptions, 'outdir'> {
+	entry: string;
+	outfile: string;
+	target: 'node20' | 'node24';
+	define?: Record<string, string>;
+}
+
+/**
+ * The app as one CommonJS script, for runApp (source/executable/compile.ts): `require` there
+ * loads only Node's built-ins, so everything is bundled, and every import() becomes a require of
+ * code inside the script, run when first needed. ASCII only (esbuild escapes the rest), which
+ * the npm bin reads as latin1: checked here.
+ */
+async function buildAppScript({entry, outfile, target, define = {}, sourcemap = false, warn = defaultWarn, onMetafile}: AppScriptOptions): Promise<void> {
+	const shared = sharedOptions(warn);
+	const app = await esbuild.build({
+		...shared,
+		metafile: onMetafile !== undefined,
+		entryPoints: [entry],
+		format: 'cjs',
+		outfile,
+		target,
+		sourcemap,
+		charset: 'ascii',
+		supported: {'dynamic-import': false},
+		define: {...shared.define, 'import.meta.url': '__kasmImportMetaUrl', ...define},
+		banner: {js: "const __kasmImportMetaUrl=require('node:url').pathToFileURL(__filename).href;"},
+	});
+	if (app.metafile) {
+		onMetafile?.(app.metafile);
+	}
+
+	if (fs.readFileSync(outfile).some(byte => byte > 0x7f)) {
+		throw new Error(`${outfile} holds a byte beyond ASCII: the npm bin reads it as latin1`);
+	}
+}
+
+/** The first word of every command of the table: the npm bin keeps a code cache for each (source/code-cache.ts). */
+async function commandWords(): Promise<string[]> {
+	const {commandTable} = await import('../cli/table.js');
+	return [...new Set(commandTable.flatMap(command => command.path.slice(0, 1)))];
+}
+
+/**
+ * Builds the npm bin into `outdir` (cli.js and app.cjs replaced; chunks/ of older builds removed);
+ * returns the path of its cli.js. cli.js is the loader (source/bin.ts), which compiles app.cjs
+ * with its code cache: a build id from app.cjs's content keeps caches of other builds apart.
+ */
 export async function buildBin({outdir, sourcemap = false, warn = defaultWarn, onMetafile}: BuildOptions): Promise<string> {
 	// Only what this build makes: the executable (source/package.ts) may sit beside it.
-	for (const made of ['cli.js', 'cli.js.map', 'chunks']) {
+	for (const made of ['cli.js', 'cli.js.map', 'app.cjs', 'app.cjs.map', 'chunks']) {
 		fs.rmSync(path.join(outdir, made), {recursive: true, force: true});
 	}
 
-	const shared = sharedOptions(warn);
-	const bin = await esbuild.build({
-		...shared,
-		metafile: onMetafile !== undefined,
-		entryPoints: [{in: 'source/bin.ts', out: 'cli'}],
+	const app = path.join(outdir, 'app.cjs');
+	await buildAppScript({entry: 'source/app-script.ts', outfile: app, target: 'node20', sourcemap, warn, onMetafile});
+	const build = createHash('sha256').update(fs.readFileSync(app)).digest('hex').slice(0, 16);
+	const cli = path.join(outdir, 'cli.js');
+	await esbuild.build({
+		absWorkingDir: root,
+		entryPoints: ['source/bin.ts'],
+		bundle: true,
+		platform: 'node',
 		format: 'esm',
-		splitting: true,
-		outdir,
-		entryNames: '[name]',
-		chunkNames: 'chunks/[name]-[hash]',
+		outfile: cli,
 		target: 'node20',
-		sourcemap,
-		plugins: [...shared.plugins, requiredBuiltinsPlugin()],
-		banner: {js: "#!/usr/bin/env node\nimport {createRequire as __kasmCreateRequire} from 'node:module';const require=__kasmCreateRequire(import.meta.url);"},
+		minify: true,
+		legalComments: 'none',
+		logLevel: 'warning',
+		define: {KASM_TUI_BUILD: JSON.stringify(build), KASM_TUI_COMMANDS: JSON.stringify(await commandWords())},
+		banner: {js: '#!/usr/bin/env node'},
 	});
-	if (bin.metafile) {
-		onMetafile?.(bin.metafile);
-	}
-
-	return path.join(outdir, 'cli.js');
+	return cli;
 }
 
 export interface ExecutableScripts {
@@ -86,30 +134,12 @@ export interface ExecutableScripts {
 }
 
 /**
- * The scripts source/build/package.ts makes the single executable of, into `outdir`. Inside it
- * `require` loads only Node's built-ins, so everything is bundled, and every import() becomes a
- * require.
+ * The scripts source/build/package.ts makes the single executable of, into `outdir`.
  * `KASM_TUI_EXECUTABLE` tells --version what it runs in.
  */
 export async function buildExecutableScripts({outdir, sourcemap = false, warn = defaultWarn, onMetafile}: BuildOptions): Promise<ExecutableScripts> {
-	const shared = sharedOptions(warn);
 	const scripts = {app: path.join(outdir, 'app.cjs'), loader: path.join(outdir, 'loader.cjs'), train: path.join(outdir, 'train.mjs')};
-	const app = await esbuild.build({
-		...shared,
-		metafile: onMetafile !== undefined,
-		entryPoints: ['source/executable/app.ts'],
-		format: 'cjs',
-		outfile: scripts.app,
-		target: 'node24',
-		sourcemap,
-		supported: {'dynamic-import': false},
-		define: {...shared.define, 'import.meta.url': '__kasmImportMetaUrl', KASM_TUI_EXECUTABLE: 'true'},
-		banner: {js: "const __kasmImportMetaUrl=require('node:url').pathToFileURL(__filename).href;"},
-	});
-	if (app.metafile) {
-		onMetafile?.(app.metafile);
-	}
-
+	await buildAppScript({entry: 'source/executable/app.ts', outfile: scripts.app, target: 'node24', define: {KASM_TUI_EXECUTABLE: 'true'}, sourcemap, warn, onMetafile});
 	for (const [entry, outfile, format] of [['source/executable/loader.ts', scripts.loader, 'cjs'], ['source/build/train.ts', scripts.train, 'esm']] as const) {
 		await esbuild.build({absWorkingDir: root, entryPoints: [entry], bundle: true, platform: 'node', format, outfile, target: 'node24', logLevel: 'warning'});
 	}

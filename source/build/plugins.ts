@@ -136,20 +136,6 @@ export function inkLayoutPlugin(): esbuild.Plugin {
 }
 
 /**
- * node:http through `require` in the ESM bundle: on Node 24 an ES import of it reads every
- * export, and one lazy export loads undici, TLS and crypto (~45 ms of CPU and 12 MB per start).
- */
-export function requiredBuiltinsPlugin(): esbuild.Plugin {
-	return {
-		name: 'kasm-tui-required-builtins',
-		setup(build) {
-			build.onResolve({filter: /^node:http$/}, ({path: name, kind}) => (kind === 'import-statement' ? {path: name, namespace: 'kasm-required-builtin'} : undefined));
-			build.onLoad({filter: /.*/, namespace: 'kasm-required-builtin'}, ({path: name}) => ({contents: `export default require(${JSON.stringify(name)});`, loader: 'js'}));
-		},
-	};
-}
-
-/**
  * What both bundles leave out of dockerode and docker-modem, because kasm-tui never calls it: each
  * module is replaced, for the one importer named, by a stub that throws a clear error if it is
  * ever used. dockerode is kept for what we call (source/docker/api.ts); this drops ~1 MB of it.

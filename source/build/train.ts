@@ -12,5 +12,5 @@ import {runApp} from '../executable/compile.js';
  */
 const [scriptFile, cacheFile] = process.argv.slice(2);
 const {script, app} = runApp(fs.readFileSync(scriptFile!, 'utf8'), scriptFile!);
-await app.warmUp();
+await app.warmUp!();
 fs.writeFileSync(cacheFile!, script.createCachedData());

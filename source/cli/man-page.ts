@@ -70,15 +70,17 @@ const environment: Array<[string, string]> = [
 	['KASM_TUI_LEDGER_DIR', 'where the version history of each plugin is kept (as --ledger-dir).'],
 	['KASM_TUI_CONFIG_DIR', 'the folder of the settings file (default $XDG_CONFIG_HOME/kasm-tui, else ~/.config/kasm-tui).'],
 	['KASM_TUI_API_TIMEOUT', 'seconds a read from a daemon may wait (default 60; a host of the fleet, 10); changes and pulls are not cut short.'],
+	['KASM_TUI_CODE_CACHE', '0: the npm install keeps no code cache of its starts (also NODE_DISABLE_COMPILE_CACHE); the single executable carries its own.'],
 	['NO_COLOR', 'set (to anything): no colour on the screen.'],
 	['SUDO_USER', 'the operator recorded in the ledger when kasm-tui runs under sudo.'],
-	['XDG_STATE_HOME, XDG_CONFIG_HOME', 'where the ledger (when not root) and the settings are kept by default.'],
+	['XDG_STATE_HOME, XDG_CONFIG_HOME, XDG_CACHE_HOME', 'where the ledger (when not root), the settings and the npm install\'s code cache are kept by default.'],
 ];
 
 const files: Array<[string, string]> = [
 	['/var/lib/kasm-tui/ledger/', "root's ledger: one owner-only JSON-lines file per plugin, every version installed; another daemon's below it in hosts/ID/."],
 	['~/.local/state/kasm-tui/ledger/', 'the ledger of anyone else.'],
 	['~/.config/kasm-tui/config.json', 'settings: maxPulls, updateCheckTtlSeconds, recheckIntervalSeconds, daemonLog, hosts, rolloutSettleSeconds.'],
+	['~/.cache/kasm-tui/code/', 'the npm install\'s V8 code cache: what each command compiled, for faster starts; safe to remove.'],
 	['/var/run/docker.sock', 'the daemon when nothing else names one.'],
 	['~/.docker/config.json', 'registry credentials and the current docker context, as the docker CLI keeps them.'],
 ];

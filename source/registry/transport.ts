@@ -1,3 +1,4 @@
+import {beforeV8FlagsChange} from '../code-cache.js';
 import {debug} from '../debug.js';
 import {safeText} from '../text.js';
 import {mayUse} from './address.js';
@@ -77,6 +78,8 @@ let flagsSet = false;
 function beforeFetch(): void {
 	if (!flagsSet && (globalThis as Record<symbol, unknown>)[liftoffOnlyMark] === true) {
 		flagsSet = true;
+		// The npm bin's code cache, if it is to be made, is made before: V8 refuses one made under other flags.
+		((globalThis as Record<symbol, unknown>)[beforeV8FlagsChange] as (() => void) | undefined)?.();
 		(process.getBuiltinModule('node:v8') as typeof import('node:v8')).setFlagsFromString('--liftoff-only');
 	}
 }

@@ -1,4 +1,6 @@
-import semver from 'semver';
+// semver's functions one by one: its index loads every range class, whose regexes cost each start ~1 ms.
+import rcompare from 'semver/functions/rcompare.js';
+import valid from 'semver/functions/valid.js';
 import {BadInput} from '../errors.js';
 import {rollingIdentifier as rollingSuffix} from '../rolling.js';
 import {compareNames, safeText} from '../text.js';
@@ -57,7 +59,7 @@ export function parseVersionTag(input: string): TagVersion | undefined {
 	}
 
 	const [, arch = '', major, minor, patch, prerelease = ''] = match;
-	if (prerelease !== '' && !semver.valid(`0.0.0-${prerelease}`)) {
+	if (prerelease !== '' && !valid(`0.0.0-${prerelease}`)) {
 		return undefined;
 	}
 
@@ -135,7 +137,7 @@ export function compareNewestFirst(a: TagVersion, b: TagVersion): number {
 
 	if (a.prerelease !== b.prerelease) {
 		// A release outranks its pre-releases; pre-releases compare by semver's rules.
-		return semver.rcompare(`0.0.0${a.prerelease ? `-${a.prerelease}` : ''}`, `0.0.0${b.prerelease ? `-${b.prerelease}` : ''}`);
+		return rcompare(`0.0.0${a.prerelease ? `-${a.prerelease}` : ''}`, `0.0.0${b.prerelease ? `-${b.prerelease}` : ''}`);
 	}
 
 	if (a.rolling !== b.rolling) {

@@ -13,7 +13,7 @@ import {uniqueName, useLeftovers, useSandbox} from '../sandbox/shared.js';
 /**
  * `npm pack`, then `npm install -g` of the tarball into a prefix of the test's own (never the
  * machine's), then the installed `kasm-tui` run as an operator would: on this machine's Node and
- * on Node 24, where the bin turns on Node's compile cache.
+ * on Node 24, each keeping its V8 code cache (source/code-cache.ts).
  */
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const {sandbox, kasm} = await useSandbox();
@@ -30,15 +30,9 @@ const ledgerDir = leftovers.folder('kasm-tui-pack-ledger-');
 const ourPlugin = leftovers.plugin(`${uniqueName('npm-package/sidecar')}:amd64-1.2.9`);
 await installPlugin(sandbox, kasm.ref('amd64-1.2.9'), {alias: ourPlugin});
 
-test('the tarball holds the bundle and nothing that only building or packaging needs', () => {
+test('the tarball holds the bin and its app script, and nothing that only building or packaging needs', () => {
 	const files = tarball!.files.map(file => file.path);
-	assert.ok(files.includes('dist/cli.js'));
-	assert.ok(files.some(file => /^dist\/chunks\/.+\.js$/.test(file)));
-	assert.deepEqual(
-		files.filter(file => !file.startsWith('dist/chunks/')).sort(),
-		['dist/cli.js', 'package.json', 'readme.md'],
-		'no executable, no sources, no tests',
-	);
+	assert.deepEqual(files.sort(), ['dist/app.cjs', 'dist/cli.js', 'package.json', 'readme.md'], 'no executable, no sources, no tests');
 });
 
 test('installed with npm install -g, kasm-tui --help and --version run on this machine\'s Node', async () => {
@@ -50,22 +44,72 @@ test('installed with npm install -g, kasm-tui --help and --version run on this m
 	assert.equal(version.stdout, `kasm-tui ${packageJson.version} (node ${process.version}, linux-${process.arch})\n`);
 });
 
-test('on Node 20 the installed bin runs without a compile cache; on Node 24 it fills one and lists the plugins from it', async () => {
+/** The one cache file a run of `command` leaves under `home`, with its folder's and its own mode and owner. */
+function cacheFileOf(home: string, node: string, command: string) {
+	const builds = path.join(home, '.cache', 'kasm-tui', 'code');
+	const [build, ...others] = fs.readdirSync(builds);
+	assert.deepEqual(others, [], 'one build\'s caches');
+	const file = path.join(builds, build!, `node-${node}-${process.arch}-${command}.bin`);
+	return {file, folderMode: fs.statSync(path.dirname(file)).mode & 0o777, stat: fs.statSync(file)};
+}
+
+test('installed, the bin keeps a V8 code cache of its own per command in ~/.cache/kasm-tui, on Node 20 and on Node 24, made once and then started from', async () => {
 	const node24 = nodeBinary();
 	const installedCli = path.join(prefix, 'lib', 'node_modules', 'kasm-tui', 'dist', 'cli.js');
-	const listsOurPlugin = async (node: string, tmp: string) => {
-		const {stdout} = await run(node, [installedCli, '--host', sandbox.host, '--ledger-dir', ledgerDir, 'plugins', '--json'], {env: {PATH: process.env.PATH, TMPDIR: tmp, HOME: tmp}});
+	const listsOurPlugin = async (node: string, home: string) => {
+		const {stdout} = await run(node, [installedCli, '--host', sandbox.host, '--ledger-dir', ledgerDir, 'plugins', '--json'], {env: {PATH: process.env.PATH, HOME: home}});
 		return (JSON.parse(stdout) as Array<{name: string}>).some(plugin => plugin.name === ourPlugin);
 	};
 
-	assert.equal(process.version.split('.')[0], 'v20', 'the machine runs Node 20');
-	const on20 = leftovers.folder('kasm-tui-tmp-');
-	assert.ok(await listsOurPlugin(process.execPath, on20));
-	assert.ok(!fs.existsSync(path.join(on20, 'node-compile-cache')), 'Node 20 has no compile cache to fill');
+	for (const [node, version] of [[process.execPath, process.version], [node24, `v${nodeRelease.version}`]] as const) {
+		const home = leftovers.folder('kasm-tui-home-');
+		assert.ok(await listsOurPlugin(node, home), `Node ${version} lists it, making the cache`);
+		const made = cacheFileOf(home, version, 'plugins');
+		assert.equal(made.folderMode, 0o700, 'a folder only its user may enter');
+		assert.equal(made.stat.mode & 0o777, 0o600);
+		assert.ok(made.stat.size > 100_000, `what V8 compiled of a listing: ${made.stat.size} bytes`);
+		assert.ok(await listsOurPlugin(node, home), `Node ${version} lists it again, from the cache`);
+		const again = cacheFileOf(home, version, 'plugins');
+		assert.deepEqual([again.stat.ino, again.stat.mtimeMs], [made.stat.ino, made.stat.mtimeMs], `Node ${version}: V8 took the cache, it was not made again`);
+	}
+});
 
-	const on24 = leftovers.folder('kasm-tui-tmp-');
-	assert.ok(await listsOurPlugin(node24, on24), `Node ${nodeRelease.version} lists it, filling the cache`);
-	const cached = fs.readdirSync(path.join(on24, 'node-compile-cache'), {recursive: true});
-	assert.ok(cached.length > 1, 'Node 24 wrote what it compiled of kasm-tui to the compile cache');
-	assert.ok(await listsOurPlugin(node24, on24), 'and lists it again, starting from the cache');
+test('a code cache it cannot trust is never used: another user\'s, one others may write, or one V8 refuses; each is made again, and a failed run or KASM_TUI_CODE_CACHE=0 makes none', async () => {
+	const cli = path.join(root, 'dist', 'cli.js');
+	const home = leftovers.folder('kasm-tui-home-');
+	const plugins = async (env: NodeJS.ProcessEnv = {}, host = sandbox.host) =>
+		run(process.execPath, [cli, '--host', host, '--ledger-dir', ledgerDir, 'plugins', '--json'], {env: {PATH: process.env.PATH, HOME: home, ...env}}).then(
+			({stdout}) => ({code: 0, listed: (JSON.parse(stdout) as Array<{name: string}>).some(plugin => plugin.name === ourPlugin)}),
+			(error: {code: number}) => ({code: error.code, listed: false}),
+		);
+
+	const failed = await plugins({}, 'unix:///nonexistent/docker.sock');
+	assert.notEqual(failed.code, 0);
+	assert.ok(!fs.existsSync(path.join(home, '.cache')), 'a failed run leaves no cache');
+	assert.deepEqual(await plugins({KASM_TUI_CODE_CACHE: '0'}), {code: 0, listed: true});
+	assert.ok(!fs.existsSync(path.join(home, '.cache')), 'KASM_TUI_CODE_CACHE=0 turns it off');
+
+	assert.deepEqual(await plugins(), {code: 0, listed: true});
+	const {file} = cacheFileOf(home, process.version, 'plugins');
+	// A good cache, planted where it may not be trusted, would be taken as it is if it were trusted.
+	const good = fs.readFileSync(file);
+	const garbage = Buffer.from('not a code cache, and not to be run');
+	for (const [what, plant, bytes] of [
+		['V8 refuses it', () => fs.chmodSync(file, 0o600), garbage],
+		['others may write it', () => fs.chmodSync(file, 0o666), good],
+		["another user's", () => fs.chownSync(file, 65_534, 65_534), good],
+	] as const) {
+		fs.rmSync(file);
+		fs.writeFileSync(file, bytes, {mode: 0o600});
+		plant();
+		const planted = fs.statSync(file);
+		assert.deepEqual(await plugins(), {code: 0, listed: true}, `${what}: the listing is as ever`);
+		const made = fs.statSync(file);
+		assert.notEqual(made.ino, planted.ino, `${what}: not used, made again`);
+		assert.deepEqual([made.uid, made.mode & 0o777], [process.getuid!(), 0o600], `${what}: this user's own`);
+	}
+
+	const xdg = leftovers.folder('kasm-tui-xdg-');
+	assert.deepEqual(await plugins({XDG_CACHE_HOME: xdg}), {code: 0, listed: true});
+	assert.ok(fs.readdirSync(path.join(xdg, 'kasm-tui', 'code')).length === 1, 'XDG_CACHE_HOME is where caches go when set');
 });

@@ -6,7 +6,8 @@ import path from 'node:path';
 import {after, test} from 'node:test';
 import {pathToFileURL} from 'node:url';
 import type {Metafile} from 'esbuild';
-import {buildBin, buildExecutableScripts} from '../../source/build/build.js';
+import * as esbuild from 'esbuild';
+import {buildBin, buildExecutableScripts, sharedOptions} from '../../source/build/build.js';
 import {leftOut} from '../../source/build/plugins.js';
 import type {EngineAgent} from '../../source/docker/transport.js';
 
@@ -32,7 +33,7 @@ function packageOf(input: string): string | undefined {
 
 const neverCalled = ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', '@protobufjs/aspromise', 'long', 'ssh2', 'cpu-features', 'tar-fs', 'tar-stream', 'readable-stream', '@balena/dockerignore', 'debug', 'ms'];
 
-for (const [kind, meta] of [['the ESM bin', () => binMeta!], ['the executable\'s script', () => executableMeta!]] as const) {
+for (const [kind, meta] of [['the npm bin\'s app', () => binMeta!], ['the executable\'s script', () => executableMeta!]] as const) {
 	test(`${kind} holds dockerode and docker-modem without BuildKit sessions, gRPC, protobufjs, ssh2 or build contexts`, () => {
 		const inputs = Object.keys(meta().inputs);
 		const packages = new Set(inputs.map(packageOf));
@@ -48,16 +49,14 @@ for (const [kind, meta] of [['the ESM bin', () => binMeta!], ['the executable\'s
 }
 
 test("neither bundle can log docker-modem's requests, whose options hold X-Registry-Auth", () => {
-	for (const file of [...fs.readdirSync(path.join(folder, 'bin', 'chunks')).map(name => path.join(folder, 'bin', 'chunks', name)), path.join(folder, 'executable', 'app.cjs')]) {
+	for (const file of [path.join(folder, 'bin', 'app.cjs'), path.join(folder, 'executable', 'app.cjs')]) {
 		const text = fs.readFileSync(file, 'utf8');
 		assert.ok(!text.includes('Sending: %s'), `${path.basename(file)} has no request logging`);
 	}
 });
 
 test('neither bundle makes an Intl.Segmenter or the RGI_Emoji pattern as it loads: only graphemes.ts makes one, at the first text that needs it', () => {
-	const screen = Object.keys(binMeta!.outputs).find(output => binMeta!.outputs[output]!.entryPoint === 'source/app/screens/drawn.ts');
-	assert.ok(screen, "the screens' drawing has a chunk of its own");
-	for (const file of [path.join(root, screen), path.join(folder, 'executable', 'app.cjs')]) {
+	for (const file of [path.join(folder, 'bin', 'app.cjs'), path.join(folder, 'executable', 'app.cjs')]) {
 		const text = fs.readFileSync(file, 'utf8');
 		assert.equal(text.match(/new Intl\.Segmenter\b/g)?.length, 1, `${path.basename(file)}: one Intl.Segmenter, graphemes.ts's`);
 		assert.equal(text.match(/\/\^\\p\{RGI_Emoji\}\$\/v/g), null, `${path.basename(file)}: no RGI_Emoji literal`);
@@ -65,28 +64,29 @@ test('neither bundle makes an Intl.Segmenter or the RGI_Emoji pattern as it load
 });
 
 test("loading the bundled dockerode is harmless; using what was left out throws, saying what and where", async () => {
-	const api = Object.keys(binMeta!.outputs).find(output => binMeta!.outputs[output]!.entryPoint === 'source/docker/api.ts');
-	assert.ok(api, 'api.ts has a chunk of its own, loaded with the first Engine');
-	const {apiOn} = (await import(pathToFileURL(path.join(root, api)).href)) as typeof import('../../source/docker/api.js');
+	// api.ts bundled as both bundles bundle it (the same plugins), on its own so it can be called here.
+	const api = path.join(folder, 'api.mjs');
+	await esbuild.build({...sharedOptions(() => {}), entryPoints: ['source/docker/api.ts'], format: 'esm', outfile: api, banner: {js: "import {createRequire} from 'node:module';const require=createRequire(import.meta.url);"}});
+	const {apiOn} = (await import(pathToFileURL(api).href)) as typeof import('../../source/docker/api.js');
 	const agent = new http.Agent() as EngineAgent;
 	const {docker} = apiOn({requests: agent, streams: agent, fresh: agent, socketPath: '/nonexistent.sock', close() {}}, '1.45');
 	const build = (docker as unknown as {buildImage(file: string, options: object): Promise<unknown>}).buildImage;
 	await assert.rejects(build.call(docker, 'context.tar', {version: '2'}), /^Error: kasm-tui is built without BuildKit sessions .*left out of the bundle \(source\/build\/plugins\.ts\)$/);
 });
 
-test('no headless command reaches Ink, React or yoga through its static imports, nor does dockerode\'s chunk', () => {
-	const outputs = binMeta!.outputs;
-	/** Every output a chunk loads before it runs (static imports), itself included. */
+test("no headless command runs Ink, React or yoga as its code loads, nor heavy Node modules: what the bin's app runs at start and at a command's first need", () => {
+	const inputs = binMeta!.inputs;
+	/** Every module that runs once `start` runs (its static imports, and their requires), itself included. */
 	const closure = (start: string): Set<string> => {
 		const seen = new Set<string>();
-		const visit = (output: string) => {
-			if (seen.has(output)) {
+		const visit = (input: string) => {
+			if (seen.has(input)) {
 				return;
 			}
 
-			seen.add(output);
-			for (const imported of outputs[output]?.imports ?? []) {
-				if (imported.kind === 'import-statement' && !imported.external) {
+			seen.add(input);
+			for (const imported of inputs[input]?.imports ?? []) {
+				if (imported.kind === 'import-statement' || imported.kind === 'require-call') {
 					visit(imported.path);
 				}
 			}
@@ -96,22 +96,22 @@ test('no headless command reaches Ink, React or yoga through its static imports,
 		return seen;
 	};
 
-	const headless = Object.keys(outputs).filter(output => ['source/bin.ts', 'source/cli.ts', 'source/cli/commands.ts', 'source/docker/api.ts'].includes(outputs[output]!.entryPoint ?? ''));
-	assert.equal(headless.length, 4, `the bin, the command line, the commands and dockerode have chunks of their own: ${headless.join(', ')}`);
+	// What runs at start, what the commands load (commands.ts), and dockerode with the first Engine.
+	const headless = ['source/app-script.ts', 'source/cli/commands.ts', 'source/docker/api.ts'];
 	for (const start of headless) {
-		const screen = [...closure(start)].flatMap(output => Object.keys(outputs[output]!.inputs)).filter(input => /node_modules\/(ink|react|react-reconciler|yoga-layout)\//.test(input));
-		assert.deepEqual(screen.slice(0, 3), [], `${outputs[start]!.entryPoint} loads no screen code`);
+		assert.ok(inputs[start], `${start} is in the app`);
+		const screen = [...closure(start)].filter(input => /node_modules\/(ink|react|react-reconciler|yoga-layout)\//.test(input));
+		assert.deepEqual(screen.slice(0, 3), [], `${start} runs no screen code`);
 	}
 
-	// Node 20 pays ~0.3 ms for each ES module file: a headless command's files stay few (10 when
-	// this was written, where a dynamic import per command had made ~30).
-	const files = new Set(headless.flatMap(start => [...closure(start)]));
-	assert.ok(files.size <= 12, `a headless command loads ${files.size} files: ${[...files].map(file => path.basename(file)).join(', ')}`);
 	// Node 20 compiles each of its own modules it loads (Debian's build has no code cache for them): crypto
 	// is 17 modules, child_process brings dgram, v8 its heap and report modules. The code that needs them
 	// loads them where it runs (process.getBuiltinModule), so a listing never does.
-	const builtins = [...files].flatMap(file => (outputs[file]?.imports ?? []).filter(imported => imported.external).map(imported => imported.path));
-	for (const heavy of ['node:crypto', 'node:child_process', 'node:v8']) {
-		assert.ok(!builtins.includes(heavy), `a headless command's static imports load ${heavy}`);
+	const modules = new Set(headless.flatMap(start => [...closure(start)]));
+	for (const heavy of ['node:crypto', 'node:child_process', 'node:v8', 'crypto', 'child_process', 'v8']) {
+		assert.ok(!modules.has(heavy), `a headless command loads ${heavy} as its code loads`);
 	}
+
+	// The start itself runs only the command line and the Engine's code: the commands wait for their first need.
+	assert.ok(!closure('source/app-script.ts').has('source/cli/commands.ts'), 'the commands load after the command line is read');
 });

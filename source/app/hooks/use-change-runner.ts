@@ -117,7 +117,7 @@ export function useChangeRunner({mode, say, refresh}: ChangeRunnerOptions): Chan
 		if (current.kind === 'busy') {
 			planning.current++;
 			mode.set({kind: 'browse'});
-			say(line({text: `cancelled: ${current.title.replace(/…$/, '').replace(/^./, first => first.toLowerCase())} was let go of; nothing was changed`, dim: true}));
+			say(line({text: `cancelled: ${current.title.replace(/\u2026$/, '').replace(/^./, first => first.toLowerCase())} was let go of; nothing was changed`, dim: true}));
 		}
 	};
 
@@ -199,7 +199,7 @@ export function useChangeRunner({mode, say, refresh}: ChangeRunnerOptions): Chan
 		refuseWhileChanging(key) {
 			const current = mode.get();
 			if (isChanging(current)) {
-				say(line({text: `one change at a time: "${key}" was not taken while ${current.title.replace(/…$/, '')} ${current.kind === 'busy' ? 'is planned' : 'runs'}`, color: 'yellow'}));
+				say(line({text: `one change at a time: "${key}" was not taken while ${current.title.replace(/\u2026$/, '')} ${current.kind === 'busy' ? 'is planned' : 'runs'}`, color: 'yellow'}));
 			}
 		},
 	};

@@ -36,12 +36,12 @@ export const beforeV8FlagsChange = Symbol.for('kasm-tui.before-v8-flags-change')
 
 /**
  * The command a run's arguments name (its first word among `commands`), else `screen`: a file
- * name. None where --help or --version is asked (-h, -v), which compile next to nothing: a cache
- * made by one would be taken by that command's next real start instead of one of its own.
+ * name. `help` wherever --help or --version is asked (-h, -v): such a run compiles next to
+ * nothing of its command, and a cache made by it would be taken by the command's next real start.
  */
-export function commandKey(argv: readonly string[], commands: readonly string[]): string | undefined {
+export function commandKey(argv: readonly string[], commands: readonly string[]): string {
 	if (argv.some(word => ['--help', '-h', '--version', '-v'].includes(word))) {
-		return undefined;
+		return 'help';
 	}
 
 	return argv.find(word => commands.includes(word)) ?? 'screen';
@@ -110,12 +110,11 @@ function writeOwn(folder: string, file: string, data: Buffer): void {
 /** The code cache of this build for the command `argv` names. */
 export function openCodeCache(argv: readonly string[], env: NodeJS.ProcessEnv, build: string, commands: readonly string[]): CodeCache {
 	const folder = codeCacheFolder(env, build);
-	const command = commandKey(argv, commands);
-	if (!folder || !command) {
+	if (!folder) {
 		return none;
 	}
 
-	const file = path().join(folder, `node-${process.version}-${process.arch}-${command}.bin`);
+	const file = path().join(folder, `node-${process.version}-${process.arch}-${commandKey(argv, commands)}.bin`);
 	const data = readOwn(file);
 	return {
 		data,

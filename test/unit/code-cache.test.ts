@@ -4,14 +4,14 @@ import {codeCacheFolder, commandKey} from '../../source/code-cache.js';
 
 const commands = ['plugins', 'fleet', 'images', 'upgrade'];
 
-test("a run's cache is its command's, found past options and their values; the screen's when it names none; none for --help and --version", () => {
+test("a run's cache is its command's, found past options and their values; the screen's when it names none; help's own wherever --help or --version is asked", () => {
 	assert.equal(commandKey(['--host', 'unix:///run/docker.sock', 'plugins', '--json'], commands), 'plugins');
 	assert.equal(commandKey(['fleet', 'images', '--json'], commands), 'fleet');
 	assert.equal(commandKey(['--context', 'prod', '--read-only'], commands), 'screen');
 	assert.equal(commandKey([], commands), 'screen');
-	assert.equal(commandKey(['--version'], commands), undefined);
-	assert.equal(commandKey(['-h'], commands), undefined);
-	assert.equal(commandKey(['upgrade', '--help'], commands), undefined);
+	assert.equal(commandKey(['--version'], commands), 'help');
+	assert.equal(commandKey(['-h'], commands), 'help');
+	assert.equal(commandKey(['upgrade', '--help'], commands), 'help');
 });
 
 test('caches go under XDG_CACHE_HOME, else ~/.cache, a folder per build; none without an absolute home, or when turned off', () => {

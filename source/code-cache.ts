@@ -8,8 +8,8 @@ import type {Script} from 'node:vm';
  * inside (source/build/train.ts); this one is made on the operator's machine, by their Node.
  *
  * Kept in `$XDG_CACHE_HOME/kasm-tui/code/BUILD/` (else `~/.cache/…`): a file per Node release,
- * architecture and command, since each command compiles its own code. A cache is compiled code,
- * never state. One is used only when this user owns it and no one else may write it (its folder
+ * architecture and command, since each command compiles its own code; those of the last two
+ * other builds are kept, older ones removed. A cache is compiled code, never state. One is used only when this user owns it and no one else may write it (its folder
  * is made 0700, the file 0600); V8 itself rejects one made by another Node or other flags, and a
  * rejected one is made again. `KASM_TUI_CODE_CACHE=0` (or Node's own `NODE_DISABLE_COMPILE_CACHE`)
  * turns it off; without a home folder there is none. Nothing here ever fails a run.
@@ -90,11 +90,14 @@ function writeOwn(folder: string, file: string, data: Buffer): void {
 		return;
 	}
 
-	// Another build's caches are of no more use: the bin they were made for is gone.
-	for (const other of readdirSync(parent)) {
-		if (other !== path().basename(folder)) {
-			rmSync(path().join(parent, other), {recursive: true, force: true});
-		}
+	// Other builds' caches: the two last made are kept (two installs used in turn, npx and a global
+	// one, would otherwise remove each other's at every start); older ones are of no more use.
+	const others = readdirSync(parent)
+		.filter(other => other !== path().basename(folder))
+		.map(other => ({other, made: lstatSync(path().join(parent, other)).mtimeMs}))
+		.sort((a, b) => b.made - a.made);
+	for (const {other} of others.slice(2)) {
+		rmSync(path().join(parent, other), {recursive: true, force: true});
 	}
 
 	mkdirSync(folder, {recursive: true, mode: 0o700});

@@ -28,9 +28,15 @@ export function useHost(services: HostServices): HostState {
 		services.load().then(
 			next => {
 				if (mounted()) {
-					setSnapshot(next);
+					// Disk figures still being counted: the last ones stay until the new come, so a reload never blanks them.
+					setSnapshot(previous => (next.diskLater && previous?.disk ? {...next, disk: previous.disk} : next));
 					setError(undefined);
 					setConnection(current => (current === 'connecting' || !services.watch ? 'live' : current));
+					void next.diskLater?.then(disk => {
+						if (mounted()) {
+							setSnapshot(current => (current && current.diskLater === next.diskLater ? withDisk(current, disk) : current));
+						}
+					});
 				}
 			},
 			(failure: unknown) => {
@@ -70,4 +76,15 @@ export function useHost(services: HostServices): HostState {
 	}, [services, reload]);
 
 	return {snapshot, error, connection, reload};
+}
+
+/** The snapshot with the disk figures that came after it (none when the daemon could not count them). */
+function withDisk(snapshot: HostSnapshot, disk: HostSnapshot['disk']): HostSnapshot {
+	const counted = {...snapshot, disk};
+	delete counted.diskLater;
+	if (!disk) {
+		delete counted.disk;
+	}
+
+	return counted;
 }

@@ -43,6 +43,12 @@ export interface HostSnapshot {
 	kasm?: string[];
 	/** What its images take and what could be reclaimed (/system/df); undefined when the daemon did not say. */
 	disk?: DiskSummary;
+	/**
+	 * The disk figures when the daemon had not counted them yet as everything else was read: the
+	 * daemon sizes every image and container for /system/df, often the slowest answer, and the
+	 * screen draws the rest without waiting for it (useHost adds them once they come).
+	 */
+	diskLater?: Promise<DiskSummary | undefined>;
 }
 
 /** What the detail pane shows beyond the listing; each part may fail on its own. */
@@ -204,14 +210,15 @@ export function createHostServices(
 			const engine = await engineNow();
 			// Everything at once, the containers shared by both indexes: the cost does not grow with the
 			// host, and the version and settings asked for the flows do not hold the listings up.
-			const [flow, plugins, listings, rawImages, disk] = await Promise.all([
-				context(),
-				listPlugins(engine),
-				fetchUsageListings(engine),
-				listRawImages(engine),
-				// The header's figures: a daemon that cannot count its disk still shows its plugins and images.
-				readDiskUsage(engine).then(diskSummary, () => undefined),
-			]);
+			// The header's figures: a daemon that cannot count its disk still shows its plugins and images.
+			let disk: DiskSummary | undefined;
+			let diskRead = false;
+			const diskLater = readDiskUsage(engine).then(diskSummary, () => undefined);
+			void diskLater.then(summary => {
+				disk = summary;
+				diskRead = true;
+			});
+			const [flow, plugins, listings, rawImages] = await Promise.all([context(), listPlugins(engine), fetchUsageListings(engine), listRawImages(engine)]);
 			const usage = buildUsageIndex(
 				plugins.map(plugin => plugin.name),
 				listings,
@@ -231,7 +238,7 @@ export function createHostServices(
 				images: imagesWithUsage(rawImages, listings.containers),
 				liveSessions: countLiveSessions(listings.containers),
 				kasm: kasmReleases(listings.containers),
-				...(disk ? {disk} : {}),
+				...(diskRead ? (disk ? {disk} : {}) : {diskLater}),
 			};
 		},
 

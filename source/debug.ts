@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import {redactDeep} from './secrets.js';
+import {redactedJson} from './secrets.js';
 import {safeText} from './text.js';
 
 /**
@@ -38,7 +38,7 @@ export function debug(category: string, message: string, fields: Record<string, 
 	const entry = {time: new Date().toISOString(), category, message, ...Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, plain(value)]))};
 	try {
 		// Redacted before it is JSON: a secret with a quote or a backslash is escaped in the text.
-		fs.writeSync(descriptor, JSON.stringify(redactDeep(entry)) + '\n');
+		fs.writeSync(descriptor, redactedJson(entry) + '\n');
 	} catch {}
 }
 

@@ -106,10 +106,18 @@ export function redact(text: string): string {
 		clean = clean.replaceAll(base64Run, run => (holdsSecret(run) ? '***' : run));
 	}
 
+	// The shapes below need one of these words: most text (a fleet's image rows) has none, and one test costs less than two replaces.
+	if (!credentialWords.test(clean)) {
+		return clean;
+	}
+
 	return clean
 		.replaceAll(/\b(Basic|Bearer)(\s+)([\w+/=.-]{8,})/gi, (whole, scheme: string, space: string, token: string) => (looksLikeCredential(token) ? `${scheme}${space}***` : whole))
 		.replaceAll(/("(?:password|secret|auth|identitytoken|registrytoken|token|access_token|refresh_token)"\s*:\s*)"[^"]*"/gi, '$1"***"');
 }
+
+/** Every credential shape redact looks for holds one of these (the field names all hold password, secret, auth or token). */
+const credentialWords = /basic|bearer|password|secret|auth|token/i;
 
 /** Base64 long enough to carry a credential (X-Registry-Auth's JSON, an `auth` field), either alphabet. */
 const base64Run = /[\w+/-]{16,}={0,2}/g;
@@ -134,23 +142,17 @@ function holdsSecret(run: string): boolean {
 const secretField = /^(?:password|secret|auth|identitytoken|registrytoken|token|access_token|refresh_token)$/i;
 
 /**
- * A value with every string in it redacted and every secret-named field blanked, for writing as
- * JSON: redacting the JSON text instead would miss a secret holding `"` or `\`, which JSON escapes.
+ * A value as JSON text with every string in it redacted and every secret-named field blanked.
+ * Redacted as it is written, not as text after: JSON escapes a secret holding `"` or `\`, which
+ * redacting the text would then miss; and no copy of the value is made (a fleet's images are tens
+ * of thousands of strings).
  */
-export function redactDeep(value: unknown): unknown {
-	if (typeof value === 'string') {
-		return redact(value);
-	}
-
-	if (Array.isArray(value)) {
-		return value.map(item => redactDeep(item));
-	}
-
-	if (value && typeof value === 'object' && !(value instanceof Date)) {
-		return Object.fromEntries(
-			Object.entries(value).map(([key, field]) => [key, secretField.test(key) && typeof field === 'string' ? '***' : redactDeep(field)]),
-		);
-	}
-
-	return value;
+export function redactedJson(value: unknown, indent?: number): string {
+	return JSON.stringify(value, (key, field: unknown) => (typeof field === 'string' ? (secretField.test(key) ? '***' : redact(field)) : field), indent);
 }
+
+/** Whether redact could change anything of `text`: false when no secret is known and nothing in it is shaped like a credential. */
+export function mayHoldSecret(text: string): boolean {
+	return anywhere.length > 0 || standingAlone !== undefined || values.size > 0 || credentialWords.test(text);
+}
+

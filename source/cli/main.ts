@@ -6,7 +6,7 @@ import type {EngineTarget} from '../docker/target.js';
 import {splitHostFlag} from '../hosts/selection.js';
 import {BadInput, KasmTuiError, type ExitCode} from '../errors.js';
 import {debug, debugLogFile, openDebugLog} from '../debug.js';
-import {printable, safeText} from '../text.js';
+import {printable, printableLines, safeText} from '../text.js';
 import {commandHelpText} from './help.js';
 import {parseCommandLine, type CommandLine} from './parse.js';
 import {commandRuns} from './run.js';
@@ -132,8 +132,8 @@ function commandContext(line: CommandLine, output: Output): CommandContext {
 		stepTimeoutMs: parseSeconds(stringOption(line, 'step-timeout'), '--step-timeout', 1, 3600),
 		sessions: sessionPolicy(stringOption(line, 'sessions'), stringOption(line, 'sessions-timeout')),
 		kasmRestart: kasmRestart(line, flag('with-kasm-restart'), stringOption(line, 'kasm-dir')),
-		print: text => output.stdout(printableLines(text)),
-		warn: text => output.stderr(printableLines(text)),
+		print: text => output.stdout(printableLines(text) + '\n'),
+		warn: text => output.stderr(printableLines(text) + '\n'),
 	};
 }
 
@@ -147,10 +147,6 @@ function compileWebAssemblyOnce(): void {
 	(globalThis as Record<symbol, unknown>)[Symbol.for('kasm-tui.liftoff-only')] = true;
 }
 
-/** Every line a command prints, cleaned where it leaves: whatever made it, no escape and no secret reach the terminal. */
-function printableLines(text: string): string {
-	return text.split('\n').map(line => printable(line)).join('\n') + '\n';
-}
 
 /**
  * `--with-kasm-restart` and `--kasm-dir DIR`; undefined when not asked for. The screen takes

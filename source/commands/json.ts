@@ -1,6 +1,6 @@
-import {redactDeep} from '../secrets.js';
+import {redactedJson} from '../secrets.js';
 
 /** A --json document: redacted before it is JSON, since JSON escapes what redacting its text would look for. */
 export function jsonText(value: unknown): string {
-	return JSON.stringify(redactDeep(value), null, 2);
+	return redactedJson(value, 2);
 }

@@ -24,6 +24,23 @@ const digestPattern = /^[a-z\d]+(?:[.+_-][a-z\d]+)*:[a-fA-F\d]{32,}$/;
 const hostPattern = /^(?:[a-zA-Z\d](?:[a-zA-Z\d-]*[a-zA-Z\d])?(?:\.[a-zA-Z\d](?:[a-zA-Z\d-]*[a-zA-Z\d])?)*|\[[a-fA-F\d:]+\])(?::\d{1,5})?$/;
 
 export function parseReference(input: string): Reference {
+	// A fleet's hosts hold the same references: each read once (a copy handed out, so no caller shares one).
+	const known = parsedReferences.get(input);
+	if (known) {
+		return {...known};
+	}
+
+	const parsed = readReference(input);
+	if (parsedReferences.size < 8192) {
+		parsedReferences.set(input, parsed);
+	}
+
+	return {...parsed};
+}
+
+const parsedReferences = new Map<string, Reference>();
+
+function readReference(input: string): Reference {
 	const text = input.trim();
 	const fail = (why: string) =>
 		new BadInput(`"${safeText(input).slice(0, 200)}" is not an image or plugin reference (${why}): write it as [registry/]repository[:tag], e.g. kasmweb/sidecar:amd64-1.2`);
@@ -87,12 +104,24 @@ export function parseReference(input: string): Reference {
 
 /** A host a URL can name: `q1.83` fits the grammar but ends in a number, so URLs read it as a bad IPv4 address. */
 function isUrlHost(registry: string): boolean {
-	try {
-		return new URL(`https://${registry}/`).host !== '';
-	} catch {
-		return false;
+	let known = urlHosts.get(registry);
+	if (known === undefined) {
+		try {
+			known = new URL(`https://${registry}/`).host !== '';
+		} catch {
+			known = false;
+		}
+
+		// A fleet's thousands of references name a few registries: a URL parsed once for each.
+		if (urlHosts.size < 256) {
+			urlHosts.set(registry, known);
+		}
 	}
+
+	return known;
 }
+
+const urlHosts = new Map<string, boolean>();
 
 /** The full, normalised form: `docker.io/library/alpine:latest`. */
 export function formatReference(reference: Reference): string {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {test} from 'node:test';
+import {setTimeout as sleep} from 'node:timers/promises';
 import {parseHost} from '../../source/hosts/resolve.js';
 import {listPlugins} from '../../source/docker/plugins.js';
 import {openFlowContext} from '../../source/flows/context.js';
@@ -135,6 +136,17 @@ test('an install killed half-way is refused again until recover, which removes w
 		child.on('close', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`not killed: ${stderr}`))));
 	});
 	assert.ok(await inspectPlugin(sandbox, name), 'the killed install left the plugin');
+	// The enable it had sent may still be under way in the daemon, which finishes it without its client:
+	// looked at once the plugin has held still for half a second (recover refuses a plan the daemon changes under it).
+	for (let enabled = (await inspectPlugin(sandbox, name))?.Enabled, tries = 0; tries < 20; tries++) {
+		await sleep(500);
+		const now = (await inspectPlugin(sandbox, name))?.Enabled;
+		if (now === enabled) {
+			break;
+		}
+
+		enabled = now;
+	}
 
 	const again = await kasmTui(ledgerDir, 'install', kasm.ref('amd64-1.2.9'), '--alias', name, '--yes');
 	assert.equal(again.code, 3, again.stderr);

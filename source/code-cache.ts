@@ -9,10 +9,11 @@ import type {Script} from 'node:vm';
  *
  * Kept in `$XDG_CACHE_HOME/kasm-tui/code/BUILD/` (else `~/.cache/…`): a file per Node release,
  * architecture and command, since each command compiles its own code; those of the last two
- * other builds are kept, older ones removed. A cache is compiled code, never state. One is used only when this user owns it and no one else may write it (its folder
- * is made 0700, the file 0600); V8 itself rejects one made by another Node or other flags, and a
- * rejected one is made again. `KASM_TUI_CODE_CACHE=0` (or Node's own `NODE_DISABLE_COMPILE_CACHE`)
- * turns it off; without a home folder there is none. Nothing here ever fails a run.
+ * other builds are kept, older ones removed. A cache is compiled code, never state. One is used
+ * only when this user owns it and no one else may write it (its folder is made 0700, the file
+ * 0600); V8 itself rejects one made by another Node or other flags, and a rejected one is made
+ * again. `KASM_TUI_CODE_CACHE=0` (or Node's own `NODE_DISABLE_COMPILE_CACHE`) turns it off;
+ * without a home folder there is none. Nothing here ever fails a run.
  */
 
 const fs = () => process.getBuiltinModule('node:fs') as typeof import('node:fs');

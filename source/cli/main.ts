@@ -147,7 +147,6 @@ function compileWebAssemblyOnce(): void {
 	(globalThis as Record<symbol, unknown>)[Symbol.for('kasm-tui.liftoff-only')] = true;
 }
 
-
 /**
  * `--with-kasm-restart` and `--kasm-dir DIR`; undefined when not asked for. The screen takes
  * `--kasm-dir` alone: its K key asks for the restart.

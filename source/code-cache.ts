@@ -58,13 +58,18 @@ export function codeCacheFolder(env: NodeJS.ProcessEnv, build: string): string |
 	return home && path().isAbsolute(home) ? path().join(home, 'kasm-tui', 'code', build) : undefined;
 }
 
+/** Whether this user owns a file or folder and no one else may write it. */
+function isOwnAndPrivate(stat: import('node:fs').Stats): boolean {
+	return stat.uid === process.getuid?.() && (stat.mode & 0o022) === 0;
+}
+
 /** The cache file's bytes, if this user owns it and only they may write it. */
 function readOwn(file: string): Buffer | undefined {
 	let descriptor: number | undefined;
 	try {
 		descriptor = fs().openSync(file, 'r');
 		const stat = fs().fstatSync(descriptor);
-		if (!stat.isFile() || stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0) {
+		if (!stat.isFile() || !isOwnAndPrivate(stat)) {
 			return undefined;
 		}
 
@@ -87,7 +92,7 @@ function writeOwn(folder: string, file: string, data: Buffer): void {
 	}
 
 	const parentStat = lstatSync(parent);
-	if (!parentStat.isDirectory() || parentStat.uid !== process.getuid?.() || (parentStat.mode & 0o022) !== 0) {
+	if (!parentStat.isDirectory() || !isOwnAndPrivate(parentStat)) {
 		return;
 	}
 

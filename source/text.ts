@@ -17,8 +17,11 @@ const escSequences = /\u001B[\u0020-\u002F]*[\u0030-\u007E]?/g;
 const controlCharacters = /[\u0000-\u001F\u007F-\u009F]/g;
 // Characters that reorder or hide text around them.
 const bidiAndInvisible = /[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g;
-// What safeText removes, found in one pass: most text has none of it and is left as it is.
-const anythingToRemove = /[\u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2028\u2029\u2060-\u2069\uFEFF]/;
+// What safeText removes, found in one pass: most text has none of it and is left as it is. Newlines
+// apart, for printableLines, which keeps the lines it is given.
+const removedButNewlines = String.raw`\u0000-\u0009\u000B-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2028\u2029\u2060-\u2069\uFEFF`;
+const anythingToRemove = new RegExp(`[\n${removedButNewlines}]`);
+const anythingToRemoveButNewlines = new RegExp(`[${removedButNewlines}]`);
 
 /** One line of untrusted text, safe to draw or print: no escapes, no controls, no newlines. */
 export function safeText(value: unknown): string {
@@ -51,9 +54,6 @@ export function truncate(text: string, width: number): string {
 	const chars = [...text];
 	return chars.length <= width ? text : chars.slice(0, Math.max(0, width - 1)).join('') + '…';
 }
-
-/** What safeText would remove from a line, besides the newlines between lines. */
-const anythingToRemoveButNewlines = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2028\u2029\u2060-\u2069\uFEFF]/;
 
 /**
  * Lines of text as they may leave kasm-tui, each as printable makes it. Text with nothing to clean
